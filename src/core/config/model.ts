@@ -1,0 +1,160 @@
+// The one internal configuration model: the legacy ConfigMap and the metallb.io CRDs both parse into it.
+import type { IpFamily } from '../net/ip';
+
+/** Where a value came from, for located errors: `FILE:PATH: message`. */
+export interface SourceLocation {
+  file?: string;
+  /** e.g. `address-pools[1].addresses[0]` or `IPAddressPool/default.spec.addresses[0]` */
+  path: string;
+}
+
+export interface ConfigIssue {
+  severity: 'error' | 'warning';
+  file?: string;
+  path: string;
+  message: string;
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const where = issue.file ? `${issue.file}:${issue.path}` : issue.path;
+  const prefix = issue.severity === 'warning' ? 'warning: ' : '';
+  return `${where}: ${prefix}${issue.message}`;
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values: string[];
+}
+
+/** A Kubernetes label selector; an empty one matches everything. */
+export interface LabelSelector {
+  matchLabels: Record<string, string>;
+  matchExpressions: LabelSelectorRequirement[];
+}
+
+/** An inclusive address range [first, last] of one family. */
+export interface IpRange {
+  family: IpFamily;
+  first: bigint;
+  last: bigint;
+  /** The text as written (`192.168.1.240/28` or `192.168.1.240-192.168.1.250`). */
+  text: string;
+  /** Prefix length when written as a CIDR. */
+  prefixLength?: number;
+}
+
+export interface ServiceAllocation {
+  /** Lower number = higher priority; 0 = no priority (last). */
+  priority: number;
+  namespaces: string[];
+  namespaceSelectors: LabelSelector[];
+  serviceSelectors: LabelSelector[];
+}
+
+export interface Pool {
+  name: string;
+  ranges: IpRange[];
+  autoAssign: boolean;
+  avoidBuggyIPs: boolean;
+  serviceAllocation?: ServiceAllocation;
+  labels: Record<string, string>;
+  /** Canonical protocols announcing this pool (`layer2`, `bgp`, third-party names), derived from pool `protocol:` or advertisements. */
+  protocols: string[];
+  source: SourceLocation;
+}
+
+export type Community =
+  | { kind: 'standard'; value: number } // (asn << 16) | value
+  | { kind: 'large'; global: number; local1: number; local2: number };
+
+export interface BgpAdvertisement {
+  name: string;
+  aggregationLength: number;
+  aggregationLengthV6: number;
+  localPref?: number;
+  communities: Community[];
+  /** Names of the pools this advertisement applies to (selectors already resolved). */
+  pools: string[];
+  nodeSelectors: LabelSelector[];
+  /** Peer names; empty = all peers. */
+  peers: string[];
+  serviceSelectors: LabelSelector[];
+  source: SourceLocation;
+}
+
+export interface L2Advertisement {
+  name: string;
+  pools: string[];
+  nodeSelectors: LabelSelector[];
+  /** Interface names; empty = every eligible interface. */
+  interfaces: string[];
+  serviceSelectors: LabelSelector[];
+  source: SourceLocation;
+}
+
+export interface Peer {
+  name: string;
+  myASN: number;
+  peerASN: number;
+  peerAddress: string;
+  peerPort: number;
+  sourceAddress?: string;
+  /** Seconds. */
+  holdTime: number;
+  keepaliveTime?: number;
+  connectTime?: number;
+  routerID?: string;
+  password?: string;
+  passwordSecret?: { name: string; namespace?: string };
+  bfdProfile?: string;
+  ebgpMultiHop: boolean;
+  enableGracefulRestart: boolean;
+  vrf?: string;
+  dualStackAddressFamily: boolean;
+  nodeSelectors: LabelSelector[];
+  source: SourceLocation;
+}
+
+export interface BfdProfile {
+  name: string;
+  receiveInterval?: number;
+  transmitInterval?: number;
+  detectMultiplier?: number;
+  echoInterval?: number;
+  echoMode?: boolean;
+  passiveMode?: boolean;
+  minimumTtl?: number;
+  source: SourceLocation;
+}
+
+/** Advertisement for a third-party protocol named by a legacy pool's `protocol:` field. */
+export interface PluginAdvertisement {
+  protocol: string;
+  pools: string[];
+  source: SourceLocation;
+}
+
+export interface Config {
+  /** Pools in declaration order (the allocation order among equal priorities). */
+  pools: Pool[];
+  peers: Peer[];
+  bgpAdvertisements: BgpAdvertisement[];
+  l2Advertisements: L2Advertisement[];
+  pluginAdvertisements: PluginAdvertisement[];
+  /** Community alias → value text (`65000:100` or `large:1:2:3`). */
+  communityAliases: Record<string, string>;
+  bfdProfiles: BfdProfile[];
+}
+
+export function emptyConfig(): Config {
+  return {
+    pools: [],
+    peers: [],
+    bgpAdvertisements: [],
+    l2Advertisements: [],
+    pluginAdvertisements: [],
+    communityAliases: {},
+    bfdProfiles: [],
+  };
+}

@@ -1,0 +1,62 @@
+// IP addresses as bigint so IPv4 and IPv6 (128-bit) share one arithmetic; parsing via ipaddr.js.
+import * as ipaddr from 'ipaddr.js';
+
+export type IpFamily = 4 | 6;
+
+export interface Ip {
+  family: IpFamily;
+  value: bigint;
+}
+
+/** Parses a textual IPv4/IPv6 address; undefined when it is not one. IPv4-mapped IPv6 stays IPv6. */
+export function parseIp(text: string): Ip | undefined {
+  const trimmed = text.trim();
+  if (!ipaddr.isValid(trimmed)) return undefined;
+  // ipaddr.js accepts odd IPv4 forms ("10", "0x0a.1"); MetalLB (Go net.ParseIP) takes only dotted quads.
+  if (!trimmed.includes(':') && !/^\d{1,3}(\.\d{1,3}){3}$/.test(trimmed)) return undefined;
+  const addr = ipaddr.parse(trimmed);
+  const bytes = addr.toByteArray();
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  return { family: addr.kind() === 'ipv4' ? 4 : 6, value };
+}
+
+export function ipBits(family: IpFamily): number {
+  return family === 4 ? 32 : 128;
+}
+
+export function formatIp(ip: Ip): string {
+  const n = ip.family === 4 ? 4 : 16;
+  const bytes: number[] = new Array<number>(n);
+  let v = ip.value;
+  for (let i = n - 1; i >= 0; i--) {
+    bytes[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  const addr = ipaddr.fromByteArray(bytes);
+  return addr.toString();
+}
+
+export function ipToBuffer(ip: Ip): Buffer {
+  const n = ip.family === 4 ? 4 : 16;
+  const buf = Buffer.alloc(n);
+  let v = ip.value;
+  for (let i = n - 1; i >= 0; i--) {
+    buf[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return buf;
+}
+
+export function ipFromBuffer(buf: Buffer): Ip {
+  if (buf.length !== 4 && buf.length !== 16) throw new RangeError(`IP buffer must be 4 or 16 bytes, got ${buf.length}`);
+  let value = 0n;
+  for (const b of buf) value = (value << 8n) | BigInt(b);
+  return { family: buf.length === 4 ? 4 : 6, value };
+}
+
+/** Normalises an address string to its canonical text, or undefined. */
+export function canonicalIp(text: string): string | undefined {
+  const ip = parseIp(text);
+  return ip ? formatIp(ip) : undefined;
+}

@@ -1,0 +1,51 @@
+// The parts of a Kubernetes Service that allocation and announcement decisions depend on.
+
+export interface ServiceKey {
+  namespace: string;
+  name: string;
+}
+
+export function serviceKeyString(key: ServiceKey): string {
+  return `${key.namespace}/${key.name}`;
+}
+
+export type IpFamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+
+export interface ServicePort {
+  port: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+}
+
+export interface ServiceView extends ServiceKey {
+  type: string;
+  loadBalancerClass?: string;
+  /** spec.loadBalancerIP (deprecated in Kubernetes but honoured). */
+  loadBalancerIP?: string;
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  ipFamilies: Array<'IPv4' | 'IPv6'>;
+  ipFamilyPolicy?: IpFamilyPolicy;
+  externalTrafficPolicy: 'Cluster' | 'Local';
+  selector: Record<string, string>;
+  ports: ServicePort[];
+  /** status.loadBalancer.ingress[].ip */
+  ingressIPs: string[];
+}
+
+/** Annotation names, stable prefix first; the old `metallb.universe.tf/` prefix is still read. */
+export const ANNOTATION_PREFIXES = ['metallb.io/', 'metallb.universe.tf/'] as const;
+export const ANNOTATION = {
+  addressPool: 'address-pool',
+  loadBalancerIPs: 'loadBalancerIPs',
+  allowSharedIP: 'allow-shared-ip',
+  ipAllocatedFromPool: 'ip-allocated-from-pool',
+} as const;
+
+/** Reads a MetalLB annotation under either prefix; the stable `metallb.io/` one wins. */
+export function metallbAnnotation(svc: { annotations: Record<string, string> }, name: string): string | undefined {
+  for (const prefix of ANNOTATION_PREFIXES) {
+    const v = svc.annotations[prefix + name];
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
