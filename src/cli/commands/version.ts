@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { VERSION } from '../../version';
 
-export function registerVersion(program: Command): void {
+export function register(program: Command): void {
   program
     .command('version')
     .description('print the metallbts version')
