@@ -1,0 +1,275 @@
+// The speaker loop: for each Service with an IP, ask its pool's plugins whether this node announces.
+import type { Registry } from 'prom-client';
+import { Gauge } from 'prom-client';
+import type { Config } from '../config/model';
+import type { Logger } from '../log';
+import type {
+  Announcer,
+  ClusterView,
+  EventRecorder,
+  PluginConfigView,
+  PluginContext,
+} from '../plugin-api';
+import type { PluginRegistry } from '../plugins/registry';
+import { serviceKeyString, type ServiceKey, type ServiceView } from '../service';
+import { poolForService } from './pool-lookup';
+
+export interface SpeakerDeps {
+  nodeName: string;
+  registry: PluginRegistry;
+  logger: Logger;
+  metrics: Registry;
+  cluster: ClusterView;
+  events: EventRecorder;
+  /** `--lb-class`: with none, only Services without a class are handled. */
+  loadBalancerClass?: string;
+  pluginOptions?: Record<string, Record<string, unknown>>;
+  secret?: (name: string, key: string) => string | undefined;
+}
+
+interface Announcement {
+  pool: string;
+  ips: string[];
+}
+
+/** Per-protocol announcer plus whether it failed (a failed plugin's pools are not announced). */
+interface PluginSlot {
+  announcer?: Announcer;
+  failed?: string;
+}
+
+export class Speaker {
+  private config?: Config;
+  private readonly slots = new Map<string, PluginSlot>();
+  private readonly services = new Map<string, ServiceView>();
+  /** service key → protocol → what we announce. */
+  private readonly announced = new Map<string, Map<string, Announcement>>();
+  private readonly abort = new AbortController();
+  private readonly announcedGauge: Gauge<'service' | 'protocol' | 'node' | 'ip'>;
+  private readonly log: Logger;
+  private resyncQueued = false;
+
+  constructor(private readonly deps: SpeakerDeps) {
+    this.log = deps.logger.child({ caller: 'speaker' });
+    this.announcedGauge = new Gauge({
+      name: 'metallb_speaker_announced',
+      help: 'Services being announced from this node. This is desired state, it does not guarantee that the routing protocols have converged.',
+      labelNames: ['service', 'protocol', 'node', 'ip'],
+      registers: [deps.metrics],
+    });
+  }
+
+  /** Applies an accepted configuration: creates announcers for protocols in use, then re-evaluates everything. */
+  async setConfig(config: Config): Promise<void> {
+    this.config = config;
+    const protocols = new Set(config.pools.flatMap((p) => p.protocols));
+    for (const protocol of protocols) {
+      const slot = this.slot(protocol);
+      if (!slot.announcer) continue;
+      try {
+        await slot.announcer.setConfig(this.pluginView(config, protocol));
+        slot.failed = undefined;
+      } catch (err) {
+        this.markFailed(protocol, slot, err);
+      }
+    }
+    this.log.info({ event: 'configLoaded', pools: config.pools.length }, 'config applied');
+    await this.resyncAll();
+  }
+
+  async upsertService(svc: ServiceView): Promise<void> {
+    this.services.set(serviceKeyString(svc), svc);
+    await this.reconcile(svc);
+  }
+
+  async deleteService(key: ServiceKey): Promise<void> {
+    this.services.delete(serviceKeyString(key));
+    await this.withdrawAll(key, 'service deleted');
+  }
+
+  async resyncAll(): Promise<void> {
+    for (const svc of [...this.services.values()]) await this.reconcile(svc);
+    for (const key of [...this.announced.keys()]) {
+      if (!this.services.has(key)) {
+        const [namespace, name] = key.split('/');
+        await this.withdrawAll({ namespace, name }, 'service gone');
+      }
+    }
+  }
+
+  /** Protocols and pools currently announced for a Service (for tests and status). */
+  announcements(key: ServiceKey): Record<string, Announcement> {
+    return Object.fromEntries(this.announced.get(serviceKeyString(key)) ?? []);
+  }
+
+  pluginStatus(): Record<string, { healthy: boolean; message?: string }> {
+    const out: Record<string, { healthy: boolean; message?: string }> = {};
+    for (const [protocol, slot] of this.slots) {
+      if (slot.failed) out[protocol] = { healthy: false, message: slot.failed };
+      else if (slot.announcer) {
+        try {
+          out[protocol] = slot.announcer.status();
+        } catch (err) {
+          out[protocol] = { healthy: false, message: (err as Error).message };
+        }
+      }
+    }
+    return out;
+  }
+
+  async shutdown(): Promise<void> {
+    this.abort.abort();
+    for (const [protocol, slot] of this.slots) {
+      try {
+        await slot.announcer?.shutdown();
+      } catch (err) {
+        this.log.error({ event: 'shutdownFailed', protocol, error: (err as Error).message }, 'plugin shutdown failed');
+      }
+    }
+  }
+
+  private async reconcile(svc: ServiceView): Promise<void> {
+    const key = serviceKeyString(svc);
+    const why = this.ineligible(svc);
+    const pool = why || !this.config ? undefined : poolForService(this.config, svc);
+    const wanted = new Set(pool?.protocols ?? []);
+    const current = this.announced.get(key) ?? new Map<string, Announcement>();
+    // Withdraw protocols that no longer apply to this Service.
+    for (const protocol of [...current.keys()]) {
+      if (!wanted.has(protocol)) await this.withdraw(svc, protocol, why ?? 'pool changed or IP left every pool');
+    }
+    if (!pool) return;
+    for (const protocol of wanted) {
+      const slot = this.slot(protocol);
+      if (!slot.announcer || slot.failed) continue;
+      let decision;
+      try {
+        decision = slot.announcer.shouldAnnounce(svc, pool.name);
+      } catch (err) {
+        this.announceFailed(svc, protocol, err);
+        continue;
+      }
+      if (!decision.announce) {
+        if (current.has(protocol)) await this.withdraw(svc, protocol, decision.reason);
+        continue;
+      }
+      const prev = current.get(protocol);
+      try {
+        await slot.announcer.setBalancer({ namespace: svc.namespace, name: svc.name }, svc.ingressIPs, pool.name, svc);
+      } catch (err) {
+        this.announceFailed(svc, protocol, err);
+        continue;
+      }
+      const entry = this.announced.get(key) ?? new Map<string, Announcement>();
+      entry.set(protocol, { pool: pool.name, ips: [...svc.ingressIPs] });
+      this.announced.set(key, entry);
+      if (prev) for (const ip of prev.ips) this.announcedGauge.remove(key, protocol, this.deps.nodeName, ip);
+      for (const ip of svc.ingressIPs) this.announcedGauge.set({ service: key, protocol, node: this.deps.nodeName, ip }, 1);
+      if (!prev || prev.ips.join(',') !== svc.ingressIPs.join(',')) {
+        this.log.info(
+          { event: 'serviceAnnounced', service: key, ip: svc.ingressIPs, pool: pool.name, protocol, node: this.deps.nodeName },
+          'service has IP, announcing',
+        );
+        this.deps.events.normal(svc, 'nodeAssigned', `announcing from node "${this.deps.nodeName}" with protocol "${protocol}"`);
+      }
+    }
+  }
+
+  private ineligible(svc: ServiceView): string | undefined {
+    if (svc.type !== 'LoadBalancer') return 'not a LoadBalancer service';
+    if ((svc.loadBalancerClass ?? undefined) !== this.deps.loadBalancerClass) return 'loadBalancerClass not ours';
+    if (svc.ingressIPs.length === 0) return 'no IP allocated';
+    return undefined;
+  }
+
+  private async withdraw(key: ServiceKey, protocol: string, reason: string): Promise<void> {
+    const k = serviceKeyString(key);
+    const entry = this.announced.get(k);
+    const prev = entry?.get(protocol);
+    if (!entry || !prev) return;
+    try {
+      await this.slots.get(protocol)?.announcer?.deleteBalancer({ namespace: key.namespace, name: key.name });
+    } catch (err) {
+      this.log.error({ event: 'withdrawFailed', service: k, protocol, error: (err as Error).message }, 'plugin failed to withdraw');
+    }
+    entry.delete(protocol);
+    if (entry.size === 0) this.announced.delete(k);
+    for (const ip of prev.ips) this.announcedGauge.remove(k, protocol, this.deps.nodeName, ip);
+    this.log.info({ event: 'serviceWithdrawn', service: k, ip: prev.ips, pool: prev.pool, protocol, node: this.deps.nodeName, reason }, 'withdrawing service announcement');
+  }
+
+  private async withdrawAll(key: ServiceKey, reason: string): Promise<void> {
+    const entry = this.announced.get(serviceKeyString(key));
+    for (const protocol of [...(entry?.keys() ?? [])]) await this.withdraw(key, protocol, reason);
+  }
+
+  private announceFailed(svc: ServiceView, protocol: string, err: unknown): void {
+    const msg = (err as Error).message ?? String(err);
+    this.log.error({ event: 'announceFailed', service: serviceKeyString(svc), protocol, error: msg }, 'failed to announce service');
+    this.deps.events.warning(svc, 'announceFailed', `failed to announce service with protocol "${protocol}": ${msg}`);
+  }
+
+  private slot(protocol: string): PluginSlot {
+    let slot = this.slots.get(protocol);
+    if (slot) return slot;
+    slot = {};
+    this.slots.set(protocol, slot);
+    const plugin = this.deps.registry.get(protocol);
+    if (!plugin) {
+      slot.failed = `no plugin installed for protocol "${protocol}"`;
+      return slot;
+    }
+    try {
+      slot.announcer = plugin.create(this.pluginContext(protocol));
+    } catch (err) {
+      this.markFailed(protocol, slot, err);
+    }
+    return slot;
+  }
+
+  private markFailed(protocol: string, slot: PluginSlot, err: unknown): void {
+    slot.failed = (err as Error).message ?? String(err);
+    this.log.error({ event: 'pluginFailed', protocol, error: slot.failed }, 'announcement plugin failed; its pools are not announced');
+  }
+
+  private pluginContext(protocol: string): PluginContext {
+    return {
+      nodeName: this.deps.nodeName,
+      logger: this.deps.logger.child({ caller: `plugin/${protocol}`, protocol }),
+      metrics: this.deps.metrics,
+      cluster: this.deps.cluster,
+      events: this.deps.events,
+      signal: this.abort.signal,
+      requestResync: (reason) => this.queueResync(reason),
+      options: this.deps.pluginOptions?.[protocol] ?? {},
+      secret: (name, key) => this.deps.secret?.(name, key),
+    };
+  }
+
+  private queueResync(reason: string): void {
+    if (this.resyncQueued) return;
+    this.resyncQueued = true;
+    setImmediate(() => {
+      this.resyncQueued = false;
+      this.log.debug({ event: 'resync', reason }, 're-evaluating every service');
+      this.resyncAll().catch((err: unknown) =>
+        this.log.error({ event: 'resyncFailed', error: (err as Error).message }, 'resync failed'),
+      );
+    });
+  }
+
+  private pluginView(config: Config, protocol: string): PluginConfigView {
+    const pools = config.pools.filter((p) => p.protocols.includes(protocol));
+    const names = new Set(pools.map((p) => p.name));
+    const touches = (a: { pools: string[] }): boolean => a.pools.some((p) => names.has(p));
+    return {
+      protocol,
+      pools,
+      peers: protocol === 'bgp' ? config.peers : [],
+      bgpAdvertisements: protocol === 'bgp' ? config.bgpAdvertisements.filter(touches) : [],
+      l2Advertisements: protocol === 'layer2' ? config.l2Advertisements.filter(touches) : [],
+      pluginAdvertisements: config.pluginAdvertisements.filter((a) => a.protocol === protocol && touches(a)),
+      communityAliases: config.communityAliases,
+    };
+  }
+}
