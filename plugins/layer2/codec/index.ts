@@ -1,0 +1,6 @@
+// Pure layer-2 codecs (Buffer ⇄ typed value, no sockets): Ethernet, ARP, NDP.
+export * from './errors';
+export * from './mac';
+export * from './ethernet';
+export * from './arp';
+export * from './ndp';

@@ -1,0 +1,51 @@
+// Fuzzes the ARP/NDP decoders: random and mutated frames must decode or throw Layer2DecodeError, nothing else.
+import fc from 'fast-check';
+import { decodeArpFrame, decodeNdp, encodeArpFrame, encodeNdp, Layer2DecodeError } from '../../plugins/layer2/codec';
+import { arbArpFrame, arbNdpMessage } from '../unit/layer2/arbitraries';
+
+const TOTAL = Number(process.env.FUZZ_RUNS ?? 100000);
+const RUNS = Math.max(1, Math.floor(TOTAL / 4));
+
+function onlyDecodeErrors(decode: (b: Buffer) => unknown, bytes: Uint8Array): void {
+  try {
+    decode(Buffer.from(bytes));
+  } catch (e) {
+    if (!(e instanceof Layer2DecodeError)) throw e;
+  }
+}
+
+/** A valid encoding with some bytes overwritten and possibly truncated or extended. */
+function mutated(valid: fc.Arbitrary<Buffer>): fc.Arbitrary<Uint8Array> {
+  return fc
+    .tuple(
+      valid,
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+      fc.integer({ min: -8, max: 80 }),
+      fc.uint8Array({ maxLength: 16 }),
+    )
+    .map(([buf, edits, cut, tail]) => {
+      const b = Buffer.from(buf);
+      for (const [pos, val] of edits) b[pos % b.length] = val;
+      const body = cut < 0 ? b.subarray(0, Math.max(0, b.length + cut)) : b.subarray(0, Math.min(b.length, cut));
+      return cut < 0 ? body : Buffer.concat([body, tail]);
+    });
+}
+
+describe(`layer2 decoders under fuzz (${TOTAL} runs)`, () => {
+  jest.setTimeout(600_000);
+
+  it('ARP: random bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (b) => onlyDecodeErrors(decodeArpFrame, b)), { numRuns: RUNS });
+  });
+  it('ARP: mutated valid frames', () => {
+    fc.assert(fc.property(mutated(arbArpFrame.map(encodeArpFrame)), (b) => onlyDecodeErrors(decodeArpFrame, b)), {
+      numRuns: RUNS,
+    });
+  });
+  it('NDP: random bytes', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 96 }), (b) => onlyDecodeErrors(decodeNdp, b)), { numRuns: RUNS });
+  });
+  it('NDP: mutated valid messages', () => {
+    fc.assert(fc.property(mutated(arbNdpMessage.map(encodeNdp)), (b) => onlyDecodeErrors(decodeNdp, b)), { numRuns: RUNS });
+  });
+});
