@@ -1,0 +1,178 @@
+// The controller loop: configuration → allocator → Service status, with MetalLB's events and metrics.
+import { Gauge, type Registry } from 'prom-client';
+import type { Config, ConfigIssue } from '../config/model';
+import { formatIssue } from '../config/model';
+import type { Logger } from '../log';
+import { ANNOTATION, metallbAnnotation, serviceKeyString, type ServiceKey, type ServiceView } from '../service';
+import type { AllocatorPort, ConfigStatusSink, ControllerEvents, ServiceStatusWriter } from './ports';
+
+export interface ControllerDeps {
+  allocator: AllocatorPort;
+  status: ServiceStatusWriter;
+  events: ControllerEvents;
+  configStatus?: ConfigStatusSink;
+  logger: Logger;
+  metrics: Registry;
+  /** `--lb-class`: with none, only Services without a class are ours. */
+  loadBalancerClass?: string;
+}
+
+export class Controller {
+  private config?: Config;
+  private synced = false;
+  private readonly services = new Map<string, ServiceView>();
+  private readonly log: Logger;
+  private readonly stale: Gauge;
+  private readonly loaded: Gauge;
+  private readonly inUse: Gauge<'pool'>;
+  private readonly total: Gauge<'pool'>;
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.log = deps.logger.child({ caller: 'controller' });
+    const registers = [deps.metrics];
+    this.stale = new Gauge({ name: 'metallb_k8s_client_config_stale_bool', help: '1 if running on a stale configuration, because the latest config failed to load.', registers });
+    this.loaded = new Gauge({ name: 'metallb_k8s_client_config_loaded_bool', help: '1 if the MetalLB configuration was successfully loaded at least once.', registers });
+    this.inUse = new Gauge({ name: 'metallb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool', labelNames: ['pool'], registers });
+    this.total = new Gauge({ name: 'metallb_allocator_addresses_total', help: 'Number of usable IP addresses, per pool', labelNames: ['pool'], registers });
+    this.loaded.set(0);
+    this.stale.set(0);
+  }
+
+  /** The configuration currently in force (the last valid one). */
+  currentConfig(): Config | undefined {
+    return this.config;
+  }
+
+  /**
+   * A new configuration arrived. With errors it is rejected: the last good one stays in force.
+   * Returns whether it was applied.
+   */
+  async setConfig(result: { config?: Config; issues: ConfigIssue[] }): Promise<boolean> {
+    const errors = result.issues.filter((i) => i.severity === 'error');
+    for (const w of result.issues.filter((i) => i.severity === 'warning')) {
+      this.log.warn({ event: 'configWarning', msg: formatIssue(w) }, formatIssue(w));
+    }
+    if (errors.length > 0 || !result.config) {
+      this.stale.set(1);
+      const lines = errors.map(formatIssue);
+      for (const line of lines) this.log.error({ event: 'configStale', error: line }, 'invalid configuration rejected, keeping the last good one');
+      await this.reportConfig({ valid: false, errors: lines });
+      return false;
+    }
+    this.config = result.config;
+    this.deps.allocator.setPools(result.config.pools);
+    this.stale.set(0);
+    this.loaded.set(1);
+    this.log.info({ event: 'configLoaded', pools: result.config.pools.map((p) => p.name) }, 'config (re)loaded');
+    await this.reportConfig({ valid: true, errors: [] });
+    if (this.synced) await this.reconcileAll();
+    return true;
+  }
+
+  /**
+   * Initial full sync: every existing Service is known before any is reconciled, and Services that
+   * already hold IPs are handled first, so a restart reclaims them before allocating anything new.
+   */
+  async initialSync(services: ServiceView[]): Promise<void> {
+    for (const s of services) this.services.set(serviceKeyString(s), s);
+    this.synced = true;
+    if (this.config) await this.reconcileAll();
+  }
+
+  async upsertService(svc: ServiceView): Promise<void> {
+    this.services.set(serviceKeyString(svc), svc);
+    if (this.synced && this.config) await this.reconcileSafely(svc);
+  }
+
+  async deleteService(key: ServiceKey): Promise<void> {
+    this.services.delete(serviceKeyString(key));
+    this.deps.allocator.release(key);
+    this.log.info({ event: 'serviceDeleted', service: serviceKeyString(key) }, 'service deleted, IP released');
+    this.updateUsage();
+  }
+
+  private async reconcileAll(): Promise<void> {
+    const all = [...this.services.values()];
+    // Services holding IPs first, so they keep them; then new ones in a stable order.
+    all.sort((a, b) => Number(b.ingressIPs.length > 0) - Number(a.ingressIPs.length > 0) || serviceKeyString(a).localeCompare(serviceKeyString(b)));
+    for (const svc of all) await this.reconcileSafely(svc);
+  }
+
+  /** One Service's failure (API error) must not stop the others; it is retried on its next event or resync. */
+  private async reconcileSafely(svc: ServiceView): Promise<void> {
+    try {
+      await this.reconcile(svc);
+    } catch (err) {
+      this.log.error({ event: 'reconcileFailed', service: serviceKeyString(svc), error: (err as Error).message }, 'service reconcile failed; will retry');
+    }
+  }
+
+  private ours(svc: ServiceView): boolean {
+    return svc.type === 'LoadBalancer' && (svc.loadBalancerClass ?? undefined) === this.deps.loadBalancerClass;
+  }
+
+  private async reconcile(svc: ServiceView): Promise<void> {
+    const key = serviceKeyString(svc);
+    if (!this.ours(svc)) {
+      this.deps.allocator.release(svc);
+      // A Service that stopped being a LoadBalancer (ours) must not keep advertising our IP in its status.
+      if (svc.type !== 'LoadBalancer' && (svc.ingressIPs.length > 0 || metallbAnnotation(svc, ANNOTATION.ipAllocatedFromPool))) {
+        await this.write(svc, [], undefined);
+        this.log.info({ event: 'clearAssignment', service: key, reason: 'not a LoadBalancer' }, 'cleared status of a service that is no longer a LoadBalancer');
+      }
+      this.updateUsage();
+      return;
+    }
+    const outcome = this.deps.allocator.assign(svc);
+    if (!outcome.ok) {
+      this.log.error({ event: 'allocationFailed', service: key, error: outcome.reason }, 'IP allocation failed');
+      this.deps.events.warning(svc, 'AllocationFailed', `Failed to allocate IP for "${key}": ${outcome.reason}`);
+      if (svc.ingressIPs.length > 0) await this.write(svc, [], undefined);
+      this.updateUsage();
+      return;
+    }
+    const samePool = metallbAnnotation(svc, ANNOTATION.ipAllocatedFromPool) === outcome.pool;
+    if (sameIps(svc.ingressIPs, outcome.ips) && samePool) {
+      this.updateUsage();
+      return;
+    }
+    await this.write(svc, outcome.ips, outcome.pool);
+    this.log.info({ event: 'ipAllocated', service: key, ip: outcome.ips, pool: outcome.pool }, 'IP address assigned by controller');
+    this.deps.events.normal(svc, 'IPAllocated', `Assigned IP ${JSON.stringify(outcome.ips)}`);
+    this.updateUsage();
+  }
+
+  private async write(svc: ServiceView, ips: string[], pool: string | undefined): Promise<void> {
+    try {
+      await this.deps.status.writeStatus(svc, ips, pool);
+      const annotations = { ...svc.annotations };
+      delete annotations[`metallb.io/${ANNOTATION.ipAllocatedFromPool}`];
+      if (pool) annotations[`metallb.io/${ANNOTATION.ipAllocatedFromPool}`] = pool;
+      this.services.set(serviceKeyString(svc), { ...svc, ingressIPs: ips, annotations });
+    } catch (err) {
+      this.log.error({ event: 'statusUpdateFailed', service: serviceKeyString(svc), error: (err as Error).message }, 'failed to update service status');
+      throw err;
+    }
+  }
+
+  private updateUsage(): void {
+    this.inUse.reset();
+    this.total.reset();
+    for (const u of this.deps.allocator.usage()) {
+      this.inUse.set({ pool: u.pool }, u.inUse);
+      this.total.set({ pool: u.pool }, u.total);
+    }
+  }
+
+  private async reportConfig(state: { valid: boolean; errors: string[] }): Promise<void> {
+    try {
+      await this.deps.configStatus?.report(state);
+    } catch (err) {
+      this.log.warn({ event: 'configStatusFailed', error: (err as Error).message }, 'could not record configuration status');
+    }
+  }
+}
+
+function sameIps(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((ip, i) => ip === b[i]);
+}
