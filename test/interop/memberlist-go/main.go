@@ -1,0 +1,112 @@
+// Command memberlist-go is a tiny hashicorp/memberlist node used by metallbts interop tests:
+// it joins a cluster with a MetalLB-style secret and prints member events as JSON lines.
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+)
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+var outMu sync.Mutex
+
+func emit(fields map[string]interface{}) {
+	fields["ts"] = time.Now().UTC().Format(time.RFC3339Nano)
+	b, _ := json.Marshal(fields)
+	outMu.Lock()
+	os.Stdout.Write(append(b, '\n'))
+	outMu.Unlock()
+}
+
+type events struct{}
+
+func nodeFields(ev string, n *memberlist.Node) map[string]interface{} {
+	return map[string]interface{}{"event": ev, "node": n.Name, "addr": net.JoinHostPort(n.Addr.String(), strconv.Itoa(int(n.Port)))}
+}
+
+func (events) NotifyJoin(n *memberlist.Node)   { emit(nodeFields("join", n)) }
+func (events) NotifyUpdate(n *memberlist.Node) { emit(nodeFields("update", n)) }
+func (events) NotifyLeave(n *memberlist.Node) {
+	if n.State == memberlist.StateLeft {
+		emit(nodeFields("left", n))
+	} else {
+		emit(nodeFields("dead", n))
+	}
+}
+
+func main() {
+	var joins multiFlag
+	name := flag.String("name", "go-node", "member name")
+	bind := flag.String("bind", "127.0.0.1:7946", "bind ADDR:PORT")
+	secret := flag.String("secret", "", "MetalLB-style secret (key = sha256.New().Sum(secret)[:32]); empty = clear")
+	profile := flag.String("profile", "lan", "lan | fast")
+	flag.Var(&joins, "join", "ADDR:PORT to join (repeatable)")
+	flag.Parse()
+
+	host, portStr, err := net.SplitHostPort(*bind)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bad --bind:", err)
+		os.Exit(2)
+	}
+	port, _ := strconv.Atoi(portStr)
+	cfg := memberlist.DefaultLANConfig()
+	cfg.Name = *name
+	cfg.BindAddr = host
+	cfg.BindPort = port
+	cfg.AdvertiseAddr = host
+	cfg.AdvertisePort = port
+	cfg.Events = events{}
+	cfg.LogOutput = os.Stderr
+	if *profile == "fast" {
+		cfg.ProbeInterval = 200 * time.Millisecond
+		cfg.ProbeTimeout = 100 * time.Millisecond
+		cfg.SuspicionMult = 2
+		cfg.GossipInterval = 50 * time.Millisecond
+	}
+	if *secret != "" {
+		// Exactly as MetalLB: Sum appends the empty-input digest to the secret bytes.
+		cfg.SecretKey = sha256.New().Sum([]byte(*secret))[:32]
+	}
+	ml, err := memberlist.Create(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "create:", err)
+		os.Exit(1)
+	}
+	emit(map[string]interface{}{"event": "ready", "node": *name})
+	if len(joins) > 0 {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			n, err := ml.Join(joins)
+			if err == nil && n > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				fmt.Fprintln(os.Stderr, "join failed:", err)
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	<-sigs
+	_ = ml.Leave(time.Second)
+	_ = ml.Shutdown()
+	emit(map[string]interface{}{"event": "shutdown", "node": *name})
+}
