@@ -1,0 +1,107 @@
+// Answers ARP requests for the service IPs this node owns on one interface, as MetalLB's arpResponder does.
+import type { Logger } from '../../src/core/log';
+import {
+  ARP_REPLY,
+  ARP_REQUEST,
+  arpReplyFor,
+  BROADCAST_MAC,
+  decodeArpFrame,
+  encodeArpFrame,
+  gratuitousArp,
+  Layer2DecodeError,
+  type ArpFrame,
+} from './codec';
+import type { InterfaceInfo } from './interfaces';
+import type { Layer2Metrics } from './metrics';
+import type { FrameTransport, TransportFactory } from './transport';
+
+/** Why a frame got no answer (for tests and debug logs). */
+export type ArpDropReason =
+  | 'malformed'
+  | 'not-request'
+  | 'not-for-us'
+  | 'not-owned'
+  | 'send-failed'
+  | 'closed';
+
+export interface ResponderDeps {
+  iface: InterfaceInfo;
+  /** Whether this node announces `ip` on this interface right now. */
+  owns(ip: string, ifname: string): boolean;
+  logger: Logger;
+  metrics: Layer2Metrics;
+  transports: TransportFactory;
+}
+
+export class ArpResponder {
+  private readonly transport: FrameTransport;
+  private closed = false;
+
+  constructor(private readonly deps: ResponderDeps) {
+    this.transport = deps.transports.arp(deps.iface, (frame) => {
+      this.handleFrame(frame);
+    });
+  }
+
+  get interfaceName(): string {
+    return this.deps.iface.name;
+  }
+
+  /** Processes one received frame; returns the reply sent, or why none was. */
+  handleFrame(frame: Buffer): ArpFrame | ArpDropReason {
+    if (this.closed) return 'closed';
+    let req: ArpFrame;
+    try {
+      req = decodeArpFrame(frame);
+    } catch (e) {
+      if (e instanceof Layer2DecodeError) return 'malformed';
+      throw e;
+    }
+    if (req.op !== ARP_REQUEST) return 'not-request';
+    const { iface, owns, logger, metrics } = this.deps;
+    if (req.ethDst !== BROADCAST_MAC && req.ethDst !== iface.mac) return 'not-for-us';
+    if (!owns(req.targetIp, iface.name)) return 'not-owned';
+    metrics.requestsReceived.inc({ ip: req.targetIp });
+    logger.info(
+      {
+        interface: iface.name,
+        ip: req.targetIp,
+        senderIP: req.senderIp,
+        senderMAC: req.senderMac,
+        responseMAC: iface.mac,
+      },
+      'got ARP request for service IP, sending response',
+    );
+    const reply = arpReplyFor(req, iface.mac);
+    try {
+      this.transport.send(encodeArpFrame(reply));
+    } catch (err) {
+      logger.error({ interface: iface.name, ip: req.targetIp, error: (err as Error).message }, 'failed to send ARP reply');
+      return 'send-failed';
+    }
+    metrics.responsesSent.inc({ ip: req.targetIp });
+    return reply;
+  }
+
+  /** One gratuitous round for `ip`: ARP request then ARP reply, both broadcast with SPA = TPA = ip. */
+  gratuitous(ip: string): number {
+    if (this.closed) return 0;
+    let sent = 0;
+    for (const op of [ARP_REQUEST, ARP_REPLY] as const) {
+      try {
+        this.transport.send(encodeArpFrame(gratuitousArp(op, ip, this.deps.iface.mac)));
+        this.deps.metrics.gratuitousSent.inc({ ip });
+        sent++;
+      } catch (err) {
+        this.deps.logger.error({ interface: this.deps.iface.name, ip, error: (err as Error).message }, 'failed to send gratuitous ARP');
+      }
+    }
+    return sent;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.transport.close();
+  }
+}

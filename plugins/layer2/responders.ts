@@ -1,0 +1,184 @@
+// Keeps one ARP and one NDP responder per eligible interface (rescanned every 10 s) and the set of IPs they answer for.
+import type { Logger } from '../../src/core/log';
+import { canonicalIp, parseIp } from '../../src/core/net/ip';
+import type { Registry } from 'prom-client';
+import { ArpResponder } from './arp-responder';
+import { GratuitousScheduler, METALLB_GRATUITOUS, type GratuitousTiming } from './gratuitous';
+import { eligible, SysfsInterfaces, type InterfaceInfo, type InterfaceSource } from './interfaces';
+import { Layer2Metrics } from './metrics';
+import { NdpResponder } from './ndp-responder';
+import { systemTransports, type TransportFactory } from './transport';
+
+export const RESCAN_INTERVAL_MS = 10_000;
+
+export interface Layer2RespondersOptions {
+  logger: Logger;
+  registry?: Registry;
+  metrics?: Layer2Metrics;
+  /** Only these interfaces (empty = every eligible one). */
+  interfaces?: string[];
+  /** The interface list was given by an operator: skip MetalLB's name exclusions. */
+  explicitInterfaces?: boolean;
+  rescanMs?: number;
+  gratuitous?: GratuitousTiming;
+  source?: InterfaceSource;
+  transports?: TransportFactory;
+  /** Whether to open NDP sockets (default true). */
+  ipv6?: boolean;
+}
+
+interface Responders {
+  info: InterfaceInfo;
+  arp?: ArpResponder;
+  ndp?: NdpResponder;
+}
+
+interface Ownership {
+  family: 4 | 6;
+  /** Interfaces this IP is announced on; empty = all. */
+  interfaces: string[];
+}
+
+export class Layer2Responders {
+  private readonly logger: Logger;
+  readonly metrics: Layer2Metrics;
+  private readonly source: InterfaceSource;
+  private readonly transports: TransportFactory;
+  private readonly byIface = new Map<string, Responders>();
+  private readonly owned = new Map<string, Ownership>();
+  private readonly gratuitous: GratuitousScheduler;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly opts: Layer2RespondersOptions) {
+    this.logger = opts.logger;
+    this.metrics = opts.metrics ?? new Layer2Metrics(opts.registry);
+    this.source = opts.source ?? new SysfsInterfaces();
+    this.transports = opts.transports ?? systemTransports;
+    this.gratuitous = new GratuitousScheduler((ip) => this.gratuitousRound(ip), opts.gratuitous ?? METALLB_GRATUITOUS);
+  }
+
+  /** Scans interfaces now and then every `rescanMs`. */
+  start(): void {
+    this.rescan();
+    if (this.timer) return;
+    this.timer = setInterval(() => this.rescan(), this.opts.rescanMs ?? RESCAN_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  interfaces(): string[] {
+    return [...this.byIface.keys()].sort();
+  }
+
+  ownedIps(): string[] {
+    return [...this.owned.keys()].sort();
+  }
+
+  /** Whether `ip` is announced on `ifname` (the responders' question). */
+  owns(ip: string, ifname: string): boolean {
+    const o = this.owned.get(ip);
+    return !!o && (o.interfaces.length === 0 || o.interfaces.includes(ifname));
+  }
+
+  /** Starts answering for `ip` (on `interfaces`, or all) and sends gratuitous rounds. */
+  announce(ipText: string, interfaces: string[] = []): void {
+    const ip = canonicalIp(ipText);
+    const parsed = ip ? parseIp(ip) : undefined;
+    if (!ip || !parsed) throw new RangeError(`not an IP address: ${ipText}`);
+    const prev = this.owned.get(ip);
+    const same = prev && prev.interfaces.join(',') === [...interfaces].sort().join(',');
+    if (prev && !same) this.unwatch(ip);
+    this.owned.set(ip, { family: parsed.family, interfaces: [...interfaces].sort() });
+    if (!same) {
+      this.watch(ip);
+      this.gratuitous.schedule(ip);
+    }
+  }
+
+  withdraw(ipText: string): void {
+    const ip = canonicalIp(ipText) ?? ipText;
+    if (!this.owned.has(ip)) return;
+    this.gratuitous.cancel(ip);
+    this.unwatch(ip);
+    this.owned.delete(ip);
+  }
+
+  /** Re-reads interfaces: opens responders on new eligible ones, closes those gone or changed. */
+  rescan(): void {
+    const seen = new Set<string>();
+    for (const info of this.source.list()) {
+      const ok = eligible(info, { only: this.opts.interfaces, explicit: this.opts.explicitInterfaces });
+      if (!ok.ok) continue;
+      seen.add(info.name);
+      const cur = this.byIface.get(info.name);
+      if (cur && cur.info.ifindex === info.ifindex && cur.info.mac === info.mac) continue;
+      if (cur) this.closeIface(info.name);
+      this.openIface(info);
+    }
+    for (const name of [...this.byIface.keys()]) if (!seen.has(name)) this.closeIface(name);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.gratuitous.stop();
+    for (const name of [...this.byIface.keys()]) this.closeIface(name);
+  }
+
+  private openIface(info: InterfaceInfo): void {
+    const deps = {
+      iface: info,
+      owns: (ip: string, ifname: string) => this.owns(ip, ifname),
+      logger: this.logger,
+      metrics: this.metrics,
+      transports: this.transports,
+    };
+    const r: Responders = { info };
+    try {
+      r.arp = new ArpResponder(deps);
+      this.logger.info({ event: 'createARPResponder', interface: info.name }, 'created ARP responder for interface');
+    } catch (err) {
+      this.logger.error({ interface: info.name, error: (err as Error).message }, 'failed to create ARP responder');
+    }
+    if (this.opts.ipv6 !== false) {
+      try {
+        r.ndp = new NdpResponder(deps);
+        this.logger.info({ event: 'createNDPResponder', interface: info.name }, 'created NDP responder for interface');
+      } catch (err) {
+        this.logger.error({ interface: info.name, error: (err as Error).message }, 'failed to create NDP responder');
+      }
+    }
+    this.byIface.set(info.name, r);
+    for (const [ip, o] of this.owned) {
+      if (o.family === 6 && this.owns(ip, info.name)) r.ndp?.watch(ip);
+    }
+  }
+
+  private closeIface(name: string): void {
+    const r = this.byIface.get(name);
+    if (!r) return;
+    this.byIface.delete(name);
+    r.arp?.close();
+    r.ndp?.close();
+    this.logger.info({ event: 'deleteResponder', interface: name }, 'deleted responders for interface');
+  }
+
+  private watch(ip: string): void {
+    if (this.owned.get(ip)?.family !== 6) return;
+    for (const [name, r] of this.byIface) if (this.owns(ip, name)) r.ndp?.watch(ip);
+  }
+
+  private unwatch(ip: string): void {
+    if (this.owned.get(ip)?.family !== 6) return;
+    for (const [name, r] of this.byIface) if (this.owns(ip, name)) r.ndp?.unwatch(ip);
+  }
+
+  private gratuitousRound(ip: string): void {
+    const o = this.owned.get(ip);
+    if (!o) return;
+    for (const [name, r] of this.byIface) {
+      if (!this.owns(ip, name)) continue;
+      if (o.family === 4) r.arp?.gratuitous(ip);
+      else r.ndp?.gratuitous(ip);
+    }
+  }
+}
