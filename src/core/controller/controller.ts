@@ -4,10 +4,12 @@ import type { Config, ConfigIssue } from '../config/model';
 import { formatIssue } from '../config/model';
 import type { Logger } from '../log';
 import { ANNOTATION, metallbAnnotation, serviceKeyString, type ServiceKey, type ServiceView } from '../service';
-import type { AllocatorPort, ConfigStatusSink, ControllerEvents, ServiceStatusWriter } from './ports';
+import type { Allocator, Assigned } from '../ipam/allocator';
+import type { Result } from '../ipam/allocation-error';
+import type { ConfigStatusSink, ControllerEvents, ServiceStatusWriter } from './ports';
 
 export interface ControllerDeps {
-  allocator: AllocatorPort;
+  allocator: Allocator;
   status: ServiceStatusWriter;
   events: ControllerEvents;
   configStatus?: ConfigStatusSink;
@@ -79,6 +81,11 @@ export class Controller {
     if (this.config) await this.reconcileAll();
   }
 
+  /** Number of Services known (for readiness and logs). */
+  serviceCount(): number {
+    return this.services.size;
+  }
+
   async upsertService(svc: ServiceView): Promise<void> {
     this.services.set(serviceKeyString(svc), svc);
     if (this.synced && this.config) await this.reconcileSafely(svc);
@@ -92,16 +99,16 @@ export class Controller {
   }
 
   private async reconcileAll(): Promise<void> {
-    const all = [...this.services.values()];
-    // Services holding IPs first, so they keep them; then new ones in a stable order.
-    all.sort((a, b) => Number(b.ingressIPs.length > 0) - Number(a.ingressIPs.length > 0) || serviceKeyString(a).localeCompare(serviceKeyString(b)));
-    for (const svc of all) await this.reconcileSafely(svc);
+    const all = [...this.services.values()].sort((a, b) => serviceKeyString(a).localeCompare(serviceKeyString(b)));
+    // restore() lets every Service keep its valid status IPs before anything new is allocated.
+    const results = this.deps.allocator.restore(all.filter((s) => this.ours(s)));
+    for (const svc of all) await this.reconcileSafely(svc, results.get(serviceKeyString(svc)));
   }
 
   /** One Service's failure (API error) must not stop the others; it is retried on its next event or resync. */
-  private async reconcileSafely(svc: ServiceView): Promise<void> {
+  private async reconcileSafely(svc: ServiceView, precomputed?: Result<Assigned>): Promise<void> {
     try {
-      await this.reconcile(svc);
+      await this.reconcile(svc, precomputed);
     } catch (err) {
       this.log.error({ event: 'reconcileFailed', service: serviceKeyString(svc), error: (err as Error).message }, 'service reconcile failed; will retry');
     }
@@ -111,7 +118,7 @@ export class Controller {
     return svc.type === 'LoadBalancer' && (svc.loadBalancerClass ?? undefined) === this.deps.loadBalancerClass;
   }
 
-  private async reconcile(svc: ServiceView): Promise<void> {
+  private async reconcile(svc: ServiceView, precomputed?: Result<Assigned>): Promise<void> {
     const key = serviceKeyString(svc);
     if (!this.ours(svc)) {
       this.deps.allocator.release(svc);
@@ -123,14 +130,16 @@ export class Controller {
       this.updateUsage();
       return;
     }
-    const outcome = this.deps.allocator.assign(svc);
-    if (!outcome.ok) {
-      this.log.error({ event: 'allocationFailed', service: key, error: outcome.reason }, 'IP allocation failed');
-      this.deps.events.warning(svc, 'AllocationFailed', `Failed to allocate IP for "${key}": ${outcome.reason}`);
+    const result = precomputed ?? this.deps.allocator.assign(svc);
+    if (!result.ok) {
+      const reason = result.error.message;
+      this.log.error({ event: 'allocationFailed', service: key, error: reason }, 'IP allocation failed');
+      this.deps.events.warning(svc, 'AllocationFailed', `Failed to allocate IP for "${key}": ${reason}`);
       if (svc.ingressIPs.length > 0) await this.write(svc, [], undefined);
       this.updateUsage();
       return;
     }
+    const outcome = result.value;
     const samePool = metallbAnnotation(svc, ANNOTATION.ipAllocatedFromPool) === outcome.pool;
     if (sameIps(svc.ingressIPs, outcome.ips) && samePool) {
       this.updateUsage();
@@ -158,9 +167,11 @@ export class Controller {
   private updateUsage(): void {
     this.inUse.reset();
     this.total.reset();
-    for (const u of this.deps.allocator.usage()) {
-      this.inUse.set({ pool: u.pool }, u.inUse);
-      this.total.set({ pool: u.pool }, u.total);
+    for (const pool of this.deps.allocator.poolNames()) {
+      const st = this.deps.allocator.stats(pool);
+      if (!st) continue;
+      this.inUse.set({ pool }, st.inUse);
+      this.total.set({ pool }, Number(st.total));
     }
   }
 

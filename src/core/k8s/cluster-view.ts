@@ -1,0 +1,122 @@
+// Read-only view of Nodes and EndpointSlices for announcement decisions (plugin API ClusterView).
+import type * as k8s from '@kubernetes/client-node';
+import type { ClusterView, EndpointView, NodeView } from '../plugin-api';
+import type { Logger } from '../log';
+import { serviceKeyString, type ServiceKey } from '../service';
+import type { KubeClients } from './kube-clients';
+import { ResourceWatch } from './resource-watch';
+
+const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+export function toNodeView(node: k8s.V1Node): NodeView {
+  const conditions = node.status?.conditions ?? [];
+  return {
+    name: node.metadata?.name ?? '',
+    labels: { ...(node.metadata?.labels ?? {}) },
+    networkUnavailable: conditions.some((c) => c.type === 'NetworkUnavailable' && c.status === 'True'),
+    addresses: (node.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address),
+  };
+}
+
+export function toEndpointViews(slice: k8s.V1EndpointSlice): EndpointView[] {
+  return (slice.endpoints ?? []).map((e) => ({
+    addresses: e.addresses ?? [],
+    nodeName: e.nodeName ?? undefined,
+    // Per the API, nil ready/serving mean "ready"; terminating nil means false.
+    ready: e.conditions?.ready ?? true,
+    serving: e.conditions?.serving ?? e.conditions?.ready ?? true,
+    terminating: e.conditions?.terminating ?? false,
+  }));
+}
+
+export class KubeClusterView implements ClusterView {
+  private readonly nodesByName = new Map<string, NodeView>();
+  private readonly slices = new Map<string, k8s.V1EndpointSlice>();
+  private readonly listeners = new Set<() => void>();
+  private readonly nodeWatch: ResourceWatch<k8s.V1Node>;
+  private readonly sliceWatch: ResourceWatch<k8s.V1EndpointSlice>;
+  private notifyQueued = false;
+
+  constructor(clients: KubeClients, log: Logger) {
+    this.nodeWatch = new ResourceWatch<k8s.V1Node>(
+      clients.kc,
+      '/api/v1/nodes',
+      () => clients.core.listNode(),
+      {
+        upsert: (n) => this.setNode(n),
+        remove: (n) => {
+          this.nodesByName.delete(n.metadata?.name ?? '');
+          this.changed();
+        },
+      },
+      log,
+    );
+    this.sliceWatch = new ResourceWatch<k8s.V1EndpointSlice>(
+      clients.kc,
+      '/apis/discovery.k8s.io/v1/endpointslices',
+      () => clients.discovery.listEndpointSliceForAllNamespaces(),
+      {
+        upsert: (s) => {
+          this.slices.set(sliceKey(s), s);
+          this.changed();
+        },
+        remove: (s) => {
+          this.slices.delete(sliceKey(s));
+          this.changed();
+        },
+      },
+      log,
+    );
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.nodeWatch.start(), this.sliceWatch.start()]);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.nodeWatch.stop(), this.sliceWatch.stop()]);
+  }
+
+  node(name: string): NodeView | undefined {
+    return this.nodesByName.get(name);
+  }
+
+  nodes(): NodeView[] {
+    return [...this.nodesByName.values()];
+  }
+
+  endpoints(key: ServiceKey): EndpointView[] {
+    const out: EndpointView[] = [];
+    for (const s of this.slices.values()) {
+      if (s.metadata?.namespace === key.namespace && s.metadata?.labels?.[SERVICE_NAME_LABEL] === key.name) {
+        out.push(...toEndpointViews(s));
+      }
+    }
+    return out;
+  }
+
+  onChange(cb: () => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  private setNode(n: k8s.V1Node): void {
+    const view = toNodeView(n);
+    this.nodesByName.set(view.name, view);
+    this.changed();
+  }
+
+  /** Coalesces bursts of watch events into one notification. */
+  private changed(): void {
+    if (this.notifyQueued) return;
+    this.notifyQueued = true;
+    setImmediate(() => {
+      this.notifyQueued = false;
+      for (const cb of this.listeners) cb();
+    });
+  }
+}
+
+function sliceKey(s: k8s.V1EndpointSlice): string {
+  return serviceKeyString({ namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '' });
+}

@@ -1,0 +1,121 @@
+// Watches the ConfigMap `config` and the metallb.io CRDs in one namespace; emits a debounced snapshot.
+import type * as k8s from '@kubernetes/client-node';
+import type { Logger } from '../log';
+import type { KubeClients } from './kube-clients';
+import { apiStatusCode } from './kube-clients';
+import { ResourceWatch } from './resource-watch';
+
+export const CONFIGMAP_NAME = 'config';
+
+/** The metallb.io kinds that carry configuration, with the version we list them at. */
+export const CONFIG_CRDS: Array<{ plural: string; version: string }> = [
+  { plural: 'ipaddresspools', version: 'v1beta1' },
+  { plural: 'l2advertisements', version: 'v1beta1' },
+  { plural: 'bgpadvertisements', version: 'v1beta1' },
+  { plural: 'bgppeers', version: 'v1beta2' },
+  { plural: 'communities', version: 'v1beta1' },
+  { plural: 'bfdprofiles', version: 'v1beta1' },
+];
+
+export interface ConfigSnapshot {
+  configMap?: k8s.V1ConfigMap;
+  /** metallb.io objects (each with apiVersion and kind). */
+  objects: k8s.KubernetesObject[];
+}
+
+export class KubeConfigSource {
+  private configMap?: k8s.V1ConfigMap;
+  private readonly crdObjects = new Map<string, Map<string, k8s.KubernetesObject>>();
+  private readonly watches: Array<ResourceWatch<k8s.KubernetesObject>> = [];
+  private timer?: NodeJS.Timeout;
+  private started = false;
+
+  constructor(
+    private readonly clients: KubeClients,
+    private readonly namespace: string,
+    private readonly onSnapshot: (s: ConfigSnapshot) => void,
+    private readonly log: Logger,
+    private readonly debounceMs = 100,
+  ) {}
+
+  async start(): Promise<void> {
+    const ns = this.namespace;
+    const cmWatch = new ResourceWatch<k8s.V1ConfigMap>(
+      this.clients.kc,
+      `/api/v1/namespaces/${ns}/configmaps`,
+      () => this.clients.core.listNamespacedConfigMap({ namespace: ns }),
+      {
+        upsert: (cm) => {
+          if (cm.metadata?.name !== CONFIGMAP_NAME) return;
+          this.configMap = cm;
+          this.changed();
+        },
+        remove: (cm) => {
+          if (cm.metadata?.name !== CONFIGMAP_NAME) return;
+          this.configMap = undefined;
+          this.changed();
+        },
+      },
+      this.log,
+    );
+    await cmWatch.start();
+    this.watches.push(cmWatch as unknown as ResourceWatch<k8s.KubernetesObject>);
+    for (const crd of CONFIG_CRDS) {
+      const objs = new Map<string, k8s.KubernetesObject>();
+      this.crdObjects.set(crd.plural, objs);
+      const list = (): Promise<k8s.KubernetesListObject<k8s.KubernetesObject>> =>
+        this.clients.custom.listNamespacedCustomObject({ group: 'metallb.io', version: crd.version, namespace: ns, plural: crd.plural });
+      try {
+        await list();
+      } catch (err) {
+        if (apiStatusCode(err) === 404) {
+          this.log.info({ event: 'crdMissing', crd: `${crd.plural}.metallb.io` }, 'CRD not installed; configuration comes from the ConfigMap only');
+          continue;
+        }
+        throw err;
+      }
+      const w = new ResourceWatch<k8s.KubernetesObject>(
+        this.clients.kc,
+        `/apis/metallb.io/${crd.version}/namespaces/${ns}/${crd.plural}`,
+        list,
+        {
+          upsert: (o) => {
+            objs.set(o.metadata?.name ?? '', o);
+            this.changed();
+          },
+          remove: (o) => {
+            objs.delete(o.metadata?.name ?? '');
+            this.changed();
+          },
+        },
+        this.log,
+      );
+      await w.start();
+      this.watches.push(w);
+    }
+    this.started = true;
+    this.emit();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    await Promise.all(this.watches.map((w) => w.stop()));
+  }
+
+  snapshot(): ConfigSnapshot {
+    const objects: k8s.KubernetesObject[] = [];
+    for (const m of this.crdObjects.values()) objects.push(...m.values());
+    return { configMap: this.configMap, objects };
+  }
+
+  private changed(): void {
+    if (!this.started) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.emit(), this.debounceMs);
+  }
+
+  private emit(): void {
+    this.timer = undefined;
+    this.onSnapshot(this.snapshot());
+  }
+}

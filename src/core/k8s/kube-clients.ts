@@ -1,0 +1,59 @@
+// One place that builds Kubernetes API clients, from a kubeconfig file or the in-cluster account.
+import * as k8s from '@kubernetes/client-node';
+
+export class KubeClients {
+  readonly kc: k8s.KubeConfig;
+  readonly core: k8s.CoreV1Api;
+  readonly discovery: k8s.DiscoveryV1Api;
+  readonly custom: k8s.CustomObjectsApi;
+
+  constructor(kubeconfigPath?: string) {
+    this.kc = new k8s.KubeConfig();
+    if (kubeconfigPath) this.kc.loadFromFile(kubeconfigPath);
+    else if (process.env.KUBECONFIG) this.kc.loadFromFile(process.env.KUBECONFIG);
+    else this.kc.loadFromCluster();
+    this.core = this.kc.makeApiClient(k8s.CoreV1Api);
+    this.discovery = this.kc.makeApiClient(k8s.DiscoveryV1Api);
+    this.custom = this.kc.makeApiClient(k8s.CustomObjectsApi);
+  }
+}
+
+/** Options that make a PATCH a JSON merge patch (client-node defaults to JSON patch). */
+export const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+export function apiStatusCode(err: unknown): number | undefined {
+  if (err instanceof k8s.ApiException) return err.code;
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** Retries transient API failures (409 conflict, 429, 5xx, network) with bounded backoff. */
+export async function withRetry<T>(what: string, fn: () => Promise<T>, attempts = 5): Promise<T> {
+  let delay = 100;
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = apiStatusCode(err);
+      const transient = code === undefined || code === 409 || code === 429 || code >= 500;
+      if (!transient || i >= attempts) {
+        const e = err as Error;
+        throw new Error(`${what}: ${code ? `HTTP ${code}: ` : ''}${apiMessage(err) ?? e.message}`);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 2000);
+    }
+  }
+}
+
+function apiMessage(err: unknown): string | undefined {
+  const body = (err as { body?: unknown })?.body;
+  if (typeof body === 'string') {
+    try {
+      return (JSON.parse(body) as { message?: string }).message ?? body;
+    } catch {
+      return body;
+    }
+  }
+  return (body as { message?: string } | undefined)?.message;
+}

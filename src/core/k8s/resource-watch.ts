@@ -1,0 +1,57 @@
+// A list+watch cache that restarts itself after errors (client-node informers stop on error).
+import * as k8s from '@kubernetes/client-node';
+import type { Logger } from '../log';
+
+export interface WatchHandlers<T> {
+  upsert?(obj: T): void;
+  remove?(obj: T): void;
+}
+
+export class ResourceWatch<T extends k8s.KubernetesObject> {
+  private informer?: k8s.Informer<T> & k8s.ObjectCache<T>;
+  private stopped = false;
+  private restartTimer?: NodeJS.Timeout;
+  private synced = false;
+
+  constructor(
+    private readonly kc: k8s.KubeConfig,
+    private readonly path: string,
+    private readonly list: k8s.ListPromise<T>,
+    private readonly handlers: WatchHandlers<T>,
+    private readonly log: Logger,
+    private readonly labelSelector?: string,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    const informer = k8s.makeInformer<T>(this.kc, this.path, this.list, this.labelSelector);
+    this.informer = informer;
+    informer.on('add', (o) => this.handlers.upsert?.(o));
+    informer.on('update', (o) => this.handlers.upsert?.(o));
+    informer.on('delete', (o) => this.handlers.remove?.(o));
+    informer.on('error', (err: unknown) => {
+      if (this.stopped) return;
+      this.log.warn({ event: 'watchError', path: this.path, error: (err as Error)?.message ?? String(err) }, 'watch failed, restarting');
+      this.restartTimer = setTimeout(() => {
+        informer.start().catch(() => undefined);
+      }, 1000);
+    });
+    await informer.start();
+    this.synced = true;
+  }
+
+  /** Objects currently in the cache. */
+  items(): T[] {
+    return [...(this.informer?.list() ?? [])];
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.informer?.stop();
+  }
+}

@@ -1,0 +1,136 @@
+import { Registry } from 'prom-client';
+import { Controller } from '../../../src/core/controller/controller';
+import { Allocator } from '../../../src/core/ipam/allocator';
+import { silentLogger } from '../../../src/core/log';
+import type { ServiceView } from '../../../src/core/service';
+import { config, pool, service } from '../../support/fixtures';
+
+function setup(lbClass?: string) {
+  const writes: Array<{ service: string; ips: string[]; pool?: string }> = [];
+  const events: Array<{ type: string; service: string; reason: string; message: string }> = [];
+  const reports: Array<{ valid: boolean; errors: string[] }> = [];
+  const metrics = new Registry();
+  const controller = new Controller({
+    allocator: new Allocator(),
+    status: {
+      writeStatus: async (svc, ips, p) => {
+        writes.push({ service: `${svc.namespace}/${svc.name}`, ips, pool: p });
+      },
+    },
+    events: {
+      normal: (k, reason, message) => events.push({ type: 'Normal', service: `${k.namespace}/${k.name}`, reason, message }),
+      warning: (k, reason, message) => events.push({ type: 'Warning', service: `${k.namespace}/${k.name}`, reason, message }),
+    },
+    configStatus: { report: async (s) => void reports.push(s) },
+    logger: silentLogger(),
+    metrics,
+    loadBalancerClass: lbClass,
+  });
+  return { controller, writes, events, reports, metrics };
+}
+
+const tutorial = { config: config(pool('my-ip-space', ['192.168.1.240-192.168.1.250'])), issues: [] };
+
+describe('Controller loop', () => {
+  test('tutorial: nginx gets 192.168.1.240, pool annotation, IPAllocated event, usage metrics', async () => {
+    const { controller, writes, events, metrics } = setup();
+    await controller.setConfig(tutorial);
+    await controller.initialSync([]);
+    await controller.upsertService(service('nginx'));
+    expect(writes).toEqual([{ service: 'default/nginx', ips: ['192.168.1.240'], pool: 'my-ip-space' }]);
+    expect(events).toEqual([{ type: 'Normal', service: 'default/nginx', reason: 'IPAllocated', message: 'Assigned IP ["192.168.1.240"]' }]);
+    const text = await metrics.metrics();
+    expect(text).toContain('metallb_allocator_addresses_in_use_total{pool="my-ip-space"} 1');
+    expect(text).toContain('metallb_allocator_addresses_total{pool="my-ip-space"} 11');
+    expect(text).toContain('metallb_k8s_client_config_loaded_bool 1');
+  });
+
+  test('restart: services with status keep their IPs even when listed in an adverse order', async () => {
+    const { controller, writes } = setup();
+    await controller.setConfig(tutorial);
+    const existing: ServiceView[] = [
+      service('a-new'),
+      service('z-old', { ingressIPs: ['192.168.1.240'], annotations: { 'metallb.io/ip-allocated-from-pool': 'my-ip-space' } }),
+    ];
+    await controller.initialSync(existing);
+    expect(writes).toEqual([{ service: 'default/a-new', ips: ['192.168.1.241'], pool: 'my-ip-space' }]);
+  });
+
+  test('invalid config keeps the last good one, sets stale, reports the located error; fixing recovers', async () => {
+    const { controller, writes, reports, metrics } = setup();
+    await controller.setConfig(tutorial);
+    await controller.initialSync([service('nginx')]);
+    const applied = await controller.setConfig({
+      issues: [{ severity: 'error', file: 'config', path: 'address-pools[0].addresses[0]', message: '"192.168.1.300/28" is not a CIDR or an address range' }],
+    });
+    expect(applied).toBe(false);
+    expect(controller.currentConfig()?.pools[0].name).toBe('my-ip-space');
+    expect(await metrics.metrics()).toContain('metallb_k8s_client_config_stale_bool 1');
+    expect(reports.at(-1)).toEqual({ valid: false, errors: ['config:address-pools[0].addresses[0]: "192.168.1.300/28" is not a CIDR or an address range'] });
+    expect(writes).toHaveLength(1);
+    await controller.setConfig(tutorial);
+    expect(await metrics.metrics()).toContain('metallb_k8s_client_config_stale_bool 0');
+    expect(writes).toHaveLength(1);
+  });
+
+  test('pool shrinks so the IP leaves every pool: the service is reallocated', async () => {
+    const { controller, writes } = setup();
+    await controller.setConfig(tutorial);
+    await controller.initialSync([]);
+    await controller.upsertService(service('nginx'));
+    await controller.setConfig({ config: config(pool('new', ['10.0.0.10-10.0.0.20'])), issues: [] });
+    expect(writes.at(-1)).toEqual({ service: 'default/nginx', ips: ['10.0.0.10'], pool: 'new' });
+  });
+
+  test('pool exhausted: AllocationFailed warning with the reason', async () => {
+    const { controller, events } = setup();
+    await controller.setConfig({ config: config(pool('tiny', ['192.168.1.240/32'])), issues: [] });
+    await controller.initialSync([service('a'), service('b')]);
+    const failed = events.filter((e) => e.reason === 'AllocationFailed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ type: 'Warning', service: 'default/b' });
+    expect(failed[0].message).toMatch(/^Failed to allocate IP for "default\/b": /);
+  });
+
+  test('a Service that stops being a LoadBalancer has its status cleared and its IP freed', async () => {
+    const { controller, writes } = setup();
+    await controller.setConfig(tutorial);
+    await controller.initialSync([]);
+    await controller.upsertService(service('nginx'));
+    await controller.upsertService(service('nginx', { type: 'ClusterIP', ingressIPs: ['192.168.1.240'], annotations: { 'metallb.io/ip-allocated-from-pool': 'my-ip-space' } }));
+    expect(writes.at(-1)).toEqual({ service: 'default/nginx', ips: [], pool: undefined });
+    await controller.upsertService(service('other'));
+    expect(writes.at(-1)).toEqual({ service: 'default/other', ips: ['192.168.1.240'], pool: 'my-ip-space' });
+  });
+
+  test('loadBalancerClass: only matching Services get IPs', async () => {
+    const { controller, writes } = setup('metallbts');
+    await controller.setConfig(tutorial);
+    await controller.initialSync([service('none'), service('ours', { loadBalancerClass: 'metallbts' }), service('theirs', { loadBalancerClass: 'x' })]);
+    expect(writes.map((w) => w.service)).toEqual(['default/ours']);
+  });
+
+  test('delete releases the IP for the next Service', async () => {
+    const { controller, writes } = setup();
+    await controller.setConfig(tutorial);
+    await controller.initialSync([service('a')]);
+    await controller.deleteService({ namespace: 'default', name: 'a' });
+    await controller.upsertService(service('b'));
+    expect(writes.at(-1)?.ips).toEqual(['192.168.1.240']);
+  });
+
+  test('a failing status write for one Service does not stop the others', async () => {
+    const { controller, writes } = setup();
+    let first = true;
+    (controller as unknown as { deps: { status: { writeStatus: unknown } } }).deps.status.writeStatus = async (svc: ServiceView, ips: string[], p?: string) => {
+      if (first) {
+        first = false;
+        throw new Error('HTTP 500');
+      }
+      writes.push({ service: `${svc.namespace}/${svc.name}`, ips, pool: p });
+    };
+    await controller.setConfig(tutorial);
+    await controller.initialSync([service('a'), service('b')]);
+    expect(writes.map((w) => w.service)).toEqual(['default/b']);
+  });
+});
