@@ -1,0 +1,58 @@
+// Fuzzes the BGP codec: decode must throw nothing but BgpDecodeError; valid values round-trip. FUZZ_RUNS sets the total.
+import fc from 'fast-check';
+import { BgpDecodeError, MessageFramer, decodeMessage, encodeUpdateMessage } from '../../plugins/bgp/codec';
+import { mutatedMessage, updateMessage, wireMessage } from '../unit/bgp/arbitraries';
+
+const TOTAL = Number(process.env.FUZZ_RUNS ?? 100000);
+// Share of the total per property: mutation fuzzing gets most of it.
+const runs = (share: number) => Math.max(10, Math.floor(TOTAL * share));
+
+function onlyDecodeErrors(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof BgpDecodeError)) throw e;
+  }
+}
+
+describe('bgp codec fuzz', () => {
+  jest.setTimeout(600_000);
+
+  test('mutated messages: decode throws only BgpDecodeError', () => {
+    fc.assert(
+      fc.property(mutatedMessage(true), fc.boolean(), fc.boolean(), (b, asn4, ebgp) => {
+        onlyDecodeErrors(() => decodeMessage(b, { asn4, ebgp }));
+      }),
+      { numRuns: runs(0.8) },
+    );
+  });
+
+  test('random byte streams through the framer', () => {
+    const stream = fc.array(fc.oneof(wireMessage(true), fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u))), { maxLength: 5 });
+    fc.assert(
+      fc.property(stream, (chunks) => {
+        const f = new MessageFramer();
+        onlyDecodeErrors(() => {
+          for (const c of chunks) for (const m of f.push(c)) onlyDecodeErrors(() => decodeMessage(m, { asn4: true }));
+        });
+      }),
+      { numRuns: runs(0.15) },
+    );
+  });
+
+  test('UPDATE encode∘decode identity', () => {
+    fc.assert(
+      fc.property(updateMessage(true), (u) => {
+        let wire: Buffer;
+        try {
+          wire = encodeUpdateMessage(u, { asn4: true });
+        } catch {
+          return;
+        }
+        const m = decodeMessage(wire, { asn4: true });
+        expect(m.type === 'update' && m.result.update).toEqual(u);
+      }),
+      { numRuns: runs(0.05) },
+    );
+  });
+});
