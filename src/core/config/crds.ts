@@ -1,0 +1,135 @@
+// The metallb.io custom resources (IPAddressPool, L2/BGPAdvertisement, BGPPeer, Community, BFDProfile) into the draft.
+import type { Pool, ServiceAllocation, SourceLocation } from './model';
+import type { ConfigDraft, PoolSelection } from './draft';
+import { FieldReader, isMapping } from './field-reader';
+import { IssueSink, quote } from './issues';
+import { readAddressList } from './pool-addresses';
+import { readBfdProfile, readBgpAdvertisementFields, readPeer } from './bgp-fields';
+import { readSelectorList } from './selectors';
+
+export const METALLB_GROUP = 'metallb.io';
+
+const VERSIONS: Record<string, string[]> = {
+  IPAddressPool: ['v1beta1'],
+  L2Advertisement: ['v1beta1'],
+  BGPAdvertisement: ['v1beta1'],
+  BGPPeer: ['v1beta1', 'v1beta2'],
+  Community: ['v1beta1'],
+  BFDProfile: ['v1beta1'],
+};
+
+export function isMetallbKind(kind: string): boolean {
+  return Object.prototype.hasOwnProperty.call(VERSIONS, kind);
+}
+
+/**
+ * Reads one metallb.io object whose kind `isMetallbKind`. `docPath` locates it when it has no name.
+ * Paths look like `IPAddressPool/default.spec.addresses[0]`.
+ */
+export function readCrd(kind: string, object: Record<string, unknown>, docPath: string, sink: IssueSink, draft: ConfigDraft): void {
+  const rawMeta = object.metadata;
+  const rawName = isMapping(rawMeta) ? rawMeta.name : undefined;
+  const name = typeof rawName === 'string' && rawName !== '' ? rawName : undefined;
+  const base = name !== undefined ? `${kind}/${name}` : `${kind}${docPath ? `(${docPath})` : ''}`;
+  const top = new FieldReader(object, base, sink);
+  const apiVersion = top.string('apiVersion');
+  top.accept('kind', 'status', 'spec');
+  const meta = top.object('metadata');
+  if (name === undefined) sink.error(`${base}.metadata.name`, `${kind} has no metadata.name`);
+  if (apiVersion !== undefined) {
+    const [group, version] = apiVersion.split('/');
+    if (group === METALLB_GROUP && !VERSIONS[kind].includes(version)) {
+      sink.warning(`${base}.apiVersion`, `${kind} ${apiVersion} is not a known version (known: ${VERSIONS[kind].map((v) => `${METALLB_GROUP}/${v}`).join(', ')}); read as ${VERSIONS[kind].at(-1)}`);
+    }
+  }
+  const labels = meta?.stringMap('labels') ?? {};
+  const loc: SourceLocation = sink.file === undefined ? { path: base } : { file: sink.file, path: base };
+  // Metadata carries many server-set fields; none of them is a user typo worth a warning.
+  top.accept('metadata');
+  const specValue = object.spec ?? {};
+  const spec = FieldReader.of(specValue, `${base}.spec`, sink, 'a spec mapping');
+  top.finish();
+  if (!spec || name === undefined) return;
+
+  switch (kind) {
+    case 'IPAddressPool':
+      readPool(spec, name, labels, loc, draft);
+      break;
+    case 'L2Advertisement':
+      draft.l2Advertisements.push({
+        name,
+        poolSelection: readPoolSelection(spec),
+        nodeSelectors: readSelectorList(spec, 'nodeSelectors', 'crd'),
+        interfaces: (spec.stringList('interfaces') ?? []).map((i) => i.value),
+        serviceSelectors: readSelectorList(spec, 'serviceSelectors', 'crd'),
+        source: loc,
+        legacy: false,
+      });
+      break;
+    case 'BGPAdvertisement': {
+      const ad = readBgpAdvertisementFields(spec, 'crd', name, loc, readPoolSelection(spec));
+      ad.peerRefs = (spec.stringList('peers') ?? []).map((p) => ({ name: p.value, path: p.path }));
+      ad.nodeSelectors = readSelectorList(spec, 'nodeSelectors', 'crd');
+      ad.serviceSelectors = readSelectorList(spec, 'serviceSelectors', 'crd');
+      draft.bgpAdvertisements.push(ad);
+      break;
+    }
+    case 'BGPPeer': {
+      const peer = readPeer(spec, 'crd', name, loc);
+      if (peer) draft.peers.push(peer);
+      break;
+    }
+    case 'Community':
+      readCommunities(spec, loc, draft);
+      break;
+    case 'BFDProfile':
+      draft.bfdProfiles.push(readBfdProfile(spec, 'crd', name, loc));
+      break;
+  }
+  spec.finish();
+}
+
+function readPool(spec: FieldReader, name: string, labels: Record<string, string>, loc: SourceLocation, draft: ConfigDraft): void {
+  const addresses = readAddressList(spec, 'addresses', draft.rangePaths);
+  if (addresses.written === 0) spec.sink.error(spec.pathOf('addresses'), `pool ${quote(name)} has no addresses`);
+  const pool: Pool = {
+    name,
+    ranges: addresses.ranges,
+    autoAssign: spec.boolean('autoAssign') ?? true,
+    avoidBuggyIPs: spec.boolean('avoidBuggyIPs') ?? false,
+    labels,
+    protocols: [],
+    source: loc,
+  };
+  const sa = spec.object('serviceAllocation');
+  if (sa) {
+    const allocation: ServiceAllocation = {
+      priority: sa.integer('priority', 0, 2147483647) ?? 0,
+      namespaces: (sa.stringList('namespaces') ?? []).map((n) => n.value),
+      namespaceSelectors: readSelectorList(sa, 'namespaceSelectors', 'crd'),
+      serviceSelectors: readSelectorList(sa, 'serviceSelectors', 'crd'),
+    };
+    sa.finish();
+    pool.serviceAllocation = allocation;
+  }
+  draft.pools.push(pool);
+}
+
+function readPoolSelection(spec: FieldReader): PoolSelection {
+  const names = (spec.stringList('ipAddressPools') ?? []).map((p) => ({ name: p.value, path: p.path }));
+  const selectors = readSelectorList(spec, 'ipAddressPoolSelectors', 'crd');
+  return { names, selectors, selectorsPath: spec.pathOf('ipAddressPoolSelectors') };
+}
+
+function readCommunities(spec: FieldReader, loc: SourceLocation, draft: ConfigDraft): void {
+  for (const item of spec.list('communities') ?? []) {
+    const r = FieldReader.of(item.value, item.path, spec.sink, 'a community mapping');
+    if (!r) continue;
+    const name = r.string('name', { required: true });
+    const value = r.string('value', { required: true });
+    r.finish();
+    if (name !== undefined && value !== undefined) {
+      draft.communities.push({ name, value, source: { ...loc, path: `${item.path}.value` } });
+    }
+  }
+}

@@ -1,0 +1,133 @@
+// Cross-object rules MetalLB enforces (overlaps, duplicate names, aggregation, localPref) plus helpful warnings.
+import type { BgpAdvertisement, Config, IpRange, Pool, SourceLocation } from './model';
+import type { ConfigDraft } from './draft';
+import { IssueSink, quote } from './issues';
+import { rangesOverlap, widestPrefixLength } from './address-ranges';
+
+/** Rules that need only the draft: duplicate names and address overlaps. */
+export function validateDraft(draft: ConfigDraft, sink: IssueSink): void {
+  checkDuplicatePools(draft, sink);
+  checkDuplicates('BGP peer', draft.peers, sink);
+  checkDuplicates('BGP advertisement', draft.bgpAdvertisements.filter((a) => !a.legacy), sink);
+  checkDuplicates('L2 advertisement', draft.l2Advertisements.filter((a) => !a.legacy), sink);
+  checkDuplicates('BFD profile', draft.bfdProfiles, sink);
+  checkOverlaps(draft.pools, draft.rangePaths, sink);
+}
+
+/** Rules on the resolved config. */
+export function validateConfig(config: Config, sink: IssueSink, draft: ConfigDraft): void {
+  const pools = new Map(config.pools.map((p) => [p.name, p]));
+  const paths = new Map(draft.bgpAdvertisements.map((a) => [a.source.path, a.paths]));
+  for (const ad of config.bgpAdvertisements) {
+    const adPaths = paths.get(ad.source.path);
+    checkAggregation(ad, pools, sink, adPaths?.aggregationLength ?? ad.source.path, adPaths?.aggregationLengthV6 ?? ad.source.path);
+    checkLocalPrefOnEbgp(ad, config, sink, adPaths?.localPref ?? ad.source.path);
+  }
+  checkLocalPrefConflicts(config, sink, (ad) => paths.get(ad.source.path)?.localPref ?? ad.source.path);
+  for (const pool of config.pools) {
+    if (pool.protocols.length === 0 && !draft.legacyPools.has(pool.name)) {
+      sink.at(pool.source.file, 'warning', pool.source.path, `pool ${quote(pool.name)} is not announced: no L2Advertisement or BGPAdvertisement selects it`);
+    }
+  }
+  const bgpPools = config.pools.filter((p) => p.protocols.includes('bgp'));
+  if (bgpPools.length > 0 && config.peers.length === 0) {
+    const p = bgpPools[0];
+    sink.at(p.source.file, 'warning', p.source.path, `pool ${quote(p.name)} is announced with bgp but no BGP peers are configured`);
+  }
+}
+
+function where(source: SourceLocation): string {
+  return source.file ? `${source.file}:${source.path}` : source.path;
+}
+
+function checkDuplicatePools(draft: ConfigDraft, sink: IssueSink): void {
+  const seen = new Map<string, Pool>();
+  for (const pool of draft.pools) {
+    const first = seen.get(pool.name);
+    if (!first) {
+      seen.set(pool.name, pool);
+      continue;
+    }
+    const firstLegacy = !first.source.path.startsWith('IPAddressPool/');
+    const thisLegacy = !pool.source.path.startsWith('IPAddressPool/');
+    const message =
+      firstLegacy !== thisLegacy
+        ? `pool ${quote(pool.name)} is defined both in the ConfigMap and as an IPAddressPool (also at ${where(first.source)})`
+        : `duplicate pool name ${quote(pool.name)} (first defined at ${where(first.source)})`;
+    sink.at(pool.source.file, 'error', `${pool.source.path}${thisLegacy ? '.name' : ''}`, message);
+  }
+}
+
+function checkDuplicates(what: string, items: Array<{ name: string; source: SourceLocation }>, sink: IssueSink): void {
+  const seen = new Map<string, SourceLocation>();
+  for (const item of items) {
+    const first = seen.get(item.name);
+    if (first) sink.at(item.source.file, 'error', item.source.path, `duplicate ${what} name ${quote(item.name)} (first defined at ${where(first)})`);
+    else seen.set(item.name, item.source);
+  }
+}
+
+function checkOverlaps(pools: Pool[], rangePaths: WeakMap<IpRange, string>, sink: IssueSink): void {
+  const seen: Array<{ pool: Pool; range: IpRange }> = [];
+  for (const pool of pools) {
+    for (const range of pool.ranges) {
+      for (const other of seen) {
+        if (!rangesOverlap(range, other.range)) continue;
+        const owner = other.pool === pool ? 'in the same pool' : `of pool ${quote(other.pool.name)}`;
+        const path = rangePaths.get(range) ?? pool.source.path;
+        sink.at(pool.source.file, 'error', path, `${quote(range.text)} overlaps ${quote(other.range.text)} ${owner}`);
+        break;
+      }
+      seen.push({ pool, range });
+    }
+  }
+}
+
+function checkAggregation(ad: BgpAdvertisement, pools: Map<string, Pool>, sink: IssueSink, v4Path: string, v6Path: string): void {
+  for (const name of ad.pools) {
+    for (const range of pools.get(name)?.ranges ?? []) {
+      const length = range.family === 4 ? ad.aggregationLength : ad.aggregationLengthV6;
+      const widest = widestPrefixLength(range);
+      if (length < widest) {
+        sink.at(
+          ad.source.file,
+          'error',
+          range.family === 4 ? v4Path : v6Path,
+          `aggregation length ${length} is shorter than the /${widest} prefix of ${quote(range.text)} in pool ${quote(name)}: it would announce addresses outside the pool`,
+        );
+      }
+    }
+  }
+}
+
+/** LOCAL_PREF is sent only to iBGP peers; warn when every peer the advertisement targets is eBGP. */
+function checkLocalPrefOnEbgp(ad: BgpAdvertisement, config: Config, sink: IssueSink, path: string): void {
+  if (ad.localPref === undefined) return;
+  const targets = ad.peers.length ? config.peers.filter((p) => ad.peers.includes(p.name)) : config.peers;
+  if (targets.length > 0 && targets.every((p) => p.myASN !== p.peerASN)) {
+    sink.at(ad.source.file, 'warning', path, 'localPref is only sent to iBGP peers, and every peer of this advertisement is eBGP');
+  }
+}
+
+/** Two advertisements of one pool reaching the same peer with the same aggregation must agree on localPref. */
+function checkLocalPrefConflicts(config: Config, sink: IssueSink, pathOf: (ad: BgpAdvertisement) => string): void {
+  const ads = config.bgpAdvertisements.filter((a) => a.localPref !== undefined);
+  for (let i = 0; i < ads.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const [a, b] = [ads[i], ads[j]];
+      if (a.localPref === b.localPref) continue;
+      if (a.aggregationLength !== b.aggregationLength && a.aggregationLengthV6 !== b.aggregationLengthV6) continue;
+      const pool = a.pools.find((p) => b.pools.includes(p));
+      if (pool === undefined) continue;
+      const peersOverlap = a.peers.length === 0 || b.peers.length === 0 || a.peers.some((p) => b.peers.includes(p));
+      if (!peersOverlap) continue;
+      sink.at(
+        a.source.file,
+        'error',
+        pathOf(a),
+        `localPref ${a.localPref} conflicts with localPref ${b.localPref} of ${quote(b.name)} for pool ${quote(pool)} and the same peers`,
+      );
+      break;
+    }
+  }
+}
