@@ -1,0 +1,9 @@
+// Public surface of the standalone memberlist library (used by the layer2 plugin and the CLI).
+export { Memberlist } from './memberlist';
+export type { MemberlistEvents } from './memberlist';
+export type { MemberlistOptions, MemberlistLogger } from './options';
+export type { MemberInfo, MemberState, MembershipEvent } from './membership';
+export { Keyring, deriveMetalLBKey } from './crypto';
+export { MemberlistDecodeError } from './errors';
+export { FAST_PROFILE, LAN_PROFILE, profileTimings } from './profiles';
+export type { MemberlistTimings, ProfileName } from './profiles';

@@ -1,0 +1,286 @@
+// The membership state machine (Go's aliveNode/suspectNode/deadNode/mergeState/refute): incarnations,
+// refutation, suspicion timers and the gossip it triggers. No sockets; events go to a callback.
+import { bytesToIp } from './address';
+import { Awareness } from './awareness';
+import { BroadcastQueue } from './broadcast-queue';
+import { Alive, DEFAULT_VSN, Dead, NodeStateType, PushNodeState, Suspect, encodeAlive, encodeDead, encodeSuspect } from './messages';
+import type { MemberlistTimings } from './profiles';
+import { Suspicion, suspicionTimeout } from './suspicion';
+
+export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';
+export type MembershipEvent = 'join' | 'update' | 'suspect' | 'alive' | 'dead' | 'left';
+
+export interface NodeRecord {
+  name: string;
+  addr: Buffer;
+  port: number;
+  meta: Buffer | null;
+  incarnation: number;
+  state: NodeStateType;
+  stateChange: number;
+  vsn: Buffer;
+}
+
+/** A node as callers see it. */
+export interface MemberInfo {
+  name: string;
+  addr: string;
+  port: number;
+  meta: Buffer;
+  state: MemberState;
+  incarnation: number;
+  /** [pmin, pmax, pcur, dmin, dmax, dcur] */
+  vsn: number[];
+}
+
+const STATE_NAMES: MemberState[] = ['alive', 'suspect', 'dead', 'left'];
+
+export function memberInfo(n: NodeRecord): MemberInfo {
+  return {
+    name: n.name,
+    addr: bytesToIp(n.addr),
+    port: n.port,
+    meta: Buffer.from(n.meta ?? []),
+    state: STATE_NAMES[n.state],
+    incarnation: n.incarnation,
+    vsn: [...n.vsn],
+  };
+}
+
+export interface MembershipDeps {
+  selfName: string;
+  timings: () => MemberlistTimings;
+  broadcasts: BroadcastQueue;
+  awareness: Awareness;
+  emit: (event: MembershipEvent, node: NodeRecord) => void;
+  log: (level: 'debug' | 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+function fullVsn(v: Buffer): Buffer {
+  if (v.length >= 6) return Buffer.from(v.subarray(0, 6));
+  const out = Buffer.alloc(6);
+  v.copy(out);
+  return out;
+}
+
+export class Membership {
+  /** Probe order (shuffled); includes ourselves and dead nodes until they are reaped. */
+  nodes: NodeRecord[] = [];
+  readonly byName = new Map<string, NodeRecord>();
+  private readonly timers = new Map<string, Suspicion>();
+  private incarnation = 0;
+  left = false;
+
+  constructor(private readonly d: MembershipDeps) {}
+
+  get self(): NodeRecord | undefined {
+    return this.byName.get(this.d.selfName);
+  }
+
+  nextIncarnation(): number {
+    return ++this.incarnation;
+  }
+
+  /** Go's estNumNodes: every known node, dead ones included. */
+  numNodes(): number {
+    return this.nodes.length;
+  }
+
+  /** Alive + suspect, as MetalLB counts members. */
+  live(): NodeRecord[] {
+    return this.nodes.filter((n) => n.state === NodeStateType.Alive || n.state === NodeStateType.Suspect);
+  }
+
+  private refute(me: NodeRecord, accusedInc: number): void {
+    let inc = this.nextIncarnation();
+    if (accusedInc >= inc) {
+      this.incarnation = accusedInc + 1;
+      inc = this.incarnation;
+    }
+    me.incarnation = inc;
+    this.d.awareness.applyDelta(1);
+    const a: Alive = { incarnation: inc, node: me.name, addr: me.addr, port: me.port, meta: me.meta, vsn: me.vsn };
+    this.d.broadcasts.queue(me.name, encodeAlive(a));
+  }
+
+  aliveNode(a: Alive, bootstrap: boolean, onBroadcastDone?: () => void): void {
+    const isLocal = a.node === this.d.selfName;
+    if (this.left && isLocal) return;
+    if (a.vsn.length >= 3) {
+      const [pMin, pMax] = a.vsn;
+      if (pMin === 0 || pMax === 0 || pMin > pMax) {
+        this.d.log('warn', 'ignoring alive message with bad protocol versions', { node: a.node });
+        return;
+      }
+    }
+    if (a.node === '') return;
+    let state = this.byName.get(a.node);
+    let updatesNode = false;
+    if (!state) {
+      state = {
+        name: a.node,
+        addr: Buffer.from(a.addr),
+        port: a.port,
+        meta: a.meta,
+        incarnation: 0,
+        state: NodeStateType.Dead,
+        stateChange: Date.now(),
+        vsn: fullVsn(a.vsn.length > 5 ? a.vsn : DEFAULT_VSN),
+      };
+      this.byName.set(a.node, state);
+      // Insert at a random position so probe order differs between nodes.
+      const offset = Math.floor(Math.random() * (this.nodes.length + 1));
+      this.nodes.push(state);
+      [this.nodes[offset], this.nodes[this.nodes.length - 1]] = [this.nodes[this.nodes.length - 1], this.nodes[offset]];
+    } else if (!state.addr.equals(a.addr) || state.port !== a.port) {
+      const reclaim = this.d.timings().deadNodeReclaimTimeMs;
+      const canReclaim = reclaim > 0 && Date.now() - state.stateChange > reclaim;
+      if (state.state === NodeStateType.Left || (state.state === NodeStateType.Dead && canReclaim)) updatesNode = true;
+      else {
+        this.d.log('warn', 'conflicting address for node', { node: a.node, mine: bytesToIp(state.addr), theirs: bytesToIp(a.addr) });
+        return;
+      }
+    }
+    if (a.incarnation <= state.incarnation && !isLocal && !updatesNode) return;
+    if (a.incarnation < state.incarnation && isLocal) return;
+    this.cancelSuspicion(a.node);
+    const oldState = state.state;
+    const oldMeta = state.meta ?? Buffer.alloc(0);
+    if (!bootstrap && isLocal) {
+      if (a.incarnation === state.incarnation && (a.meta ?? Buffer.alloc(0)).equals(oldMeta) && a.vsn.equals(state.vsn)) return;
+      this.refute(state, a.incarnation);
+      this.d.log('warn', 'refuting an alive message about ourselves', { node: a.node });
+    } else {
+      this.d.broadcasts.queue(a.node, encodeAlive(a), onBroadcastDone);
+      if (a.vsn.length > 0) state.vsn = fullVsn(a.vsn);
+      state.incarnation = a.incarnation;
+      state.meta = a.meta;
+      state.addr = Buffer.from(a.addr);
+      state.port = a.port;
+      if (state.state !== NodeStateType.Alive) {
+        state.state = NodeStateType.Alive;
+        state.stateChange = Date.now();
+      }
+    }
+    if (oldState === NodeStateType.Dead || oldState === NodeStateType.Left) this.d.emit('join', state);
+    else if (!oldMeta.equals(state.meta ?? Buffer.alloc(0))) this.d.emit('update', state);
+    else if (oldState === NodeStateType.Suspect && state.state === NodeStateType.Alive) this.d.emit('alive', state);
+  }
+
+  suspectNode(s: Suspect): void {
+    const state = this.byName.get(s.node);
+    if (!state || s.incarnation < state.incarnation) return;
+    const timer = this.timers.get(s.node);
+    if (timer) {
+      if (timer.confirm(s.from)) this.d.broadcasts.queue(s.node, encodeSuspect(s));
+      return;
+    }
+    if (state.state !== NodeStateType.Alive) return;
+    if (state.name === this.d.selfName) {
+      this.refute(state, s.incarnation);
+      this.d.log('warn', 'refuting a suspect message', { from: s.from });
+      return;
+    }
+    this.d.broadcasts.queue(s.node, encodeSuspect(s));
+    state.incarnation = s.incarnation;
+    state.state = NodeStateType.Suspect;
+    const changeTime = Date.now();
+    state.stateChange = changeTime;
+    const t = this.d.timings();
+    let k = t.suspicionMult - 2;
+    const n = this.numNodes();
+    if (n - 2 < k) k = 0;
+    const min = suspicionTimeout(t.suspicionMult, n, t.probeIntervalMs);
+    const max = t.suspicionMaxTimeoutMult * min;
+    this.timers.set(
+      s.node,
+      new Suspicion(s.from, k, min, max, (confirmations) => {
+        const cur = this.byName.get(s.node);
+        if (!cur || cur.state !== NodeStateType.Suspect || cur.stateChange !== changeTime) return;
+        this.d.log('info', 'marking node as failed, suspect timeout reached', { node: s.node, confirmations });
+        this.deadNode({ incarnation: cur.incarnation, node: cur.name, from: this.d.selfName });
+      }),
+    );
+    this.d.emit('suspect', state);
+  }
+
+  deadNode(d: Dead, onBroadcastDone?: () => void): void {
+    const state = this.byName.get(d.node);
+    if (!state || d.incarnation < state.incarnation) return;
+    this.cancelSuspicion(d.node);
+    if (state.state === NodeStateType.Dead || state.state === NodeStateType.Left) return;
+    if (state.name === this.d.selfName) {
+      if (!this.left) {
+        this.refute(state, d.incarnation);
+        this.d.log('warn', 'refuting a dead message', { from: d.from });
+        return;
+      }
+      this.d.broadcasts.queue(d.node, encodeDead(d), onBroadcastDone);
+    } else {
+      this.d.broadcasts.queue(d.node, encodeDead(d));
+    }
+    state.incarnation = d.incarnation;
+    state.state = d.node === d.from ? NodeStateType.Left : NodeStateType.Dead;
+    state.stateChange = Date.now();
+    this.d.emit(state.state === NodeStateType.Left ? 'left' : 'dead', state);
+  }
+
+  /** Applies a push/pull peer's view; remote "dead" only makes us suspect (Go's mergeState). */
+  mergeState(remote: PushNodeState[]): void {
+    for (const r of remote) {
+      switch (r.state) {
+        case NodeStateType.Alive:
+          this.aliveNode({ incarnation: r.incarnation, node: r.name, addr: r.addr, port: r.port, meta: r.meta, vsn: r.vsn }, false);
+          break;
+        case NodeStateType.Left:
+          this.deadNode({ incarnation: r.incarnation, node: r.name, from: r.name });
+          break;
+        case NodeStateType.Dead:
+        case NodeStateType.Suspect:
+          this.suspectNode({ incarnation: r.incarnation, node: r.name, from: this.d.selfName });
+          break;
+      }
+    }
+  }
+
+  /** Forgets dead/left nodes older than GossipToTheDeadTime and reshuffles the probe order. */
+  resetNodes(): void {
+    const cutoff = Date.now() - this.d.timings().gossipToTheDeadTimeMs;
+    const keep: NodeRecord[] = [];
+    for (const n of this.nodes) {
+      if ((n.state === NodeStateType.Dead || n.state === NodeStateType.Left) && n.stateChange < cutoff && n.name !== this.d.selfName) {
+        this.byName.delete(n.name);
+      } else keep.push(n);
+    }
+    for (let i = keep.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [keep[i], keep[j]] = [keep[j], keep[i]];
+    }
+    this.nodes = keep;
+  }
+
+  private cancelSuspicion(name: string): void {
+    const t = this.timers.get(name);
+    if (t) {
+      t.cancel();
+      this.timers.delete(name);
+    }
+  }
+
+  shutdown(): void {
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+  }
+}
+
+/** Up to k random nodes not excluded by `exclude` (Go's kRandomNodes). */
+export function kRandomNodes(k: number, nodes: NodeRecord[], exclude: (n: NodeRecord) => boolean): NodeRecord[] {
+  const out: NodeRecord[] = [];
+  const n = nodes.length;
+  for (let i = 0; i < 3 * n && out.length < k; i++) {
+    const node = nodes[Math.floor(Math.random() * n)];
+    if (exclude(node) || out.includes(node)) continue;
+    out.push(node);
+  }
+  return out;
+}

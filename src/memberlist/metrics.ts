@@ -1,0 +1,46 @@
+// Prometheus metrics for the gossip layer; also kept as plain counts so tests need no registry.
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { DecodeFailure } from './errors';
+
+export type DropReason = DecodeFailure | 'wrong-node' | 'unencrypted' | 'closed';
+
+export class MemberlistMetrics {
+  private readonly dropCounts = new Map<string, number>();
+  private readonly dropped?: Counter<'reason'>;
+  private readonly members?: Gauge<'state'>;
+
+  constructor(registry?: Registry) {
+    if (!registry) return;
+    this.dropped =
+      (registry.getSingleMetric('metallbts_memberlist_packets_dropped_total') as Counter<'reason'> | undefined) ??
+      new Counter({
+        name: 'metallbts_memberlist_packets_dropped_total',
+        help: 'Memberlist packets and streams dropped because they were malformed, truncated, oversized, wrongly keyed or labelled',
+        labelNames: ['reason'],
+        registers: [registry],
+      });
+    this.members =
+      (registry.getSingleMetric('metallbts_memberlist_members') as Gauge<'state'> | undefined) ??
+      new Gauge({
+        name: 'metallbts_memberlist_members',
+        help: 'Known memberlist nodes by state',
+        labelNames: ['state'],
+        registers: [registry],
+      });
+  }
+
+  drop(reason: DropReason): void {
+    this.dropCounts.set(reason, (this.dropCounts.get(reason) ?? 0) + 1);
+    this.dropped?.inc({ reason });
+  }
+
+  setMembers(counts: Record<string, number>): void {
+    if (!this.members) return;
+    for (const [state, n] of Object.entries(counts)) this.members.set({ state }, n);
+  }
+
+  /** Drops so far by reason. */
+  droppedCounts(): Record<string, number> {
+    return Object.fromEntries(this.dropCounts);
+  }
+}

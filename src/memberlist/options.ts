@@ -1,0 +1,89 @@
+// Constructor options of Memberlist and their validation (key or explicit clear text, label, timings).
+import type { Registry } from 'prom-client';
+import { Keyring, deriveMetalLBKey } from './crypto';
+import { validateLabel } from './label';
+import { MemberlistTimings, ProfileName, profileTimings } from './profiles';
+
+/** The subset of a pino logger the library uses (pass `log.child({caller:'memberlist'})`). */
+export interface MemberlistLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface MemberlistOptions {
+  /** Unique member name (MetalLB: the node name). */
+  name: string;
+  bindAddr: string;
+  /** 7946 by default; 0 picks a free port. */
+  bindPort?: number;
+  /** Address/port others should use (default: bind address/port). */
+  advertiseAddr?: string;
+  advertisePort?: number;
+  /** MetalLB Secret `secretkey` value; its derived key becomes the primary key. */
+  secret?: string | Buffer;
+  /** Raw AES keys (16/24/32 bytes); the first is primary unless `secret` is given. */
+  keys?: Buffer[];
+  /** Required to run without any key (MetalLB gossips in clear when no secret exists). */
+  insecureClear?: boolean;
+  /** Label header (memberlist ≥ 0.3 only); "" (default) = none, as MetalLB. */
+  label?: string;
+  profile?: ProfileName;
+  timings?: Partial<MemberlistTimings>;
+  /** Node metadata gossiped with alive messages (≤ 512 bytes). */
+  meta?: Buffer;
+  /** Compress UDP messages when it saves bytes and all TCP streams (Go default true). */
+  compression?: boolean;
+  /** TCP ping fallback when UDP probes fail (Go default true). */
+  tcpPings?: boolean;
+  logger?: MemberlistLogger;
+  registry?: Registry;
+}
+
+export interface ResolvedOptions {
+  name: string;
+  bindAddr: string;
+  bindPort: number;
+  advertiseAddr?: string;
+  advertisePort?: number;
+  keyring: Keyring;
+  label: string;
+  timings: MemberlistTimings;
+  meta: Buffer;
+  compression: boolean;
+  tcpPings: boolean;
+}
+
+export const DEFAULT_PORT = 7946;
+export const META_MAX_SIZE = 512;
+
+export function resolveOptions(o: MemberlistOptions): ResolvedOptions {
+  if (!o.name) throw new Error('memberlist: name is required');
+  const keyring = new Keyring(o.keys ?? []);
+  if (o.secret !== undefined && o.secret.length > 0) {
+    const k = deriveMetalLBKey(o.secret);
+    keyring.addKey(k);
+    keyring.useKey(k);
+  }
+  if (keyring.size === 0 && !o.insecureClear) {
+    throw new Error('memberlist: no encryption key configured; pass a secret/keys or insecureClear: true to gossip in clear text');
+  }
+  const label = o.label ?? '';
+  validateLabel(label);
+  const meta = o.meta ?? Buffer.alloc(0);
+  if (meta.length > META_MAX_SIZE) throw new Error(`memberlist: meta longer than ${META_MAX_SIZE} bytes`);
+  return {
+    name: o.name,
+    bindAddr: o.bindAddr,
+    bindPort: o.bindPort ?? DEFAULT_PORT,
+    advertiseAddr: o.advertiseAddr,
+    advertisePort: o.advertisePort,
+    keyring,
+    label,
+    timings: profileTimings(o.profile ?? 'fast', o.timings),
+    meta,
+    compression: o.compression ?? true,
+    tcpPings: o.tcpPings ?? true,
+  };
+}

@@ -1,0 +1,212 @@
+// SWIM failure detection: round-robin probes, indirect probes with nacks, TCP fallback, and the
+// Lifeguard awareness adjustments (Go's probe/probeNode/handleIndirectPing).
+import { bytesToIp } from './address';
+import { Awareness } from './awareness';
+import { makeCompoundMessage } from './compound';
+import { Ack, IndirectPing, Nack, NodeStateType, encodeAck, encodeIndirectPing, encodeNack, encodePing, encodeSuspect } from './messages';
+import { Membership, NodeRecord, kRandomNodes } from './membership';
+import type { MemberlistLogger } from './options';
+import type { MemberlistTimings } from './profiles';
+import type { PacketSource } from './transport';
+
+export interface ProberDeps {
+  selfName: string;
+  timings: MemberlistTimings;
+  tcpPings: boolean;
+  membership: Membership;
+  awareness: Awareness;
+  advertise: () => { addr: Buffer; host: string; port: number };
+  sendMsg: (host: string, port: number, msg: Buffer) => void;
+  sendRaw: (host: string, port: number, msg: Buffer, node?: NodeRecord) => void;
+  tcpPing: (host: string, port: number, msg: Buffer, seqNo: number, deadline: number) => Promise<boolean>;
+  log: MemberlistLogger;
+}
+
+interface AckHandler {
+  onAck: (ack: Ack) => void;
+  onNack: () => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Prober {
+  private seqNo = 0;
+  private probeIndex = 0;
+  private readonly handlers = new Map<number, AckHandler>();
+  private stopped = false;
+  private loopTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly d: ProberDeps) {}
+
+  nextSeqNo(): number {
+    this.seqNo = (this.seqNo + 1) >>> 0;
+    return this.seqNo;
+  }
+
+  start(): void {
+    const interval = this.d.timings.probeIntervalMs;
+    const loop = async (): Promise<void> => {
+      const started = Date.now();
+      try {
+        await this.probe();
+      } catch (err) {
+        this.d.log.error({ error: String(err) }, 'memberlist: probe failed');
+      }
+      if (this.stopped) return;
+      // Like Go's ticker: the next probe starts on the next tick after this one finished.
+      const elapsed = Date.now() - started;
+      const wait = elapsed >= interval ? interval - (elapsed % interval) : interval - elapsed;
+      this.loopTimer = setTimeout(() => void loop(), wait).unref();
+    };
+    this.loopTimer = setTimeout(() => void loop(), Math.random() * interval).unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.loopTimer) clearTimeout(this.loopTimer);
+    for (const h of this.handlers.values()) clearTimeout(h.timer);
+    this.handlers.clear();
+  }
+
+  private setAckHandler(seqNo: number, h: Omit<AckHandler, 'timer'>, timeoutMs: number): void {
+    const timer = setTimeout(() => this.handlers.delete(seqNo), timeoutMs).unref();
+    this.handlers.set(seqNo, { ...h, timer });
+  }
+
+  handleAck(ack: Ack): void {
+    const h = this.handlers.get(ack.seqNo);
+    if (!h) return;
+    clearTimeout(h.timer);
+    this.handlers.delete(ack.seqNo);
+    h.onAck(ack);
+  }
+
+  handleNack(nack: Nack): void {
+    this.handlers.get(nack.seqNo)?.onNack();
+  }
+
+  /** Picks the next node round-robin (skipping ourselves and dead nodes) and probes it. */
+  private async probe(): Promise<void> {
+    const m = this.d.membership;
+    for (let checked = 0; checked <= m.nodes.length; ) {
+      if (this.probeIndex >= m.nodes.length) {
+        m.resetNodes();
+        this.probeIndex = 0;
+        checked++;
+        continue;
+      }
+      const node = m.nodes[this.probeIndex++];
+      if (node.name === this.d.selfName || node.state === NodeStateType.Dead || node.state === NodeStateType.Left) {
+        checked++;
+        continue;
+      }
+      await this.probeNode({ ...node });
+      return;
+    }
+  }
+
+  private async probeNode(node: NodeRecord): Promise<void> {
+    const t = this.d.timings;
+    const probeInterval = this.d.awareness.scaleTimeout(t.probeIntervalMs);
+    const self = this.d.advertise();
+    const seqNo = this.nextSeqNo();
+    const ping = { seqNo, node: node.name, sourceAddr: self.addr, sourcePort: self.port, sourceNode: this.d.selfName };
+    let acked = false;
+    let nacks = 0;
+    let wake: (() => void) | undefined;
+    this.setAckHandler(
+      seqNo,
+      {
+        onAck: () => {
+          acked = true;
+          wake?.();
+        },
+        onNack: () => nacks++,
+      },
+      probeInterval,
+    );
+    const waitUntil = (deadline: number): Promise<void> =>
+      new Promise((resolve) => {
+        if (acked || this.stopped) return resolve();
+        const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        wake = done;
+      });
+    const sent = Date.now();
+    const deadline = sent + probeInterval;
+    const host = bytesToIp(node.addr);
+    if (node.state === NodeStateType.Alive) {
+      this.d.sendMsg(host, node.port, encodePing(ping));
+    } else {
+      // A suspect node learns of the accusation with the ping, so it can refute quickly.
+      const suspect = encodeSuspect({ incarnation: node.incarnation, node: node.name, from: this.d.selfName });
+      this.d.sendRaw(host, node.port, makeCompoundMessage([encodePing(ping), suspect]), node);
+    }
+    await waitUntil(sent + t.probeTimeoutMs);
+    if (acked) return this.d.awareness.applyDelta(-1);
+    if (this.stopped) return;
+
+    // Indirect probes through k random alive peers, plus a TCP ping in parallel.
+    const peers = kRandomNodes(t.indirectChecks, this.d.membership.nodes, (n) => n.name === this.d.selfName || n.name === node.name || n.state !== NodeStateType.Alive);
+    let expectedNacks = 0;
+    for (const peer of peers) {
+      const nack = peer.vsn[1] >= 4;
+      if (nack) expectedNacks++;
+      const ind: IndirectPing = {
+        seqNo,
+        target: node.addr,
+        port: node.port,
+        node: node.name,
+        nack,
+        sourceAddr: self.addr,
+        sourcePort: self.port,
+        sourceNode: this.d.selfName,
+      };
+      this.d.sendMsg(bytesToIp(peer.addr), peer.port, encodeIndirectPing(ind));
+    }
+    let tcpOk: Promise<boolean> = Promise.resolve(false);
+    if (this.d.tcpPings && node.vsn[1] >= 3) {
+      tcpOk = this.d.tcpPing(host, node.port, encodePing(ping), seqNo, deadline).catch(() => false);
+    }
+    await waitUntil(deadline);
+    if (acked) return this.d.awareness.applyDelta(-1);
+    if (await tcpOk) {
+      this.d.log.warn({ node: node.name }, 'memberlist: reached node over TCP but UDP probes failed; network may be misconfigured');
+      return this.d.awareness.applyDelta(-1);
+    }
+    if (this.stopped) return;
+    this.d.awareness.applyDelta(expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1);
+    this.d.log.info({ node: node.name }, 'memberlist: suspect node has failed, no acks received');
+    this.d.membership.suspectNode({ incarnation: node.incarnation, node: node.name, from: this.d.selfName });
+  }
+
+  /** Pings `ind.target` for a peer and relays the ack (or a nack after ProbeTimeout). */
+  handleIndirectPing(ind: IndirectPing, from: PacketSource, defaultPort: number): void {
+    const port = ind.port === 0 ? defaultPort : ind.port;
+    const self = this.d.advertise();
+    const localSeq = this.nextSeqNo();
+    const reply = ind.sourceAddr && ind.sourcePort ? { host: bytesToIp(ind.sourceAddr), port: ind.sourcePort } : { host: from.address, port: from.port };
+    let answered = false;
+    this.setAckHandler(
+      localSeq,
+      {
+        onAck: () => {
+          answered = true;
+          this.d.sendMsg(reply.host, reply.port, encodeAck({ seqNo: ind.seqNo, payload: null }));
+        },
+        onNack: () => undefined,
+      },
+      this.d.timings.probeTimeoutMs,
+    );
+    const target = bytesToIp(ind.target);
+    if (!target) return;
+    this.d.sendMsg(target, port, encodePing({ seqNo: localSeq, node: ind.node, sourceAddr: self.addr, sourcePort: self.port, sourceNode: this.d.selfName }));
+    if (ind.nack) {
+      setTimeout(() => {
+        if (!answered && !this.stopped) this.d.sendMsg(reply.host, reply.port, encodeNack({ seqNo: ind.seqNo }));
+      }, this.d.timings.probeTimeoutMs).unref();
+    }
+  }
+}

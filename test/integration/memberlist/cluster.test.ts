@@ -1,0 +1,94 @@
+// Several metallbts memberlist nodes in one process on loopback: join, failure detection, leave,
+// wrong keys and labels.
+import { Memberlist, MemberlistOptions } from '../../../src/memberlist';
+import { deriveMetalLBKey } from '../../../src/memberlist/crypto';
+
+const SECRET = 'AbCdEfGhIjKlMnOpQrStUv';
+const nodes: Memberlist[] = [];
+
+async function node(name: string, extra: Partial<MemberlistOptions> = {}): Promise<Memberlist> {
+  const m = await Memberlist.create({ name, bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'fast', ...extra });
+  nodes.push(m);
+  return m;
+}
+
+async function waitFor(cond: () => boolean, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Date.now() - start;
+}
+
+const names = (m: Memberlist): string[] => m.members().map((n) => n.name).sort();
+
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.shutdown()));
+});
+
+test('three nodes join, detect a stopped node, and see a graceful leave', async () => {
+  const a = await node('a');
+  const b = await node('b');
+  const c = await node('c');
+  await b.join([`127.0.0.1:${a.port}`]);
+  await c.join([`127.0.0.1:${b.port}`]);
+  await waitFor(() => [a, b, c].every((m) => names(m).join() === 'a,b,c'), 5000);
+
+  const deadSeen: string[] = [];
+  a.on('dead', (n) => deadSeen.push(`a:${n.name}`));
+  b.on('dead', (n) => deadSeen.push(`b:${n.name}`));
+  await c.shutdown(); // no leave: looks like a crash
+  const t = await waitFor(() => deadSeen.includes('a:c') && deadSeen.includes('b:c'), 5000);
+  expect(t).toBeLessThan(3000);
+  expect(names(a)).toEqual(['a', 'b']);
+
+  const leftSeen: string[] = [];
+  a.on('left', (n) => leftSeen.push(n.name));
+  await b.leave(1000);
+  await b.shutdown();
+  await waitFor(() => leftSeen.includes('b'), 3000);
+  expect(names(a)).toEqual(['a']);
+});
+
+test('a node with a wrong key never joins and changes nothing', async () => {
+  const a = await node('a');
+  const b = await node('b');
+  await b.join([`127.0.0.1:${a.port}`]);
+  await waitFor(() => names(a).join() === 'a,b', 3000);
+  const evil = await node('evil', { secret: 'WrongWrongWrongWrongWr' });
+  await expect(evil.join([`127.0.0.1:${a.port}`])).rejects.toThrow();
+  await new Promise((r) => setTimeout(r, 800));
+  expect(names(a)).toEqual(['a', 'b']);
+  expect(names(evil)).toEqual(['evil']);
+  expect(a.metrics.droppedCounts().decrypt ?? 0).toBeGreaterThan(0);
+});
+
+test('a wrongly labelled node is dropped; keyring rotation keeps the cluster together', async () => {
+  const a = await node('a', { label: 'one' });
+  const b = await node('b', { label: 'two' });
+  await expect(b.join([`127.0.0.1:${a.port}`])).rejects.toThrow();
+  expect(names(a)).toEqual(['a']);
+  expect(a.metrics.droppedCounts().label ?? 0).toBeGreaterThan(0);
+
+  const k1 = deriveMetalLBKey(SECRET);
+  const k2 = Buffer.alloc(32, 7);
+  const c = await node('c', { label: 'one' });
+  await c.join([`127.0.0.1:${a.port}`]);
+  await waitFor(() => names(a).join() === 'a,c', 3000);
+  // Rotate: install k2 everywhere, make it primary, then remove k1.
+  for (const m of [a, c]) m.keyring.addKey(k2);
+  for (const m of [a, c]) m.keyring.useKey(k2);
+  for (const m of [a, c]) m.keyring.removeKey(k1);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(names(a)).toEqual(['a', 'c']);
+  expect(names(c)).toEqual(['a', 'c']);
+});
+
+test('refuses to start without a key unless told to run in clear', async () => {
+  await expect(Memberlist.create({ name: 'x', bindAddr: '127.0.0.1', bindPort: 0 })).rejects.toThrow(/insecureClear/);
+  const a = await node('a', { secret: undefined, insecureClear: true });
+  const b = await node('b', { secret: undefined, insecureClear: true });
+  await b.join([`127.0.0.1:${a.port}`]);
+  await waitFor(() => names(a).join() === 'a,b', 3000);
+});
