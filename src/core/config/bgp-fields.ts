@@ -60,7 +60,7 @@ function readAddress(r: FieldReader, key: string, opts: { required?: boolean; ip
   if (text === undefined) return undefined;
   const ip = parseIp(text);
   if (!ip || (opts.ipv4Only && ip.family !== 4)) {
-    r.sink.error(r.pathOf(key), `${quote(text)} is not a valid ${opts.ipv4Only ? 'IPv4 ' : ''}IP address`);
+    r.sink.error(r.pathOf(key), `${quote(text)} is not a valid ${opts.ipv4Only ? 'IPv4' : 'IP'} address`);
     return undefined;
   }
   return text.trim();

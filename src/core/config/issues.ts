@@ -49,6 +49,7 @@ export function describeType(value: unknown): string {
 export function quote(value: unknown): string {
   let text: string;
   try {
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
     text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
   } catch {
     text = describeType(value);

@@ -140,7 +140,7 @@ function readObject(
     return;
   }
   const name = isMapping(value.metadata) && typeof value.metadata.name === 'string' ? `/${value.metadata.name}` : '';
-  sink.warning(path || `${kind}${name}`, `kind ${quote(kind)}${apiVersion ? ` (${apiVersion})` : ''} is not MetalLB configuration; ignored`);
+  sink.warning(name ? `${kind}${name}` : path || kind, `kind ${quote(kind)}${apiVersion ? ` (${apiVersion})` : ''} is not MetalLB configuration; ignored`);
 }
 
 function readConfigMap(

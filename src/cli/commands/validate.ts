@@ -1,0 +1,82 @@
+// `metallbts validate FILE...`: checks ConfigMap/CRD YAML offline with the same loader the controller and speaker use.
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { createPluginRegistry } from '../builtin-plugins';
+import { formatIssue, loadConfig, type ConfigSource, type LoadOptions } from '../../core/config';
+import type { PluginRegistry } from '../../core/plugins/registry';
+
+export const EXIT_VALID = 0;
+export const EXIT_INVALID = 1;
+export const EXIT_USAGE = 2;
+
+export interface ValidateIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  readFile?: (path: string) => string;
+}
+
+export interface ValidateOptions {
+  /** Third-party plugin modules whose protocols count as installed. */
+  plugins?: string[];
+}
+
+/** Validates the files; prints one `FILE:PATH: message` line per problem on stdout; returns the exit code. */
+export function runValidate(files: string[], io: ValidateIo, opts: ValidateOptions = {}): number {
+  if (files.length === 0) {
+    io.stderr('metallbts validate: no files given (usage: metallbts validate FILE...)');
+    return EXIT_USAGE;
+  }
+  let registry: PluginRegistry;
+  try {
+    registry = createPluginRegistry(opts.plugins ?? []);
+  } catch (err) {
+    io.stderr(`metallbts validate: ${(err as Error).message}`);
+    return EXIT_USAGE;
+  }
+  const read = io.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const sources: ConfigSource[] = [];
+  for (const file of files) {
+    try {
+      sources.push({ file, text: read(file) });
+    } catch (err) {
+      io.stderr(`metallbts validate: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return EXIT_USAGE;
+    }
+  }
+  const result = loadConfig(sources, loadOptionsFor(registry));
+  for (const issue of result.issues) io.stdout(formatIssue(issue));
+  const errors = result.issues.filter((i) => i.severity === 'error').length;
+  const warnings = result.issues.length - errors;
+  if (errors > 0) {
+    io.stderr(`${errors} error(s), ${warnings} warning(s): configuration is invalid`);
+    return EXIT_INVALID;
+  }
+  const pools = result.config?.pools.length ?? 0;
+  io.stderr(`configuration is valid: ${pools} pool(s)${warnings ? `, ${warnings} warning(s)` : ''}`);
+  return EXIT_VALID;
+}
+
+/** Loader options from a plugin registry: installed protocols, aliases and plugins' own pool checks. */
+export function loadOptionsFor(registry: PluginRegistry): LoadOptions {
+  const pluginValidators: NonNullable<LoadOptions['pluginValidators']> = {};
+  for (const plugin of registry.plugins()) {
+    const validate = plugin.validate;
+    if (validate) pluginValidators[plugin.protocol] = (view) => validate.call(plugin, view);
+  }
+  return { protocols: (name) => registry.canonical(name), installed: registry.installed(), pluginValidators };
+}
+
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description('check MetalLB configuration files (ConfigMap and/or metallb.io CRDs); exit 0 valid, 1 invalid, 2 usage')
+    .argument('[files...]', 'YAML files (multi-document, kind: List, or bare ConfigMap config text)')
+    .option('--plugin <module...>', 'third-party announcement plugin modules to treat as installed')
+    .action((files: string[], options: { plugin?: string[] }) => {
+      process.exitCode = runValidate(
+        files,
+        { stdout: (l) => process.stdout.write(`${l}\n`), stderr: (l) => process.stderr.write(`${l}\n`) },
+        { plugins: options.plugin ?? [] },
+      );
+    });
+}
