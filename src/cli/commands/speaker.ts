@@ -1,0 +1,79 @@
+// `metallbts speaker`: runs on every node and announces Service IPs through the pools' plugins.
+import type { Command } from 'commander';
+import { createLogger } from '../../core/log';
+import { runSpeaker } from '../../core/speaker/run-speaker';
+import { createPluginRegistry } from '../builtin-plugins';
+import { configOptionsFor } from '../config-options';
+import { untilSignal } from '../signals';
+
+interface SpeakerFlags {
+  nodeName: string;
+  kubeconfig?: string;
+  namespace: string;
+  lbClass?: string;
+  metricsPort: string;
+  metricsHost: string;
+  plugin?: string[];
+  memberlistBind?: string;
+  memberlistJoin?: string[];
+  memberlistProfile: string;
+  memberlistInsecureClear?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('speaker')
+    .description('announce Service IPs from this node (layer2, bgp, plugins)')
+    .requiredOption('--node-name <name>', 'this node\'s name (the Node object)')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, else in-cluster)')
+    .option('--namespace <ns>', 'namespace holding the config and the memberlist Secret', 'metallb-system')
+    .option('--lb-class <class>', 'only handle Services with this spec.loadBalancerClass')
+    .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '7473')
+    .option('--metrics-host <addr>', 'address for the metrics server', '0.0.0.0')
+    .option('--plugin <module...>', 'third-party announcement plugin modules')
+    .option('--memberlist-bind <addr:port>', 'layer2: bind the memberlist here (node IP:7946)')
+    .option('--memberlist-join <addr:port...>', 'layer2: memberlist peers to join')
+    .option('--memberlist-profile <name>', 'layer2: memberlist timings, fast or lan', 'fast')
+    .option('--memberlist-insecure-clear', 'layer2: gossip without encryption when no secret is set')
+    .action(async (o: SpeakerFlags) => {
+      const logger = createLogger();
+      const registry = createPluginRegistry(o.plugin ?? []);
+      const pluginOptions: Record<string, Record<string, unknown>> = {
+        layer2: {
+          memberlistBind: o.memberlistBind,
+          memberlistJoin: o.memberlistJoin ?? [],
+          memberlistProfile: o.memberlistProfile,
+          memberlistInsecureClear: !!o.memberlistInsecureClear,
+        },
+        ...pluginOptionsFromEnv(),
+      };
+      const running = await runSpeaker({
+        kubeconfig: o.kubeconfig,
+        namespace: o.namespace,
+        nodeName: o.nodeName,
+        loadBalancerClass: o.lbClass,
+        metricsPort: Number(o.metricsPort),
+        metricsHost: o.metricsHost,
+        logger,
+        registry,
+        configOptions: configOptionsFor(registry),
+        pluginOptions,
+      });
+      logger.info({ caller: 'main', event: 'started', node: o.nodeName, metricsPort: running.metricsPort }, 'speaker started');
+      const sig = await untilSignal();
+      logger.info({ caller: 'main', event: 'stopping', signal: sig }, 'speaker stopping');
+      await running.stop();
+      process.exit(0);
+    });
+}
+
+/** Per-plugin options from the chart (`METALLBTS_PLUGIN_OPTIONS`: [{module, protocol?, options}]). */
+function pluginOptionsFromEnv(): Record<string, Record<string, unknown>> {
+  const raw = process.env.METALLBTS_PLUGIN_OPTIONS;
+  if (!raw) return {};
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const p of JSON.parse(raw) as Array<{ module: string; protocol?: string; options?: Record<string, unknown> }>) {
+    out[p.protocol ?? p.module] = p.options ?? {};
+  }
+  return out;
+}

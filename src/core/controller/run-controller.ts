@@ -1,0 +1,129 @@
+// Wires the controller to the Kubernetes API: config + Services in, status + Events out, metrics served.
+import 'reflect-metadata';
+import type * as k8s from '@kubernetes/client-node';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { buildConfig, type LoadOptions } from '../config';
+import { HealthServer } from '../http/health-server';
+import { Allocator } from '../ipam/allocator';
+import { ConfigSnapshotReader } from '../k8s/config-snapshot';
+import { KubeConfigSource } from '../k8s/config-source';
+import { KubeConfigStatusSink } from '../k8s/config-status';
+import { KubeEventRecorder } from '../k8s/event-recorder';
+import { KubeClients } from '../k8s/kube-clients';
+import { ensureMemberlistSecret } from '../k8s/memberlist-secret';
+import { KubeNamespaceLabels } from '../k8s/namespace-labels';
+import { ResourceWatch } from '../k8s/resource-watch';
+import { KubeServiceStatusWriter } from '../k8s/service-status-writer';
+import { toServiceView } from '../k8s/service-view';
+import type { Logger } from '../log';
+import { SerialQueue } from '../serial-queue';
+import { Controller } from './controller';
+
+export interface ControllerRunOptions {
+  kubeconfig?: string;
+  namespace: string;
+  loadBalancerClass?: string;
+  metricsPort: number;
+  metricsHost?: string;
+  logger: Logger;
+  /** Installed protocols and plugin validators (from the plugin registry). */
+  configOptions: LoadOptions;
+}
+
+export interface RunningController {
+  controller: Controller;
+  metricsPort: number;
+  stop(): Promise<void>;
+}
+
+export async function runController(opts: ControllerRunOptions): Promise<RunningController> {
+  const log = opts.logger.child({ caller: 'controller' });
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const clients = new KubeClients(opts.kubeconfig);
+  const queue = new SerialQueue((err) => log.error({ event: 'reconcileFailed', error: (err as Error).message }, 'event handling failed'));
+  let synced = false;
+  let configSeen = false;
+
+  const health = new HealthServer(metrics, {
+    healthy: () => true,
+    ready: () => {
+      const reasons: string[] = [];
+      if (!synced) reasons.push('initial sync not done');
+      if (!controller.currentConfig()) reasons.push('no valid configuration loaded');
+      return { ready: reasons.length === 0, reasons };
+    },
+  });
+  const metricsPort = await health.listen(opts.metricsPort, opts.metricsHost);
+
+  try {
+    if (await ensureMemberlistSecret(clients, opts.namespace)) {
+      log.info({ event: 'secretCreated', secret: 'memberlist' }, 'created the memberlist Secret');
+    }
+  } catch (err) {
+    log.warn({ event: 'secretCreateFailed', error: (err as Error).message }, 'could not ensure the memberlist Secret');
+  }
+
+  const namespaces = new KubeNamespaceLabels(clients, log, (ns) => {
+    // Namespace labels feed serviceAllocation.namespaceSelectors: re-evaluate that namespace's Services.
+    if (!synced) return;
+    for (const s of services.items()) {
+      if (s.metadata?.namespace === ns) void queue.push(() => controller.upsertService(toServiceView(s)));
+    }
+  });
+  const allocator = new Allocator([], { namespaceLabels: (ns) => namespaces.get(ns) });
+  const controller = new Controller({
+    allocator,
+    status: new KubeServiceStatusWriter(clients),
+    events: new KubeEventRecorder(clients, 'metallb-controller', log),
+    configStatus: new KubeConfigStatusSink(clients, opts.namespace, 'controller'),
+    logger: opts.logger,
+    metrics,
+    loadBalancerClass: opts.loadBalancerClass,
+  });
+
+  const reader = new ConfigSnapshotReader(opts.namespace);
+  const configSource = new KubeConfigSource(
+    clients,
+    opts.namespace,
+    (snap) => {
+      configSeen = true;
+      void queue.push(async () => {
+        await controller.setConfig(buildConfig(reader.objects(snap), opts.configOptions));
+      });
+    },
+    log,
+  );
+  const services = new ResourceWatch<k8s.V1Service>(
+    clients.kc,
+    '/api/v1/services',
+    () => clients.core.listServiceForAllNamespaces(),
+    {
+      upsert: (s) => {
+        if (synced) void queue.push(() => controller.upsertService(toServiceView(s)));
+      },
+      remove: (s) => {
+        if (synced) void queue.push(() => controller.deleteService({ namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '' }));
+      },
+    },
+    log,
+  );
+
+  await namespaces.start();
+  await configSource.start();
+  await services.start();
+  await queue.drain();
+  await queue.push(() => controller.initialSync(services.items().map(toServiceView)));
+  synced = true;
+  log.info({ event: 'syncDone', services: controller.serviceCount(), configLoaded: !!controller.currentConfig(), configSeen }, 'initial sync done');
+
+  return {
+    controller,
+    metricsPort,
+    async stop() {
+      await Promise.allSettled([services.stop(), configSource.stop(), namespaces.stop()]);
+      await queue.drain();
+      await health.close();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// Wires the speaker to the Kubernetes API: config, Services, Nodes and EndpointSlices in; plugins announce.
+import 'reflect-metadata';
+import type * as k8s from '@kubernetes/client-node';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { buildConfig, type Config, type LoadOptions } from '../config';
+import { formatIssue } from '../config/model';
+import { HealthServer } from '../http/health-server';
+import { KubeClusterView } from '../k8s/cluster-view';
+import { ConfigSnapshotReader } from '../k8s/config-snapshot';
+import { KubeConfigSource } from '../k8s/config-source';
+import { KubeEventRecorder } from '../k8s/event-recorder';
+import { KubeClients } from '../k8s/kube-clients';
+import { ResourceWatch } from '../k8s/resource-watch';
+import { KubeSecretReader } from '../k8s/secret-reader';
+import { toServiceView } from '../k8s/service-view';
+import type { Logger } from '../log';
+import type { PluginRegistry } from '../plugins/registry';
+import { SerialQueue } from '../serial-queue';
+import { Speaker } from './speaker';
+
+export interface SpeakerRunOptions {
+  kubeconfig?: string;
+  namespace: string;
+  nodeName: string;
+  loadBalancerClass?: string;
+  metricsPort: number;
+  metricsHost?: string;
+  logger: Logger;
+  registry: PluginRegistry;
+  configOptions: LoadOptions;
+  pluginOptions?: Record<string, Record<string, unknown>>;
+}
+
+export interface RunningSpeaker {
+  speaker: Speaker;
+  metricsPort: number;
+  /** Withdraws everything (plugins hand over gracefully), then stops watching. */
+  stop(): Promise<void>;
+}
+
+export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeaker> {
+  const log = opts.logger.child({ caller: 'speaker', node: opts.nodeName });
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const clients = new KubeClients(opts.kubeconfig);
+  const queue = new SerialQueue((err) => log.error({ event: 'reconcileFailed', error: (err as Error).message }, 'event handling failed'));
+  let synced = false;
+  let config: Config | undefined;
+
+  const secrets = new KubeSecretReader(clients, opts.namespace);
+  await secrets.load(['memberlist']);
+  const cluster = new KubeClusterView(clients, log);
+  const speaker = new Speaker({
+    nodeName: opts.nodeName,
+    registry: opts.registry,
+    logger: opts.logger.child({ node: opts.nodeName }),
+    metrics,
+    cluster,
+    events: new KubeEventRecorder(clients, 'metallb-speaker', log, opts.nodeName),
+    loadBalancerClass: opts.loadBalancerClass,
+    pluginOptions: opts.pluginOptions,
+    secret: (name, key) => secrets.get(name, key),
+  });
+  const health = new HealthServer(metrics, {
+    healthy: () => true,
+    ready: () => {
+      const reasons: string[] = [];
+      if (!synced) reasons.push('initial sync not done');
+      if (!config) reasons.push('no valid configuration loaded');
+      for (const [protocol, st] of Object.entries(speaker.pluginStatus())) {
+        if (!st.healthy) reasons.push(`plugin ${protocol}: ${st.message ?? 'unhealthy'}`);
+      }
+      return { ready: reasons.length === 0, reasons };
+    },
+  });
+  const metricsPort = await health.listen(opts.metricsPort, opts.metricsHost);
+
+  const reader = new ConfigSnapshotReader(opts.namespace);
+  const configSource = new KubeConfigSource(
+    clients,
+    opts.namespace,
+    (snap) => {
+      void queue.push(async () => {
+        const result = buildConfig(reader.objects(snap), opts.configOptions);
+        if (!result.config) {
+          for (const i of result.issues.filter((x) => x.severity === 'error')) {
+            log.error({ event: 'configStale', error: formatIssue(i) }, 'invalid configuration rejected, keeping the last good one');
+          }
+          return;
+        }
+        config = result.config;
+        await speaker.setConfig(result.config);
+      });
+    },
+    log,
+  );
+  const services = new ResourceWatch<k8s.V1Service>(
+    clients.kc,
+    '/api/v1/services',
+    () => clients.core.listServiceForAllNamespaces(),
+    {
+      upsert: (s) => void queue.push(() => speaker.upsertService(toServiceView(s))),
+      remove: (s) => void queue.push(() => speaker.deleteService({ namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '' })),
+    },
+    log,
+  );
+  cluster.onChange(() => {
+    if (synced) void queue.push(() => speaker.resyncAll());
+  });
+
+  await cluster.start();
+  await configSource.start();
+  await services.start();
+  await queue.drain();
+  synced = true;
+  log.info({ event: 'syncDone', configLoaded: !!config }, 'initial sync done');
+
+  return {
+    speaker,
+    metricsPort,
+    async stop() {
+      await queue.push(() => speaker.shutdown());
+      await Promise.allSettled([services.stop(), configSource.stop(), cluster.stop()]);
+      await health.close();
+    },
+  };
+}
