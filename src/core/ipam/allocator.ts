@@ -220,12 +220,16 @@ export class Allocator {
     return this.keep(req, ips, 'restored');
   }
 
-  /** Holds `ips` for the request if they are still valid; PreferDualStack gains its missing family when the pool has one free. */
+  /**
+   * Holds `ips` for the request if they are still valid. On a re-assign (not a restore, which only
+   * reproduces the status) a PreferDualStack Service holding one auto-allocated IP gains its missing
+   * family when the pool has one free.
+   */
   private keep(req: AllocationRequest, ips: Ip[], outcome: 'kept' | 'restored'): Result<Assigned> {
     const check = this.check(req, ips, 'current');
     if (!check.ok) return check;
     let all = ips;
-    if (req.need.kind === 'dual-preferred' && ips.length === 1) {
+    if (outcome === 'kept' && req.need.kind === 'dual-preferred' && ips.length === 1 && !req.requestedIPs) {
       const extra = this.candidate(check.value, otherFamily(ips[0].family), req);
       if (extra) all = [...ips, extra];
     }
