@@ -1,0 +1,31 @@
+// Loads native/tcpmd5 (setsockopt TCP_MD5SIG / IP_TTL on our own fd) when it was built; absent → undefined.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface SockoptHelper {
+  /** A new non-blocking TCP socket fd of the family. */
+  socket(family: 4 | 6): number;
+  setMd5(fd: number, family: 4 | 6, peer: string, key: string): void;
+  setTtl(fd: number, family: 4 | 6, ttl: number): void;
+  close(fd: number): void;
+}
+
+let cached: SockoptHelper | null | undefined;
+
+export function loadSockopt(): SockoptHelper | undefined {
+  if (cached !== undefined) return cached ?? undefined;
+  cached = null;
+  // From plugins/bgp (ts-jest) and dist/plugins/bgp (compiled) alike.
+  for (const up of ['../..', '../../..']) {
+    const p = join(__dirname, up, 'native', 'tcpmd5', 'build', 'Release', 'tcpmd5.node');
+    if (!existsSync(p)) continue;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      cached = require(p) as SockoptHelper;
+      break;
+    } catch {
+      cached = null;
+    }
+  }
+  return cached ?? undefined;
+}

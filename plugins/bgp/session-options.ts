@@ -1,0 +1,82 @@
+// Options of one BGP session, their MetalLB defaults, and the reconnect backoff schedule.
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../src/core/plugin-api';
+
+export interface BgpSessionOptions {
+  peerAddress: string;
+  /** Default 179. */
+  peerPort?: number;
+  sourceAddress?: string;
+  myAsn: number;
+  peerAsn: number;
+  /** Dotted quad; default: the session's local IPv4 address. */
+  routerId?: string;
+  /** Seconds; 0 or ≥ 3. Default 90. */
+  holdTime?: number;
+  /** Seconds; default hold/3. */
+  keepaliveTime?: number;
+  /** Seconds for TCP connect plus the peer's OPEN. Default 10. */
+  connectTime?: number;
+  /** eBGP packets leave with TTL 255 instead of 1 (needs the native helper; iBGP is untouched). */
+  ebgpMultihop?: boolean;
+  /** TCP-MD5 key (RFC 2385); needs the native helper. */
+  password?: string;
+  /** Advertise the graceful restart capability with this restart time (seconds). */
+  gracefulRestart?: { restartTime: number };
+  /** Next hops to advertise; default: the session's local address (IPv4-mapped for v6 over v4). */
+  nextHopV4?: string;
+  nextHopV6?: string;
+  /** Reconnect backoff: delays of 0, 1, 2, 4 … × unitMs, capped at maxMs. Defaults 1000 / 120000. */
+  backoff?: { unitMs?: number; maxMs?: number };
+  logger?: Logger;
+  metrics?: Registry;
+  /** Label for logs and metrics; default "address:port" or just the address for port 179. */
+  name?: string;
+}
+
+export interface ResolvedOptions extends Required<Pick<BgpSessionOptions, 'peerAddress' | 'peerPort' | 'myAsn' | 'peerAsn' | 'holdTime' | 'connectTime' | 'name'>> {
+  raw: BgpSessionOptions;
+}
+
+export class BgpOptionsError extends Error {}
+
+const ASN_MAX = 0xffffffff;
+
+export function resolveOptions(o: BgpSessionOptions): ResolvedOptions {
+  const holdTime = o.holdTime ?? 90;
+  if (!Number.isInteger(holdTime) || holdTime < 0 || holdTime > 0xffff || holdTime === 1 || holdTime === 2) {
+    throw new BgpOptionsError(`hold time must be 0 or 3..65535 seconds, got ${holdTime}`);
+  }
+  for (const [k, v] of [['my-asn', o.myAsn], ['peer-asn', o.peerAsn]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > ASN_MAX) throw new BgpOptionsError(`${k} must be 1..${ASN_MAX}, got ${v}`);
+  }
+  if (o.keepaliveTime !== undefined && (!(o.keepaliveTime >= 0) || (holdTime > 0 && o.keepaliveTime > holdTime))) {
+    throw new BgpOptionsError(`keepalive time ${o.keepaliveTime} must be between 0 and the hold time`);
+  }
+  if (o.password !== undefined && Buffer.byteLength(o.password) > 80) throw new BgpOptionsError('TCP-MD5 password longer than 80 bytes');
+  const peerPort = o.peerPort ?? 179;
+  return {
+    peerAddress: o.peerAddress,
+    peerPort,
+    myAsn: o.myAsn,
+    peerAsn: o.peerAsn,
+    holdTime,
+    connectTime: o.connectTime ?? 10,
+    name: o.name ?? (peerPort === 179 ? o.peerAddress : `${o.peerAddress}:${peerPort}`),
+    raw: o,
+  };
+}
+
+/** Delay before connection attempt `attempt` (0-based): 0, 1, 2, 4, … units, capped. */
+export function backoffDelay(attempt: number, unitMs = 1000, maxMs = 120_000): number {
+  if (attempt <= 0) return 0;
+  return Math.min(maxMs, unitMs * 2 ** Math.min(attempt - 1, 30));
+}
+
+/** Hold and keepalive (seconds) after OPEN exchange: hold = min, keepalive = configured or hold/3. */
+export function negotiateTimers(ourHold: number, peerHold: number, keepalive?: number): { hold: number; keepalive: number } {
+  const hold = Math.min(ourHold, peerHold);
+  if (hold === 0) return { hold: 0, keepalive: 0 };
+  const k = keepalive !== undefined && keepalive > 0 ? Math.min(keepalive, hold) : Math.floor(hold / 3);
+  return { hold, keepalive: Math.max(1, k) };
+}

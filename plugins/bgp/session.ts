@@ -1,0 +1,463 @@
+// One active BGP-4 session (RFC 4271 FSM): connect with backoff, OPEN, timers, Adj-RIB-Out, NOTIFICATIONs.
+import { EventEmitter } from 'node:events';
+import type * as net from 'node:net';
+import { isIPv4 } from 'node:net';
+import { silentLogger, type Logger } from '../../src/core/log';
+import {
+  Afi,
+  BgpDecodeError,
+  CapabilityCode,
+  CeaseSubcode,
+  ErrorCode,
+  MessageFramer,
+  OpenSubcode,
+  Safi,
+  UpdateEncoder,
+  asWithdrawal,
+  decodeMessage,
+  encodeEndOfRib,
+  encodeKeepalive,
+  encodeNotification,
+  encodeOpenMessage,
+  endOfRibOf,
+  hasCapability,
+  makeOpen,
+  multiprotocolAfis,
+  openAsn,
+  type BgpMessage,
+  type Family,
+  type NotificationMessage,
+  type OpenMessage,
+  type UpdateDecodeResult,
+} from './codec';
+import { AdjRibOut, type RouteAttributes } from './adj-rib-out';
+import { bgpMetrics, type BgpMetrics } from './metrics';
+import { buildPathAttributes } from './path';
+import { backoffDelay, negotiateTimers, resolveOptions, type BgpSessionOptions, type ResolvedOptions } from './session-options';
+import { openTransport } from './transport';
+
+export type SessionState = 'Idle' | 'Connect' | 'OpenSent' | 'OpenConfirm' | 'Established';
+
+export interface NegotiatedSession {
+  hold: number;
+  keepalive: number;
+  asn4: boolean;
+  families: Family[];
+  peerRouterId: string;
+  routerId: string;
+  localAddress: string;
+  routeRefresh: boolean;
+  gracefulRestart: boolean;
+}
+
+const MY_FAMILIES: Family[] = [4, 6];
+const afiOf = (f: Family) => (f === 4 ? Afi.Ipv4 : Afi.Ipv6);
+
+/**
+ * Events: 'state' (SessionState), 'established' (NegotiatedSession), 'down' (reason: string),
+ * 'notification' ({ direction: 'sent'|'received', code, subcode }), 'update' (UpdateDecodeResult).
+ */
+export class BgpSession extends EventEmitter {
+  readonly opts: ResolvedOptions;
+  private readonly log: Logger;
+  private readonly metrics?: BgpMetrics;
+  private readonly rib = new AdjRibOut();
+  private sock?: net.Socket;
+  private framer = new MessageFramer();
+  private _state: SessionState = 'Idle';
+  private negotiated?: NegotiatedSession;
+  private encoder = new UpdateEncoder({ asn4: true });
+  private attempt = 0;
+  private stopped = true;
+  private timers: { reconnect?: NodeJS.Timeout; open?: NodeJS.Timeout; hold?: NodeJS.Timeout; keepalive?: NodeJS.Timeout } = {};
+  private flushScheduled = false;
+  private lastDrainAt = 0;
+  private readonly received = new Set<string>();
+  private downReason = '';
+
+  constructor(options: BgpSessionOptions) {
+    super();
+    this.opts = resolveOptions(options);
+    this.log = (options.logger ?? silentLogger()).child({ caller: 'bgp-session', peer: this.opts.name });
+    if (options.metrics) this.metrics = bgpMetrics(options.metrics);
+    this.setGauges();
+  }
+
+  get state(): SessionState {
+    return this._state;
+  }
+
+  get ebgp(): boolean {
+    return this.opts.myAsn !== this.opts.peerAsn;
+  }
+
+  /** What OPEN negotiated, while Established. */
+  get session(): NegotiatedSession | undefined {
+    return this._state === 'Established' ? this.negotiated : undefined;
+  }
+
+  get announcedCount(): number {
+    return this.rib.advertisedCount;
+  }
+
+  get receivedPrefixes(): number {
+    return this.received.size;
+  }
+
+  /** Prefixes in the Adj-RIB-Out (whether or not the peer has them yet). */
+  prefixes(): string[] {
+    return this.rib.prefixes();
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.attempt = 0;
+    this.scheduleConnect();
+  }
+
+  /** Adds or changes a route; sent incrementally when Established. Returns the canonical prefix. */
+  announce(prefix: string, attrs: RouteAttributes = {}): string {
+    const p = this.rib.set(prefix, attrs);
+    this.scheduleFlush();
+    return p;
+  }
+
+  withdraw(prefix: string): boolean {
+    const had = this.rib.delete(prefix);
+    this.scheduleFlush();
+    return had;
+  }
+
+  /**
+   * Withdraws everything (when `withdraw`), sends Cease/administrative shutdown and closes.
+   * Resolves once the socket is closed (bounded by `timeoutMs`).
+   */
+  async stop(opts: { withdraw?: boolean; subcode?: number; timeoutMs?: number } = {}): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timers.reconnect);
+    const sock = this.sock;
+    if (!sock) {
+      this.setState('Idle');
+      return;
+    }
+    const closed = new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        sock.destroy();
+        resolve();
+      }, opts.timeoutMs ?? 2000);
+      sock.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    if (this._state === 'Established' && opts.withdraw !== false) {
+      for (const p of this.rib.prefixes()) this.rib.delete(p);
+      this.flush();
+    }
+    this.fail('administrative shutdown', { code: ErrorCode.Cease, subcode: opts.subcode ?? CeaseSubcode.AdministrativeShutdown, data: Buffer.alloc(0) });
+    await closed;
+  }
+
+  // ---- connection lifecycle -------------------------------------------------------------
+
+  private scheduleConnect(): void {
+    if (this.stopped) return;
+    const raw = this.opts.raw;
+    const delay = backoffDelay(this.attempt, raw.backoff?.unitMs, raw.backoff?.maxMs);
+    this.attempt++;
+    this.log.debug({ event: 'connectScheduled', delayMs: delay }, 'next connection attempt');
+    this.timers.reconnect = setTimeout(() => this.connect(), delay);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const raw = this.opts.raw;
+    this.framer = new MessageFramer();
+    this.setState('Connect');
+    this.log.info({ event: 'sessionConnecting', attempt: this.attempt }, 'connecting to BGP peer');
+    let sock: net.Socket;
+    try {
+      sock = openTransport({
+        host: this.opts.peerAddress,
+        port: this.opts.peerPort,
+        localAddress: raw.sourceAddress,
+        password: raw.password,
+        ttl: this.ebgp ? (raw.ebgpMultihop ? 255 : 1) : undefined,
+        onWarning: (msg) => this.log.warn({ event: 'transportWarning' }, msg),
+      });
+    } catch (err) {
+      this.log.error({ event: 'sessionError', error: (err as Error).message }, 'cannot open connection');
+      this.down(`transport: ${(err as Error).message}`);
+      return;
+    }
+    this.sock = sock;
+    sock.setNoDelay(true);
+    this.timers.open = setTimeout(() => this.fail(`no OPEN within ${this.opts.connectTime}s`), this.opts.connectTime * 1000);
+    sock.on('connect', () => this.onConnect());
+    sock.on('data', (chunk: Buffer) => this.onData(chunk));
+    sock.on('drain', () => (this.lastDrainAt = Date.now()));
+    sock.on('error', (err) => this.log.warn({ event: 'socketError', error: err.message }, 'BGP socket error'));
+    sock.on('close', () => {
+      if (this.sock === sock) this.down(this.downReason || 'connection closed');
+    });
+  }
+
+  private onConnect(): void {
+    const sock = this.sock!;
+    const local = (sock.localAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
+    const routerId = this.opts.raw.routerId ?? (isIPv4(local) ? local : undefined);
+    if (!routerId) {
+      this.fail('no router ID: the session has no local IPv4 address; set router-id');
+      return;
+    }
+    this.negotiated = { hold: 0, keepalive: 0, asn4: false, families: [], peerRouterId: '', routerId, localAddress: local, routeRefresh: false, gracefulRestart: false };
+    const gr = this.opts.raw.gracefulRestart;
+    const open = makeOpen({
+      asn: this.opts.myAsn,
+      holdTime: this.opts.holdTime,
+      bgpId: routerId,
+      afis: MY_FAMILIES.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast })),
+      gracefulRestart: gr ? { restartTime: gr.restartTime, afis: MY_FAMILIES.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast, flags: 0 })) } : undefined,
+    });
+    this.write(encodeOpenMessage(open));
+    this.setState('OpenSent');
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      for (const m of this.framer.push(chunk)) {
+        if (!this.sock) return;
+        this.timers.hold?.refresh();
+        this.onMessage(decodeMessage(m, { asn4: this.negotiated?.asn4 ?? true, ebgp: this.ebgp }));
+      }
+    } catch (err) {
+      if (err instanceof BgpDecodeError) this.fail(`decode error: ${err.message}`, { code: err.code, subcode: err.subcode, data: err.data });
+      else this.fail(`internal error: ${(err as Error).message}`, { code: ErrorCode.Cease, subcode: 0, data: Buffer.alloc(0) });
+    }
+  }
+
+  private onMessage(msg: BgpMessage): void {
+    if (msg.type === 'notification') {
+      this.onNotification(msg.notification);
+      return;
+    }
+    const fsm = (sub: number) => this.fail(`unexpected ${msg.type} in ${this._state}`, { code: ErrorCode.Fsm, subcode: sub, data: Buffer.alloc(0) });
+    switch (this._state) {
+      case 'OpenSent':
+        if (msg.type !== 'open') return fsm(1);
+        return this.onOpen(msg.open);
+      case 'OpenConfirm':
+        if (msg.type !== 'keepalive') return fsm(2);
+        return this.onEstablished();
+      case 'Established':
+        if (msg.type === 'update') return this.onUpdate(msg.result);
+        if (msg.type === 'route-refresh') return this.onRouteRefresh(msg.refresh.afi, msg.refresh.safi, msg.refresh.subtype);
+        if (msg.type === 'open') return fsm(3);
+        return; // keepalive: hold timer already refreshed
+      default:
+        return;
+    }
+  }
+
+  private onNotification(n: NotificationMessage): void {
+    this.log.warn({ event: 'notificationReceived', code: n.code, subcode: n.subcode, data: n.data.toString('hex') }, 'peer sent NOTIFICATION');
+    this.emit('notification', { direction: 'received', code: n.code, subcode: n.subcode });
+    this.fail(`peer sent NOTIFICATION ${n.code}/${n.subcode}`);
+  }
+
+  private onOpen(open: OpenMessage): void {
+    clearTimeout(this.timers.open);
+    const asn = openAsn(open);
+    const n = this.negotiated!;
+    const reject = (subcode: number, why: string, data = Buffer.alloc(0)) => this.fail(why, { code: ErrorCode.Open, subcode, data });
+    if (asn !== this.opts.peerAsn) {
+      const d = Buffer.alloc(2);
+      d.writeUInt16BE(open.myAs);
+      return reject(OpenSubcode.BadPeerAs, `peer ASN ${asn}, expected ${this.opts.peerAsn}`, d);
+    }
+    if (open.holdTime === 1 || open.holdTime === 2) return reject(OpenSubcode.UnacceptableHoldTime, `peer hold time ${open.holdTime}`);
+    if (open.bgpId === '0.0.0.0' || (!this.ebgp && open.bgpId === n.routerId)) return reject(OpenSubcode.BadBgpIdentifier, `bad peer router ID ${open.bgpId}`);
+    n.asn4 = hasCapability(open, CapabilityCode.FourOctetAs);
+    const peerAfis = multiprotocolAfis(open);
+    n.families = peerAfis.length === 0 ? [4] : MY_FAMILIES.filter((f) => peerAfis.some((a) => a.afi === afiOf(f) && a.safi === Safi.Unicast));
+    n.peerRouterId = open.bgpId;
+    n.routeRefresh = hasCapability(open, CapabilityCode.RouteRefresh);
+    n.gracefulRestart = hasCapability(open, CapabilityCode.GracefulRestart);
+    const t = negotiateTimers(this.opts.holdTime, open.holdTime, this.opts.raw.keepaliveTime);
+    n.hold = t.hold;
+    n.keepalive = t.keepalive;
+    this.encoder = new UpdateEncoder({ asn4: n.asn4 });
+    this.write(encodeKeepalive());
+    this.setState('OpenConfirm');
+    this.startTimers();
+  }
+
+  private startTimers(): void {
+    const n = this.negotiated!;
+    if (n.hold === 0) return;
+    this.timers.hold = setTimeout(() => {
+      this.log.warn({ event: 'holdTimerExpired', hold: n.hold }, 'receive hold timer expired');
+      this.fail('hold timer expired', { code: ErrorCode.HoldTimerExpired, subcode: 0, data: Buffer.alloc(0) });
+    }, n.hold * 1000);
+    this.lastDrainAt = Date.now();
+    this.timers.keepalive = setInterval(() => {
+      const sock = this.sock;
+      if (!sock) return;
+      // Send side of the hold timer: our own bytes have not moved for a whole hold time.
+      if (sock.writableLength > 0 && Date.now() - this.lastDrainAt > n.hold * 1000) {
+        this.log.warn({ event: 'sendHoldTimerExpired', buffered: sock.writableLength }, 'peer stopped reading');
+        this.downReason = 'send hold timer expired';
+        sock.destroy();
+        return;
+      }
+      if (sock.writableLength === 0) this.lastDrainAt = Date.now();
+      this.write(encodeKeepalive());
+    }, n.keepalive * 1000);
+  }
+
+  private onEstablished(): void {
+    const n = this.negotiated!;
+    this.attempt = 1; // a later drop reconnects after 1 s, then backs off
+    this.setState('Established');
+    this.log.info(
+      { event: 'sessionUp', hold: n.hold, keepalive: n.keepalive, asn4: n.asn4, families: n.families, peerRouterId: n.peerRouterId, localAddress: n.localAddress },
+      'BGP session established',
+    );
+    this.emit('established', n);
+    this.rib.reset();
+    this.sendTable(new Set(n.families));
+    for (const f of n.families) this.write(encodeEndOfRib(afiOf(f), Safi.Unicast));
+    this.setGauges();
+  }
+
+  private onUpdate(r: UpdateDecodeResult): void {
+    const u = r.action === 'treat-as-withdraw' ? asWithdrawal(r.update) : r.update;
+    for (const e of r.errors) {
+      this.log.warn({ event: 'updateError', action: e.action, attribute: e.type, code: e.code, subcode: e.subcode }, e.message);
+    }
+    const eor = endOfRibOf(u);
+    if (eor) this.log.debug({ event: 'endOfRibReceived', afi: eor.afi }, 'peer sent End-of-RIB');
+    for (const p of [...u.withdrawn, ...(u.attributes.mpUnreach?.withdrawn ?? [])]) this.received.delete(p);
+    for (const p of [...u.nlri, ...(u.attributes.mpReach?.nlri ?? [])]) this.received.add(p);
+    this.emit('update', r);
+  }
+
+  private onRouteRefresh(afi: number, safi: number, subtype: number): void {
+    const n = this.negotiated!;
+    const fam = n.families.filter((f) => afiOf(f) === afi && safi === Safi.Unicast);
+    this.log.info({ event: 'routeRefresh', afi, safi, subtype }, 'peer asked for a route refresh');
+    if (subtype !== 0 || fam.length === 0) return;
+    this.sendTable(new Set(fam));
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  private scheduleFlush(): void {
+    this.setGauges();
+    if (this.flushScheduled || this._state !== 'Established') return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this._state === 'Established') this.flush();
+    });
+  }
+
+  private flush(): void {
+    const n = this.negotiated!;
+    const changes = this.rib.takeChanges(new Set(n.families));
+    for (const m of this.encoder.withdraw(changes.withdraw)) this.writeUpdate(m);
+    for (const g of changes.announce) this.sendGroup(g.family, g.prefixes, g.attributes);
+    this.setGauges();
+  }
+
+  private sendTable(families: ReadonlySet<Family>): void {
+    for (const g of this.rib.snapshot(families)) this.sendGroup(g.family, g.prefixes, g.attributes);
+    this.setGauges();
+  }
+
+  private sendGroup(family: Family, prefixes: string[], route: RouteAttributes): void {
+    const n = this.negotiated!;
+    const { attrs, nextHopsV6 } = buildPathAttributes({
+      route,
+      myAsn: this.opts.myAsn,
+      ebgp: this.ebgp,
+      asn4: n.asn4,
+      localAddress: n.localAddress,
+      nextHopV4: this.opts.raw.nextHopV4,
+      nextHopV6: this.opts.raw.nextHopV6,
+      routerId: n.routerId,
+    });
+    for (const m of this.encoder.announce(family, prefixes, attrs, nextHopsV6)) this.writeUpdate(m);
+  }
+
+  private writeUpdate(m: Buffer): void {
+    this.write(m);
+    this.metrics?.updates.inc({ peer: this.opts.name });
+  }
+
+  private write(b: Buffer): void {
+    const sock = this.sock;
+    if (!sock || sock.destroyed) return;
+    if (sock.write(b)) this.lastDrainAt = Date.now();
+    this.timers.keepalive?.refresh(); // any message counts as a keepalive
+  }
+
+  // ---- teardown --------------------------------------------------------------------------
+
+  /** Ends the connection, sending `notification` first when given. */
+  private fail(reason: string, notification?: NotificationMessage): void {
+    const sock = this.sock;
+    if (!sock) return;
+    this.downReason = reason;
+    if (notification && !sock.destroyed && this._state !== 'Connect') {
+      this.log.warn({ event: 'notificationSent', code: notification.code, subcode: notification.subcode, reason }, 'sending NOTIFICATION');
+      this.emit('notification', { direction: 'sent', code: notification.code, subcode: notification.subcode });
+      sock.write(encodeNotification(notification));
+    }
+    sock.end();
+    // A peer that never closes its side is cut off after a moment.
+    setTimeout(() => sock.destroy(), 1000).unref();
+    this.clearSessionTimers();
+  }
+
+  private clearSessionTimers(): void {
+    clearTimeout(this.timers.open);
+    clearTimeout(this.timers.hold);
+    clearInterval(this.timers.keepalive);
+    this.timers.hold = undefined;
+    this.timers.keepalive = undefined;
+  }
+
+  private down(reason: string): void {
+    const was = this._state;
+    this.clearSessionTimers();
+    this.sock?.removeAllListeners('data');
+    this.sock = undefined;
+    this.downReason = '';
+    this.received.clear();
+    this.rib.reset();
+    this.setState('Idle');
+    if (was === 'Established') this.log.warn({ event: 'sessionDown', reason }, 'BGP session down');
+    else this.log.info({ event: 'connectFailed', reason, state: was }, 'BGP connection attempt failed');
+    this.emit('down', reason);
+    this.setGauges();
+    this.scheduleConnect();
+  }
+
+  private setState(s: SessionState): void {
+    if (s === this._state) return;
+    this._state = s;
+    this.emit('state', s);
+  }
+
+  private setGauges(): void {
+    if (!this.metrics) return;
+    const peer = this.opts.name;
+    const up = this._state === 'Established';
+    this.metrics.sessionUp.set({ peer }, up ? 1 : 0);
+    this.metrics.announced.set({ peer }, this.rib.advertisedCount);
+    this.metrics.pending.set({ peer }, up ? this.rib.pendingCount(new Set(this.negotiated!.families)) : this.rib.size);
+  }
+}
+
