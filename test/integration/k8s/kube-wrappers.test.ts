@@ -1,0 +1,134 @@
+// Drives src/core/k8s (clients, ServiceView, status writer, events, watch) against a real kube-apiserver.
+import type * as k8s from '@kubernetes/client-node';
+import { useControlPlane } from '../../harness/jest-control-plane';
+import { KubeClients } from '../../../src/core/k8s/kube-clients';
+import { toServiceView } from '../../../src/core/k8s/service-view';
+import { KubeServiceStatusWriter } from '../../../src/core/k8s/service-status-writer';
+import { KubeEventRecorder } from '../../../src/core/k8s/event-recorder';
+import { ResourceWatch } from '../../../src/core/k8s/resource-watch';
+import { silentLogger } from '../../../src/core/log';
+
+const cp = useControlPlane();
+const NS = 'k8s-wrappers';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns a value (bounded), so watch/event tests never hang. */
+async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+function lbService(name: string, annotations: Record<string, string> = {}): k8s.V1Service {
+  return {
+    metadata: { name, namespace: NS, annotations, labels: { app: name } },
+    spec: {
+      type: 'LoadBalancer',
+      selector: { app: name },
+      externalTrafficPolicy: 'Local',
+      ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'dns', port: 53, protocol: 'UDP' }],
+    },
+  };
+}
+
+let clients: KubeClients;
+
+beforeAll(async () => {
+  clients = new KubeClients(cp.get().kubeconfigPath);
+  await clients.core.createNamespace({ body: { metadata: { name: NS } } });
+});
+
+describe('src/core/k8s against a real apiserver', () => {
+  it('converts a created LoadBalancer Service to a ServiceView', async () => {
+    const created = await clients.core.createNamespacedService({
+      namespace: NS,
+      body: lbService('view', { 'metallb.universe.tf/address-pool': 'old-pool' }),
+    });
+    const view = toServiceView(created);
+    expect(view).toMatchObject({
+      namespace: NS,
+      name: 'view',
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      selector: { app: 'view' },
+      ports: [{ port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }],
+      ingressIPs: [],
+    });
+    expect(view.annotations['metallb.universe.tf/address-pool']).toBe('old-pool');
+  });
+
+  it('writes and clears status.loadBalancer.ingress and the pool annotation', async () => {
+    const svc = await clients.core.createNamespacedService({ namespace: NS, body: lbService('status') });
+    const writer = new KubeServiceStatusWriter(clients);
+
+    await writer.writeStatus(toServiceView(svc), ['192.168.1.240'], 'default-pool');
+    let read = await clients.core.readNamespacedService({ name: 'status', namespace: NS });
+    expect(read.status?.loadBalancer?.ingress).toEqual([{ ip: '192.168.1.240' }]);
+    expect(read.metadata?.annotations?.['metallb.io/ip-allocated-from-pool']).toBe('default-pool');
+    expect(toServiceView(read).ingressIPs).toEqual(['192.168.1.240']);
+
+    await writer.writeStatus(toServiceView(read), [], undefined);
+    read = await clients.core.readNamespacedService({ name: 'status', namespace: NS });
+    expect(read.status?.loadBalancer?.ingress ?? []).toEqual([]);
+    expect(read.metadata?.annotations?.['metallb.io/ip-allocated-from-pool']).toBeUndefined();
+  });
+
+  it('records Events with the MetalLB reasons on the Service', async () => {
+    const key = { namespace: NS, name: 'status' };
+    const recorder = new KubeEventRecorder(clients, 'metallb-controller', silentLogger());
+    recorder.normal(key, 'IPAllocated', 'Assigned IP ["192.168.1.240"]');
+    recorder.warning(key, 'AllocationFailed', 'no available IPs');
+    const speaker = new KubeEventRecorder(clients, 'metallb-speaker', silentLogger(), 'node-a');
+    speaker.normal(key, 'nodeAssigned', 'announcing from node "node-a" with protocol "layer2"');
+    speaker.warning(key, 'announceFailed', 'failed to announce');
+
+    const events = await eventually('4 events', async () => {
+      const list = await clients.core.listNamespacedEvent({
+        namespace: NS,
+        fieldSelector: 'involvedObject.kind=Service,involvedObject.name=status',
+      });
+      return list.items.length >= 4 ? list.items : undefined;
+    });
+    const byReason = new Map(events.map((e) => [e.reason, e]));
+    expect(byReason.get('IPAllocated')?.type).toBe('Normal');
+    expect(byReason.get('AllocationFailed')?.type).toBe('Warning');
+    expect(byReason.get('nodeAssigned')?.source?.host).toBe('node-a');
+    expect(byReason.get('announceFailed')?.type).toBe('Warning');
+  });
+
+  it('watches Services: sees add, update and delete', async () => {
+    const seen: string[] = [];
+    const watch = new ResourceWatch<k8s.V1Service>(
+      clients.kc,
+      '/api/v1/services',
+      () => clients.core.listServiceForAllNamespaces(),
+      {
+        upsert: (s) => seen.push(`upsert ${s.metadata?.namespace}/${s.metadata?.name} ${s.metadata?.labels?.rev ?? ''}`.trim()),
+        remove: (s) => seen.push(`remove ${s.metadata?.namespace}/${s.metadata?.name}`),
+      },
+      silentLogger(),
+    );
+    await watch.start();
+    try {
+      expect(watch.hasSynced()).toBe(true);
+      expect(watch.items().map((s) => s.metadata?.name)).toEqual(expect.arrayContaining(['kubernetes', 'view', 'status']));
+
+      await clients.core.createNamespacedService({ namespace: NS, body: lbService('watched') });
+      await eventually('add', () => (seen.includes(`upsert ${NS}/watched`) ? true : undefined));
+      await clients.core.patchNamespacedService(
+        { name: 'watched', namespace: NS, body: [{ op: 'add', path: '/metadata/labels/rev', value: '2' }] },
+      );
+      await eventually('update', () => (seen.includes(`upsert ${NS}/watched 2`) ? true : undefined));
+      await clients.core.deleteNamespacedService({ name: 'watched', namespace: NS });
+      await eventually('delete', () => (seen.includes(`remove ${NS}/watched`) ? true : undefined));
+    } finally {
+      await watch.stop();
+    }
+  });
+});

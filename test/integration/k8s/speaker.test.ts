@@ -1,0 +1,131 @@
+// The speaker loop against a real kube-apiserver (as its ServiceAccount), with a recording plugin.
+import * as yaml from 'js-yaml';
+import { useControlPlane } from '../../harness/jest-control-plane';
+import { runController, type RunningController } from '../../../src/core/controller/run-controller';
+import { runSpeaker, type RunningSpeaker } from '../../../src/core/speaker/run-speaker';
+import { PluginRegistry } from '../../../src/core/plugins/registry';
+import { silentLogger } from '../../../src/core/log';
+import { BUILTIN_PROTOCOLS } from '../../../src/core/config';
+import { recordingPlugin, type RecordingPlugin } from '../../support/recording-plugin';
+import { eventually, httpGetText, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
+
+const cp = useControlPlane();
+let kubeconfigs: { controller: string; speaker: string };
+let controller: RunningController | undefined;
+let speaker: RunningSpeaker | undefined;
+let l2: RecordingPlugin;
+
+const setBalancers = (service: string) => l2.calls.filter((c) => c.op === 'setBalancer' && c.service === service);
+
+beforeAll(async () => {
+  kubeconfigs = await installMetallbSystem(cp);
+  await cp.kubectlOk(['apply', '-f', '-'], {
+    input: `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: config, namespace: ${NAMESPACE} }
+data:
+  config: |
+    address-pools:
+    - name: my-ip-space
+      protocol: layer2
+      addresses: [192.168.1.240-192.168.1.250]
+---
+apiVersion: v1
+kind: Node
+metadata: { name: node-a, labels: { kubernetes.io/hostname: node-a } }
+`,
+  });
+  controller = await runController({ kubeconfig: kubeconfigs.controller, namespace: NAMESPACE, metricsPort: 0, metricsHost: '127.0.0.1', logger: silentLogger(), configOptions: BUILTIN_PROTOCOLS });
+  l2 = recordingPlugin('layer2', ['arp']);
+  l2.decide = (svc) => {
+    const eps = l2.ctx?.cluster.endpoints(svc) ?? [];
+    return svc.externalTrafficPolicy === 'Local' && !eps.some((e) => e.nodeName === 'node-a' && e.ready)
+      ? { announce: false, reason: 'no local endpoint' }
+      : { announce: true, reason: 'ok' };
+  };
+  const registry = new PluginRegistry();
+  registry.register(l2);
+  registry.register(recordingPlugin('bgp'));
+  speaker = await runSpeaker({
+    kubeconfig: kubeconfigs.speaker,
+    namespace: NAMESPACE,
+    nodeName: 'node-a',
+    metricsPort: 0,
+    metricsHost: '127.0.0.1',
+    logger: silentLogger(),
+    registry,
+    configOptions: BUILTIN_PROTOCOLS,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await speaker?.stop();
+  await controller?.stop();
+});
+
+describe('speaker loop against a real apiserver', () => {
+  test('the tutorial Service is announced by the layer2 plugin; nodeAssigned event; metric', async () => {
+    await cp.kubectlOk(['apply', '-f', '-'], {
+      input: yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'nginx', namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: 'nginx' }, ports: [{ port: 80 }] } }),
+    });
+    const call = await eventually('setBalancer for nginx', async () => setBalancers('default/nginx')[0]);
+    expect(call).toEqual({ op: 'setBalancer', service: 'default/nginx', ips: ['192.168.1.240'], pool: 'my-ip-space' });
+    const ev = await eventually('nodeAssigned event', async () => {
+      const out = await cp.kubectlOk(['get', 'events', '--field-selector', 'involvedObject.name=nginx,reason=nodeAssigned', '-o', 'jsonpath={.items[*].message}']);
+      return out || undefined;
+    });
+    expect(ev).toContain('announcing from node "node-a" with protocol "layer2"');
+    const metrics = await httpGetText(`http://127.0.0.1:${speaker?.metricsPort}/metrics`);
+    expect(metrics).toContain('metallb_speaker_announced{service="default/nginx",protocol="layer2",node="node-a",ip="192.168.1.240"} 1');
+  });
+
+  test('ETP Local follows EndpointSlices: announced only once node-a has a ready endpoint', async () => {
+    await cp.kubectlOk(['apply', '-f', '-'], {
+      input: yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'local', namespace: 'default' }, spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', selector: { app: 'local' }, ports: [{ port: 80 }] } }),
+    });
+    await eventually('IP for local', async () => {
+      const s = await cp.kubectlJson<{ status?: { loadBalancer?: { ingress?: unknown[] } } }>(['get', 'svc', 'local']);
+      return s.status?.loadBalancer?.ingress?.length ? true : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(setBalancers('default/local')).toHaveLength(0);
+    await cp.kubectlOk(['apply', '-f', '-'], {
+      input: yaml.dump({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: 'local-abc', namespace: 'default', labels: { 'kubernetes.io/service-name': 'local' } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['10.244.0.5'], nodeName: 'node-a', conditions: { ready: true } }],
+        ports: [{ port: 80, protocol: 'TCP' }],
+      }),
+    });
+    await eventually('setBalancer for local', async () => setBalancers('default/local')[0]);
+  });
+
+  test('deleting the Service withdraws it', async () => {
+    await cp.kubectlOk(['delete', 'svc', 'nginx']);
+    await eventually('deleteBalancer for nginx', async () => l2.calls.find((c) => c.op === 'deleteBalancer' && c.service === 'default/nginx'));
+  });
+
+  test('RBAC: each ServiceAccount can do its job and nothing more', async () => {
+    const can = async (as: string, ...args: string[]): Promise<boolean> => {
+      const r = await cp.kubectl(['auth', 'can-i', ...args], { as: `system:serviceaccount:${NAMESPACE}:${as}` });
+      return r.stdout.trim() === 'yes';
+    };
+    expect(await can('speaker', 'list', 'services')).toBe(true);
+    expect(await can('speaker', 'update', 'services')).toBe(false);
+    expect(await can('speaker', 'patch', 'services', '--subresource=status')).toBe(false);
+    expect(await can('speaker', 'get', 'secrets/memberlist', '-n', NAMESPACE)).toBe(true);
+    expect(await can('speaker', 'get', 'secrets/other', '-n', NAMESPACE)).toBe(false);
+    expect(await can('speaker', 'list', 'secrets', '-n', 'kube-system')).toBe(false);
+    expect(await can('controller', 'patch', 'services', '--subresource=status')).toBe(true);
+    expect(await can('controller', 'delete', 'services')).toBe(false);
+    expect(await can('controller', 'create', 'secrets', '-n', NAMESPACE)).toBe(true);
+    expect(await can('controller', 'create', 'secrets', '-n', 'default')).toBe(false);
+    expect(await can('controller', 'list', 'nodes')).toBe(false);
+    expect(await can('controller', 'create', 'pods')).toBe(false);
+    expect(await can('speaker', 'create', 'servicel2statuses.metallb.io', '-n', NAMESPACE)).toBe(true);
+    expect(await can('speaker', 'delete', 'nodes')).toBe(false);
+  });
+});
