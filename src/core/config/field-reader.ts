@@ -111,13 +111,14 @@ export class FieldReader {
   stringMap(key: string): Record<string, string> | undefined {
     const r = this.object(key);
     if (!r) return undefined;
-    const out: Record<string, string> = {};
+    const out: Array<[string, string]> = [];
     for (const [k, v] of Object.entries(r.value)) {
-      if (typeof v === 'string') out[k] = v;
-      else if (typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+      if (typeof v === 'string') out.push([k, v]);
+      else if (typeof v === 'number' || typeof v === 'boolean') out.push([k, String(v)]);
       else this.sink.error(r.pathOf(k), `expected a string, got ${describeType(v)}`);
     }
-    return out;
+    // fromEntries defines own properties, so a `__proto__` key stays a plain key.
+    return Object.fromEntries(out);
   }
 
   /** Warns about every key not read or accepted, suggesting the closest known one. */

@@ -8,8 +8,14 @@ export interface ProtocolCatalog {
 }
 
 /** The built-in plugins' names, for callers without a plugin registry (tests, offline tools). */
+const BUILTIN_NAMES = new Map([
+  ['layer2', 'layer2'],
+  ['arp', 'layer2'],
+  ['bgp', 'bgp'],
+]);
+
 export const BUILTIN_PROTOCOLS: ProtocolCatalog = {
-  protocols: (name) => ({ layer2: 'layer2', arp: 'layer2', bgp: 'bgp' })[name],
+  protocols: (name) => BUILTIN_NAMES.get(name),
   installed: ['layer2', 'bgp'],
 };
 

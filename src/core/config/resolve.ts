@@ -98,22 +98,21 @@ function uniqueByName(pools: Pool[]): Map<string, Pool> {
 
 /** Alias → value text; malformed values and conflicting redefinitions are errors. */
 function resolveAliases(draft: ConfigDraft, sink: IssueSink): Record<string, string> {
-  const aliases: Record<string, string> = {};
+  const aliases = new Map<string, string>();
   for (const c of draft.communities) {
     const parsed = parseCommunity(c.value);
     if (!parsed.ok) {
       sink.at(c.source.file, 'error', c.source.path, parsed.message);
       continue;
     }
-    if (Object.prototype.hasOwnProperty.call(aliases, c.name)) {
-      if (aliases[c.name] !== c.value) {
-        sink.at(c.source.file, 'error', c.source.path, `community ${quote(c.name)} is already defined as ${quote(aliases[c.name])}`);
-      }
+    const existing = aliases.get(c.name);
+    if (existing !== undefined) {
+      if (existing !== c.value) sink.at(c.source.file, 'error', c.source.path, `community ${quote(c.name)} is already defined as ${quote(existing)}`);
       continue;
     }
-    aliases[c.name] = c.value;
+    aliases.set(c.name, c.value);
   }
-  return aliases;
+  return Object.fromEntries(aliases);
 }
 
 /**

@@ -5,12 +5,12 @@ import { IssueSink, quote } from './issues';
 
 export type KeyStyle = 'legacy' | 'crd';
 
-const OPERATORS: Record<string, LabelSelectorRequirement['operator']> = {
-  in: 'In',
-  notin: 'NotIn',
-  exists: 'Exists',
-  doesnotexist: 'DoesNotExist',
-};
+const OPERATORS = new Map<string, LabelSelectorRequirement['operator']>([
+  ['in', 'In'],
+  ['notin', 'NotIn'],
+  ['exists', 'Exists'],
+  ['doesnotexist', 'DoesNotExist'],
+]);
 
 /** Reads one selector mapping at `path`; undefined (after reporting) when unusable. */
 export function readLabelSelector(value: unknown, path: string, sink: IssueSink, style: KeyStyle): LabelSelector | undefined {
@@ -38,7 +38,7 @@ function readRequirement(value: unknown, path: string, sink: IssueSink): LabelSe
   const values = (r.stringList('values') ?? []).map((v) => v.value);
   r.finish();
   if (key === undefined || opText === undefined) return undefined;
-  const operator = OPERATORS[opText.toLowerCase()];
+  const operator = OPERATORS.get(opText.toLowerCase());
   if (!operator) {
     sink.error(r.pathOf('operator'), `operator ${quote(opText)} must be one of In, NotIn, Exists, DoesNotExist`);
     return undefined;
