@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,8 +43,33 @@ func nodeFields(ev string, n *memberlist.Node) map[string]interface{} {
 
 func (events) NotifyJoin(n *memberlist.Node)   { emit(nodeFields("join", n)) }
 func (events) NotifyUpdate(n *memberlist.Node) { emit(nodeFields("update", n)) }
+
+// nodeState reads the real state of a node: the Node passed to NotifyLeave carries a stale State
+// (memberlist keeps it in the unexported nodeState), so look it up by reflection. NotifyLeave runs
+// with memberlist's node lock held by this goroutine, so the read is safe.
+func nodeState(name string) (memberlist.NodeStateType, bool) {
+	if ml == nil {
+		return 0, false
+	}
+	nodeMap := reflect.ValueOf(ml).Elem().FieldByName("nodeMap")
+	if !nodeMap.IsValid() {
+		return 0, false
+	}
+	ns := nodeMap.MapIndex(reflect.ValueOf(name))
+	if !ns.IsValid() || ns.IsNil() {
+		return 0, false
+	}
+	st := ns.Elem().FieldByName("State")
+	if !st.IsValid() {
+		return 0, false
+	}
+	return memberlist.NodeStateType(st.Int()), true
+}
+
+var ml *memberlist.Memberlist
+
 func (events) NotifyLeave(n *memberlist.Node) {
-	if n.State == memberlist.StateLeft {
+	if st, ok := nodeState(n.Name); ok && st == memberlist.StateLeft {
 		emit(nodeFields("left", n))
 	} else {
 		emit(nodeFields("dead", n))
@@ -59,9 +85,9 @@ func main() {
 	flag.Var(&joins, "join", "ADDR:PORT to join (repeatable)")
 	flag.Parse()
 
-	host, portStr, err := net.SplitHostPort(*bind)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bad --bind:", err)
+	host, portStr, splitErr := net.SplitHostPort(*bind)
+	if splitErr != nil {
+		fmt.Fprintln(os.Stderr, "bad --bind:", splitErr)
 		os.Exit(2)
 	}
 	port, _ := strconv.Atoi(portStr)
@@ -83,7 +109,8 @@ func main() {
 		// Exactly as MetalLB: Sum appends the empty-input digest to the secret bytes.
 		cfg.SecretKey = sha256.New().Sum([]byte(*secret))[:32]
 	}
-	ml, err := memberlist.Create(cfg)
+	var err error
+	ml, err = memberlist.Create(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "create:", err)
 		os.Exit(1)

@@ -1,0 +1,143 @@
+// Interop with real hashicorp/memberlist (Go, v0.5.1 and v0.2.4): two metallbts nodes and one Go node
+// form one encrypted cluster on loopback, detect each other's death and see graceful leaves.
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Memberlist } from '../../../src/memberlist';
+
+jest.setTimeout(180_000);
+
+const SECRET = 'AbCdEfGhIjKlMnOpQrStUv';
+const GO_DIR = join(__dirname, '../../interop/memberlist-go');
+const BIN_DIR = join(process.env.METALLBTS_CACHE ?? join(homedir(), '.cache/metallbts'), 'bin');
+
+function goBinary(version: string): string {
+  const bin = join(BIN_DIR, `memberlist-go-${version}`);
+  if (!existsSync(bin)) execFileSync('bash', [join(GO_DIR, 'build.sh'), version], { stdio: 'inherit', timeout: 300_000 });
+  return bin;
+}
+
+async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface GoNode {
+  proc: ChildProcess;
+  events: Array<{ event: string; node?: string }>;
+  stderr: string[];
+  port: number;
+}
+
+async function startGo(version: string, name: string, joinAddr: string, secret: string, profile = 'fast'): Promise<GoNode> {
+  const port = await freePort('127.0.0.2');
+  const proc = spawn(goBinary(version), ['-name', name, '-bind', `127.0.0.2:${port}`, '-secret', secret, '-join', joinAddr, '-profile', profile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const node: GoNode = { proc, events: [], stderr: [], port };
+  let buf = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const l = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        node.events.push(JSON.parse(l));
+      } catch {
+        /* not JSON */
+      }
+    }
+  });
+  proc.stderr!.on('data', (d: Buffer) => node.stderr.push(...d.toString().split('\n').filter(Boolean)));
+  return node;
+}
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return Date.now() - start;
+}
+
+const names = (m: Memberlist): string => m.members().map((n) => n.name).sort().join(',');
+const goSees = (g: GoNode, event: string, node: string): boolean => g.events.some((e) => e.event === event && e.node === node);
+
+describe.each(['v0.5.1', 'v0.2.4'])('Go memberlist %s', (version) => {
+  const ours: Memberlist[] = [];
+  let go: GoNode | undefined;
+
+  afterEach(async () => {
+    go?.proc.kill('SIGKILL');
+    go = undefined;
+    await Promise.all(ours.splice(0).map((m) => m.shutdown()));
+  });
+
+  test('one encrypted cluster; a crash is detected on both sides (Go with LAN defaults on v0.5.1)', async () => {
+    const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'fast' });
+    const b = await Memberlist.create({ name: 'ts-b', bindAddr: '127.0.0.3', bindPort: 0, secret: SECRET, profile: 'fast' });
+    ours.push(a, b);
+    await b.join([`127.0.0.1:${a.port}`]);
+    go = await startGo(version, 'go-c', `127.0.0.1:${a.port}`, SECRET, version === 'v0.5.1' ? 'lan' : 'fast');
+    const g = go;
+    await waitFor('all three see each other', () => names(a) === 'go-c,ts-a,ts-b' && names(b) === 'go-c,ts-a,ts-b' && goSees(g, 'join', 'ts-a') && goSees(g, 'join', 'ts-b'), 15_000);
+    const goNode = a.members().find((n) => n.name === 'go-c')!;
+    expect(goNode.addr).toBe('127.0.0.2');
+    expect(goNode.vsn.slice(0, 3)).toEqual([1, 5, 2]);
+
+    // Our node crashes (no leave): Go detects it as dead.
+    await b.shutdown();
+    await waitFor('Go sees ts-b dead', () => goSees(g, 'dead', 'ts-b'), 20_000);
+
+    // The Go node is killed: ours detects it.
+    const deadAt = Date.now();
+    g.proc.kill('SIGKILL');
+    const t = await waitFor('ts-a sees go-c dead', () => !names(a).includes('go-c'), 10_000);
+    expect(a.allNodes().find((n) => n.name === 'go-c')?.state).toBe('dead');
+    expect(Date.now() - deadAt).toBeLessThan(5_000);
+    void t;
+    // No decode errors on the Go side.
+    const errs = g.stderr.filter((l) => /\[(ERR|WARN)\]/.test(l));
+    if (errs.length > 0) console.log(errs.join('\n'));
+    expect(errs.filter((l) => /decode|decrypt|checksum|invalid|Unknown message/i.test(l))).toEqual([]);
+  });
+
+  test('graceful leave is seen as left on both sides', async () => {
+    const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'fast' });
+    ours.push(a);
+    go = await startGo(version, 'go-c', `127.0.0.1:${a.port}`, SECRET);
+    const g = go;
+    await waitFor('cluster of two', () => names(a) === 'go-c,ts-a' && goSees(g, 'join', 'ts-a'), 15_000);
+    const left: string[] = [];
+    a.on('left', (n) => left.push(n.name));
+    g.proc.kill('SIGTERM'); // the Go node calls Leave(1s)
+    await waitFor('ts-a sees go-c left', () => left.includes('go-c'), 10_000);
+
+    const b = await Memberlist.create({ name: 'ts-b', bindAddr: '127.0.0.3', bindPort: 0, secret: SECRET, profile: 'fast' });
+    ours.push(b);
+    go = await startGo(version, 'go-d', `127.0.0.3:${b.port}`, SECRET);
+    const g2 = go;
+    await waitFor('go-d joined', () => names(b) === 'go-d,ts-b' && goSees(g2, 'join', 'ts-b'), 15_000);
+    await b.leave(1000);
+    await waitFor('Go sees ts-b left', () => goSees(g2, 'left', 'ts-b'), 10_000);
+  });
+
+  test('a Go node with the wrong key never joins', async () => {
+    const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'fast' });
+    ours.push(a);
+    go = await startGo(version, 'go-evil', `127.0.0.1:${a.port}`, 'WrongWrongWrongWrongWr');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(names(a)).toBe('ts-a');
+    expect(a.metrics.droppedCounts().decrypt ?? 0).toBeGreaterThan(0);
+  });
+});
