@@ -1,0 +1,109 @@
+// `metallbts bgp announce`: one BGP session announcing prefixes, JSON-line events, withdraw + Cease on a signal.
+import { Command, Option } from 'commander';
+import { createLogger } from '../../core/log';
+import { BgpSession } from '../../../plugins/bgp/session';
+import { canonicalPrefix } from '../../../plugins/bgp/codec';
+import { parseCommunity, splitCommunities } from '../../../plugins/bgp/communities';
+
+interface AnnounceOptions {
+  peer: string;
+  peerPort: string;
+  myAsn: string;
+  peerAsn: string;
+  routerId?: string;
+  sourceAddress?: string;
+  holdTime: string;
+  keepaliveTime?: string;
+  connectTime: string;
+  password?: string;
+  community: string[];
+  largeCommunity: string[];
+  localPref?: string;
+  med?: string;
+  ebgpMultihop?: boolean;
+  gracefulRestart?: string;
+  nextHopV6?: string;
+  nextHop?: string;
+  prefix: string[];
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function int(text: string | undefined, name: string, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) throw new RangeError(`--${name} must be an integer ${min}..${max}, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function line(obj: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ ts: new Date().toISOString(), ...obj })}\n`);
+}
+
+async function announce(o: AnnounceOptions): Promise<void> {
+  const prefixes = o.prefix.map(canonicalPrefix);
+  const parsed = [...o.community, ...o.largeCommunity.map((l) => (l.startsWith('large:') ? l : `large:${l}`))].map((c) => parseCommunity(c));
+  const { communities, largeCommunities } = splitCommunities(parsed);
+  const logger = createLogger({ destination: 1 }).child({ caller: 'bgp' });
+  const session = new BgpSession({
+    peerAddress: o.peer,
+    peerPort: int(o.peerPort, 'peer-port', 1, 65535),
+    myAsn: int(o.myAsn, 'my-asn', 1, 0xffffffff)!,
+    peerAsn: int(o.peerAsn, 'peer-asn', 1, 0xffffffff)!,
+    routerId: o.routerId,
+    sourceAddress: o.sourceAddress,
+    holdTime: int(o.holdTime, 'hold-time', 0, 65535),
+    keepaliveTime: int(o.keepaliveTime, 'keepalive-time', 0, 65535),
+    connectTime: int(o.connectTime, 'connect-time', 1, 3600),
+    password: o.password,
+    ebgpMultihop: o.ebgpMultihop === true,
+    gracefulRestart: o.gracefulRestart !== undefined ? { restartTime: int(o.gracefulRestart, 'graceful-restart', 0, 4095)! } : undefined,
+    nextHopV4: o.nextHop,
+    nextHopV6: o.nextHopV6,
+    logger,
+  });
+  const attrs = { communities, largeCommunities, localPref: int(o.localPref, 'local-pref', 0, 0xffffffff), med: int(o.med, 'med', 0, 0xffffffff) };
+  for (const p of prefixes) session.announce(p, attrs);
+  session.on('established', () => line({ event: 'announced', peer: session.opts.name, prefixes, families: session.session?.families }));
+  session.start();
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      line({ event: 'stopping', signal, peer: session.opts.name });
+      void session.stop({ withdraw: true }).then(() => {
+        line({ event: 'stopped', peer: session.opts.name });
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+export function register(program: Command): void {
+  const bgp = program.command('bgp').description('native BGP tools');
+  bgp
+    .command('announce')
+    .description('open one BGP session and announce prefixes until SIGINT/SIGTERM (then withdraw and Cease)')
+    .requiredOption('--peer <addr>', 'peer address')
+    .option('--peer-port <port>', 'peer TCP port', '179')
+    .requiredOption('--my-asn <asn>', 'local ASN (1..4294967295)')
+    .requiredOption('--peer-asn <asn>', 'peer ASN')
+    .option('--router-id <id>', 'BGP identifier (default: local IPv4 of the session)')
+    .option('--source-address <addr>', 'local address to connect from')
+    .option('--hold-time <s>', 'hold time in seconds (0 or ≥ 3)', '90')
+    .option('--keepalive-time <s>', 'keepalive interval (default hold/3)')
+    .option('--connect-time <s>', 'TCP connect + OPEN timeout', '10')
+    .option('--password <key>', 'TCP-MD5 key (needs native/tcpmd5 built)')
+    .option('--community <c>', 'community "a:b" or well-known name (repeatable)', collect, [])
+    .option('--large-community <l>', 'large community "a:b:c" (repeatable)', collect, [])
+    .option('--local-pref <n>', 'LOCAL_PREF (iBGP only)')
+    .option('--med <n>', 'MULTI_EXIT_DISC')
+    .option('--ebgp-multihop', 'eBGP TTL 255 instead of 1')
+    .option('--graceful-restart <s>', 'advertise graceful restart with this restart time')
+    .option('--next-hop <addr>', 'IPv4 next hop (default: local address)')
+    .option('--next-hop-v6 <addr>', 'IPv6 next hop (default: local IPv6 address, or IPv4-mapped)')
+    .addOption(new Option('--prefix <p...>', 'prefixes to announce').makeOptionMandatory())
+    .action((o: AnnounceOptions) => announce(o));
+}
