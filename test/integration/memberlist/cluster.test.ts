@@ -92,3 +92,36 @@ test('refuses to start without a key unless told to run in clear', async () => {
   await b.join([`127.0.0.1:${a.port}`]);
   await waitFor(() => names(a).join() === 'a,b', 3000);
 });
+
+test('garbage, truncated and replayed-with-wrong-key packets are dropped and counted, state unchanged', async () => {
+  const dgram = await import('node:dgram');
+  const { encodeAlive, DEFAULT_VSN } = await import('../../../src/memberlist/messages');
+  const { encodePacket } = await import('../../../src/memberlist/packet');
+  const { Keyring } = await import('../../../src/memberlist/crypto');
+  const a = await node('a');
+  const clear = await node('c', { secret: undefined, insecureClear: true });
+  const sock = dgram.createSocket('udp4');
+  const alive = encodeAlive({ incarnation: 9, node: 'intruder', addr: Buffer.from([127, 0, 0, 1]), port: 1, meta: null, vsn: DEFAULT_VSN });
+  const wrongKey = encodePacket(alive, { keyring: new Keyring([Buffer.alloc(32, 1)]), label: '', compress: false, crc: false });
+  const send = (buf: Buffer, port: number): Promise<void> => new Promise((r) => sock.send(buf, port, '127.0.0.1', () => r()));
+  try {
+    for (let i = 0; i < 300; i++) {
+      const junk = Buffer.from(Array.from({ length: (i * 7) % 200 }, (_, j) => (i * 31 + j * 17) & 0xff));
+      await send(junk, a.port);
+      await send(wrongKey, a.port);
+      await send(alive.subarray(0, i % alive.length), clear.port); // truncated → always invalid
+      await send(junk, clear.port);
+      // Let the receiver drain its socket buffer (the kernel drops datagrams beyond it).
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(names(a)).toEqual(['a']);
+    expect(names(clear)).toEqual(['c']);
+    const da = a.metrics.droppedCounts();
+    expect((da.decrypt ?? 0) + (da.truncated ?? 0)).toBeGreaterThanOrEqual(590);
+    const dc = clear.metrics.droppedCounts();
+    expect(Object.values(dc).reduce((x, y) => x + y, 0)).toBeGreaterThanOrEqual(480);
+  } finally {
+    sock.close();
+  }
+});
