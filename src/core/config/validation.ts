@@ -3,11 +3,13 @@ import type { BgpAdvertisement, Config, IpRange, Pool, SourceLocation } from './
 import type { ConfigDraft } from './draft';
 import { IssueSink, quote } from './issues';
 import { rangesOverlap, widestPrefixLength } from './address-ranges';
+import { formatIp, parseIp } from '../net/ip';
 
 /** Rules that need only the draft: duplicate names and address overlaps. */
 export function validateDraft(draft: ConfigDraft, sink: IssueSink): void {
   checkDuplicatePools(draft, sink);
   checkDuplicates('BGP peer', draft.peers, sink);
+  checkDuplicatePeerAddresses(draft, sink);
   checkDuplicates('BGP advertisement', draft.bgpAdvertisements.filter((a) => !a.legacy), sink);
   checkDuplicates('L2 advertisement', draft.l2Advertisements.filter((a) => !a.legacy), sink);
   checkDuplicates('BFD profile', draft.bfdProfiles, sink);
@@ -17,13 +19,14 @@ export function validateDraft(draft: ConfigDraft, sink: IssueSink): void {
 /** Rules on the resolved config. */
 export function validateConfig(config: Config, sink: IssueSink, draft: ConfigDraft): void {
   const pools = new Map(config.pools.map((p) => [p.name, p]));
-  const paths = new Map(draft.bgpAdvertisements.map((a) => [a.source.path, a.paths]));
+  const key = (s: SourceLocation): string => `${s.file ?? ''}\u0000${s.path}`;
+  const paths = new Map(draft.bgpAdvertisements.map((a) => [key(a.source), a.paths]));
   for (const ad of config.bgpAdvertisements) {
-    const adPaths = paths.get(ad.source.path);
+    const adPaths = paths.get(key(ad.source));
     checkAggregation(ad, pools, sink, adPaths?.aggregationLength ?? ad.source.path, adPaths?.aggregationLengthV6 ?? ad.source.path);
     checkLocalPrefOnEbgp(ad, config, sink, adPaths?.localPref ?? ad.source.path);
   }
-  checkLocalPrefConflicts(config, sink, (ad) => paths.get(ad.source.path)?.localPref ?? ad.source.path);
+  checkLocalPrefConflicts(config, pools, sink, (ad) => paths.get(key(ad.source))?.localPref ?? ad.source.path);
   for (const pool of config.pools) {
     if (pool.protocols.length === 0 && !draft.legacyPools.has(pool.name)) {
       sink.at(pool.source.file, 'warning', pool.source.path, `pool ${quote(pool.name)} is not announced: no L2Advertisement or BGPAdvertisement selects it`);
@@ -64,6 +67,27 @@ function checkDuplicates(what: string, items: Array<{ name: string; source: Sour
     const first = seen.get(item.name);
     if (first) sink.at(item.source.file, 'error', item.source.path, `duplicate ${what} name ${quote(item.name)} (first defined at ${where(first)})`);
     else seen.set(item.name, item.source);
+  }
+}
+
+/** Two sessions to one address, port and VRF from the same nodes cannot coexist. */
+function checkDuplicatePeerAddresses(draft: ConfigDraft, sink: IssueSink): void {
+  const seen = new Map<string, { name: string; source: SourceLocation }>();
+  for (const peer of draft.peers) {
+    const ip = parseIp(peer.peerAddress);
+    const address = ip ? formatIp(ip) : peer.peerAddress;
+    const id = JSON.stringify([address, peer.peerPort, peer.vrf ?? '', peer.sourceAddress ?? '', peer.nodeSelectors]);
+    const first = seen.get(id);
+    if (!first) {
+      seen.set(id, peer);
+      continue;
+    }
+    sink.at(
+      peer.source.file,
+      'error',
+      peer.source.path,
+      `peer ${address} port ${peer.peerPort} is already configured by ${quote(first.name)} (at ${where(first.source)}) for the same nodes`,
+    );
   }
 }
 
@@ -110,14 +134,18 @@ function checkLocalPrefOnEbgp(ad: BgpAdvertisement, config: Config, sink: IssueS
 }
 
 /** Two advertisements of one pool reaching the same peer with the same aggregation must agree on localPref. */
-function checkLocalPrefConflicts(config: Config, sink: IssueSink, pathOf: (ad: BgpAdvertisement) => string): void {
+function checkLocalPrefConflicts(config: Config, pools: Map<string, Pool>, sink: IssueSink, pathOf: (ad: BgpAdvertisement) => string): void {
   const ads = config.bgpAdvertisements.filter((a) => a.localPref !== undefined);
+  // Same prefix announced twice: a family the pool has, aggregated to the same length by both.
+  const samePrefixes = (a: BgpAdvertisement, b: BgpAdvertisement, poolName: string): boolean =>
+    (pools.get(poolName)?.ranges ?? []).some((r) =>
+      r.family === 4 ? a.aggregationLength === b.aggregationLength : a.aggregationLengthV6 === b.aggregationLengthV6,
+    );
   for (let i = 0; i < ads.length; i++) {
     for (let j = 0; j < i; j++) {
       const [a, b] = [ads[i], ads[j]];
       if (a.localPref === b.localPref) continue;
-      if (a.aggregationLength !== b.aggregationLength && a.aggregationLengthV6 !== b.aggregationLengthV6) continue;
-      const pool = a.pools.find((p) => b.pools.includes(p));
+      const pool = a.pools.find((p) => b.pools.includes(p) && samePrefixes(a, b, p));
       if (pool === undefined) continue;
       const peersOverlap = a.peers.length === 0 || b.peers.length === 0 || a.peers.some((p) => b.peers.includes(p));
       if (!peersOverlap) continue;

@@ -111,6 +111,25 @@ describe('installed protocols', () => {
   });
 });
 
+describe('localPref', () => {
+  const objects = (first: Record<string, unknown>, second: Record<string, unknown>, addresses = ['10.0.0.0/24']) => [
+    { object: pool('a', addresses), kind: 'IPAddressPool' },
+    { object: { metadata: { name: 'r' }, spec: { myASN: 1, peerASN: 1, peerAddress: '10.0.0.254' } }, kind: 'BGPPeer' },
+    { object: { metadata: { name: 'r2' }, spec: { myASN: 1, peerASN: 1, peerAddress: '10.0.0.253' } }, kind: 'BGPPeer' },
+    { object: { metadata: { name: 'one' }, spec: first }, kind: 'BGPAdvertisement' },
+    { object: { metadata: { name: 'two' }, spec: second }, kind: 'BGPAdvertisement' },
+  ];
+
+  it('allows different localPref for different aggregation lengths, peers, or the unused family', () => {
+    expect(buildConfig(objects({ localPref: 100 }, { localPref: 200, aggregationLength: 24 })).issues).toEqual([]);
+    expect(buildConfig(objects({ localPref: 100, peers: ['r'] }, { localPref: 200, peers: ['r2'] })).issues).toEqual([]);
+    expect(buildConfig(objects({ localPref: 100 }, { localPref: 200, aggregationLengthV6: 64 })).issues.map(formatIssue)).toEqual([
+      'BGPAdvertisement/two.spec.localPref: localPref 200 conflicts with localPref 100 of "one" for pool "a" and the same peers',
+    ]);
+    expect(buildConfig(objects({ localPref: 100 }, { localPref: 200, aggregationLength: 24 }, ['fc00::/64'])).config).toBeUndefined();
+  });
+});
+
 describe('names that collide with Object.prototype', () => {
   it('treats "constructor" as an unknown protocol and operator, and "__proto__" as a plain alias', () => {
     const text =

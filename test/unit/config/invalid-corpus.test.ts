@@ -21,6 +21,7 @@ const CASES: Record<string, Expectation> = {
   'duplicate-pool-name.yaml': { path: 'address-pools[1].name', message: /duplicate pool name "a" \(first defined at duplicate-pool-name\.yaml:address-pools\[0\]\)/ },
   'legacy-and-crd-same-pool.yaml': { path: 'IPAddressPool/default', message: /pool "default" is defined both in the ConfigMap and as an IPAddressPool/ },
   'duplicate-peer-name.yaml': { path: 'BGPPeer/router', message: /duplicate BGP peer name "router"/ },
+  'duplicate-peer-address.yaml': { path: 'peers[1]', message: /peer fc00::1 port 179 is already configured by "peers\[0\]"/ },
   'duplicate-l2-advertisement-name.yaml': { path: 'L2Advertisement/l2', message: /duplicate L2 advertisement name "l2"/ },
   'duplicate-bgp-advertisement-name.yaml': { path: 'BGPAdvertisement/bgp', message: /duplicate BGP advertisement name "bgp"/ },
   'duplicate-bfd-profile.yaml': { path: 'bfd-profiles[1]', message: /duplicate BFD profile name "fast"/ },
