@@ -43,7 +43,7 @@ async function announce(o: AnnounceOptions): Promise<void> {
   const prefixes = o.prefix.map(canonicalPrefix);
   const parsed = [...o.community, ...o.largeCommunity.map((l) => (l.startsWith('large:') ? l : `large:${l}`))].map((c) => parseCommunity(c));
   const { communities, largeCommunities } = splitCommunities(parsed);
-  const logger = createLogger({ destination: 1 }).child({ caller: 'bgp' });
+  const logger = createLogger({ destination: 1 });
   const session = new BgpSession({
     peerAddress: o.peer,
     peerPort: int(o.peerPort, 'peer-port', 1, 65535),
