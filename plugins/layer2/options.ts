@@ -1,0 +1,75 @@
+// The layer2 plugin's settings (values `speaker.plugins[].options` for layer2), validated with defaults.
+import type { GratuitousTiming } from './gratuitous';
+import { METALLB_GRATUITOUS } from './gratuitous';
+import { RESCAN_INTERVAL_MS } from './responders';
+
+export interface MemberlistSettings {
+  enabled: boolean;
+  /** Node IP to bind (default: the Node's first address). */
+  bindAddr?: string;
+  bindPort: number;
+  /** ADDR:PORT peers to join; default: every other Node's first address at bindPort. */
+  join?: string[];
+  profile: 'lan' | 'fast';
+  label: string;
+  /** Gossip without encryption when the `memberlist` Secret is missing (MetalLB does it silently; we need an opt-in). */
+  insecureClear: boolean;
+  /** Re-join period while alone (MetalLB: every minute). */
+  rejoinMs: number;
+}
+
+export interface Layer2Options {
+  memberlist: MemberlistSettings;
+  /** Restrict responders to these interfaces (default: every eligible interface). */
+  interfaces: string[];
+  ipv6: boolean;
+  rescanMs: number;
+  gratuitous: GratuitousTiming;
+}
+
+function num(v: unknown, def: number, name: string, min = 0): number {
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new Error(`layer2 option ${name} must be a number ≥ ${min}`);
+  return v;
+}
+
+function strs(v: unknown, name: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`layer2 option ${name} must be a list of strings`);
+  return v as string[];
+}
+
+function bool(v: unknown, def: boolean, name: string): boolean {
+  if (v === undefined) return def;
+  if (typeof v !== 'boolean') throw new Error(`layer2 option ${name} must be true or false`);
+  return v;
+}
+
+/** Parses plugin options; throws an Error naming the bad option. */
+export function parseLayer2Options(raw: Record<string, unknown>): Layer2Options {
+  const mlRaw = raw.memberlist;
+  const ml = (mlRaw === false ? { enabled: false } : (mlRaw ?? {})) as Record<string, unknown>;
+  if (typeof ml !== 'object' || Array.isArray(ml)) throw new Error('layer2 option memberlist must be a mapping or false');
+  const profile = ml.profile ?? 'lan';
+  if (profile !== 'lan' && profile !== 'fast') throw new Error('layer2 option memberlist.profile must be lan or fast');
+  const g = (raw.gratuitous ?? {}) as Record<string, unknown>;
+  return {
+    memberlist: {
+      enabled: bool(ml.enabled, true, 'memberlist.enabled'),
+      bindAddr: typeof ml.bindAddr === 'string' ? ml.bindAddr : undefined,
+      bindPort: num(ml.bindPort, 7946, 'memberlist.bindPort'),
+      join: strs(ml.join, 'memberlist.join'),
+      profile,
+      label: typeof ml.label === 'string' ? ml.label : '',
+      insecureClear: bool(ml.insecureClear, false, 'memberlist.insecureClear'),
+      rejoinMs: num(ml.rejoinMs, 60_000, 'memberlist.rejoinMs', 100),
+    },
+    interfaces: strs(raw.interfaces, 'interfaces') ?? [],
+    ipv6: bool(raw.ipv6, true, 'ipv6'),
+    rescanMs: num(raw.rescanMs, RESCAN_INTERVAL_MS, 'rescanMs', 100),
+    gratuitous: {
+      intervalMs: num(g.intervalMs, METALLB_GRATUITOUS.intervalMs, 'gratuitous.intervalMs', 1),
+      durationMs: num(g.durationMs, METALLB_GRATUITOUS.durationMs, 'gratuitous.durationMs'),
+    },
+  };
+}
