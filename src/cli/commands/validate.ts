@@ -44,7 +44,11 @@ export function runValidate(files: string[], io: ValidateIo, opts: ValidateOptio
     }
   }
   const result = loadConfig(sources, loadOptionsFor(registry));
-  for (const issue of result.issues) io.stdout(formatIssue(issue));
+  // Grouped by file in command-line order; within a file, in the order found.
+  const order = new Map(files.map((f, i) => [f, i] as const));
+  const rank = (file: string | undefined): number => (file === undefined ? -1 : (order.get(file) ?? files.length));
+  const issues = result.issues.map((issue, i) => ({ issue, i })).sort((a, b) => rank(a.issue.file) - rank(b.issue.file) || a.i - b.i);
+  for (const { issue } of issues) io.stdout(formatIssue(issue));
   const errors = result.issues.filter((i) => i.severity === 'error').length;
   const warnings = result.issues.length - errors;
   if (errors > 0) {

@@ -66,7 +66,7 @@ function readAddress(r: FieldReader, key: string, opts: { required?: boolean; ip
   return text.trim();
 }
 
-/** A duration in seconds; YAML numbers are rejected like Go does (they lack a unit). */
+/** A duration in (possibly fractional) seconds; YAML numbers are rejected like Go does (they lack a unit). */
 function readDuration(r: FieldReader, key: string): number | undefined {
   const v = r.raw(key);
   if (v === undefined) return undefined;
@@ -75,7 +75,7 @@ function readDuration(r: FieldReader, key: string): number | undefined {
     r.sink.error(r.pathOf(key), `${quote(v)} is not a duration (write e.g. "90s" or "1m30s")`);
     return undefined;
   }
-  return Math.floor(seconds);
+  return seconds;
 }
 
 /** Reads a peer; undefined when a required field is unusable (the problems are reported). */
@@ -128,7 +128,7 @@ export function readPeer(r: FieldReader, style: KeyStyle, name: string, source: 
     peerASN,
     peerAddress,
     peerPort,
-    holdTime: holdTime ?? DEFAULT_HOLD_TIME,
+    holdTime: holdTime === undefined ? DEFAULT_HOLD_TIME : Math.floor(holdTime),
     ebgpMultiHop,
     enableGracefulRestart,
     dualStackAddressFamily,
@@ -136,8 +136,8 @@ export function readPeer(r: FieldReader, style: KeyStyle, name: string, source: 
     source,
   };
   if (sourceAddress !== undefined) peer.sourceAddress = sourceAddress;
-  if (keepaliveTime !== undefined) peer.keepaliveTime = keepaliveTime;
-  if (connectTime !== undefined) peer.connectTime = connectTime;
+  if (keepaliveTime !== undefined) peer.keepaliveTime = Math.floor(keepaliveTime);
+  if (connectTime !== undefined) peer.connectTime = Math.floor(connectTime);
   if (routerID !== undefined) peer.routerID = routerID;
   if (password !== undefined) peer.password = password;
   if (passwordSecret !== undefined) peer.passwordSecret = passwordSecret;

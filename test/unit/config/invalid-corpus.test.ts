@@ -29,7 +29,7 @@ const CASES: Record<string, Expectation> = {
   'asn-too-big.yaml': { path: 'peers[0].peer-asn', message: /invalid ASN 4294967296/ },
   'asn-not-integer.yaml': { path: 'BGPPeer/router.spec.myASN', message: /invalid ASN 64500\.5/ },
   'asn-string.yaml': { path: 'peers[0].my-asn', message: /invalid ASN "AS64500"/ },
-  'hold-time-too-short.yaml': { path: 'peers[0].hold-time', message: /hold time 2s is invalid: it must be 0 or at least 3s/ },
+  'hold-time-too-short.yaml': { path: 'peers[0].hold-time', message: /hold time 2\.5s is invalid: it must be 0 or at least 3s/ },
   'hold-time-without-unit.yaml': { path: 'peers[0].hold-time', message: /90 is not a duration/ },
   'keepalive-above-hold.yaml': { path: 'BGPPeer/router.spec.keepaliveTime', message: /keepalive time 60s is longer than the hold time 30s/ },
   'aggregation-shorter-than-cidr.yaml': {

@@ -83,7 +83,18 @@ describe('metallbts validate (through the command line program)', () => {
   it('prints the located problem on stdout', async () => {
     const file = invalid('hold-time-too-short.yaml');
     await main(['node', 'metallbts', 'validate', file]);
-    expect(written(stdout)).toBe(`${file}:peers[0].hold-time: hold time 2s is invalid: it must be 0 or at least 3s\n`);
+    expect(written(stdout)).toBe(`${file}:peers[0].hold-time: hold time 2.5s is invalid: it must be 0 or at least 3s\n`);
     expect(written(stderr)).toMatch(/configuration is invalid/);
+  });
+});
+
+describe('output order', () => {
+  it('groups problems by file in command-line order', () => {
+    const a = invalid('overlap-across-pools.yaml');
+    const b = invalid('unknown-kind.yaml');
+    const r = run([a, b]);
+    const files = r.out.map((l) => (l.startsWith(a) ? 'a' : 'b'));
+    expect(files).toEqual([...files].sort());
+    expect(r.out.length).toBeGreaterThanOrEqual(3);
   });
 });
