@@ -140,6 +140,11 @@ function readObject(
     return;
   }
   const name = isMapping(value.metadata) && typeof value.metadata.name === 'string' ? `/${value.metadata.name}` : '';
+  if (isMetallbKind(kind)) {
+    const expected = kind === 'BGPPeer' ? 'metallb.io/v1beta2' : 'metallb.io/v1beta1';
+    sink.error(name ? `${kind}${name}.apiVersion` : joinPath(path, 'apiVersion'), `${kind} needs apiVersion ${expected}, got ${quote(apiVersion ?? null)}`);
+    return;
+  }
   sink.warning(name ? `${kind}${name}` : path || kind, `kind ${quote(kind)}${apiVersion ? ` (${apiVersion})` : ''} is not MetalLB configuration; ignored`);
 }
 

@@ -73,6 +73,7 @@ const CASES: Record<string, Expectation> = {
   'ebgp-multihop-on-ibgp.yaml': { path: 'peers[0].ebgp-multihop', message: /only to eBGP peers/ },
   'peer-port-out-of-range.yaml': { path: 'BGPPeer/router.spec.peerPort', message: /port 70000 must be an integer from 1 to 65535/ },
   'bfd-interval-out-of-range.yaml': { path: 'BFDProfile/fast.spec.receiveInterval', message: /from 10 to 60000/ },
+  'crd-wrong-api-group.yaml': { path: 'IPAddressPool/a.apiVersion', message: /IPAddressPool needs apiVersion metallb\.io\/v1beta1, got "metallb\.universe\.tf\/v1beta1"/ },
   'crd-missing-name.yaml': { path: 'IPAddressPool.metadata.name', message: /IPAddressPool has no metadata\.name/ },
   'selector-matches-no-pool.yaml': { path: 'L2Advertisement/l2.spec.ipAddressPoolSelectors', message: /match no address pool/, severity: 'warning' },
   'pool-not-announced.yaml': { path: 'IPAddressPool/a', message: /pool "a" is not announced/, severity: 'warning' },
