@@ -17,12 +17,16 @@ export interface ControllerDeps {
   metrics: Registry;
   /** `--lb-class`: with none, only Services without a class are ours. */
   loadBalancerClass?: string;
+  /** Runs retries in the same serial order as watch events (default: directly). */
+  runExclusive?: (job: () => Promise<void>) => Promise<void>;
 }
 
 export class Controller {
   private config?: Config;
   private synced = false;
   private readonly services = new Map<string, ServiceView>();
+  /** Services whose last reconcile failed (API error): retried with backoff. */
+  private readonly retries = new Map<string, { attempt: number; timer: NodeJS.Timeout }>();
   private readonly log: Logger;
   private readonly stale: Gauge;
   private readonly loaded: Gauge;
@@ -107,11 +111,34 @@ export class Controller {
 
   /** One Service's failure (API error) must not stop the others; it is retried on its next event or resync. */
   private async reconcileSafely(svc: ServiceView, precomputed?: Result<Assigned>): Promise<void> {
+    const key = serviceKeyString(svc);
     try {
       await this.reconcile(svc, precomputed);
+      const r = this.retries.get(key);
+      if (r) {
+        clearTimeout(r.timer);
+        this.retries.delete(key);
+      }
     } catch (err) {
-      this.log.error({ event: 'reconcileFailed', service: serviceKeyString(svc), error: (err as Error).message }, 'service reconcile failed; will retry');
+      const attempt = (this.retries.get(key)?.attempt ?? 0) + 1;
+      const delay = Math.min(1000 * 2 ** (attempt - 1), 30_000);
+      this.log.error({ event: 'reconcileFailed', service: key, error: (err as Error).message, retryInMs: delay }, 'service reconcile failed; will retry');
+      clearTimeout(this.retries.get(key)?.timer);
+      const timer = setTimeout(() => {
+        const latest = this.services.get(key);
+        const run = this.deps.runExclusive ?? ((job) => job());
+        if (latest && this.config) void run(() => this.reconcileSafely(latest));
+        else this.retries.delete(key);
+      }, delay);
+      timer.unref();
+      this.retries.set(key, { attempt, timer });
     }
+  }
+
+  /** Stops pending retries (shutdown). */
+  stop(): void {
+    for (const r of this.retries.values()) clearTimeout(r.timer);
+    this.retries.clear();
   }
 
   private ours(svc: ServiceView): boolean {

@@ -80,6 +80,7 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
     logger: opts.logger,
     metrics,
     loadBalancerClass: opts.loadBalancerClass,
+    runExclusive: (job) => queue.push(job),
   });
 
   const reader = new ConfigSnapshotReader(opts.namespace);
@@ -123,6 +124,7 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
     async stop() {
       await Promise.allSettled([services.stop(), configSource.stop(), namespaces.stop()]);
       await queue.drain();
+      controller.stop();
       await health.close();
     },
   };

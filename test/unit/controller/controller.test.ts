@@ -130,7 +130,16 @@ describe('Controller loop', () => {
       writes.push({ service: `${svc.namespace}/${svc.name}`, ips, pool: p });
     };
     await controller.setConfig(tutorial);
-    await controller.initialSync([service('a'), service('b')]);
-    expect(writes.map((w) => w.service)).toEqual(['default/b']);
+    jest.useFakeTimers();
+    try {
+      await controller.initialSync([service('a'), service('b')]);
+      expect(writes.map((w) => w.service)).toEqual(['default/b']);
+      // The failed one is retried by itself after a backoff.
+      await jest.advanceTimersByTimeAsync(1500);
+      expect(writes.map((w) => w.service)).toEqual(['default/b', 'default/a']);
+    } finally {
+      controller.stop();
+      jest.useRealTimers();
+    }
   });
 });
