@@ -5,7 +5,8 @@ import type { PluginRegistry } from '../core/plugins/registry';
 export function configOptionsFor(registry: PluginRegistry): LoadOptions {
   const pluginValidators: NonNullable<LoadOptions['pluginValidators']> = {};
   for (const p of registry.plugins()) {
-    if (p.validate) pluginValidators[p.protocol] = (view) => p.validate?.(view) ?? [];
+    const validate = p.validate;
+    if (validate) pluginValidators[p.protocol] = (view) => validate.call(p, view);
   }
   return { protocols: (name) => registry.canonical(name), installed: registry.installed(), pluginValidators };
 }

@@ -1,8 +1,9 @@
 // `metallbts validate FILE...`: checks ConfigMap/CRD YAML offline with the same loader the controller and speaker use.
 import type { Command } from 'commander';
+import { configOptionsFor } from '../config-options';
 import { readFileSync } from 'node:fs';
 import { createPluginRegistry } from '../builtin-plugins';
-import { formatIssue, loadConfig, type ConfigSource, type LoadOptions } from '../../core/config';
+import { formatIssue, loadConfig, type ConfigSource } from '../../core/config';
 import type { PluginRegistry } from '../../core/plugins/registry';
 
 export const EXIT_VALID = 0;
@@ -43,7 +44,7 @@ export function runValidate(files: string[], io: ValidateIo, opts: ValidateOptio
       return EXIT_USAGE;
     }
   }
-  const result = loadConfig(sources, loadOptionsFor(registry));
+  const result = loadConfig(sources, configOptionsFor(registry));
   // Grouped by file in command-line order; within a file, in the order found.
   const order = new Map(files.map((f, i) => [f, i] as const));
   const rank = (file: string | undefined): number => (file === undefined ? -1 : (order.get(file) ?? files.length));
@@ -61,14 +62,8 @@ export function runValidate(files: string[], io: ValidateIo, opts: ValidateOptio
 }
 
 /** Loader options from a plugin registry: installed protocols, aliases and plugins' own pool checks. */
-export function loadOptionsFor(registry: PluginRegistry): LoadOptions {
-  const pluginValidators: NonNullable<LoadOptions['pluginValidators']> = {};
-  for (const plugin of registry.plugins()) {
-    const validate = plugin.validate;
-    if (validate) pluginValidators[plugin.protocol] = (view) => validate.call(plugin, view);
-  }
-  return { protocols: (name) => registry.canonical(name), installed: registry.installed(), pluginValidators };
-}
+/** Kept for callers that import it from here; the one implementation is in ../config-options. */
+export { configOptionsFor as loadOptionsFor } from '../config-options';
 
 export function register(program: Command): void {
   program
