@@ -49,7 +49,10 @@ export class LabNetwork {
   /** Node namespaces: kube-ipvs0 dummy for Service IPs and strictARP (only the speaker answers ARP for them). */
   async prepareNodes(): Promise<void> {
     for (const n of NODES) {
-      await ip(['-n', n.ns, 'link', 'add', KUBE_IPVS_DEV, 'type', 'dummy']);
+      // kube-proxy's IPVS device is a dummy; kernels without the dummy driver get a port-less bridge (same effect: a
+      // local address no wire carries, so with strictARP only the speaker makes it reachable).
+      const dummy = await run('ip', ['-n', n.ns, 'link', 'add', KUBE_IPVS_DEV, 'type', 'dummy']);
+      if (dummy.code !== 0) await ip(['-n', n.ns, 'link', 'add', KUBE_IPVS_DEV, 'type', 'bridge']);
       await ip(['-n', n.ns, 'link', 'set', KUBE_IPVS_DEV, 'up']);
       for (const scope of ['all', 'default', 'eth0']) {
         await sysctl(n.ns, `net.ipv4.conf.${scope}.arp_ignore`, 1);
