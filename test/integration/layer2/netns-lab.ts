@@ -3,7 +3,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const REPO = join(__dirname, '..', '..', '..');
+/** The repository root (works from test/ sources and from dist/test). */
+export const REPO = ((): string => {
+  let dir = __dirname;
+  for (let i = 0; i < 8 && !existsSync(join(dir, 'package.json')); i++) dir = join(dir, '..');
+  return dir;
+})();
 
 export interface RunResult {
   code: number | null;
@@ -91,6 +96,22 @@ export class L2Lab {
 
   exec(ns: string, cmd: string, args: string[], timeoutMs = 15_000): RunResult {
     return run('ip', ['netns', 'exec', ns, cmd, ...args], timeoutMs);
+  }
+
+  /** Like exec, without blocking the event loop (children's output pipes keep draining). */
+  execAsync(ns: string, cmd: string, args: string[], timeoutMs = 15_000): Promise<RunResult> {
+    return new Promise((resolve) => {
+      const p = this.spawn(ns, cmd, args);
+      let stdout = '';
+      let stderr = '';
+      p.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+      p.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+      const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+      p.once('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
   }
 
   /** Starts a long-running process in `ns`; killed by down(). */
