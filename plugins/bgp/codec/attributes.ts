@@ -197,10 +197,12 @@ function decodeMpReach(v: Buffer, raw: Buffer): MpReach | undefined {
   if (!family || safi !== Safi.Unicast) return undefined;
   const nhLen = v[3];
   if (4 + nhLen + 1 > v.length) fail('next hop overruns attribute');
-  const valid = family === 4 ? [4] : [16, 32];
+  // IPv4 NLRI may carry an IPv6 next hop (RFC 8950, sent by GoBGP and FRR with extended-nexthop).
+  const valid = family === 4 ? [4, 16, 32] : [16, 32];
   if (!valid.includes(nhLen)) fail(`next hop length ${nhLen}`);
+  const step = nhLen === 4 ? 4 : 16;
   const nextHops: string[] = [];
-  for (let o = 4; o < 4 + nhLen; o += family === 4 ? 4 : 16) nextHops.push(formatAddress(v.subarray(o, o + (family === 4 ? 4 : 16))));
+  for (let o = 4; o < 4 + nhLen; o += step) nextHops.push(formatAddress(v.subarray(o, o + step)));
   const nlri = decodePrefixes(v.subarray(4 + nhLen + 1), family, ErrorCode.Update, UpdateSubcode.OptionalAttributeError);
   return { afi, safi, nextHops, nlri };
 }

@@ -160,8 +160,13 @@ export class BgpLab {
     // `ip netns exec` execs node, so the pid is the speaker itself.
     const exited = new Promise<number | null>((res) => p.once('exit', (code) => res(code)));
     p.kill(signal);
-    const t = new Promise<null>((res) => setTimeout(() => res(null), timeoutMs));
-    return Promise.race([exited, t]);
+    let timer: NodeJS.Timeout | undefined;
+    const t = new Promise<null>((res) => (timer = setTimeout(() => res(null), timeoutMs)));
+    try {
+      return await Promise.race([exited, t]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Kills everything started here and deletes the namespaces; safe to call after a failed `up`. */

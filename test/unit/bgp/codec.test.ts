@@ -229,6 +229,12 @@ describe('UPDATE errors (RFC 7606)', () => {
     const mp = '800e1e000201 10 20010db8000000000000000000000001 00 40 20010db800000000'.replace(/ /g, '');
     expectDecodeError(rawUpdate(mp + mp + ORIGIN + ASPATH4, ''), 3, 1, ctx);
   });
+  test('IPv4 NLRI with an IPv6 next hop in MP_REACH (RFC 8950) is accepted', () => {
+    const mp = '800e19000101 10 fd000001000000000000000000000001 00 18c63364'.replace(/ /g, '');
+    const r = decode(rawUpdate(mp + ORIGIN + ASPATH4, ''));
+    expect(r.action).toBe('none');
+    expect(r.update.attributes.mpReach).toEqual({ afi: 1, safi: 1, nextHops: ['fd00:1::1'], nlri: ['198.51.100.0/24'] });
+  });
   test('MP_REACH with bad next-hop length → session reset 3/9', () => {
     expectDecodeError(rawUpdate('800e0a000201 05 0000000000 00 00'.replace(/ /g, '') + ORIGIN + ASPATH4, ''), 3, 9, ctx);
   });
