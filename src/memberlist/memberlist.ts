@@ -1,7 +1,6 @@
 // The Memberlist node: sockets, message dispatch, gossip and push/pull scheduling, join and leave,
 // wire-compatible with hashicorp/memberlist (protocol 2, encryption v1).
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
 import { bytesToIp, ipToBytes, splitHostPort } from './address';
 import { Awareness } from './awareness';
 import { BroadcastQueue } from './broadcast-queue';
@@ -13,7 +12,6 @@ import {
   DEFAULT_VSN,
   MessageType,
   NodeStateType,
-  PushNodeState,
   decodeAck,
   decodeAlive,
   decodeDead,
@@ -23,8 +21,6 @@ import {
   decodeSuspect,
   encodeAck,
   encodeDead,
-  encodeErr,
-  encodePushPull,
 } from './messages';
 import { DropReason, MemberlistMetrics } from './metrics';
 import { MemberInfo, MembershipEvent, Membership, NodeRecord, kRandomNodes, memberInfo } from './membership';
@@ -32,12 +28,10 @@ import { MemberlistLogger, MemberlistOptions, ResolvedOptions, resolveOptions } 
 import { decodePacket, encodePacket, encryptOverhead, labelOverhead, unpackMessages } from './packet';
 import { Prober } from './prober';
 import type { MemberlistTimings } from './profiles';
-import { encodeStreamMessage, streamOpening } from './stream';
-import { readStreamMessage, writeAll } from './stream-io';
+import { StreamPeer } from './stream-peer';
 import { PacketSource, Transport } from './transport';
 
 const noopLogger: MemberlistLogger = { debug() {}, info() {}, warn() {}, error() {} };
-const MAX_CONCURRENT_PUSH_PULL = 128;
 
 export interface MemberlistEvents {
   join: [MemberInfo];
@@ -63,8 +57,9 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
   readonly membership: Membership;
   private transport!: Transport;
   private prober!: Prober;
-  private timers: NodeJS.Timeout[] = [];
-  private pushPullInFlight = 0;
+  private gossipTimer: NodeJS.Timeout | undefined;
+  private pushPullTimer: NodeJS.Timeout | undefined;
+  private streams!: StreamPeer;
   private stopped = false;
   private advertise!: { addr: Buffer; host: string; port: number };
 
@@ -99,11 +94,22 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
   private async start(): Promise<void> {
     this.transport = await Transport.bind(this.opts.bindAddr, this.opts.bindPort, {
       onPacket: (buf, from) => this.ingestPacket(buf, from),
-      onStream: (s) => void this.handleStream(s),
+      onStream: (s) => void this.streams.handleStream(s),
     });
     const host = this.opts.advertiseAddr ?? this.opts.bindAddr;
     if (host === '0.0.0.0' || host === '::') throw new Error('memberlist: set advertiseAddr when binding a wildcard address');
     this.advertise = { addr: ipToBytes(host), host, port: this.opts.advertisePort ?? this.transport.port };
+    this.streams = new StreamPeer({
+      selfName: this.opts.name,
+      bindPort: this.opts.bindPort,
+      compression: this.opts.compression,
+      timings: this.opts.timings,
+      membership: this.membership,
+      transport: this.transport,
+      security: () => this.security(),
+      drop: (reason, from, err) => this.drop(reason, from, err),
+      checkAlive: (a) => this.checkAlive(a),
+    });
     this.prober = new Prober({
       selfName: this.opts.name,
       timings: this.opts.timings,
@@ -113,7 +119,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
       advertise: () => this.advertise,
       sendMsg: (host, port, msg) => this.sendMsg(host, port, msg),
       sendRaw: (host, port, msg, node) => this.rawSendPacket(host, port, msg, node),
-      tcpPing: (host, port, msg, seqNo, deadline) => this.tcpPing(host, port, msg, seqNo, deadline),
+      tcpPing: (host, port, msg, seqNo, deadline) => this.streams.tcpPing(host, port, msg, seqNo, deadline),
       log: this.log,
     });
     this.membership.aliveNode(
@@ -170,7 +176,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
     const results = await Promise.allSettled(
       peers.map((p) => {
         const { host, port } = splitHostPort(p);
-        return this.pushPullNode(host, port, true);
+        return this.streams.pushPullNode(host, port, true);
       }),
     );
     const ok = results.filter((r) => r.status === 'fulfilled').length;
@@ -213,8 +219,8 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers = [];
+    clearTimeout(this.gossipTimer);
+    clearTimeout(this.pushPullTimer);
     this.prober?.stop();
     this.membership.shutdown();
     await this.transport?.close();
@@ -229,33 +235,28 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
     });
   }
 
-  private every(intervalMs: number, fn: () => void, stagger = true): void {
-    const tick = (): void => {
-      if (this.stopped) return;
-      try {
-        fn();
-      } catch (err) {
-        this.log.error({ error: String(err) }, 'memberlist: periodic task failed');
-      }
-      this.timers.push(setTimeout(tick, intervalMs).unref());
-    };
-    this.timers.push(setTimeout(tick, stagger ? Math.random() * intervalMs : intervalMs).unref());
-    this.timers = this.timers.slice(-8);
-  }
-
   private schedule(): void {
     const t = this.opts.timings;
     this.prober.start();
-    this.every(t.gossipIntervalMs, () => this.gossip());
+    const gossip = (): void => {
+      if (this.stopped) return;
+      try {
+        this.gossip();
+      } catch (err) {
+        this.log.error({ error: String(err) }, 'memberlist: gossip failed');
+      }
+      this.gossipTimer = setTimeout(gossip, t.gossipIntervalMs).unref();
+    };
+    this.gossipTimer = setTimeout(gossip, Math.random() * t.gossipIntervalMs).unref();
     const pushPull = (): void => {
       if (this.stopped) return;
       void this.pushPullRandom();
       const n = this.membership.numNodes();
       // Go's pushPullScale: slower anti-entropy beyond 32 nodes.
       const scale = n <= 32 ? 1 : Math.ceil(Math.log2(n) - Math.log2(32)) + 1;
-      this.timers.push(setTimeout(pushPull, t.pushPullIntervalMs * scale).unref());
+      this.pushPullTimer = setTimeout(pushPull, t.pushPullIntervalMs * scale).unref();
     };
-    this.timers.push(setTimeout(pushPull, Math.random() * t.pushPullIntervalMs).unref());
+    this.pushPullTimer = setTimeout(pushPull, Math.random() * t.pushPullIntervalMs).unref();
   }
 
   private gossip(): void {
@@ -281,7 +282,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
     const [node] = kRandomNodes(1, this.membership.nodes, (n) => n.name === this.opts.name || n.state !== NodeStateType.Alive);
     if (!node) return;
     try {
-      await this.pushPullNode(bytesToIp(node.addr), node.port, false);
+      await this.streams.pushPullNode(bytesToIp(node.addr), node.port, false);
     } catch (err) {
       this.log.debug({ node: node.name, error: String(err) }, 'memberlist: push/pull failed');
     }
@@ -383,115 +384,6 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
     if (a.addr.length !== 4 && a.addr.length !== 16) throw new MemberlistDecodeError('malformed', 'alive: bad address length');
     if (a.node === '') throw new MemberlistDecodeError('malformed', 'alive: empty node name');
     if (a.port === 0) a.port = this.opts.bindPort;
-  }
-
-  // ---------------------------------------------------------------- streams (TCP)
-
-  private localState(join: boolean): Buffer {
-    const nodes: PushNodeState[] = this.membership.nodes.map((n) => ({
-      name: n.name,
-      addr: n.addr,
-      port: n.port,
-      meta: n.meta,
-      incarnation: n.incarnation,
-      state: n.state,
-      vsn: n.vsn,
-    }));
-    return encodePushPull({ join, nodes, userState: Buffer.alloc(0) });
-  }
-
-  private mergeRemote(nodes: PushNodeState[]): void {
-    for (const n of nodes) {
-      if (n.state === NodeStateType.Alive) this.checkAlive({ ...n, node: n.name });
-    }
-    this.membership.mergeState(nodes.map((n) => (n.port === 0 ? { ...n, port: this.opts.bindPort } : n)));
-  }
-
-  private async handleStream(socket: Socket): Promise<void> {
-    const src = `${socket.remoteAddress}:${socket.remotePort}`;
-    socket.on('error', () => undefined);
-    const timeout = this.opts.timings.tcpTimeoutMs;
-    const timer = setTimeout(() => socket.destroy(), timeout).unref();
-    this.pushPullInFlight++;
-    try {
-      if (this.pushPullInFlight > MAX_CONCURRENT_PUSH_PULL) return;
-      let msg;
-      try {
-        msg = await readStreamMessage(socket, this.security(), { timeoutMs: timeout, expectLabel: true });
-      } catch (err) {
-        if (err instanceof MemberlistDecodeError) {
-          this.drop(err.reason, src, err);
-          if (err.reason !== 'label' && err.reason !== 'decrypt') {
-            await writeAll(socket, encodeStreamMessage(encodeErr({ error: err.message }), this.security(), this.opts.compression));
-          }
-        }
-        return;
-      }
-      switch (msg.type) {
-        case MessageType.PushPull: {
-          const state = msg.value;
-          for (const n of state.nodes) if (n.state === NodeStateType.Alive) this.checkAlive({ ...n, node: n.name });
-          await writeAll(socket, encodeStreamMessage(this.localState(state.join), this.security(), this.opts.compression));
-          this.mergeRemote(state.nodes);
-          return;
-        }
-        case MessageType.Ping: {
-          if (msg.value.node !== '' && msg.value.node !== this.opts.name) {
-            this.drop('wrong-node', src);
-            return;
-          }
-          await writeAll(socket, encodeStreamMessage(encodeAck({ seqNo: msg.value.seqNo, payload: null }), this.security(), this.opts.compression));
-          return;
-        }
-        default:
-          this.drop('unknown-type', src);
-      }
-    } catch (err) {
-      this.drop(err instanceof MemberlistDecodeError ? err.reason : 'malformed', src, err);
-    } finally {
-      this.pushPullInFlight--;
-      clearTimeout(timer);
-      socket.end();
-      setTimeout(() => socket.destroy(), 1000).unref();
-    }
-  }
-
-  /** Exchanges full state with a peer over TCP and merges its view (join and anti-entropy). */
-  private async pushPullNode(host: string, port: number, join: boolean): Promise<void> {
-    const timeout = this.opts.timings.tcpTimeoutMs;
-    const socket = await this.transport.dial(host, port, timeout);
-    socket.on('error', () => undefined);
-    try {
-      await writeAll(socket, Buffer.concat([streamOpening(this.opts.label), encodeStreamMessage(this.localState(join), this.security(), this.opts.compression)]));
-      let msg;
-      try {
-        msg = await readStreamMessage(socket, this.security(), { timeoutMs: timeout, expectLabel: false });
-      } catch (err) {
-        if (err instanceof MemberlistDecodeError) this.drop(err.reason, `${host}:${port}`, err);
-        throw err;
-      }
-      if (msg.type === MessageType.Err) throw new Error(`remote error: ${msg.value.error}`);
-      if (msg.type !== MessageType.PushPull) throw new Error(`unexpected stream message type ${msg.type}`);
-      this.mergeRemote(msg.value.nodes);
-    } finally {
-      socket.destroy();
-    }
-  }
-
-  /** TCP ping fallback: true when the node acked our ping over TCP before the deadline. */
-  private async tcpPing(host: string, port: number, ping: Buffer, seqNo: number, deadline: number): Promise<boolean> {
-    const left = deadline - Date.now();
-    if (left <= 0) return false;
-    const socket = await this.transport.dial(host, port, left);
-    socket.on('error', () => undefined);
-    try {
-      await writeAll(socket, Buffer.concat([streamOpening(this.opts.label), encodeStreamMessage(ping, this.security(), this.opts.compression)]));
-      const msg = await readStreamMessage(socket, this.security(), { timeoutMs: Math.max(1, deadline - Date.now()), expectLabel: false });
-      if (msg.type !== MessageType.Ack) return false;
-      return msg.value.seqNo === seqNo;
-    } finally {
-      socket.destroy();
-    }
   }
 
   // ---------------------------------------------------------------- events
