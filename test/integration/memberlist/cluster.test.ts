@@ -125,3 +125,34 @@ test('garbage, truncated and replayed-with-wrong-key packets are dropped and cou
     sock.close();
   }
 });
+
+test('TCP ping fallback keeps a node whose UDP replies are lost from being suspected', async () => {
+  const a = await node('a');
+  const b = await node('b');
+  const c = await node('c');
+  await b.join([`127.0.0.1:${a.port}`]);
+  await c.join([`127.0.0.1:${a.port}`]);
+  await waitFor(() => [a, b, c].every((m) => names(m).join() === 'a,b,c'), 5000);
+  const suspected: string[] = [];
+  a.on('suspect', (n) => suspected.push(n.name));
+  c.on('suspect', (n) => suspected.push(n.name));
+  // b can still receive UDP and answer over TCP, but every UDP packet it sends is lost.
+  (b as unknown as { transport: { sendPacket: () => void } }).transport.sendPacket = () => undefined;
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(suspected).toEqual([]);
+  expect(names(a)).toEqual(['a', 'b', 'c']);
+});
+
+test('a restarted node under the same name refutes its old death and rejoins', async () => {
+  const a = await node('a');
+  const b = await node('b');
+  await b.join([`127.0.0.1:${a.port}`]);
+  await waitFor(() => names(a).join() === 'a,b', 3000);
+  const port = b.port;
+  await b.shutdown();
+  await waitFor(() => names(a).join() === 'a', 5000);
+  const b2 = await node('b', { bindPort: port });
+  await b2.join([`127.0.0.1:${a.port}`]);
+  await waitFor(() => names(a).join() === 'a,b' && names(b2).join() === 'a,b', 5000);
+  expect(b2.localNode()!.incarnation).toBeGreaterThan(1);
+});
