@@ -13,9 +13,15 @@ const SECRET = 'AbCdEfGhIjKlMnOpQrStUv';
 const GO_DIR = join(__dirname, '../../interop/memberlist-go');
 const BIN_DIR = join(process.env.METALLBTS_CACHE ?? join(homedir(), '.cache/metallbts'), 'bin');
 
+const built = new Set<string>();
+/** build.sh is cached by content hash: a no-op when the binary is current, a bounded build otherwise. */
 function goBinary(version: string): string {
   const bin = join(BIN_DIR, `memberlist-go-${version}`);
-  if (!existsSync(bin)) execFileSync('bash', [join(GO_DIR, 'build.sh'), version], { stdio: 'inherit', timeout: 300_000 });
+  if (!built.has(version)) {
+    execFileSync('bash', [join(GO_DIR, 'build.sh'), version], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+    built.add(version);
+  }
+  if (!existsSync(bin)) throw new Error(`${bin} was not built`);
   return bin;
 }
 
@@ -37,9 +43,11 @@ interface GoNode {
   port: number;
 }
 
-async function startGo(version: string, name: string, joinAddr: string, secret: string, profile = 'fast'): Promise<GoNode> {
+async function startGo(version: string, name: string, joinAddr: string, secret: string, profile = 'fast', label = ''): Promise<GoNode> {
   const port = await freePort('127.0.0.2');
-  const proc = spawn(goBinary(version), ['-name', name, '-bind', `127.0.0.2:${port}`, '-secret', secret, '-join', joinAddr, '-profile', profile], {
+  const args = ['-name', name, '-bind', `127.0.0.2:${port}`, '-secret', secret, '-join', joinAddr, '-profile', profile];
+  if (label) args.push('-label', label);
+  const proc = spawn(goBinary(version), args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const node: GoNode = { proc, events: [], stderr: [], port };
@@ -132,6 +140,16 @@ describe.each(['v0.5.1', 'v0.2.4'])('Go memberlist %s', (version) => {
     await waitFor('Go sees ts-b left', () => goSees(g2, 'left', 'ts-b'), 10_000);
   });
 
+  test('the Go node alone (LAN defaults) detects our crash through its own probes', async () => {
+    const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'fast' });
+    ours.push(a);
+    go = await startGo(version, 'go-c', `127.0.0.1:${a.port}`, SECRET, 'lan');
+    const g = go;
+    await waitFor('cluster of two', () => names(a) === 'go-c,ts-a' && goSees(g, 'join', 'ts-a'), 15_000);
+    await a.shutdown();
+    await waitFor('Go sees ts-a dead', () => goSees(g, 'dead', 'ts-a'), 20_000);
+  });
+
   test('a Go node with the wrong key never joins', async () => {
     const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'fast' });
     ours.push(a);
@@ -139,5 +157,28 @@ describe.each(['v0.5.1', 'v0.2.4'])('Go memberlist %s', (version) => {
     await new Promise((r) => setTimeout(r, 2500));
     expect(names(a)).toBe('ts-a');
     expect(a.metrics.droppedCounts().decrypt ?? 0).toBeGreaterThan(0);
+  });
+});
+
+describe('Go memberlist v0.5.1 with labels', () => {
+  const ours: Memberlist[] = [];
+  const gos: GoNode[] = [];
+  afterEach(async () => {
+    gos.splice(0).forEach((g) => g.proc.kill('SIGKILL'));
+    await Promise.all(ours.splice(0).map((m) => m.shutdown()));
+  });
+
+  test('same label joins; a different label is dropped on both sides', async () => {
+    const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, label: 'prod', profile: 'fast' });
+    ours.push(a);
+    const good = await startGo('v0.5.1', 'go-prod', `127.0.0.1:${a.port}`, SECRET, 'fast', 'prod');
+    gos.push(good);
+    await waitFor('labelled cluster', () => names(a) === 'go-prod,ts-a' && goSees(good, 'join', 'ts-a'), 15_000);
+    const bad = await startGo('v0.5.1', 'go-test', `127.0.0.1:${a.port}`, SECRET, 'fast', 'test');
+    gos.push(bad);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(names(a)).toBe('go-prod,ts-a');
+    expect(a.metrics.droppedCounts().label ?? 0).toBeGreaterThan(0);
+    expect(goSees(bad, 'join', 'ts-a')).toBe(false);
   });
 });

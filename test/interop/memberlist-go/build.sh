@@ -10,19 +10,25 @@ versions=("$@")
 [ ${#versions[@]} -eq 0 ] && versions=(v0.5.1 v0.2.4)
 for v in "${versions[@]}"; do
   out="$bin_dir/memberlist-go-$v"
-  if [ -x "$out" ] && [ "$out" -nt "$here/main.go" ]; then echo "$out"; continue; fi
+  # Cache key: the sources, this script and the version (mtimes differ in every fresh clone).
+  stamp="$( (cat "$here"/*.go "$here/go.mod" "$here/build.sh"; echo "$v"; go env GOVERSION) | sha256sum | cut -d' ' -f1)"
+  if [ -x "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$stamp" ]; then echo "$out"; continue; fi
+  # Labels exist from memberlist v0.3.0 on.
+  tags=""
+  case "$v" in v0.1.*|v0.2.*) ;; *) tags="-tags=memberlist_label" ;; esac
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
-  cp "$here/main.go" "$here/go.mod" "$work/"
+  cp "$here"/*.go "$here/go.mod" "$work/"
   [ -f "$here/go.sum" ] && cp "$here/go.sum" "$work/"
   (
     cd "$work"
     export GOFLAGS=-mod=mod
     go mod edit -require="github.com/hashicorp/memberlist@$v"
     go mod tidy >&2
-    CGO_ENABLED=0 go build -trimpath -o "$out.tmp" . >&2
+    CGO_ENABLED=0 go build -trimpath $tags -o "$out.tmp" . >&2
   )
   mv "$out.tmp" "$out"
+  echo "$stamp" > "$out.stamp"
   rm -rf "$work"
   trap - EXIT
   echo "$out"

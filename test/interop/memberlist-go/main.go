@@ -82,6 +82,7 @@ func main() {
 	bind := flag.String("bind", "127.0.0.1:7946", "bind ADDR:PORT")
 	secret := flag.String("secret", "", "MetalLB-style secret (key = sha256.New().Sum(secret)[:32]); empty = clear")
 	profile := flag.String("profile", "lan", "lan | fast")
+	label := flag.String("label", "", "label header (builds for memberlist >= 0.3 only)")
 	flag.Var(&joins, "join", "ADDR:PORT to join (repeatable)")
 	flag.Parse()
 
@@ -104,6 +105,10 @@ func main() {
 		cfg.ProbeTimeout = 100 * time.Millisecond
 		cfg.SuspicionMult = 2
 		cfg.GossipInterval = 50 * time.Millisecond
+	}
+	if err := applyLabel(cfg, *label); err != nil {
+		fmt.Fprintln(os.Stderr, "label:", err)
+		os.Exit(2)
 	}
 	if *secret != "" {
 		// Exactly as MetalLB: Sum appends the empty-input digest to the secret bytes.
