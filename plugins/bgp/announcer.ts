@@ -1,0 +1,264 @@
+// The bgp plugin's Announcer: peers → sessions, Services → aggregated prefixes per peer, incremental.
+import type {
+  Announcer,
+  BgpAdvertisement,
+  Community,
+  Decision,
+  Peer,
+  PluginConfigView,
+  PluginContext,
+  PluginStatus,
+  ServiceKey,
+  ServiceView,
+} from '../../src/core/plugin-api';
+import { canonicalPrefix } from './codec';
+import type { RouteAttributes } from './adj-rib-out';
+import { BgpSession } from './session';
+import type { BgpSessionOptions } from './session-options';
+import type { SessionState } from './session';
+import { anySelectorMatches } from './selectors';
+
+/** What the announcer needs from a session (BgpSession, or a fake in tests). */
+export interface SessionLike {
+  readonly state: SessionState;
+  readonly announcedCount: number;
+  start(): void;
+  announce(prefix: string, attrs?: RouteAttributes): string;
+  withdraw(prefix: string): boolean;
+  stop(opts?: { withdraw?: boolean }): Promise<void>;
+}
+
+export type SessionFactory = (opts: BgpSessionOptions) => SessionLike;
+
+const EXCLUDE_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
+const keyOf = (k: ServiceKey) => `${k.namespace}/${k.name}`;
+
+interface PeerSlot {
+  peer: Peer;
+  signature: string;
+  session: SessionLike;
+}
+
+type Contribution = Map<string, Map<string, RouteAttributes>>; // peer → prefix → attrs
+
+function mergeAttributes(list: Iterable<RouteAttributes>): RouteAttributes {
+  const out: RouteAttributes = {};
+  const comm = new Set<number>();
+  const large = new Map<string, { global: number; local1: number; local2: number }>();
+  for (const a of list) {
+    if (a.localPref !== undefined) out.localPref = Math.max(out.localPref ?? 0, a.localPref);
+    for (const c of a.communities ?? []) comm.add(c);
+    for (const l of a.largeCommunities ?? []) large.set(`${l.global}:${l.local1}:${l.local2}`, l);
+  }
+  if (comm.size) out.communities = [...comm];
+  if (large.size) out.largeCommunities = [...large.values()];
+  return out;
+}
+
+function advertisementAttributes(ad: BgpAdvertisement): RouteAttributes {
+  const std = ad.communities.filter((c): c is Extract<Community, { kind: 'standard' }> => c.kind === 'standard').map((c) => c.value);
+  const large = ad.communities.filter((c): c is Extract<Community, { kind: 'large' }> => c.kind === 'large').map(({ global, local1, local2 }) => ({ global, local1, local2 }));
+  const a: RouteAttributes = {};
+  if (ad.localPref !== undefined) a.localPref = ad.localPref;
+  if (std.length) a.communities = std;
+  if (large.length) a.largeCommunities = large;
+  return a;
+}
+
+export class BgpAnnouncer implements Announcer {
+  private config?: PluginConfigView;
+  private readonly peers = new Map<string, PeerSlot>();
+  private readonly balancers = new Map<string, { ips: string[]; pool: string; svc: ServiceView }>();
+  private readonly contributions = new Map<string, Contribution>();
+  /** peer → prefix → service key → attrs */
+  private readonly routes = new Map<string, Map<string, Map<string, RouteAttributes>>>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly ctx: PluginContext,
+    private readonly createSession: SessionFactory = (o) => new BgpSession(o),
+  ) {
+    this.unsubscribe = ctx.cluster.onChange(() => {
+      // Node labels select peers and advertisements.
+      if (this.config && this.syncPeers()) {
+        this.reapplyAll();
+        ctx.requestResync('bgp peers selecting this node changed');
+      }
+    });
+  }
+
+  private nodeLabels(): Record<string, string> {
+    return this.ctx.cluster.node(this.ctx.nodeName)?.labels ?? {};
+  }
+
+  async setConfig(cfg: PluginConfigView): Promise<void> {
+    this.config = cfg;
+    this.syncPeers();
+    this.reapplyAll();
+  }
+
+  /** Creates, replaces and stops sessions to match the peers selecting this node; true when anything changed. */
+  private syncPeers(): boolean {
+    const labels = this.nodeLabels();
+    const wanted = new Map((this.config?.peers ?? []).filter((p) => anySelectorMatches(p.nodeSelectors, labels)).map((p) => [p.name, p]));
+    let changed = false;
+    for (const [name, slot] of this.peers) {
+      const p = wanted.get(name);
+      if (!p || this.signature(p) !== slot.signature) {
+        this.peers.delete(name);
+        this.routes.delete(name);
+        void slot.session.stop({ withdraw: true });
+        this.ctx.logger.info({ event: 'peerRemoved', peer: name }, 'BGP peer removed or changed');
+        changed = true;
+      }
+    }
+    for (const [name, p] of wanted) {
+      if (this.peers.has(name)) continue;
+      const session = this.createSession(this.sessionOptions(p));
+      this.peers.set(name, { peer: p, signature: this.signature(p), session });
+      session.start();
+      this.ctx.logger.info({ event: 'peerAdded', peer: name, address: p.peerAddress }, 'BGP peer added');
+      changed = true;
+    }
+    return changed;
+  }
+
+  private signature(p: Peer): string {
+    const { source: _s, nodeSelectors: _n, name: _name, ...rest } = p;
+    return JSON.stringify([rest, this.password(p)]);
+  }
+
+  private password(p: Peer): string | undefined {
+    if (p.password) return p.password;
+    if (p.passwordSecret) return this.ctx.secret(p.passwordSecret.name, 'password');
+    return undefined;
+  }
+
+  private sessionOptions(p: Peer): BgpSessionOptions {
+    return {
+      name: p.name,
+      peerAddress: p.peerAddress,
+      peerPort: p.peerPort,
+      sourceAddress: p.sourceAddress,
+      myAsn: p.myASN,
+      peerAsn: p.peerASN,
+      routerId: p.routerID,
+      holdTime: p.holdTime,
+      keepaliveTime: p.keepaliveTime,
+      connectTime: p.connectTime,
+      ebgpMultihop: p.ebgpMultiHop,
+      password: this.password(p),
+      gracefulRestart: p.enableGracefulRestart ? { restartTime: 120 } : undefined,
+      logger: this.ctx.logger,
+      metrics: this.ctx.metrics,
+    };
+  }
+
+  /** Advertisements that apply to `pool` on this node (and to `svc`, when given). */
+  private advertisements(pool: string, svc?: ServiceView): BgpAdvertisement[] {
+    const labels = this.nodeLabels();
+    return (this.config?.bgpAdvertisements ?? []).filter(
+      (a) => a.pools.includes(pool) && anySelectorMatches(a.nodeSelectors, labels) && (!svc || anySelectorMatches(a.serviceSelectors, svc.labels)),
+    );
+  }
+
+  shouldAnnounce(svc: ServiceView, pool: string): Decision {
+    const node = this.ctx.cluster.node(this.ctx.nodeName);
+    if (node && Object.prototype.hasOwnProperty.call(node.labels, EXCLUDE_LABEL)) return { announce: false, reason: 'nodeLabeledExcluded' };
+    if (this.advertisements(pool, svc).length === 0) return { announce: false, reason: 'noMatchingAdvertisement' };
+    if (this.peers.size === 0) return { announce: false, reason: 'noPeerSelectsThisNode' };
+    const eps = this.ctx.cluster.endpoints(svc);
+    const ready = svc.externalTrafficPolicy === 'Local' ? eps.filter((e) => e.ready && e.nodeName === this.ctx.nodeName) : eps.filter((e) => e.ready);
+    if (ready.length === 0) return { announce: false, reason: svc.externalTrafficPolicy === 'Local' ? 'noLocalReadyEndpoint' : 'noReadyEndpoint' };
+    return { announce: true, reason: 'hasReadyEndpoint' };
+  }
+
+  async setBalancer(key: ServiceKey, ips: string[], pool: string, svc: ServiceView): Promise<void> {
+    this.balancers.set(keyOf(key), { ips: [...ips], pool, svc });
+    this.apply(keyOf(key));
+  }
+
+  async deleteBalancer(key: ServiceKey): Promise<void> {
+    this.balancers.delete(keyOf(key));
+    this.apply(keyOf(key));
+  }
+
+  private reapplyAll(): void {
+    for (const k of new Set([...this.balancers.keys(), ...this.contributions.keys()])) this.apply(k, true);
+  }
+
+  /** What service `k` should contribute: peer → prefix → attributes. */
+  private compute(k: string): Contribution {
+    const out: Contribution = new Map();
+    const b = this.balancers.get(k);
+    if (!b) return out;
+    for (const ad of this.advertisements(b.pool, b.svc)) {
+      const attrs = advertisementAttributes(ad);
+      const peers = [...this.peers.keys()].filter((p) => ad.peers.length === 0 || ad.peers.includes(p));
+      for (const ip of b.ips) {
+        const len = ip.includes(':') ? ad.aggregationLengthV6 : ad.aggregationLength;
+        const prefix = canonicalPrefix(`${ip}/${len}`);
+        for (const peer of peers) {
+          let m = out.get(peer);
+          if (!m) out.set(peer, (m = new Map()));
+          const prev = m.get(prefix);
+          m.set(prefix, prev ? mergeAttributes([prev, attrs]) : attrs);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Replaces service `k`'s contribution and re-syncs only the (peer, prefix) pairs it touches. */
+  private apply(k: string, force = false): void {
+    const next = this.compute(k);
+    const prev = this.contributions.get(k) ?? new Map();
+    const touched: Array<[string, string]> = [];
+    for (const [peer, m] of prev) {
+      for (const prefix of m.keys()) {
+        if (!next.get(peer)?.has(prefix)) {
+          this.routes.get(peer)?.get(prefix)?.delete(k);
+          touched.push([peer, prefix]);
+        }
+      }
+    }
+    for (const [peer, m] of next) {
+      let table = this.routes.get(peer);
+      if (!table) this.routes.set(peer, (table = new Map()));
+      for (const [prefix, attrs] of m) {
+        let owners = table.get(prefix);
+        if (!owners) table.set(prefix, (owners = new Map()));
+        owners.set(k, attrs);
+        touched.push([peer, prefix]);
+      }
+    }
+    if (next.size) this.contributions.set(k, next);
+    else this.contributions.delete(k);
+    if (!force && touched.length === 0) return;
+    for (const [peer, prefix] of touched) this.syncRoute(peer, prefix);
+  }
+
+  private syncRoute(peer: string, prefix: string): void {
+    const slot = this.peers.get(peer);
+    const owners = this.routes.get(peer)?.get(prefix);
+    if (!owners || owners.size === 0) {
+      this.routes.get(peer)?.delete(prefix);
+      slot?.session.withdraw(prefix);
+      return;
+    }
+    slot?.session.announce(prefix, mergeAttributes(owners.values()));
+  }
+
+  status(): PluginStatus {
+    const sessions = [...this.peers.entries()].map(([name, s]) => ({ peer: name, address: s.peer.peerAddress, state: s.session.state, announced: s.session.announcedCount }));
+    const up = sessions.filter((s) => s.state === 'Established').length;
+    return { healthy: true, message: `${up}/${sessions.length} BGP sessions established`, details: { sessions } };
+  }
+
+  async shutdown(): Promise<void> {
+    this.unsubscribe();
+    const slots = [...this.peers.values()];
+    this.peers.clear();
+    await Promise.all(slots.map((s) => s.session.stop({ withdraw: true })));
+  }
+}

@@ -1,0 +1,179 @@
+// BgpAnnouncer with fake sessions: peer selection, ETP decisions, aggregation, communities, incremental routes.
+import { Registry } from 'prom-client';
+import { BgpAnnouncer, type SessionLike } from '../../../plugins/bgp/announcer';
+import type { RouteAttributes } from '../../../plugins/bgp/adj-rib-out';
+import type { BgpSessionOptions } from '../../../plugins/bgp/session-options';
+import { silentLogger } from '../../../src/core/log';
+import type { BgpAdvertisement, EndpointView, NodeView, Peer, PluginConfigView, PluginContext, ServiceView } from '../../../src/core/plugin-api';
+
+class FakeSession implements SessionLike {
+  state = 'Established' as const;
+  routes = new Map<string, RouteAttributes>();
+  calls: string[] = [];
+  stopped = false;
+  constructor(readonly opts: BgpSessionOptions) {}
+  get announcedCount() {
+    return this.routes.size;
+  }
+  start() {}
+  announce(p: string, a: RouteAttributes = {}) {
+    this.routes.set(p, a);
+    this.calls.push(`+${p}`);
+    return p;
+  }
+  withdraw(p: string) {
+    this.calls.push(`-${p}`);
+    return this.routes.delete(p);
+  }
+  async stop() {
+    this.stopped = true;
+  }
+}
+
+const sel = (labels: Record<string, string>) => ({ matchLabels: labels, matchExpressions: [] });
+const peer = (name: string, extra: Partial<Peer> = {}): Peer => ({
+  name,
+  myASN: 64500,
+  peerASN: 64501,
+  peerAddress: `10.0.0.${name.length}`,
+  peerPort: 179,
+  holdTime: 90,
+  ebgpMultiHop: false,
+  enableGracefulRestart: false,
+  dualStackAddressFamily: false,
+  nodeSelectors: [],
+  source: { path: name },
+  ...extra,
+});
+const adv = (extra: Partial<BgpAdvertisement> = {}): BgpAdvertisement => ({
+  name: 'a',
+  aggregationLength: 32,
+  aggregationLengthV6: 128,
+  communities: [],
+  pools: ['p'],
+  nodeSelectors: [],
+  peers: [],
+  serviceSelectors: [],
+  source: { path: 'a' },
+  ...extra,
+});
+const svc = (name: string, ips: string[], etp: 'Local' | 'Cluster' = 'Cluster', labels: Record<string, string> = {}): ServiceView => ({
+  namespace: 'default',
+  name,
+  type: 'LoadBalancer',
+  annotations: {},
+  labels,
+  ipFamilies: ['IPv4'],
+  externalTrafficPolicy: etp,
+  selector: {},
+  ports: [],
+  ingressIPs: ips,
+});
+
+function setup(nodeLabels: Record<string, string> = { zone: 'a' }, endpoints: EndpointView[] = []) {
+  const sessions: FakeSession[] = [];
+  let onChange: () => void = () => undefined;
+  const node: NodeView = { name: 'n1', labels: nodeLabels, networkUnavailable: false, addresses: [] };
+  const ctx: PluginContext = {
+    nodeName: 'n1',
+    logger: silentLogger(),
+    metrics: new Registry(),
+    cluster: { node: (n) => (n === 'n1' ? node : undefined), nodes: () => [node], endpoints: () => endpoints, onChange: (cb) => ((onChange = cb), () => undefined) },
+    events: { normal: () => undefined, warning: () => undefined },
+    signal: new AbortController().signal,
+    requestResync: () => undefined,
+    options: {},
+    secret: (name, key) => (name === 'bgp-pass' && key === 'password' ? 's3cret' : undefined),
+  };
+  const a = new BgpAnnouncer(ctx, (o) => {
+    const s = new FakeSession(o);
+    sessions.push(s);
+    return s;
+  });
+  const view = (peers: Peer[], advs: BgpAdvertisement[]): PluginConfigView => ({
+    protocol: 'bgp',
+    pools: [],
+    peers,
+    bgpAdvertisements: advs,
+    l2Advertisements: [],
+    pluginAdvertisements: [],
+    communityAliases: {},
+  });
+  return { a, sessions, view, node, fireChange: () => onChange() };
+}
+
+test('peers selected by node selectors become sessions with the peer settings', async () => {
+  const { a, sessions, view } = setup();
+  await a.setConfig(view([peer('r1', { passwordSecret: { name: 'bgp-pass' }, enableGracefulRestart: true }), peer('r2', { nodeSelectors: [sel({ zone: 'b' })] })], [adv()]));
+  expect(sessions.map((s) => s.opts.name)).toEqual(['r1']);
+  expect(sessions[0].opts).toMatchObject({ myAsn: 64500, peerAsn: 64501, password: 's3cret', gracefulRestart: { restartTime: 120 } });
+  expect(a.status().details).toEqual({ sessions: [{ peer: 'r1', address: '10.0.0.2', state: 'Established', announced: 0 }] });
+});
+
+test('shouldAnnounce: ETP Local needs a local ready endpoint, Cluster any ready endpoint', async () => {
+  const eps: EndpointView[] = [{ addresses: ['10.1.1.1'], nodeName: 'n2', ready: true, serving: true, terminating: false }];
+  const { a, view } = setup({}, eps);
+  await a.setConfig(view([peer('r1')], [adv()]));
+  expect(a.shouldAnnounce(svc('s', ['1.1.1.1'], 'Cluster'), 'p')).toEqual({ announce: true, reason: 'hasReadyEndpoint' });
+  expect(a.shouldAnnounce(svc('s', ['1.1.1.1'], 'Local'), 'p').announce).toBe(false);
+  eps.push({ addresses: ['10.1.1.2'], nodeName: 'n1', ready: true, serving: true, terminating: false });
+  expect(a.shouldAnnounce(svc('s', ['1.1.1.1'], 'Local'), 'p').announce).toBe(true);
+  expect(a.shouldAnnounce(svc('s', ['1.1.1.1']), 'other-pool')).toEqual({ announce: false, reason: 'noMatchingAdvertisement' });
+});
+
+test('node excluded by label or without endpoints does not announce', async () => {
+  const { a, view } = setup({ 'node.kubernetes.io/exclude-from-external-load-balancers': '' }, []);
+  await a.setConfig(view([peer('r1')], [adv()]));
+  expect(a.shouldAnnounce(svc('s', ['1.1.1.1']), 'p').reason).toBe('nodeLabeledExcluded');
+});
+
+test('aggregation, communities, localpref; shared aggregate withdrawn only when the last service goes', async () => {
+  const { a, sessions, view } = setup();
+  const advs = [
+    adv({ aggregationLength: 24, communities: [{ kind: 'standard', value: 65000 * 65536 + 1 }], localPref: 150 }),
+    adv({ name: 'b', communities: [{ kind: 'large', global: 1, local1: 2, local2: 3 }] }),
+  ];
+  await a.setConfig(view([peer('r1')], advs));
+  const s = sessions[0];
+  await a.setBalancer({ namespace: 'default', name: 'x' }, ['192.168.1.240'], 'p', svc('x', ['192.168.1.240']));
+  await a.setBalancer({ namespace: 'default', name: 'y' }, ['192.168.1.241', '2001:db8::5'], 'p', svc('y', ['192.168.1.241']));
+  expect([...s.routes.keys()].sort()).toEqual(['192.168.1.0/24', '192.168.1.240/32', '192.168.1.241/32', '2001:db8::5/128']);
+  expect(s.routes.get('192.168.1.0/24')).toEqual({ localPref: 150, communities: [65000 * 65536 + 1] });
+  expect(s.routes.get('192.168.1.240/32')).toEqual({ largeCommunities: [{ global: 1, local1: 2, local2: 3 }] });
+  s.calls = [];
+  await a.deleteBalancer({ namespace: 'default', name: 'x' });
+  expect(s.calls.filter((c) => c.startsWith('-'))).toEqual(['-192.168.1.240/32']);
+  expect(s.routes.has('192.168.1.0/24')).toBe(true);
+  await a.deleteBalancer({ namespace: 'default', name: 'y' });
+  expect(s.routes.size).toBe(0);
+});
+
+test('advertisement peers and service selectors narrow announcements', async () => {
+  const { a, sessions, view } = setup();
+  await a.setConfig(view([peer('r1'), peer('r22')], [adv({ peers: ['r22'], serviceSelectors: [sel({ app: 'web' })] })]));
+  await a.setBalancer({ namespace: 'default', name: 'w' }, ['10.9.0.1'], 'p', svc('w', ['10.9.0.1'], 'Cluster', { app: 'web' }));
+  await a.setBalancer({ namespace: 'default', name: 'o' }, ['10.9.0.2'], 'p', svc('o', ['10.9.0.2'], 'Cluster', { app: 'other' }));
+  expect(sessions[0].routes.size).toBe(0);
+  expect([...sessions[1].routes.keys()]).toEqual(['10.9.0.1/32']);
+});
+
+test('config change: a changed peer is replaced and gets the routes; a removed peer is stopped', async () => {
+  const { a, sessions, view } = setup();
+  await a.setConfig(view([peer('r1'), peer('r22')], [adv()]));
+  await a.setBalancer({ namespace: 'default', name: 'w' }, ['10.9.0.1'], 'p', svc('w', ['10.9.0.1']));
+  await a.setConfig(view([peer('r1', { holdTime: 30 })], [adv()]));
+  expect(sessions[0].stopped && sessions[1].stopped).toBe(true);
+  expect(sessions[2].opts.holdTime).toBe(30);
+  expect([...sessions[2].routes.keys()]).toEqual(['10.9.0.1/32']);
+  await a.shutdown();
+  expect(sessions[2].stopped).toBe(true);
+});
+
+test('node label change re-selects peers', async () => {
+  const { a, sessions, view, node, fireChange } = setup({ zone: 'a' });
+  await a.setConfig(view([peer('r1', { nodeSelectors: [sel({ zone: 'b' })] })], [adv()]));
+  expect(sessions).toHaveLength(0);
+  node.labels = { zone: 'b' };
+  fireChange();
+  expect(sessions).toHaveLength(1);
+});
