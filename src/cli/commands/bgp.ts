@@ -1,7 +1,9 @@
 // `metallbts bgp announce`: one BGP session announcing prefixes, JSON-line events, withdraw + Cease on a signal.
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { createLogger } from '../../core/log';
 import { BgpSession } from '../../../plugins/bgp/session';
+import { BgpOptionsError } from '../../../plugins/bgp/session-options';
 import { canonicalPrefix } from '../../../plugins/bgp/codec';
 import { parseCommunity, splitCommunities } from '../../../plugins/bgp/communities';
 
@@ -24,7 +26,8 @@ interface AnnounceOptions {
   gracefulRestart?: string;
   nextHopV6?: string;
   nextHop?: string;
-  prefix: string[];
+  prefix?: string[];
+  prefixesFrom?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -40,7 +43,9 @@ function line(obj: Record<string, unknown>): void {
 }
 
 async function announce(o: AnnounceOptions): Promise<void> {
-  const prefixes = o.prefix.map(canonicalPrefix);
+  const listed = o.prefixesFrom ? readFileSync(o.prefixesFrom, 'utf8').split(/\s+/).filter(Boolean) : [];
+  const prefixes = [...(o.prefix ?? []), ...listed].map(canonicalPrefix);
+  if (prefixes.length === 0) throw new Error('give at least one --prefix or a --prefixes-from file');
   const parsed = [...o.community, ...o.largeCommunity.map((l) => (l.startsWith('large:') ? l : `large:${l}`))].map((c) => parseCommunity(c));
   const { communities, largeCommunities } = splitCommunities(parsed);
   const logger = createLogger({ destination: 1 });
@@ -63,7 +68,9 @@ async function announce(o: AnnounceOptions): Promise<void> {
   });
   const attrs = { communities, largeCommunities, localPref: int(o.localPref, 'local-pref', 0, 0xffffffff), med: int(o.med, 'med', 0, 0xffffffff) };
   for (const p of prefixes) session.announce(p, attrs);
-  session.on('established', () => line({ event: 'announced', peer: session.opts.name, prefixes, families: session.session?.families }));
+  session.on('established', () =>
+    line({ event: 'announced', peer: session.opts.name, prefixes: prefixes.length > 20 ? prefixes.length : prefixes, families: session.session?.families }),
+  );
   session.start();
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -104,6 +111,17 @@ export function register(program: Command): void {
     .option('--graceful-restart <s>', 'advertise graceful restart with this restart time')
     .option('--next-hop <addr>', 'IPv4 next hop (default: local address)')
     .option('--next-hop-v6 <addr>', 'IPv6 next hop (default: local IPv6 address, or IPv4-mapped)')
-    .addOption(new Option('--prefix <p...>', 'prefixes to announce').makeOptionMandatory())
-    .action((o: AnnounceOptions) => announce(o));
+    .option('--prefix <p...>', 'prefixes to announce')
+    .option('--prefixes-from <file>', 'more prefixes, whitespace-separated, from a file')
+    .action(async (o: AnnounceOptions, cmd: Command) => {
+      try {
+        await announce(o);
+      } catch (err) {
+        // Bad option values are usage errors (exit 2), with the message alone.
+        if (err instanceof RangeError || err instanceof BgpOptionsError || /^give at least/.test((err as Error).message)) {
+          cmd.error(`error: ${(err as Error).message}`, { exitCode: 2, code: 'metallbts.usage' });
+        }
+        throw err;
+      }
+    });
 }

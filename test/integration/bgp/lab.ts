@@ -4,7 +4,13 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const REPO = resolve(__dirname, '../../..');
+/** The repository root, from sources (test/integration/bgp) or from dist/test/integration/bgp. */
+function findRepo(): string {
+  let dir = resolve(__dirname, '../../..');
+  for (let i = 0; i < 3 && !existsSync(join(dir, 'bin', 'metallbts.js')); i++) dir = resolve(dir, '..');
+  return dir;
+}
+export const REPO = findRepo();
 export const CLI = join(REPO, 'bin', 'metallbts.js');
 
 export function sh(cmd: string, args: string[], opts: { allowFail?: boolean; timeoutMs?: number } = {}): string {
