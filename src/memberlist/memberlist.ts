@@ -54,7 +54,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
   private readonly log: MemberlistLogger;
   private readonly awareness: Awareness;
   private readonly broadcasts: BroadcastQueue;
-  readonly membership: Membership;
+  private readonly membership: Membership;
   private transport!: Transport;
   private prober!: Prober;
   private gossipTimer: NodeJS.Timeout | undefined;
@@ -92,13 +92,19 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
   }
 
   private async start(): Promise<void> {
-    this.transport = await Transport.bind(this.opts.bindAddr, this.opts.bindPort, {
-      onPacket: (buf, from) => this.ingestPacket(buf, from),
-      onStream: (s) => void this.streams.handleStream(s),
-    });
     const host = this.opts.advertiseAddr ?? this.opts.bindAddr;
     if (host === '0.0.0.0' || host === '::') throw new Error('memberlist: set advertiseAddr when binding a wildcard address');
-    this.advertise = { addr: ipToBytes(host), host, port: this.opts.advertisePort ?? this.transport.port };
+    const advertiseAddr = ipToBytes(host);
+    this.transport = await Transport.bind(this.opts.bindAddr, this.opts.bindPort, {
+      onPacket: (buf, from) => {
+        if (this.prober) this.ingestPacket(buf, from);
+      },
+      onStream: (s) => {
+        if (this.streams && this.prober) void this.streams.handleStream(s);
+        else s.destroy();
+      },
+    });
+    this.advertise = { addr: advertiseAddr, host, port: this.opts.advertisePort ?? this.transport.port };
     this.streams = new StreamPeer({
       selfName: this.opts.name,
       bindPort: this.opts.bindPort,
@@ -394,8 +400,13 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
     const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0, left: 0 };
     for (const n of this.membership.nodes) counts[memberInfo(n).state]++;
     this.metrics.setMembers(counts);
-    this.emit(ev, info);
-    if (ev === 'dead' || ev === 'left') this.emit('leave', info);
-    this.emit('change', ev, info);
+    // A throwing listener must not break the protocol (this often runs inside a timer).
+    try {
+      this.emit(ev, info);
+      if (ev === 'dead' || ev === 'left') this.emit('leave', info);
+      this.emit('change', ev, info);
+    } catch (err) {
+      this.log.error({ event: ev, error: String(err) }, 'memberlist: event listener threw');
+    }
   }
 }

@@ -1,4 +1,4 @@
-// Interop with real hashicorp/memberlist (Go, v0.5.1 and v0.2.4): two metallbts nodes and one Go node
+// Interop with real hashicorp/memberlist (Go v0.5.1, v0.2.4 and v0.6.0): two metallbts nodes and one Go node
 // form one encrypted cluster on loopback, detect each other's death and see graceful leaves.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -81,7 +81,7 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Pr
 const names = (m: Memberlist): string => m.members().map((n) => n.name).sort().join(',');
 const goSees = (g: GoNode, event: string, node: string): boolean => g.events.some((e) => e.event === event && e.node === node);
 
-describe.each(['v0.5.1', 'v0.2.4'])('Go memberlist %s', (version) => {
+describe.each(['v0.5.1', 'v0.2.4', 'v0.6.0'])('Go memberlist %s', (version) => {
   const ours: Memberlist[] = [];
   let go: GoNode | undefined;
 

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the Go memberlist interop node (idempotent, cached):
-#   ~/.cache/metallbts/bin/memberlist-go-v0.5.1 (go.mod here) and memberlist-go-<old> (default v0.2.4).
-# Usage: build.sh [VERSION...]   (default: v0.5.1 v0.2.4). Prints the built paths.
+#   ~/.cache/metallbts/bin/memberlist-go-<version>; go.mod here pins v0.5.1, other versions are swapped in.
+# Usage: build.sh [VERSION...]   (default: v0.5.1 v0.2.4 v0.6.0). Prints the built paths.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin_dir="${METALLBTS_CACHE:-$HOME/.cache/metallbts}/bin"
 mkdir -p "$bin_dir"
 versions=("$@")
-[ ${#versions[@]} -eq 0 ] && versions=(v0.5.1 v0.2.4)
+[ ${#versions[@]} -eq 0 ] && versions=(v0.5.1 v0.2.4 v0.6.0)
 for v in "${versions[@]}"; do
   out="$bin_dir/memberlist-go-$v"
   # Cache key: the sources, this script and the version (mtimes differ in every fresh clone).
