@@ -114,6 +114,11 @@ export class L2Lab {
     });
   }
 
+  /** PIDs of processes living in network namespace `ns`. */
+  pidsIn(ns: string): number[] {
+    return run('ip', ['netns', 'pids', ns]).stdout.split(/\s+/).filter(Boolean).map(Number);
+  }
+
   /** Starts a long-running process in `ns`; killed by down(). */
   spawn(ns: string, cmd: string, args: string[]): ChildProcess {
     const p = spawn('ip', ['netns', 'exec', ns, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -167,9 +172,17 @@ export function ensureBuilt(): void {
     }
     return max;
   };
-  const src = Math.max(newest(join(REPO, 'plugins', 'layer2'), '.ts'), statSync(join(REPO, 'src', 'cli', 'commands', 'l2.ts')).mtimeMs);
+  const src = Math.max(
+    newest(join(REPO, 'plugins', 'layer2'), '.ts'),
+    newest(join(REPO, 'test', 'integration', 'layer2'), '.ts'),
+    statSync(join(REPO, 'src', 'cli', 'commands', 'l2.ts')).mtimeMs,
+  );
   const distCli = join(REPO, 'dist', 'src', 'cli', 'commands', 'l2.js');
-  const built = existsSync(distCli) ? Math.min(statSync(distCli).mtimeMs, newest(join(REPO, 'dist', 'plugins', 'layer2'), '.js')) : 0;
+  const distNode = join(REPO, 'dist', 'test', 'integration', 'layer2', 'announcer-node.js');
+  const built =
+    existsSync(distCli) && existsSync(distNode)
+      ? Math.min(statSync(distCli).mtimeMs, statSync(distNode).mtimeMs, newest(join(REPO, 'dist', 'plugins', 'layer2'), '.js'))
+      : 0;
   if (built < src) run('npx', ['tsc', '-p', join(REPO, 'tsconfig.json')], 300_000);
   if (!existsSync(distCli)) throw new Error('dist/src/cli/commands/l2.js missing after tsc');
   if (!existsSync(join(REPO, 'native', 'afpacket', 'build', 'Release', 'afpacket.node'))) {

@@ -1,0 +1,107 @@
+// Three speakers (Layer2Announcer + memberlist) on a bridged segment: the sha256-elected node answers, and when it dies the next one takes over with gratuitous ARP.
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { electionOrder } from '../../../plugins/layer2/owner-election';
+import { canRunNetns, collectLines, ensureBuilt, haveTool, L2Lab, REPO, sleep } from './netns-lab';
+
+const VIP = '192.168.1.240';
+const NAMES = ['node-a', 'node-b', 'node-c'];
+const enabled = canRunNetns() && haveTool('arping');
+const d = enabled ? describe : describe.skip;
+
+function arpingMacs(out: string): string[] {
+  return [...out.matchAll(/bytes from ([0-9a-f:]{17}) /g)].map((m) => m[1]);
+}
+
+d('layer2 announcer failover over memberlist in namespaces', () => {
+  jest.setTimeout(120_000);
+  const lab = new L2Lab(3, 'fo');
+  const procs: ChildProcess[] = [];
+  const lines: Array<Array<Record<string, unknown>>> = [];
+  // sha256(name#192.168.1.240): node-a < node-c < node-b
+  const order = electionOrder(NAMES, VIP);
+  const idx = (name: string): number => NAMES.indexOf(name);
+
+  const lastDecision = (i: number): Record<string, unknown> | undefined => [...lines[i]].reverse().find((l) => l.event === 'decision');
+
+  async function until(pred: () => boolean, ms: number): Promise<boolean> {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (pred()) return true;
+      await sleep(200);
+    }
+    return pred();
+  }
+
+  const neighMac = (): string | undefined => /lladdr ([0-9a-f:]{17})/.exec(lab.exec(lab.client.ns, 'ip', ['neigh', 'show', VIP]).stdout)?.[1];
+
+  beforeAll(async () => {
+    ensureBuilt();
+    try {
+      lab.up([VIP]);
+      const script = join(REPO, 'dist', 'test', 'integration', 'layer2', 'announcer-node.js');
+      const nodes = lab.nodes.map((n, i) => ({ name: NAMES[i], addr: n.ip4 }));
+      for (const [i, n] of lab.nodes.entries()) {
+        const spec = { nodeName: NAMES[i], nodes, endpointNode: 'node-b', vip: VIP, secret: 'AbCdEfGhIjKlMnOpQrStUv', profile: 'lan' };
+        const p = lab.spawn(n.ns, process.execPath, [script, JSON.stringify(spec)]);
+        procs.push(p);
+        lines.push(collectLines(p));
+      }
+      // Converged: every speaker sees 3 members and only the first in sha256 order announces.
+      const ok = await until(
+        () =>
+          lines.every((ls, i) => {
+            const dcs = lastDecision(i);
+            return Array.isArray(dcs?.members) && (dcs.members as string[]).length === 3 && dcs.announce === (NAMES[i] === order[0]);
+          }),
+        60_000,
+      );
+      if (!ok) throw new Error(`speakers did not converge: ${JSON.stringify(lines.map((_, i) => lastDecision(i)))}`);
+    } catch (e) {
+      lab.down();
+      throw e;
+    }
+  }, 320_000);
+
+  afterAll(() => lab.down());
+
+  it('only the elected node answers ARP for the VIP', () => {
+    expect(order).toEqual(['node-a', 'node-c', 'node-b']);
+    const macs = arpingMacs(lab.exec(lab.client.ns, 'arping', ['-c', '2', '-w', '4', '-I', 'eth0', VIP]).stdout);
+    expect(macs.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(macs)).toEqual(new Set([lab.nodes[idx(order[0])].mac]));
+    expect(lastDecision(idx('node-c'))?.reason).toBe('notOwner: node-a announces');
+  });
+
+  it('when the owner dies (SIGKILL, no leave), the next node takes over and gratuitous ARP moves the client', async () => {
+    expect(lab.exec(lab.client.ns, 'ping', ['-c', '1', '-W', '2', VIP]).code).toBe(0);
+    expect(neighMac()).toBe(lab.nodes[idx('node-a')].mac);
+    const killedAt = Date.now();
+    procs[idx('node-a')].kill('SIGKILL');
+    // Anything else left in node-a's namespace goes too (`ip netns pids`: PIDs are not namespaced, names are not unique).
+    for (const pid of lab.pidsIn(lab.nodes[idx('node-a')].ns)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    const moved = await until(() => neighMac() === lab.nodes[idx('node-c')].mac, 60_000);
+    const secs = (Date.now() - killedAt) / 1000;
+    if (!moved) process.stdout.write(`${JSON.stringify({ neigh: neighMac(), decisions: lines.map((_, i) => lastDecision(i)), tail: lines[idx('node-c')].slice(-8) }, null, 1)}\n`);
+    expect(moved).toBe(true);
+    process.stdout.write(`layer2 failover (memberlist lan profile): client neighbour entry moved after ${secs.toFixed(1)} s\n`);
+    expect(lastDecision(idx('node-c'))).toMatchObject({ announce: true });
+    const macs = arpingMacs(lab.exec(lab.client.ns, 'arping', ['-c', '2', '-w', '4', '-I', 'eth0', VIP]).stdout);
+    expect(new Set(macs)).toEqual(new Set([lab.nodes[idx('node-c')].mac]));
+  });
+
+  it('a graceful leave (SIGTERM) hands over to the last node quickly', async () => {
+    const leftAt = Date.now();
+    procs[idx('node-c')].kill('SIGTERM');
+    const moved = await until(() => neighMac() === lab.nodes[idx('node-b')].mac, 30_000);
+    expect(moved).toBe(true);
+    expect(Date.now() - leftAt).toBeLessThan(15_000);
+    expect(lastDecision(idx('node-b'))).toMatchObject({ announce: true, members: ['node-b'] });
+  });
+});
