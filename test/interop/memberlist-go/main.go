@@ -3,10 +3,12 @@
 package main
 
 import (
+	"compress/lzw"
 	"crypto/sha256"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -84,7 +86,22 @@ func main() {
 	profile := flag.String("profile", "lan", "lan | fast")
 	label := flag.String("label", "", "label header (builds for memberlist >= 0.3 only)")
 	flag.Var(&joins, "join", "ADDR:PORT to join (repeatable)")
+	lzwMode := flag.Bool("lzw", false, "compress stdin with Go's compress/lzw (LSB, 8) to stdout and exit (codec check)")
 	flag.Parse()
+	if *lzwMode {
+		data, err := io.ReadAll(os.Stdin)
+		if err != nil {
+			os.Exit(1)
+		}
+		w := lzw.NewWriter(os.Stdout, lzw.LSB, 8)
+		if _, err := w.Write(data); err != nil {
+			os.Exit(1)
+		}
+		if err := w.Close(); err != nil {
+			os.Exit(1)
+		}
+		return
+	}
 
 	host, portStr, splitErr := net.SplitHostPort(*bind)
 	if splitErr != nil {
