@@ -20,6 +20,8 @@ export interface Layer2AnnouncerDeps {
   members?: MemberSource;
 }
 
+const READY_WAIT_MS = 10_000;
+
 const keyString = (k: ServiceKey): string => `${k.namespace}/${k.name}`;
 
 export class Layer2Announcer implements Announcer {
@@ -55,6 +57,12 @@ export class Layer2Announcer implements Announcer {
 
   async setConfig(cfg: PluginConfigView): Promise<void> {
     this.l2Advertisements = cfg.l2Advertisements;
+    // The first decisions wait (bounded) for memberlist to start and join, as MetalLB joins before its loops start.
+    if (this.members.ready) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.members.ready, new Promise<void>((r) => (timer = setTimeout(r, READY_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
   }
 
   shouldAnnounce(svc: ServiceView, pool: string): Decision {

@@ -10,6 +10,8 @@ export interface MemberSource {
   onChange(cb: () => void): void;
   status(): { healthy: boolean; message?: string; members?: number };
   stop(): Promise<void>;
+  /** Resolves once started and the first join was tried (decisions before that would see only ourselves). */
+  ready?: Promise<void>;
 }
 
 /** Memberlist turned off: every Node counts as a live speaker. */

@@ -35,6 +35,7 @@ const svc = (name: string, ips: string[]): ServiceView => ({
 
 class FakeMembers implements MemberSource {
   list: string[] | undefined = undefined;
+  ready?: Promise<void>;
   private cbs: Array<() => void> = [];
   stopped = false;
   members(): string[] | undefined {
@@ -163,6 +164,22 @@ describe('Layer2Announcer', () => {
     await new Promise((r) => setImmediate(r));
     expect(s.members.stopped).toBe(true);
     expect(s.transports.arps.get('eth0')!.closed).toBe(true);
+  });
+});
+
+describe('Layer2Announcer start-up', () => {
+  it('setConfig waits for membership to be ready before the first decisions', async () => {
+    const s = setup();
+    let release!: () => void;
+    s.members.ready = new Promise<void>((r) => (release = r));
+    let done = false;
+    const p = s.a.setConfig({ protocol: 'layer2', pools: [], peers: [], bgpAdvertisements: [], l2Advertisements: [ad()], pluginAdvertisements: [], communityAliases: {} }).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toBe(false);
+    release();
+    await p;
+    expect(done).toBe(true);
+    await s.a.shutdown();
   });
 });
 
