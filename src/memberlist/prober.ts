@@ -124,10 +124,12 @@ export class Prober {
       },
       probeInterval,
     );
+    // On timeout, decide only after one I/O poll: after an event-loop stall the timer phase runs
+    // before the poll phase, so an ack already waiting in the socket would otherwise be missed.
     const waitUntil = (deadline: number): Promise<void> =>
       new Promise((resolve) => {
         if (acked || this.stopped) return resolve();
-        const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+        const timer = setTimeout(() => setImmediate(done), Math.max(0, deadline - Date.now()));
         function done(): void {
           clearTimeout(timer);
           resolve();

@@ -34,7 +34,8 @@ export class Suspicion {
 
   private arm(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fire(), Math.max(0, ms));
+    // Fire after one I/O poll, so a refutation already received is processed first.
+    this.timer = setTimeout(() => setImmediate(() => this.fire()), Math.max(0, ms));
     this.timer.unref?.();
   }
 

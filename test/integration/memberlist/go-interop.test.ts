@@ -154,8 +154,10 @@ describe.each(['v0.5.1', 'v0.2.4', 'v0.6.0'])('Go memberlist %s', (version) => {
     const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'fast' });
     ours.push(a);
     go = await startGo(version, 'go-evil', `127.0.0.1:${a.port}`, 'WrongWrongWrongWrongWr');
+    const g = go;
     await new Promise((r) => setTimeout(r, 2500));
     expect(names(a)).toBe('ts-a');
+    expect(goSees(g, 'join', 'ts-a')).toBe(false);
     expect(a.metrics.droppedCounts().decrypt ?? 0).toBeGreaterThan(0);
   });
 });
