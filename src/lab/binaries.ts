@@ -5,8 +5,9 @@ import { dirname, join } from 'node:path';
 
 export type CachedBinary = 'kube-apiserver' | 'etcd' | 'kubectl';
 
-/** Same cache as test/harness/install.sh: $METALLBTS_CACHE or ~/.cache/metallbts. */
+/** Same cache as test/harness/install.sh: $METALLBTS_CACHE or ~/.cache/metallbts ($METALLBTS_KUBECTL overrides kubectl). */
 export function cachedBinary(name: CachedBinary): string {
+  if (name === 'kubectl' && process.env.METALLBTS_KUBECTL) return process.env.METALLBTS_KUBECTL;
   const root = process.env.METALLBTS_CACHE || join(homedir(), '.cache', 'metallbts');
   return join(root, 'bin', name);
 }

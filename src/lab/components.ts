@@ -2,7 +2,7 @@
 import { backendScript, cliEntry } from './binaries';
 import { isRunning, logTail, startDaemon } from './daemons';
 import { runIn, pollUntil } from './shell';
-import type { LabProcessRecord } from './state';
+import { readState, type LabProcessRecord } from './state';
 import { BACKEND_PORT, CLIENT, CONTROL_PLANE, MEMBERLIST_PORT, METALLB_NAMESPACE, NODES, type LabHost } from './topology';
 
 export const speakerProcessName = (node: LabHost): string => `speaker/${node.name}`;
@@ -31,12 +31,31 @@ export function speakerArgs(node: LabHost, kubeconfig: string): string[] {
     '--memberlist-bind', `${node.ip}:${MEMBERLIST_PORT}`, '--memberlist-join', ...join];
 }
 
+/**
+ * The same memberlist settings as the flags, in the chart's per-plugin options form (METALLBTS_PLUGIN_OPTIONS),
+ * which the layer2 plugin reads as `memberlist: {bindAddr, bindPort, join, profile}`.
+ */
+export function speakerEnv(node: LabHost): NodeJS.ProcessEnv {
+  const join = NODES.filter((n) => n !== node).map((n) => `${n.ip}:${MEMBERLIST_PORT}`);
+  const options = { memberlist: { bindAddr: node.ip, bindPort: MEMBERLIST_PORT, join, profile: 'fast' } };
+  return { METALLBTS_PLUGIN_OPTIONS: JSON.stringify([{ module: 'layer2', protocol: 'layer2', options }]) };
+}
+
 export function startSpeaker(node: LabHost, kubeconfig: string): LabProcessRecord {
-  return startDaemon(speakerProcessName(node), node.ns, process.execPath, speakerArgs(node, kubeconfig));
+  return startDaemon(speakerProcessName(node), node.ns, process.execPath, speakerArgs(node, kubeconfig), speakerEnv(node));
 }
 
 export function startSpeakers(kubeconfig: string): LabProcessRecord[] {
   return NODES.map((n) => startSpeaker(n, kubeconfig));
+}
+
+/** Throws a fatal error (stops any poll) with the log tail of the first dead controller or speaker. */
+export function assertComponentsRunning(): void {
+  const recs = (readState()?.processes ?? []).filter((p) => p.name === 'controller' || p.name.startsWith('speaker/'));
+  const dead = recs.filter((p) => !isRunning(p.pid));
+  if (dead.length === 0) return;
+  const detail = dead.map((p) => `${p.name} (pid ${p.pid}) exited; last log lines:\n${logTail(p.log, 8)}`).join('\n');
+  throw Object.assign(new Error(detail), { fatal: true });
 }
 
 /** Fails with the process's log if it died within `graceMs` of starting. */

@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { LabControlPlane } from './control-plane';
 import type { LabKubectl } from './kubectl';
 import {
-  crdManifestPath, endpointSliceManifest, nodesManifest, rbacManifest, serviceManifest,
+  crdManifestPath, crdResources, endpointSliceManifest, nodesManifest, rbacManifest, serviceManifest,
 } from './manifests';
+import { assertComponentsRunning } from './components';
 import { pollUntil } from './shell';
 import { METALLB_NAMESPACE } from './topology';
 
@@ -23,7 +24,21 @@ export class LabCluster {
     await this.kubectl.ok(['create', 'namespace', METALLB_NAMESPACE]);
     await this.kubectl.ok(['apply', '--server-side', '-f', crdManifestPath()], { timeoutMs: 60_000 });
     await this.kubectl.ok(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all'], { timeoutMs: 70_000 });
+    await this.waitForCrdStorage();
     await this.kubectl.apply(rbacManifest());
+  }
+
+  /**
+   * Established is not enough: right after it, lists of the new kinds can still answer 429 "storage is
+   * (re)initializing". Wait until every metallb.io kind lists, so the components start against a settled API.
+   */
+  private async waitForCrdStorage(): Promise<void> {
+    const kinds = crdResources().join(',');
+    await pollUntil('the metallb.io CRDs to be served', async () => {
+      const r = await this.kubectl.run(['get', kinds, '-A', '-o', 'name'], { timeoutMs: 15_000 });
+      if (r.code !== 0) throw new Error(r.stderr.trim());
+      return true;
+    }, { timeoutMs: 60_000, everyMs: 500 });
   }
 
   async serviceAccountKubeconfigs(): Promise<ServiceAccountKubeconfigs> {
@@ -55,9 +70,10 @@ export class LabCluster {
     await this.kubectl.apply(endpointSliceManifest(name));
   }
 
-  /** Waits (bounded) for status.loadBalancer.ingress[0].ip. */
+  /** Waits (bounded) for status.loadBalancer.ingress[0].ip; fails at once if the controller or a speaker died. */
   waitForIngress(name: string, timeoutMs = 60_000): Promise<string> {
     return pollUntil(`an EXTERNAL-IP for Service ${name}`, async () => {
+      assertComponentsRunning();
       const ip = (await this.kubectl.ok(['get', 'svc', name, '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).trim();
       return ip || undefined;
     }, { timeoutMs, everyMs: 500 });

@@ -15,6 +15,12 @@ export function crdManifestPath(): string {
   return join(chartDir(), 'crds', 'metallb.io.yaml');
 }
 
+/** `<plural>.metallb.io` for every CRD the chart ships. */
+export function crdResources(): string[] {
+  const docs = yaml.loadAll(readFileSync(crdManifestPath(), 'utf8')) as Array<{ spec?: { group?: string; names?: { plural?: string } } } | null>;
+  return docs.filter((d) => d?.spec?.names?.plural).map((d) => `${d!.spec!.names!.plural}.${d!.spec!.group}`);
+}
+
 interface RbacRules {
   controller: { cluster: unknown[]; namespace: unknown[] };
   speaker: { cluster: unknown[]; namespace: unknown[] };

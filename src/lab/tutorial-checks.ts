@@ -1,4 +1,5 @@
 // The tutorials' observable outcomes, checked from the outside: EXTERNAL-IP, curl from the client, the router's routes.
+import { assertComponentsRunning } from './components';
 import { speakerFailures } from './diagnosis';
 import type { LabCluster } from './lab-cluster';
 import { layer2AndBgpConfigMap } from './manifests';
@@ -37,9 +38,11 @@ async function serviceIp(d: CheckDeps, name: string): Promise<string> {
 function waitForAnswer(vip: string, timeoutMs: number): Promise<HttpAnswer> {
   let last: HttpAnswer | undefined;
   return pollUntil(`an answer from http://${vip}`, async () => {
+    assertComponentsRunning();
     last = await curlFromClient(vip, 1);
     return last.ok ? last : undefined;
-  }, { timeoutMs, everyMs: 500 }).catch(() => {
+  }, { timeoutMs, everyMs: 500 }).catch((err: Error & { fatal?: boolean }) => {
+    if (err.fatal) throw err;
     throw new Error(`no answer from http://${vip} within ${timeoutMs / 1000}s (last: ${last?.error ?? 'none'})`);
   });
 }
