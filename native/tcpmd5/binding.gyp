@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "tcpmd5",
+      "sources": ["src/tcpmd5.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}
