@@ -20,6 +20,8 @@ export interface InterfaceInfo {
   flags: number;
   /** Has a master (bridge/bond port): frames are handled by the master. */
   enslaved: boolean;
+  /** Has an IPv6 link-local address (MetalLB runs NDP only there); undefined = unknown. */
+  ipv6LinkLocal?: boolean;
 }
 
 export interface InterfaceSource {
@@ -28,10 +30,28 @@ export interface InterfaceSource {
 
 /** Reads interfaces of the current network namespace from sysfs. */
 export class SysfsInterfaces implements InterfaceSource {
-  constructor(private readonly root = '/sys/class/net') {}
+  constructor(
+    private readonly root = '/sys/class/net',
+    private readonly inet6 = '/proc/net/if_inet6',
+  ) {}
+
+  /** Interface names with a link-local (scope 0x20) IPv6 address, from /proc/net/if_inet6. */
+  private linkLocalNames(): Set<string> | undefined {
+    try {
+      const names = new Set<string>();
+      for (const line of readFileSync(this.inet6, 'utf8').split('\n')) {
+        const f = line.trim().split(/\s+/);
+        if (f.length >= 6 && f[3] === '20') names.add(f[5]);
+      }
+      return names;
+    } catch {
+      return undefined; // IPv6 disabled in this kernel/namespace
+    }
+  }
 
   list(): InterfaceInfo[] {
     const out: InterfaceInfo[] = [];
+    const ll = this.linkLocalNames();
     let names: string[];
     try {
       names = readdirSync(this.root);
@@ -40,7 +60,7 @@ export class SysfsInterfaces implements InterfaceSource {
     }
     for (const name of names.sort()) {
       const info = this.get(name);
-      if (info) out.push(info);
+      if (info) out.push({ ...info, ipv6LinkLocal: ll ? ll.has(name) : false });
     }
     return out;
   }

@@ -139,7 +139,7 @@ export class Layer2Responders {
     } catch (err) {
       this.logger.error({ interface: info.name, error: (err as Error).message }, 'failed to create ARP responder');
     }
-    if (this.opts.ipv6 !== false) {
+    if (this.opts.ipv6 !== false && info.ipv6LinkLocal !== false) {
       try {
         r.ndp = new NdpResponder(deps);
         this.logger.info({ event: 'createNDPResponder', interface: info.name }, 'created NDP responder for interface');

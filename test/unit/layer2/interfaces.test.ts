@@ -46,16 +46,21 @@ describe('SysfsInterfaces', () => {
       writeFileSync(join(root, name, 'address'), `${mac}\n`);
       writeFileSync(join(root, name, 'flags'), `${flags}\n`);
     };
+    mkdirSync(root, { recursive: true });
     mk('eth0', 2, '02:AA:00:00:00:01', '0x1003');
     mk('eth1', 3, '02:aa:00:00:00:02', '0x1003');
     symlinkSync(join(root, 'eth0'), join(root, 'eth1', 'master'));
+    writeFileSync(
+      join(root, 'if_inet6'),
+      'fe800000000000000000000000000001 02 40 20 80     eth0\nfd000000000000000000000000000002 03 40 00 80     eth1\n',
+    );
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('reads index, MAC (lower-cased), flags and enslavement', () => {
-    expect(new SysfsInterfaces(root).list()).toEqual([
-      { name: 'eth0', ifindex: 2, mac: '02:aa:00:00:00:01', flags: 0x1003, enslaved: false },
-      { name: 'eth1', ifindex: 3, mac: '02:aa:00:00:00:02', flags: 0x1003, enslaved: true },
+    expect(new SysfsInterfaces(root, join(root, 'if_inet6')).list()).toEqual([
+      { name: 'eth0', ifindex: 2, mac: '02:aa:00:00:00:01', flags: 0x1003, enslaved: false, ipv6LinkLocal: true },
+      { name: 'eth1', ifindex: 3, mac: '02:aa:00:00:00:02', flags: 0x1003, enslaved: true, ipv6LinkLocal: false },
     ]);
   });
   it('returns nothing for a missing directory', () => {

@@ -290,6 +290,15 @@ describe('interface rescan', () => {
     r.stop();
   });
 
+  it('opens no NDP responder on an interface without an IPv6 link-local address (as MetalLB)', () => {
+    const { r, transports, source } = setup();
+    source.items = [iface('eth5', 9, '02:00:00:00:05:0b', { ipv6LinkLocal: false })];
+    r.rescan();
+    expect(transports.arps.has('eth5')).toBe(true);
+    expect(transports.ndps.has('eth5')).toBe(false);
+    r.stop();
+  });
+
   it('honours an explicit interface list', () => {
     const { r } = setup({ interfaces: ['eth1'] });
     expect(r.interfaces()).toEqual(['eth1']);
