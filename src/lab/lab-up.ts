@@ -9,6 +9,7 @@ import { missingPrerequisites } from './binaries';
 import { LabNetwork } from './network';
 import { Progress } from './progress';
 import { LabRouter } from './router';
+import { labAbort } from './shell';
 import { ensureLabDirs, initState, labDir } from './state';
 import { checkBgpTutorial, checkLayer2Tutorial, type CheckResult } from './tutorial-checks';
 import { L2_SERVICE } from './topology';
@@ -31,12 +32,22 @@ export async function labUp(opts: UpOptions, progress = new Progress()): Promise
 
   await progress.step('removed any previous lab', () => labDown(progress, { quiet: true }));
   let ok = false;
+  // Ctrl-C: stop at the next step or poll, then the finally below removes everything (a second Ctrl-C exits at once).
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (labAbort.signal.aborted) process.exit(130);
+    progress.note(`${sig}: stopping, then removing the lab`);
+    labAbort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const result = await build(opts, progress);
     ok = result.ok;
     return result;
   } finally {
-    if (!ok && !opts.keepOnFailure) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (!ok && (!opts.keepOnFailure || labAbort.signal.aborted)) {
       progress.note('lab up failed: tearing the lab down (use --keep-on-failure to inspect it)');
       await labDown(progress, { quiet: true }).catch((e: Error) => progress.info(`lab down: ${e.message}`));
     } else if (!ok) {

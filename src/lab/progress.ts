@@ -1,4 +1,5 @@
 // Prints each lab step with the time since the command started and the step's own duration.
+import { throwIfAborted } from './shell';
 
 export class Progress {
   private readonly start = Date.now();
@@ -12,6 +13,7 @@ export class Progress {
 
   /** Runs one step and prints `[ 12.3s] message (+1.2s)` when it is done. */
   async step<T>(message: string, fn: () => Promise<T>): Promise<T> {
+    throwIfAborted();
     const t0 = Date.now();
     try {
       const v = await fn();

@@ -55,6 +55,13 @@ export function mustIn(ns: string, cmd: string, args: string[], opts: RunOptions
   return must('ip', ['netns', 'exec', ns, cmd, ...args], opts);
 }
 
+/** Aborted when the user interrupts `lab up`: polls and steps stop at their next turn so cleanup can run. */
+export const labAbort = new AbortController();
+
+export function throwIfAborted(): void {
+  if (labAbort.signal.aborted) throw Object.assign(new Error('interrupted'), { fatal: true });
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns a value, at most `timeoutMs` and `maxTries` attempts; an error with `fatal: true` stops at once. */
@@ -64,6 +71,7 @@ export async function pollUntil<T>(what: string, probe: () => Promise<T | undefi
   const maxTries = opts.maxTries ?? Math.ceil(opts.timeoutMs / Math.max(1, opts.everyMs)) + 10;
   let last = '';
   for (let i = 0; i < maxTries; i++) {
+    throwIfAborted();
     try {
       const v = await probe();
       if (v !== undefined) return v;
