@@ -74,6 +74,8 @@ export class BgpSession extends EventEmitter {
   private lastDrainAt = 0;
   private readonly received = new Set<string>();
   private downReason = '';
+  /** Transport warnings already logged (once per session, not per attempt). */
+  private readonly warned = new Set<string>();
 
   constructor(options: BgpSessionOptions) {
     super();
@@ -184,7 +186,11 @@ export class BgpSession extends EventEmitter {
         localAddress: raw.sourceAddress,
         password: raw.password,
         ttl: this.ebgp ? (raw.ebgpMultihop ? 255 : 1) : undefined,
-        onWarning: (msg) => this.log.warn({ event: 'transportWarning' }, msg),
+        onWarning: (msg) => {
+          if (this.warned.has(msg)) return;
+          this.warned.add(msg);
+          this.log.warn({ event: 'transportWarning' }, msg);
+        },
       });
     } catch (err) {
       this.log.error({ event: 'sessionError', error: (err as Error).message }, 'cannot open connection');

@@ -18,6 +18,9 @@ router bgp 64500
  neighbor 192.168.1.13 remote-as external
  neighbor 192.168.1.13 ttl-security hops 1
  bgp listen range 192.168.1.10/31 peer-group MD5
+ neighbor PLAIN peer-group
+ neighbor PLAIN remote-as external
+ bgp listen range 192.168.1.20/32 peer-group PLAIN
 `;
 
 d('FRR transport options (native helper)', () => {
@@ -27,7 +30,8 @@ d('FRR transport options (native helper)', () => {
 
   beforeAll(async () => {
     try {
-      lab.up(4);
+      lab.up(5);
+      lab.exec(lab.speakers[4].ns, 'ip', ['addr', 'add', '192.168.1.20/24', 'dev', 'eth0']);
       lab.startFrr(CONF);
       await waitUntil('bgpd', () => lab.vtysh('show bgp summary json').length > 0, 15000);
       const common = ['--peer', '192.168.1.1', '--my-asn', '64501', '--peer-asn', '64500', '--connect-time', '3'];
@@ -35,6 +39,7 @@ d('FRR transport options (native helper)', () => {
       lab.announce(1, [...common, '--password', 'wrong-key', '--prefix', '198.51.101.0/24']);
       lab.announce(2, [...common, '--hold-time', '3', '--ebgp-multihop', '--prefix', '198.51.102.0/24']);
       lab.announce(3, [...common, '--hold-time', '3', '--prefix', '198.51.103.0/24']);
+      lab.announce(4, [...common, '--source-address', '192.168.1.20', '--prefix', '198.51.104.0/24']);
     } catch (err) {
       lab.down();
       throw err;
@@ -57,5 +62,11 @@ d('FRR transport options (native helper)', () => {
       throw new Error(`${(e as Error).message}\n${lab.speakers[3].output.slice(-6).join('\n')}\n${JSON.stringify(routes())}`);
     });
     expect(routes()['198.51.103.0/24']).toBeUndefined();
+  });
+
+  test('--source-address: the session comes from the chosen address (native fd + bind)', async () => {
+    await waitUntil('198.51.104.0/24', () => routes()['198.51.104.0/24'], 40000);
+    const r = lab.vtyshJson<{ paths: Array<{ peer: { peerId: string } }> }>('show bgp ipv4 unicast 198.51.104.0/24 json');
+    expect(r.paths[0].peer.peerId).toBe('192.168.1.20');
   });
 });
