@@ -2,9 +2,13 @@
 import fc from 'fast-check';
 import { decodeArpFrame, decodeNdp, encodeArpFrame, encodeNdp, Layer2DecodeError } from '../../plugins/layer2/codec';
 import { arbArpFrame, arbNdpMessage } from '../unit/layer2/arbitraries';
+import { silentLogger } from '../../src/core/log';
+import { Layer2Responders } from '../../plugins/layer2/responders';
+import { FakeInterfaces, FakeTransports, iface } from '../unit/layer2/fakes';
 
 const TOTAL = Number(process.env.FUZZ_RUNS ?? 100000);
-const RUNS = Math.max(1, Math.floor(TOTAL / 4));
+const RUNS = Math.max(1, Math.floor((TOTAL * 0.9) / 4));
+const RESPONDER_RUNS = Math.max(1, Math.floor(TOTAL * 0.1));
 
 function onlyDecodeErrors(decode: (b: Buffer) => unknown, bytes: Uint8Array): void {
   try {
@@ -44,6 +48,28 @@ describe(`layer2 decoders under fuzz (${TOTAL} runs)`, () => {
   });
   it('NDP: random bytes', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 96 }), (b) => onlyDecodeErrors(decodeNdp, b)), { numRuns: RUNS });
+  });
+  it('responders: any frame or message is answered or dropped, never thrown', () => {
+    const transports = new FakeTransports();
+    const r = new Layer2Responders({ logger: silentLogger(), source: new FakeInterfaces([iface('eth0', 2, '02:00:00:00:00:0a')]), transports });
+    r.start();
+    r.announce('192.168.1.240');
+    r.announce('fd00::f0');
+    const arp = transports.arps.get('eth0')!;
+    const ndp = transports.ndps.get('eth0')!;
+    try {
+      fc.assert(
+        fc.property(mutated(arbArpFrame.map(encodeArpFrame)), mutated(arbNdpMessage.map(encodeNdp)), (a, n) => {
+          arp.deliver(Buffer.from(a), 1);
+          ndp.deliver(Buffer.from(n), 'fd00::64');
+          arp.sent.length = 0;
+          ndp.sent.length = 0;
+        }),
+        { numRuns: RESPONDER_RUNS },
+      );
+    } finally {
+      r.stop();
+    }
   });
   it('NDP: mutated valid messages', () => {
     fc.assert(fc.property(mutated(arbNdpMessage.map(encodeNdp)), (b) => onlyDecodeErrors(decodeNdp, b)), { numRuns: RUNS });
