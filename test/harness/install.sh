@@ -11,7 +11,7 @@ K8S_STAGING_VERSION=v0.36.3  # the matching k8s.io/<staging> module versions
 ETCD_VERSION=v3.6.8          # go.etcd.io/etcd/server/v3 (the client version k8s v1.36.3 uses)
 HELM_VERSION=v3.22.0         # helm.sh/helm/v3
 
-CACHE=${METALLBTS_CACHE:-$HOME/.cache/metallbts}
+CACHE=${METALLBTS_CACHE:-${HOME:-/root}/.cache/metallbts}
 BIN=$CACHE/bin
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 JOBS=${METALLBTS_GO_JOBS:-$(nproc)}
@@ -65,6 +65,16 @@ install_apt() {
 }
 
 # ---------------------------------------------------------------- Go-built binaries
+retry() { # retry <what> <cmd...>: network steps get three tries
+  local i
+  for i in 1 2 3; do
+    "${@:2}" && return 0
+    echo "install.sh: $1 failed (attempt $i/3)" >&2
+    sleep $((i * 5))
+  done
+  return 1
+}
+
 # Builds only when the binary is absent or its stamp names another version.
 fresh() { # fresh <name> <version-stamp>
   [ -x "$BIN/$1" ] && [ "$(cat "$BIN/.$1.version" 2>/dev/null)" = "$2" ]
@@ -84,7 +94,7 @@ k8s_wrapper() {
   mkdir -p "$dir"
   if [ -f "$dir/.ready" ]; then echo "$dir"; return; fi
   local kmod
-  kmod=$("$GO" mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/^\s*"GoMod": "\(.*\)",\?$/\1/p')
+  kmod=$(retry "download k8s.io/kubernetes" "$GO" mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/^\s*"GoMod": "\(.*\)",\?$/\1/p')
   [ -f "$kmod" ] || { echo "install.sh: cannot download k8s.io/kubernetes@$K8S_VERSION go.mod" >&2; exit 1; }
   local goline
   goline=$(grep -m1 '^go ' "$kmod")
@@ -121,7 +131,9 @@ k8s_wrapper() {
     fi
   done
   echo 'package k8sbuild' >"$dir/doc.go"
-  (cd "$dir" && "$GO" mod download k8s.io/kubernetes >/dev/null)
+  # Resolve and download every dependency of both commands now (fills go.sum), so builds need no network.
+  (cd "$dir" && GOFLAGS=-mod=mod retry "download k8s dependencies" \
+    "$GO" list -deps k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl >/dev/null)
   touch "$dir/.ready"
   echo "$dir"
 }
@@ -160,8 +172,12 @@ build_module_main() { # build_module_main <name> <module@version> <pkg> <version
   local dir=$CACHE/src/$name-$version
   mkdir -p "$dir"
   if [ ! -f "$dir/go.mod" ]; then
-    (cd "$dir" && "$GO" mod init "metallbts.local/$name" >/dev/null 2>&1 && echo "package build" >doc.go \
-      && "$GO" get "$modver" >/dev/null)
+    if ! (cd "$dir" && "$GO" mod init "metallbts.local/$name" 2>/dev/null && echo "package build" >doc.go \
+      && retry "go get $modver" "$GO" get "$modver" 2>"$dir/get.log"); then
+      tail -20 "$dir/get.log" >&2
+      rm -f "$dir/go.mod"
+      exit 1
+    fi
   fi
   GOFLAGS=-mod=mod gobuild "$dir" "$BIN/$name" "$pkg" "$ldflags"
   stamp "$name" "$version"
@@ -177,6 +193,11 @@ install_go() {
     "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
   build_k8s
 }
+
+# One install at a time per cache (two test runs may call this concurrently).
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.install.lock"
+flock 9
 
 want_apt=1 want_go=1
 if [ $# -gt 0 ]; then

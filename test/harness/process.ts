@@ -1,6 +1,9 @@
 // Runs a long-lived child (etcd, kube-apiserver) with logs to a file and a stop that always reaps it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+
+// setpriv (util-linux) makes the kernel SIGKILL the child when the test process dies, even by SIGKILL.
+const SETPRIV = '/usr/bin/setpriv';
 
 export interface ManagedProcess {
   readonly name: string;
@@ -36,7 +39,9 @@ export function startProcess(name: string, bin: string, args: string[], logPath:
   const fd = openSync(logPath, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(bin, args, { stdio: ['ignore', fd, fd] });
+    child = existsSync(SETPRIV)
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', bin, ...args], { stdio: ['ignore', fd, fd] })
+      : spawn(bin, args, { stdio: ['ignore', fd, fd] });
   } finally {
     closeSync(fd);
   }
