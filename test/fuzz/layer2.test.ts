@@ -1,14 +1,14 @@
 // Fuzzes the ARP/NDP decoders: random and mutated frames must decode or throw Layer2DecodeError, nothing else.
 import fc from 'fast-check';
-import { decodeArpFrame, decodeNdp, encodeArpFrame, encodeNdp, Layer2DecodeError } from '../../plugins/layer2/codec';
+import { decodeArpFrame, decodeNdp, encodeArpFrame, encodeNdp, Layer2DecodeError, type NdpMessage } from '../../plugins/layer2/codec';
 import { arbArpFrame, arbNdpMessage } from '../unit/layer2/arbitraries';
 import { silentLogger } from '../../src/core/log';
 import { Layer2Responders } from '../../plugins/layer2/responders';
 import { FakeInterfaces, FakeTransports, iface } from '../unit/layer2/fakes';
 
 const TOTAL = Number(process.env.FUZZ_RUNS ?? 100000);
-const RUNS = Math.max(1, Math.floor((TOTAL * 0.9) / 4));
-const RESPONDER_RUNS = Math.max(1, Math.floor(TOTAL * 0.1));
+const RUNS = Math.max(1, Math.floor((TOTAL * 0.97) / 4));
+const RESPONDER_RUNS = Math.max(1, Math.floor(TOTAL * 0.03));
 
 function onlyDecodeErrors(decode: (b: Buffer) => unknown, bytes: Uint8Array): void {
   try {
@@ -59,12 +59,17 @@ describe(`layer2 decoders under fuzz (${TOTAL} runs)`, () => {
     const ndp = transports.ndps.get('eth0')!;
     try {
       fc.assert(
-        fc.property(mutated(arbArpFrame.map(encodeArpFrame)), mutated(arbNdpMessage.map(encodeNdp)), (a, n) => {
+        fc.property(
+          // Valid requests for the owned IPs, then mutated: exercises the reply path, not only the drops.
+          mutated(arbArpFrame.map((f) => encodeArpFrame({ ...f, op: 1, ethDst: 'ff:ff:ff:ff:ff:ff', targetIp: '192.168.1.240' }))),
+          mutated(arbNdpMessage.map((m) => encodeNdp({ ...m, type: 135, target: 'fd00::f0' } as NdpMessage))),
+          (a, n) => {
           arp.deliver(Buffer.from(a), 1);
           ndp.deliver(Buffer.from(n), 'fd00::64');
           arp.sent.length = 0;
           ndp.sent.length = 0;
-        }),
+          },
+        ),
         { numRuns: RESPONDER_RUNS },
       );
     } finally {
