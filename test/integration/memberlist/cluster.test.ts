@@ -1,5 +1,6 @@
 // Several metallbts memberlist nodes in one process on loopback: join, failure detection, leave,
 // wrong keys and labels.
+import { networkInterfaces } from 'node:os';
 import { Memberlist, MemberlistOptions } from '../../../src/memberlist';
 import { deriveMetalLBKey } from '../../../src/memberlist/crypto';
 
@@ -155,4 +156,16 @@ test('a restarted node under the same name refutes its old death and rejoins', a
   await b2.join([`127.0.0.1:${a.port}`]);
   await waitFor(() => names(a).join() === 'a,b' && names(b2).join() === 'a,b', 5000);
   expect(b2.localNode()!.incarnation).toBeGreaterThan(1);
+});
+
+const hasIPv6Loopback = Object.values(networkInterfaces())
+  .flat()
+  .some((i) => i?.address === '::1');
+
+(hasIPv6Loopback ? test : test.skip)('IPv6 loopback cluster', async () => {
+  const a = await node('a6', { bindAddr: '::1' });
+  const b = await node('b6', { bindAddr: '::1' });
+  await b.join([`[::1]:${a.port}`]);
+  await waitFor(() => names(a).join() === 'a6,b6' && names(b).join() === 'a6,b6', 3000);
+  expect(a.members().find((n) => n.name === 'b6')!.addr).toBe('::1');
 });
