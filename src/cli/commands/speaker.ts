@@ -16,7 +16,7 @@ interface SpeakerFlags {
   plugin?: string[];
   memberlistBind?: string;
   memberlistJoin?: string[];
-  memberlistProfile: string;
+  memberlistProfile?: string;
   memberlistInsecureClear?: boolean;
 }
 
@@ -33,20 +33,20 @@ export function register(program: Command): void {
     .option('--plugin <module...>', 'third-party announcement plugin modules')
     .option('--memberlist-bind <addr:port>', 'layer2: bind the memberlist here (node IP:7946)')
     .option('--memberlist-join <addr:port...>', 'layer2: memberlist peers to join')
-    .option('--memberlist-profile <name>', 'layer2: memberlist timings, fast or lan', 'fast')
+    .option('--memberlist-profile <name>', 'layer2: memberlist timings, fast (default) or lan')
     .option('--memberlist-insecure-clear', 'layer2: gossip without encryption when no secret is set')
     .action(async (o: SpeakerFlags) => {
       const logger = createLogger();
       const registry = createPluginRegistry(o.plugin ?? []);
-      const pluginOptions: Record<string, Record<string, unknown>> = {
-        layer2: {
-          memberlistBind: o.memberlistBind,
-          memberlistJoin: o.memberlistJoin ?? [],
-          memberlistProfile: o.memberlistProfile,
-          memberlistInsecureClear: !!o.memberlistInsecureClear,
-        },
-        ...pluginOptionsFromEnv(),
-      };
+      const fromEnv = pluginOptionsFromEnv();
+      const layer2 = fromEnv.layer2 ?? {};
+      // Flags win over the chart's per-plugin options; unset flags leave those options alone.
+      const memberlist: Record<string, unknown> = { ...((layer2.memberlist as Record<string, unknown> | undefined) ?? {}) };
+      if (o.memberlistBind) Object.assign(memberlist, splitHostPort(o.memberlistBind));
+      if (o.memberlistJoin?.length) memberlist.join = o.memberlistJoin;
+      memberlist.profile = o.memberlistProfile ?? memberlist.profile ?? 'fast';
+      if (o.memberlistInsecureClear) memberlist.insecureClear = true;
+      const pluginOptions: Record<string, Record<string, unknown>> = { ...fromEnv, layer2: { ...layer2, memberlist } };
       const running = await runSpeaker({
         kubeconfig: o.kubeconfig,
         namespace: o.namespace,
@@ -76,4 +76,11 @@ function pluginOptionsFromEnv(): Record<string, Record<string, unknown>> {
     out[p.protocol ?? p.module] = p.options ?? {};
   }
   return out;
+}
+
+/** `10.0.0.1:7946` or `[fd00::1]:7946` → bind address and port. */
+export function splitHostPort(text: string): { bindAddr: string; bindPort: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  if (!m) throw new Error(`--memberlist-bind must be ADDR:PORT, got "${text}"`);
+  return { bindAddr: m[1], bindPort: Number(m[2]) };
 }

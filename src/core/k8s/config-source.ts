@@ -2,7 +2,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../log';
 import type { KubeClients } from './kube-clients';
-import { apiStatusCode } from './kube-clients';
+import { apiStatusCode, withRetry } from './kube-clients';
 import { ResourceWatch } from './resource-watch';
 
 export const CONFIGMAP_NAME = 'config';
@@ -66,7 +66,7 @@ export class KubeConfigSource {
       const list = (): Promise<k8s.KubernetesListObject<k8s.KubernetesObject>> =>
         this.clients.custom.listNamespacedCustomObject({ group: 'metallb.io', version: crd.version, namespace: ns, plural: crd.plural });
       try {
-        await list();
+        await withRetry(`list ${crd.plural}.metallb.io`, list);
       } catch (err) {
         if (apiStatusCode(err) === 404) {
           this.log.info({ event: 'crdMissing', crd: `${crd.plural}.metallb.io` }, 'CRD not installed; configuration comes from the ConfigMap only');

@@ -21,6 +21,17 @@ export class KubeClients {
 /** Options that make a PATCH a JSON merge patch (client-node defaults to JSON patch). */
 export const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
+/** An API failure with a readable message that keeps the HTTP status for callers that branch on it. */
+export class KubeApiError extends Error {
+  constructor(
+    message: string,
+    readonly code: number | undefined,
+  ) {
+    super(message);
+    this.name = 'KubeApiError';
+  }
+}
+
 export function apiStatusCode(err: unknown): number | undefined {
   if (err instanceof k8s.ApiException) return err.code;
   const code = (err as { code?: unknown })?.code;
@@ -38,7 +49,7 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, attempts 
       const transient = code === undefined || code === 409 || code === 429 || code >= 500;
       if (!transient || i >= attempts) {
         const e = err as Error;
-        throw new Error(`${what}: ${code ? `HTTP ${code}: ` : ''}${apiMessage(err) ?? e.message}`);
+        throw new KubeApiError(`${what}: ${code ? `HTTP ${code}: ` : ''}${apiMessage(err) ?? e.message}`, code);
       }
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 2000);

@@ -31,7 +31,7 @@ export async function ensureMemberlistSecret(clients: KubeClients, namespace: st
     );
     return true;
   } catch (err) {
-    if (/HTTP 409/.test((err as Error).message)) return false; // created concurrently
+    if (apiStatusCode(err) === 409) return false; // created concurrently
     throw err;
   }
 }

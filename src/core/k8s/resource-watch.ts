@@ -36,7 +36,17 @@ export class ResourceWatch<T extends k8s.KubernetesObject> {
         informer.start().catch(() => undefined);
       }, 1000);
     });
-    await informer.start();
+    // The first list can hit a transient 429/5xx (e.g. storage re-initialising after a CRD is added).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await informer.start();
+        break;
+      } catch (err) {
+        if (attempt >= 8 || this.stopped) throw err;
+        this.log.warn({ event: 'listFailed', path: this.path, attempt, error: (err as Error)?.message }, 'initial list failed, retrying');
+        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5000)));
+      }
+    }
     this.synced = true;
   }
 
