@@ -48,6 +48,7 @@ export class Layer2Announcer implements Announcer {
         rescanMs: this.opts.rescanMs,
         gratuitous: this.opts.gratuitous,
         ipv6: this.opts.ipv6,
+        requestLogLevel: this.opts.requestLogLevel,
       });
     this.responders.start();
     this.members = deps.members ?? this.defaultMembers();
@@ -105,11 +106,15 @@ export class Layer2Announcer implements Announcer {
   status(): PluginStatus {
     const m = this.members.status();
     const interfaces = this.responders.interfaces();
-    const healthy = m.healthy && interfaces.length > 0;
-    const message = !m.healthy ? m.message : interfaces.length === 0 ? 'no eligible interface for ARP/NDP' : m.message;
+    const errors = this.responders.errors();
+    const problems = [
+      ...(m.healthy ? [] : [m.message ?? 'memberlist unhealthy']),
+      ...(interfaces.length === 0 ? ['no eligible interface for ARP/NDP'] : []),
+      ...Object.entries(errors).map(([i, e]) => `${i}: ${e}`),
+    ];
     return {
-      healthy,
-      message,
+      healthy: problems.length === 0,
+      message: problems.length > 0 ? problems.join('; ') : m.message,
       details: { interfaces, announcedIPs: this.responders.ownedIps(), members: this.members.members() ?? 'all nodes' },
     };
   }

@@ -29,6 +29,8 @@ export interface ResponderDeps {
   /** Whether this node announces `ip` on this interface right now. */
   owns(ip: string, ifname: string): boolean;
   logger: Logger;
+  /** Level of the per-request line (MetalLB logs it at debug; `l2 announce` at info). */
+  requestLogLevel?: 'info' | 'debug';
   metrics: Layer2Metrics;
   transports: TransportFactory;
 }
@@ -62,7 +64,7 @@ export class ArpResponder {
     if (req.ethDst !== BROADCAST_MAC && req.ethDst !== iface.mac) return 'not-for-us';
     if (!owns(req.targetIp, iface.name)) return 'not-owned';
     metrics.requestsReceived.inc({ ip: req.targetIp });
-    logger.info(
+    logger[this.deps.requestLogLevel ?? 'info'](
       {
         interface: iface.name,
         ip: req.targetIp,

@@ -81,7 +81,7 @@ export class NdpResponder {
     if (!owns(msg.target, iface.name)) return 'not-owned';
     metrics.requestsReceived.inc({ ip: msg.target });
     const senderIP = source.split('%')[0];
-    logger.info(
+    logger[this.deps.requestLogLevel ?? 'info'](
       { interface: iface.name, ip: msg.target, senderIP, senderMAC: senderMac, responseMAC: iface.mac },
       'got NDP request for service IP, sending response',
     );

@@ -25,6 +25,8 @@ export interface Layer2Options {
   ipv6: boolean;
   rescanMs: number;
   gratuitous: GratuitousTiming;
+  /** Level of the per-request "got ARP/NDP request" line; MetalLB logs it at debug. */
+  requestLogLevel: 'info' | 'debug';
 }
 
 function num(v: unknown, def: number, name: string, min = 0): number {
@@ -53,6 +55,8 @@ export function parseLayer2Options(raw: Record<string, unknown>): Layer2Options 
   const profile = ml.profile ?? 'lan';
   if (profile !== 'lan' && profile !== 'fast') throw new Error('layer2 option memberlist.profile must be lan or fast');
   const g = (raw.gratuitous ?? {}) as Record<string, unknown>;
+  const lvl = raw.requestLogLevel ?? 'debug';
+  if (lvl !== 'info' && lvl !== 'debug') throw new Error('layer2 option requestLogLevel must be info or debug');
   return {
     memberlist: {
       enabled: bool(ml.enabled, true, 'memberlist.enabled'),
@@ -71,5 +75,6 @@ export function parseLayer2Options(raw: Record<string, unknown>): Layer2Options 
       intervalMs: num(g.intervalMs, METALLB_GRATUITOUS.intervalMs, 'gratuitous.intervalMs', 1),
       durationMs: num(g.durationMs, METALLB_GRATUITOUS.durationMs, 'gratuitous.durationMs'),
     },
+    requestLogLevel: lvl,
   };
 }

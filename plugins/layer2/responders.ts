@@ -25,12 +25,16 @@ export interface Layer2RespondersOptions {
   transports?: TransportFactory;
   /** Whether to open NDP sockets (default true). */
   ipv6?: boolean;
+  /** Level of the per-request log line (default info). */
+  requestLogLevel?: 'info' | 'debug';
 }
 
 interface Responders {
   info: InterfaceInfo;
   arp?: ArpResponder;
   ndp?: NdpResponder;
+  /** Why a responder could not be opened. */
+  error?: string;
 }
 
 interface Ownership {
@@ -67,6 +71,13 @@ export class Layer2Responders {
 
   interfaces(): string[] {
     return [...this.byIface.keys()].sort();
+  }
+
+  /** Interface → why its ARP/NDP responder could not be opened (empty when all are fine). */
+  errors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, r] of this.byIface) if (r.error) out[name] = r.error;
+    return out;
   }
 
   ownedIps(): string[] {
@@ -129,6 +140,7 @@ export class Layer2Responders {
       iface: info,
       owns: (ip: string, ifname: string) => this.owns(ip, ifname),
       logger: this.logger,
+      requestLogLevel: this.opts.requestLogLevel,
       metrics: this.metrics,
       transports: this.transports,
     };
@@ -137,6 +149,7 @@ export class Layer2Responders {
       r.arp = new ArpResponder(deps);
       this.logger.info({ event: 'createARPResponder', interface: info.name }, 'created ARP responder for interface');
     } catch (err) {
+      r.error = `ARP: ${(err as Error).message}`;
       this.logger.error({ interface: info.name, error: (err as Error).message }, 'failed to create ARP responder');
     }
     if (this.opts.ipv6 !== false && info.ipv6LinkLocal !== false) {
@@ -144,6 +157,7 @@ export class Layer2Responders {
         r.ndp = new NdpResponder(deps);
         this.logger.info({ event: 'createNDPResponder', interface: info.name }, 'created NDP responder for interface');
       } catch (err) {
+        r.error = [r.error, `NDP: ${(err as Error).message}`].filter(Boolean).join('; ');
         this.logger.error({ interface: info.name, error: (err as Error).message }, 'failed to create NDP responder');
       }
     }

@@ -167,6 +167,22 @@ describe('Layer2Announcer', () => {
   });
 });
 
+describe('Layer2Announcer health', () => {
+  it('is unhealthy when an ARP socket cannot be opened (e.g. addon not built), naming the interface', async () => {
+    const s0 = setup();
+    await s0.a.shutdown();
+    const ctx = s0.ctx;
+    const transports = new FakeTransports();
+    transports.arp = () => {
+      throw new Error('AF_PACKET addon not built');
+    };
+    const responders = new Layer2Responders({ logger: ctx.logger, source: new FakeInterfaces([iface('eth0', 2, '02:00:00:00:00:0a')]), transports });
+    const a = new Layer2Announcer(ctx, { responders, members: new FakeMembers() });
+    expect(a.status()).toMatchObject({ healthy: false, message: 'eth0: ARP: AF_PACKET addon not built' });
+    await a.shutdown();
+  });
+});
+
 describe('Layer2Announcer start-up', () => {
   it('setConfig waits for membership to be ready before the first decisions', async () => {
     const s = setup();
@@ -191,6 +207,7 @@ describe('layer2 plugin options', () => {
       ipv6: true,
       rescanMs: 10000,
       gratuitous: { intervalMs: 1100, durationMs: 5000 },
+      requestLogLevel: 'debug',
     });
     expect(parseLayer2Options({ memberlist: false }).memberlist.enabled).toBe(false);
   });
@@ -199,6 +216,7 @@ describe('layer2 plugin options', () => {
     [{ memberlist: { profile: 'wan' } }, /profile/],
     [{ interfaces: 'eth0' }, /interfaces/],
     [{ ipv6: 'yes' }, /ipv6/],
+    [{ requestLogLevel: 'trace' }, /requestLogLevel/],
   ])('rejects %j', (o, re) => {
     expect(() => parseLayer2Options(o)).toThrow(re);
   });
