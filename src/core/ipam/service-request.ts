@@ -1,5 +1,5 @@
 // What a Service asks of the allocator, read once from its spec and MetalLB annotations so the allocator never looks at raw Service fields.
-import { ANNOTATION, metallbAnnotation, serviceKeyString, type ServiceView } from '../service';
+import { ANNOTATION, ANNOTATION_PREFIXES, serviceKeyString, type ServiceView } from '../service';
 import { formatIp, parseIp, type Ip, type IpFamily } from '../net/ip';
 import { fail, type Result } from './allocation-error';
 
@@ -56,6 +56,24 @@ export function managedBy(svc: Pick<ServiceView, 'type' | 'loadBalancerClass'>, 
   return { managed: true };
 }
 
+/** Both spellings of each annotation, built once: string-concatenated keys on every lookup showed up in profiles. */
+const KEYS = {
+  loadBalancerIPs: ANNOTATION_PREFIXES.map((p) => p + ANNOTATION.loadBalancerIPs),
+  addressPool: ANNOTATION_PREFIXES.map((p) => p + ANNOTATION.addressPool),
+  allowSharedIP: ANNOTATION_PREFIXES.map((p) => p + ANNOTATION.allowSharedIP),
+};
+
+/** The rule of service.ts's metallbAnnotation (the stable prefix wins), with precomputed keys. */
+function annotationOf(svc: ServiceView, keys: readonly string[]): string | undefined {
+  const a = svc.annotations;
+  if (!a) return undefined;
+  for (const k of keys) {
+    const v = a[k];
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
 function familiesOf(svc: ServiceView): IpFamily[] {
   return (svc.ipFamilies ?? []).map((f) => (f === 'IPv6' ? 6 : 4));
 }
@@ -81,7 +99,7 @@ function describeNeed(need: FamilyNeed): string {
 }
 
 function parseRequestedIPs(svc: ServiceView): Result<Ip[] | undefined> {
-  const annotation = metallbAnnotation(svc, ANNOTATION.loadBalancerIPs) ?? '';
+  const annotation = annotationOf(svc, KEYS.loadBalancerIPs) ?? '';
   const spec = svc.loadBalancerIP ?? '';
   if (annotation !== '' && spec !== '') {
     return fail('InvalidRequest', `service can not have both metallb.io/${ANNOTATION.loadBalancerIPs} and spec.loadBalancerIP`);
@@ -121,7 +139,7 @@ export function requestFor(svc: ServiceView): Result<AllocationRequest> {
           : true;
     if (!ok) return fail('InvalidRequest', `requested loadBalancer IP(s) "${text}" do not match the Service's IP families (${describeNeed(need)})`);
   }
-  const pool = metallbAnnotation(svc, ANNOTATION.addressPool);
+  const pool = annotationOf(svc, KEYS.addressPool);
   return {
     ok: true,
     value: {
@@ -131,7 +149,7 @@ export function requestFor(svc: ServiceView): Result<AllocationRequest> {
       need: need ?? { kind: 'single', family: 4 },
       requestedIPs: ips,
       requestedPool: pool === undefined || pool === '' ? undefined : pool,
-      sharingKey: metallbAnnotation(svc, ANNOTATION.allowSharedIP) ?? '',
+      sharingKey: annotationOf(svc, KEYS.allowSharedIP) ?? '',
       backendKey: backendKey(svc),
       ports: portKeys(svc),
     },
