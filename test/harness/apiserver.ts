@@ -32,6 +32,8 @@ export interface ControlPlane {
   pki: ControlPlanePki;
   /** Temp dir holding data, certs and logs (etcd.log, kube-apiserver.log). */
   dir: string;
+  /** Stops kube-apiserver (SIGTERM) and starts it again on the same port and etcd; resolves when /readyz is ok. */
+  restartApiserver(opts?: { downMs?: number }): Promise<void>;
   /** Kills both processes and removes the temp dir; safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -163,18 +165,28 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       return res.ok && ((await res.json()) as { health?: string }).health === 'true';
     });
 
-    const apiserver = startProcess('kube-apiserver', apiserverBin,
-      apiserverArgs(dir, pki, etcdClient, apiPort, opts), join(dir, 'kube-apiserver.log'));
-    procs.push(apiserver);
     const server = `https://127.0.0.1:${apiPort}`;
-    await waitFor('kube-apiserver /readyz', deadline, procs, async () => {
-      const res = await apiGet(server, token, pki.caCert, '/readyz', 3000);
-      return res.status === 200;
-    });
+    const args = apiserverArgs(dir, pki, etcdClient, apiPort, opts);
+    const startApiserver = async (until: number): Promise<void> => {
+      procs.push(startProcess('kube-apiserver', apiserverBin, args, join(dir, 'kube-apiserver.log')));
+      await waitFor('kube-apiserver /readyz', until, procs, async () => {
+        const res = await apiGet(server, token, pki.caCert, '/readyz', 3000);
+        return res.status === 200;
+      });
+    };
+    await startApiserver(deadline);
+
+    const restartApiserver = async (r: { downMs?: number } = {}): Promise<void> => {
+      if (stopped) throw new Error('control plane already stopped');
+      const old = procs.pop();
+      await old?.stop();
+      if (r.downMs) await sleep(r.downMs);
+      await startApiserver(Date.now() + (opts.readyTimeoutMs ?? 120_000));
+    };
 
     const kubeconfigPath = join(dir, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, server, pki.caCert, token);
-    return { kubeconfigPath, server, token, caFile: pki.caCert, pki, dir, stop };
+    return { kubeconfigPath, server, token, caFile: pki.caCert, pki, dir, restartApiserver, stop };
   } catch (err) {
     // Keep the logs in the error, then clean up everything that started.
     await stop().catch(() => undefined);

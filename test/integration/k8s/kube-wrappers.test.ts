@@ -184,4 +184,27 @@ describe('src/core/k8s against a real apiserver', () => {
       await watch.stop();
     }
   });
+
+  it('keeps watching Services across a kube-apiserver restart', async () => {
+    const seen = new Set<string>();
+    const watch = new ResourceWatch<k8s.V1Service>(
+      clients.kc,
+      `/api/v1/namespaces/${NS}/services`,
+      () => clients.core.listNamespacedService({ namespace: NS }),
+      { upsert: (s) => seen.add(`upsert ${s.metadata?.name}`), remove: (s) => seen.add(`remove ${s.metadata?.name}`) },
+      silentLogger(),
+    );
+    await watch.start();
+    try {
+      await cp.get().restartApiserver({ downMs: 500 });
+      // Objects written after the restart must reach the cache through a re-established watch.
+      await clients.core.createNamespacedService({ namespace: NS, body: lbService('after-restart') });
+      await eventually('add after restart', () => (seen.has('upsert after-restart') ? true : undefined), 30_000);
+      await clients.core.deleteNamespacedService({ name: 'after-restart', namespace: NS });
+      await eventually('delete after restart', () => (seen.has('remove after-restart') ? true : undefined), 30_000);
+      expect(watch.items().map((s) => s.metadata?.name)).not.toContain('after-restart');
+    } finally {
+      await watch.stop();
+    }
+  }, 120_000);
 });
