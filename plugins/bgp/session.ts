@@ -35,6 +35,7 @@ import { bgpMetrics, type BgpMetrics } from './metrics';
 import { buildPathAttributes } from './path';
 import { backoffDelay, negotiateTimers, resolveOptions, type BgpSessionOptions, type ResolvedOptions } from './session-options';
 import { openTransport } from './transport';
+import { siblingAddress } from './local-addresses';
 
 export type SessionState = 'Idle' | 'Connect' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
@@ -76,6 +77,7 @@ export class BgpSession extends EventEmitter {
   private downReason = '';
   /** Transport warnings already logged (once per session, not per attempt). */
   private readonly warned = new Set<string>();
+  private siblings: { siblingV4?: string; siblingV6?: string } = {};
 
   constructor(options: BgpSessionOptions) {
     super();
@@ -217,6 +219,7 @@ export class BgpSession extends EventEmitter {
       this.fail('no router ID: the session has no local IPv4 address; set router-id');
       return;
     }
+    this.siblings = {};
     this.negotiated = { hold: 0, keepalive: 0, asn4: false, families: [], peerRouterId: '', routerId, localAddress: local, routeRefresh: false, gracefulRestart: false };
     const gr = this.opts.raw.gracefulRestart;
     const open = makeOpen({
@@ -390,11 +393,19 @@ export class BgpSession extends EventEmitter {
       ebgp: this.ebgp,
       asn4: n.asn4,
       localAddress: n.localAddress,
-      nextHopV4: this.opts.raw.nextHopV4,
-      nextHopV6: this.opts.raw.nextHopV6,
+      nextHopV4: this.opts.raw.nextHopV4 ?? (isIPv4(n.localAddress) ? undefined : this.sibling(4)),
+      nextHopV6: this.opts.raw.nextHopV6 ?? (isIPv4(n.localAddress) ? this.sibling(6) : undefined),
       routerId: n.routerId,
     });
     for (const m of this.encoder.announce(family, prefixes, attrs, nextHopsV6)) this.writeUpdate(m);
+  }
+
+  /** Our address of the other family on the session's interface (cached per connection). */
+  private sibling(family: 4 | 6): string | undefined {
+    const n = this.negotiated!;
+    const key = family === 4 ? 'siblingV4' : 'siblingV6';
+    if (!(key in this.siblings)) this.siblings[key] = siblingAddress(n.localAddress, family);
+    return this.siblings[key];
   }
 
   private writeUpdate(m: Buffer): void {

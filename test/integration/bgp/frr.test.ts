@@ -29,6 +29,7 @@ router bgp 64500
   maximum-paths ibgp 8
  exit-address-family
  address-family ipv6 unicast
+  neighbor EBGP activate
   neighbor EBGP6 activate
   maximum-paths 8
  exit-address-family
@@ -57,12 +58,12 @@ d('FRR interop', () => {
       await waitUntil('bgpd', () => lab.vtysh('show bgp summary json').length > 0, 15000);
       // s0..s2: eBGP AS 64501, 192.168.1.240/32 from all three (ECMP); s0 also carries communities.
       lab.announce(0, ['--peer', '192.168.1.1', '--my-asn', '64501', '--peer-asn', '64500', '--hold-time', '3', '--community', '64501:100', '--community', 'no-advertise', '--large-community', '64501:1:2', '--prefix', '192.168.1.240/32', '198.51.100.0/24']);
-      lab.announce(1, ['--peer', '192.168.1.1', '--my-asn', '64501', '--peer-asn', '64500', '--hold-time', '3', '--prefix', '192.168.1.240/32', '198.51.101.0/24']);
+      lab.announce(1, ['--peer', '192.168.1.1', '--my-asn', '64501', '--peer-asn', '64500', '--hold-time', '3', '--prefix', '192.168.1.240/32', '198.51.101.0/24', '2001:db8:5::/64']);
       lab.announce(2, ['--peer', '192.168.1.1', '--my-asn', '64501', '--peer-asn', '64500', '--prefix', '192.168.1.240/32']);
       // s3: iBGP with LOCAL_PREF.
       lab.announce(3, ['--peer', '192.168.1.1', '--my-asn', '64500', '--peer-asn', '64500', '--local-pref', '250', '--community', '64500:7', '--prefix', '203.0.113.0/24']);
       // s4: 4-byte ASN over IPv6 transport, IPv4 and IPv6 prefixes.
-      lab.announce(4, ['--peer', 'fd00:1::1', '--router-id', '192.168.1.14', '--next-hop', '192.168.1.14', '--my-asn', '4200000001', '--peer-asn', '64500', '--prefix', '2001:db8:1::/64', '198.18.0.0/15']);
+      lab.announce(4, ['--peer', 'fd00:1::1', '--router-id', '192.168.1.14', '--my-asn', '4200000001', '--peer-asn', '64500', '--prefix', '2001:db8:1::/64', '198.18.0.0/15']);
     } catch (err) {
       lab.down();
       throw err;
@@ -99,6 +100,10 @@ d('FRR interop', () => {
     expect(detail('ipv6', '2001:db8:1::/64').paths![0].aspath?.string).toBe('4200000001');
     expect(detail('ipv4', '198.18.0.0/15').paths![0].aspath?.string).toBe('4200000001');
     await waitUntil('kernel IPv6 route', () => kernelRoute('2001:db8:1::/64', true).includes('via fd00:1::e'), 15000);
+  });
+
+  test('IPv6 prefix over an IPv4 session: next hop = the speaker IPv6 address on that interface', async () => {
+    await waitUntil('kernel route 2001:db8:5::/64', () => kernelRoute('2001:db8:5::/64', true).includes('via fd00:1::b'), 30000);
   });
 
   test('SIGTERM → withdraw + Cease 6/2; ECMP shrinks to 2 paths', async () => {

@@ -55,7 +55,7 @@ d('GoBGP interop', () => {
       await waitUntil('gobgpd API', () => Array.isArray(lab.gobgp(['neighbor'])) || true, 15000, 500);
       lab.announce(0, ['--peer', '192.168.1.1', '--my-asn', '64501', '--peer-asn', '64500', '--hold-time', '9', '--community', '64501:100', '--large-community', '64501:1:2', '--prefix', '198.51.100.0/24', '198.51.100.77/32']);
       lab.announce(1, ['--peer', '192.168.1.1', '--my-asn', '64500', '--peer-asn', '64500', '--local-pref', '300', '--prefix', '203.0.113.0/24']);
-      lab.announce(2, ['--peer', 'fd00:1::1', '--router-id', '192.168.1.12', '--next-hop', '192.168.1.12', '--my-asn', '4200000001', '--peer-asn', '64500', '--prefix', '2001:db8:2::/48', '198.18.0.0/15']);
+      lab.announce(2, ['--peer', 'fd00:1::1', '--router-id', '192.168.1.12', '--my-asn', '4200000001', '--peer-asn', '64500', '--prefix', '2001:db8:2::/48', '198.18.0.0/15']);
     } catch (err) {
       lab.down();
       throw err;

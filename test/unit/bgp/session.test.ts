@@ -165,3 +165,20 @@ describe('BgpSession', () => {
     expect(s.session?.families).toEqual([4]);
   });
 });
+
+describe('siblingAddress', () => {
+  const { siblingAddress } = jest.requireActual<typeof import('../../../plugins/bgp/local-addresses')>('../../../plugins/bgp/local-addresses');
+  const ifs = {
+    lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }, { address: '::1', family: 'IPv6', internal: true }],
+    eth0: [
+      { address: '192.168.1.10', family: 'IPv4', internal: false },
+      { address: 'fe80::1', family: 'IPv6', internal: false },
+      { address: 'fd00:1::a', family: 'IPv6', internal: false },
+    ],
+  } as unknown as NodeJS.Dict<import('node:os').NetworkInterfaceInfo[]>;
+  test('finds the other family on the same interface, global scope only', () => {
+    expect(siblingAddress('192.168.1.10', 6, ifs)).toBe('fd00:1::a');
+    expect(siblingAddress('fd00:1::a', 4, ifs)).toBe('192.168.1.10');
+    expect(siblingAddress('127.0.0.1', 6, ifs)).toBeUndefined();
+  });
+});
