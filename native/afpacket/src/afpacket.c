@@ -18,7 +18,9 @@ typedef struct {
   uv_poll_t poll;
   int fd;
   int ifindex;
-  int closed;
+  int closed;     /* fd closed, poll stopped, uv_close requested */
+  int uv_closed;  /* libuv finished closing the poll handle */
+  int js_alive;   /* the JS external still references this struct */
   napi_env env;
   napi_ref callback;
   napi_async_context async_ctx;
@@ -44,9 +46,11 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   return NULL;
 }
 
+/* The struct is freed by whichever comes last: libuv's close callback or the external's finalizer. */
 static void on_closed(uv_handle_t *h) {
   Sock *s = (Sock *)h->data;
-  free(s);
+  s->uv_closed = 1;
+  if (!s->js_alive) free(s);
 }
 
 /* Stops polling, closes the fd and drops the JS callback; the struct is freed by libuv later. */
@@ -101,7 +105,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
 static void finalize_sock(napi_env env, void *data, void *hint) {
   (void)hint;
   Sock *s = (Sock *)data;
-  if (!s->closed) sock_shutdown(s, env);
+  s->js_alive = 0;
+  if (!s->closed) sock_shutdown(s, env); /* on_closed frees it later */
+  else if (s->uv_closed) free(s);
 }
 
 static Sock *get_sock(napi_env env, napi_value v) {
@@ -171,7 +177,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, uv_strerror(rc));
     return NULL;
   }
+  s->js_alive = 1;
   if (napi_create_external(env, s, finalize_sock, NULL, &handle) != napi_ok) {
+    s->js_alive = 0;
     sock_shutdown(s, env);
     napi_throw_error(env, NULL, "napi_create_external failed");
     return NULL;
