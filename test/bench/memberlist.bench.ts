@@ -88,7 +88,7 @@ async function measure(size: number, profile: string, kills: number, portBase: n
       all.push(back);
       const t1 = Date.now();
       const rejoined = await waitFor(
-        () => survivors.every((p) => p.lines.some((l) => l.at >= t1 && l.node === back.name && (l.event === 'join' || l.event === 'alive'))) && procs.every((q) => q === back || sees(back, q.name) === 'join'),
+        () => survivors.every((p) => p.lines.some((l) => l.at >= t1 && l.node === back.name && (l.event === 'join' || l.event === 'alive'))) && procs.every((q) => q === back || sees(back, q.name) === 'join' || sees(back, q.name) === 'alive'),
         60_000,
       );
       if (!rejoined) throw new Error(`kill ${k}: ${victim.name} did not rejoin`);
