@@ -135,6 +135,17 @@ function writeKubeconfig(path: string, server: string, caFile: string, token: st
 
 /** Starts etcd and kube-apiserver, waits for /readyz, and returns an admin kubeconfig. */
 export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  // A free port can be taken by a parallel test between probing and binding: try again on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/i.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const etcdBin = binPath('etcd');
   const apiserverBin = binPath('kube-apiserver');
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 120_000);
