@@ -5,6 +5,7 @@
 # Env:   METALLBTS_CACHE   cache root (default ~/.cache/metallbts); binaries land in $METALLBTS_CACHE/bin
 #        METALLBTS_GO_JOBS parallel Go compile jobs (default: number of cores)
 set -euo pipefail
+shopt -s inherit_errexit  # so failures inside $(...) (the k8s wrapper step) stop the script too
 
 K8S_VERSION=v1.36.3          # k8s.io/kubernetes (kube-apiserver, kubectl)
 K8S_STAGING_VERSION=v0.36.3  # the matching k8s.io/<staging> module versions
