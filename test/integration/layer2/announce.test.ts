@@ -37,9 +37,9 @@ d('l2 announce in network namespaces', () => {
   let owner: ChildProcess | undefined;
   let ownerLines: Array<Record<string, unknown>> = [];
 
-  async function startAnnouncer(nodeIdx: number, ips: string[]): Promise<{ p: ChildProcess; lines: Array<Record<string, unknown>> }> {
+  async function startAnnouncer(nodeIdx: number, ips: string[], ifaces = ['eth0']): Promise<{ p: ChildProcess; lines: Array<Record<string, unknown>> }> {
     const n = lab.nodes[nodeIdx];
-    const args = [BIN, 'l2', 'announce', '--interface', 'eth0', ...ips.flatMap((ip) => ['--ip', ip])];
+    const args = [BIN, 'l2', 'announce', ...ifaces.flatMap((i) => ['--interface', i]), ...ips.flatMap((ip) => ['--ip', ip])];
     const p = lab.spawn(n.ns, process.execPath, args);
     const lines = collectLines(p);
     await waitForLine(p, (l) => l.event === 'serviceAnnounced' && l.ip === ips[ips.length - 1], 15_000);
@@ -116,6 +116,18 @@ d('l2 announce in network namespaces', () => {
   it('IPv6: nothing answers for an address that is not announced', () => {
     expect(lab.exec(lab.client.ns, 'ping', ['-6', '-c', '1', '-W', '2', OTHER6]).code).not.toBe(0);
     expect(neighMac(lab.exec(lab.client.ns, 'ip', ['-6', 'neigh', 'show', OTHER6]).stdout)).toBeUndefined();
+  });
+
+  it('without --interface it answers on every eligible interface (eth0 here; lo and kube-ipvs0 are excluded)', async () => {
+    const third = await startAnnouncer(2, ['192.168.1.242'], []);
+    try {
+      const created = third.lines.filter((l) => l.event === 'createARPResponder').map((l) => l.interface);
+      expect(created).toEqual(['eth0']);
+      const macs = arpingMacs(lab.exec(lab.client.ns, 'arping', ['-c', '2', '-w', '3', '-I', 'eth0', '192.168.1.242']).stdout);
+      expect(new Set(macs)).toEqual(new Set([lab.nodes[2].mac]));
+    } finally {
+      expect(await stop(third.p)).toBe(0);
+    }
   });
 
   it('when the announcement moves, gratuitous ARP and NA update the client neighbour entries without a new request', async () => {
