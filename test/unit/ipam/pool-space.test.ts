@@ -48,4 +48,17 @@ describe('PoolSpace', () => {
     expect(s.total).toBe(1n << 64n);
     expect(formatIp({ family: 6, value: s.lowestFree()! })).toBe('2001:db8::');
   });
+
+  it('stays correct with 32k fragments (every other address of a /16 taken)', () => {
+    const s = new PoolSpace(4, [range('10.1.0.0/16')], false);
+    const base = v('10.1.0.0');
+    for (let i = 0n; i < 65536n; i += 2n) expect(s.take(base + i)).toBe(true);
+    expect(s.fragmentCount).toBe(32768);
+    expect(s4(s.lowestFree())).toBe('10.1.0.1');
+    for (let i = 1n; i < 65536n; i += 2n) expect(s.take(base + i)).toBe(true);
+    expect(s.lowestFree()).toBeUndefined();
+    expect(s.give(base + 40000n)).toBe(true);
+    expect(s.lowestFree()).toBe(base + 40000n);
+    expect(s.available).toBe(1n);
+  });
 });
