@@ -2,6 +2,7 @@
 import { useControlPlane } from '../../harness/jest-control-plane';
 import { KubeClients } from '../../../src/core/k8s/kube-clients';
 import { KubeClusterView } from '../../../src/core/k8s/cluster-view';
+import { KubeNamespaceLabels } from '../../../src/core/k8s/namespace-labels';
 import { silentLogger } from '../../../src/core/log';
 
 const cp = useControlPlane();
@@ -90,5 +91,23 @@ describe('KubeClusterView against a real apiserver', () => {
 
     await clients.discovery.deleteNamespacedEndpointSlice({ name: 'nginx-abc', namespace: NS });
     await eventually('slice gone', () => (view.endpoints({ namespace: NS, name: 'nginx' }).length === 0 ? true : undefined));
+  });
+
+  it('caches Namespace labels and reports label changes', async () => {
+    const changed: string[] = [];
+    const labels = new KubeNamespaceLabels(clients, silentLogger(), (ns) => changed.push(ns));
+    await labels.start();
+    try {
+      expect(labels.get(NS)).toEqual({ 'kubernetes.io/metadata.name': NS });
+      await clients.core.patchNamespace({
+        name: NS,
+        body: [{ op: 'add', path: '/metadata/labels/team', value: 'blue' }],
+      });
+      await eventually('team label', () => (labels.get(NS).team === 'blue' ? true : undefined));
+      expect(changed).toEqual([NS]);
+      expect(labels.get('no-such-namespace')).toEqual({});
+    } finally {
+      await labels.stop();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { toServiceView } from '../../../src/core/k8s/service-view';
 import { KubeServiceStatusWriter } from '../../../src/core/k8s/service-status-writer';
 import { KubeEventRecorder } from '../../../src/core/k8s/event-recorder';
 import { ResourceWatch } from '../../../src/core/k8s/resource-watch';
+import { ensureMemberlistSecret, MEMBERLIST_SECRET, MEMBERLIST_SECRET_KEY } from '../../../src/core/k8s/memberlist-secret';
 import { createLogger, silentLogger } from '../../../src/core/log';
 import { Writable } from 'node:stream';
 
@@ -207,4 +208,14 @@ describe('src/core/k8s against a real apiserver', () => {
       await watch.stop();
     }
   }, 120_000);
+
+  it('creates the memberlist Secret exactly once, even when asked concurrently', async () => {
+    const results = await Promise.all([1, 2, 3].map(() => ensureMemberlistSecret(clients, NS)));
+    expect(results.filter((created) => created)).toHaveLength(1);
+    expect(await ensureMemberlistSecret(clients, NS)).toBe(false);
+    const secret = await clients.core.readNamespacedSecret({ name: MEMBERLIST_SECRET, namespace: NS });
+    const key = Buffer.from(secret.data?.[MEMBERLIST_SECRET_KEY] ?? '', 'base64').toString();
+    // MetalLB's format: 16 random bytes, base64 without padding (22 characters).
+    expect(key).toMatch(/^[A-Za-z0-9+/]{22}$/);
+  });
 });
