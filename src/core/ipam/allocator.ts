@@ -14,6 +14,10 @@
 // → other autoAssign pools (config order). Within a pool: the lowest free address of the family, or a
 // lower address already shared under the same `allow-shared-ip` key when sharing is compatible.
 //
+// A contradictory request (both spec.loadBalancerIP and the annotation, bad IP text, families that do
+// not fit) is an `InvalidRequest` error and releases what the Service held. Errors are AllocationError
+// with a `reason` code and a message meant for the `AllocationFailed` event.
+//
 // Held IPs stay valid while: one pool contains all of them (avoid-buggy-ips respected), that pool admits
 // the Service, it is the `address-pool` pool when one is named, they equal the requested IPs when some
 // are requested, their families fit the Service, and sharing with the other holders is still compatible.
