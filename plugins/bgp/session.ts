@@ -4,15 +4,11 @@ import type * as net from 'node:net';
 import { isIPv4 } from 'node:net';
 import { silentLogger, type Logger } from '../../src/core/log';
 import {
-  Afi,
   BgpDecodeError,
-  CapabilityCode,
   CeaseSubcode,
   ErrorCode,
   MessageFramer,
-  OpenSubcode,
   Safi,
-  UpdateEncoder,
   asWithdrawal,
   decodeMessage,
   encodeEndOfRib,
@@ -20,10 +16,7 @@ import {
   encodeNotification,
   encodeOpenMessage,
   endOfRibOf,
-  hasCapability,
   makeOpen,
-  multiprotocolAfis,
-  openAsn,
   type BgpMessage,
   type Family,
   type NotificationMessage,
@@ -32,27 +25,19 @@ import {
 } from './codec';
 import { AdjRibOut, type RouteAttributes } from './adj-rib-out';
 import { bgpMetrics, type BgpMetrics } from './metrics';
-import { buildPathAttributes } from './path';
-import { backoffDelay, negotiateTimers, resolveOptions, type BgpSessionOptions, type ResolvedOptions } from './session-options';
+import { backoffDelay, resolveOptions, type BgpSessionOptions, type ResolvedOptions } from './session-options';
 import { openTransport } from './transport';
-import { siblingAddress } from './local-addresses';
+import { UpdateSender } from './update-sender';
+import { afiOf, negotiateOpen, type Negotiated } from './open-negotiation';
 
 export type SessionState = 'Idle' | 'Connect' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
-export interface NegotiatedSession {
-  hold: number;
-  keepalive: number;
-  asn4: boolean;
-  families: Family[];
-  peerRouterId: string;
+export interface NegotiatedSession extends Negotiated {
   routerId: string;
   localAddress: string;
-  routeRefresh: boolean;
-  gracefulRestart: boolean;
 }
 
 const MY_FAMILIES: Family[] = [4, 6];
-const afiOf = (f: Family) => (f === 4 ? Afi.Ipv4 : Afi.Ipv6);
 
 /**
  * Events: 'state' (SessionState), 'established' (NegotiatedSession), 'down' (reason: string),
@@ -67,7 +52,6 @@ export class BgpSession extends EventEmitter {
   private framer = new MessageFramer();
   private _state: SessionState = 'Idle';
   private negotiated?: NegotiatedSession;
-  private encoder = new UpdateEncoder({ asn4: true });
   private attempt = 0;
   private stopped = true;
   private timers: { reconnect?: NodeJS.Timeout; open?: NodeJS.Timeout; hold?: NodeJS.Timeout; keepalive?: NodeJS.Timeout } = {};
@@ -77,7 +61,7 @@ export class BgpSession extends EventEmitter {
   private downReason = '';
   /** Transport warnings already logged (once per session, not per attempt). */
   private readonly warned = new Set<string>();
-  private siblings: { siblingV4?: string; siblingV6?: string } = {};
+  private sender?: UpdateSender;
 
   constructor(options: BgpSessionOptions) {
     super();
@@ -219,7 +203,7 @@ export class BgpSession extends EventEmitter {
       this.fail('no router ID: the session has no local IPv4 address; set router-id');
       return;
     }
-    this.siblings = {};
+    this.sender = undefined;
     this.negotiated = { hold: 0, keepalive: 0, asn4: false, families: [], peerRouterId: '', routerId, localAddress: local, routeRefresh: false, gracefulRestart: false };
     const gr = this.opts.raw.gracefulRestart;
     const open = makeOpen({
@@ -277,26 +261,10 @@ export class BgpSession extends EventEmitter {
 
   private onOpen(open: OpenMessage): void {
     clearTimeout(this.timers.open);
-    const asn = openAsn(open);
     const n = this.negotiated!;
-    const reject = (subcode: number, why: string, data = Buffer.alloc(0)) => this.fail(why, { code: ErrorCode.Open, subcode, data });
-    if (asn !== this.opts.peerAsn) {
-      const d = Buffer.alloc(2);
-      d.writeUInt16BE(open.myAs);
-      return reject(OpenSubcode.BadPeerAs, `peer ASN ${asn}, expected ${this.opts.peerAsn}`, d);
-    }
-    if (open.holdTime === 1 || open.holdTime === 2) return reject(OpenSubcode.UnacceptableHoldTime, `peer hold time ${open.holdTime}`);
-    if (open.bgpId === '0.0.0.0' || (!this.ebgp && open.bgpId === n.routerId)) return reject(OpenSubcode.BadBgpIdentifier, `bad peer router ID ${open.bgpId}`);
-    n.asn4 = hasCapability(open, CapabilityCode.FourOctetAs);
-    const peerAfis = multiprotocolAfis(open);
-    n.families = peerAfis.length === 0 ? [4] : MY_FAMILIES.filter((f) => peerAfis.some((a) => a.afi === afiOf(f) && a.safi === Safi.Unicast));
-    n.peerRouterId = open.bgpId;
-    n.routeRefresh = hasCapability(open, CapabilityCode.RouteRefresh);
-    n.gracefulRestart = hasCapability(open, CapabilityCode.GracefulRestart);
-    const t = negotiateTimers(this.opts.holdTime, open.holdTime, this.opts.raw.keepaliveTime);
-    n.hold = t.hold;
-    n.keepalive = t.keepalive;
-    this.encoder = new UpdateEncoder({ asn4: n.asn4 });
+    const r = negotiateOpen(open, { peerAsn: this.opts.peerAsn, ebgp: this.ebgp, routerId: n.routerId, holdTime: this.opts.holdTime, keepaliveTime: this.opts.raw.keepaliveTime, families: MY_FAMILIES });
+    if (!r.ok) return this.fail(r.reason, r.notification);
+    Object.assign(n, r.negotiated);
     this.write(encodeKeepalive());
     this.setState('OpenConfirm');
     this.startTimers();
@@ -335,6 +303,12 @@ export class BgpSession extends EventEmitter {
     );
     this.emit('established', n);
     this.rib.reset();
+    const raw = this.opts.raw;
+    this.sender = new UpdateSender(
+      this.rib,
+      { myAsn: this.opts.myAsn, ebgp: this.ebgp, asn4: n.asn4, families: n.families, localAddress: n.localAddress, routerId: n.routerId, nextHopV4: raw.nextHopV4, nextHopV6: raw.nextHopV6 },
+      (m) => this.writeUpdate(m),
+    );
     this.sendTable(new Set(n.families));
     for (const f of n.families) this.write(encodeEndOfRib(afiOf(f), Safi.Unicast));
     this.setGauges();
@@ -373,39 +347,13 @@ export class BgpSession extends EventEmitter {
   }
 
   private flush(): void {
-    const n = this.negotiated!;
-    const changes = this.rib.takeChanges(new Set(n.families));
-    for (const m of this.encoder.withdraw(changes.withdraw)) this.writeUpdate(m);
-    for (const g of changes.announce) this.sendGroup(g.family, g.prefixes, g.attributes);
+    this.sender?.flush();
     this.setGauges();
   }
 
   private sendTable(families: ReadonlySet<Family>): void {
-    for (const g of this.rib.snapshot(families)) this.sendGroup(g.family, g.prefixes, g.attributes);
+    this.sender?.sendTable(families);
     this.setGauges();
-  }
-
-  private sendGroup(family: Family, prefixes: string[], route: RouteAttributes): void {
-    const n = this.negotiated!;
-    const { attrs, nextHopsV6 } = buildPathAttributes({
-      route,
-      myAsn: this.opts.myAsn,
-      ebgp: this.ebgp,
-      asn4: n.asn4,
-      localAddress: n.localAddress,
-      nextHopV4: this.opts.raw.nextHopV4 ?? (isIPv4(n.localAddress) ? undefined : this.sibling(4)),
-      nextHopV6: this.opts.raw.nextHopV6 ?? (isIPv4(n.localAddress) ? this.sibling(6) : undefined),
-      routerId: n.routerId,
-    });
-    for (const m of this.encoder.announce(family, prefixes, attrs, nextHopsV6)) this.writeUpdate(m);
-  }
-
-  /** Our address of the other family on the session's interface (cached per connection). */
-  private sibling(family: 4 | 6): string | undefined {
-    const n = this.negotiated!;
-    const key = family === 4 ? 'siblingV4' : 'siblingV6';
-    if (!(key in this.siblings)) this.siblings[key] = siblingAddress(n.localAddress, family);
-    return this.siblings[key];
   }
 
   private writeUpdate(m: Buffer): void {
@@ -451,6 +399,7 @@ export class BgpSession extends EventEmitter {
     this.clearSessionTimers();
     this.sock?.removeAllListeners('data');
     this.sock = undefined;
+    this.sender = undefined;
     this.downReason = '';
     this.received.clear();
     this.rib.reset();

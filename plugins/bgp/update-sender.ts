@@ -1,0 +1,62 @@
+// Turns Adj-RIB-Out changes into packed UPDATE messages for one established connection.
+import { isIPv4 } from 'node:net';
+import { UpdateEncoder, type Family } from './codec';
+import type { AdjRibOut, RouteAttributes } from './adj-rib-out';
+import { buildPathAttributes } from './path';
+import { siblingAddress } from './local-addresses';
+
+export interface SenderContext {
+  myAsn: number;
+  ebgp: boolean;
+  asn4: boolean;
+  families: Family[];
+  localAddress: string;
+  routerId: string;
+  nextHopV4?: string;
+  nextHopV6?: string;
+}
+
+export class UpdateSender {
+  private readonly encoder: UpdateEncoder;
+  private readonly nextHopV4?: string;
+  private readonly nextHopV6?: string;
+
+  /** `send` writes one UPDATE message to the peer. */
+  constructor(
+    private readonly rib: AdjRibOut,
+    private readonly ctx: SenderContext,
+    private readonly send: (update: Buffer) => void,
+  ) {
+    this.encoder = new UpdateEncoder({ asn4: ctx.asn4 });
+    const v4Session = isIPv4(ctx.localAddress);
+    // The other family's next hop: configured, else our address of that family on the same interface.
+    this.nextHopV4 = ctx.nextHopV4 ?? (v4Session ? undefined : siblingAddress(ctx.localAddress, 4));
+    this.nextHopV6 = ctx.nextHopV6 ?? (v4Session ? siblingAddress(ctx.localAddress, 6) : undefined);
+  }
+
+  /** Sends what changed since the last call (negotiated families only). */
+  flush(): void {
+    const changes = this.rib.takeChanges(new Set(this.ctx.families));
+    for (const m of this.encoder.withdraw(changes.withdraw)) this.send(m);
+    for (const g of changes.announce) this.sendGroup(g.family, g.prefixes, g.attributes);
+  }
+
+  /** Sends the whole table for `families` (initial advertisement, route refresh). */
+  sendTable(families: ReadonlySet<Family>): void {
+    for (const g of this.rib.snapshot(families)) this.sendGroup(g.family, g.prefixes, g.attributes);
+  }
+
+  private sendGroup(family: Family, prefixes: string[], route: RouteAttributes): void {
+    const { attrs, nextHopsV6 } = buildPathAttributes({
+      route,
+      myAsn: this.ctx.myAsn,
+      ebgp: this.ctx.ebgp,
+      asn4: this.ctx.asn4,
+      localAddress: this.ctx.localAddress,
+      nextHopV4: this.nextHopV4,
+      nextHopV6: this.nextHopV6,
+      routerId: this.ctx.routerId,
+    });
+    for (const m of this.encoder.announce(family, prefixes, attrs, nextHopsV6)) this.send(m);
+  }
+}
