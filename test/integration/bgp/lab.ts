@@ -24,8 +24,9 @@ export function sh(cmd: string, args: string[], opts: { allowFail?: boolean; tim
 }
 
 /** Can this process build namespaces and run the routers? */
-export function labAvailable(router: 'frr' | 'gobgp'): boolean {
+export function labAvailable(router: 'frr' | 'gobgp' | 'bird'): boolean {
   if (process.getuid?.() !== 0) return false;
+  if (router === 'bird' && !existsSync('/usr/sbin/bird')) return false;
   if (router === 'frr' && !existsSync('/usr/lib/frr/bgpd')) return false;
   if (router === 'gobgp' && !existsSync('/usr/bin/gobgpd')) return false;
   return existsSync(join(REPO, 'dist', 'src', 'cli', 'commands', 'bgp.js'));
@@ -144,6 +145,17 @@ export class BgpLab {
   gobgp<T = unknown>(args: string[]): T {
     const out = this.exec(this.routerNs, 'gobgp', ['-u', '127.0.0.1', '-p', '50051', ...args, '-j'], { timeoutMs: 10000 });
     return JSON.parse(out) as T;
+  }
+
+  /** BIRD 2 in the router namespace (control socket and pid file in the lab directory). */
+  startBird(conf: string): void {
+    const file = join(this.dir, 'bird.conf');
+    writeFileSync(file, conf);
+    this.exec(this.routerNs, 'bird', ['-c', file, '-s', join(this.dir, 'bird.ctl'), '-P', join(this.dir, 'bird.pid')]);
+  }
+
+  birdc(command: string): string {
+    return sh('birdc', ['-s', join(this.dir, 'bird.ctl'), command], { timeoutMs: 10000 });
   }
 
   /** Runs `metallbts bgp announce` inside speaker `i`. */
