@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createLogger } from '../../core/log';
 import { BgpSession } from '../../../plugins/bgp/session';
 import { BgpOptionsError } from '../../../plugins/bgp/session-options';
+import { loadSockopt } from '../../../plugins/bgp/native';
 import { canonicalPrefix } from '../../../plugins/bgp/codec';
 import { parseCommunity, splitCommunities } from '../../../plugins/bgp/communities';
 
@@ -48,6 +49,9 @@ async function announce(o: AnnounceOptions): Promise<void> {
   if (prefixes.length === 0) throw new Error('give at least one --prefix or a --prefixes-from file');
   const parsed = [...o.community, ...o.largeCommunity.map((l) => (l.startsWith('large:') ? l : `large:${l}`))].map((c) => parseCommunity(c));
   const { communities, largeCommunities } = splitCommunities(parsed);
+  if (o.password !== undefined && !loadSockopt()) {
+    throw new BgpOptionsError('--password needs the native TCP-MD5 helper: build it with `npx node-gyp rebuild -C native/tcpmd5`');
+  }
   const logger = createLogger({ destination: 1 });
   const session = new BgpSession({
     peerAddress: o.peer,
