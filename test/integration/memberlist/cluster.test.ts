@@ -99,11 +99,18 @@ test('garbage, truncated and replayed-with-wrong-key packets are dropped and cou
   const { encodeAlive, DEFAULT_VSN } = await import('../../../src/memberlist/messages');
   const { encodePacket } = await import('../../../src/memberlist/packet');
   const { Keyring } = await import('../../../src/memberlist/crypto');
+  const { encodeDead, encodeSuspect } = await import('../../../src/memberlist/messages');
+  const { makeCompoundMessage } = await import('../../../src/memberlist/compound');
   const a = await node('a');
+  const b = await node('b');
+  await b.join([`127.0.0.1:${a.port}`]);
+  await waitFor(() => names(a).join() === 'a,b', 3000);
   const clear = await node('c', { secret: undefined, insecureClear: true });
   const sock = dgram.createSocket('udp4');
   const alive = encodeAlive({ incarnation: 9, node: 'intruder', addr: Buffer.from([127, 0, 0, 1]), port: 1, meta: null, vsn: DEFAULT_VSN });
-  const wrongKey = encodePacket(alive, { keyring: new Keyring([Buffer.alloc(32, 1)]), label: '', compress: false, crc: false });
+  // Well-formed lies about b, encrypted with a key the cluster does not have.
+  const lies = makeCompoundMessage([alive, encodeDead({ incarnation: 99, node: 'b', from: 'x' }), encodeSuspect({ incarnation: 99, node: 'b', from: 'y' })]);
+  const wrongKey = encodePacket(lies, { keyring: new Keyring([Buffer.alloc(32, 1)]), label: '', compress: false, crc: false });
   const send = (buf: Buffer, port: number): Promise<void> => new Promise((r) => sock.send(buf, port, '127.0.0.1', () => r()));
   try {
     for (let i = 0; i < 300; i++) {
@@ -116,7 +123,8 @@ test('garbage, truncated and replayed-with-wrong-key packets are dropped and cou
       if (i % 10 === 9) await new Promise((r) => setTimeout(r, 5));
     }
     await new Promise((r) => setTimeout(r, 300));
-    expect(names(a)).toEqual(['a']);
+    expect(names(a)).toEqual(['a', 'b']);
+    expect(a.allNodes().find((n) => n.name === 'b')).toMatchObject({ state: 'alive', incarnation: 1 });
     expect(names(clear)).toEqual(['c']);
     const da = a.metrics.droppedCounts();
     expect((da.decrypt ?? 0) + (da.truncated ?? 0)).toBeGreaterThanOrEqual(590);
