@@ -1,5 +1,6 @@
 // Options of one BGP session, their MetalLB defaults, and the reconnect backoff schedule.
 import type { Registry } from 'prom-client';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type { Logger } from '../../src/core/plugin-api';
 
 export interface BgpSessionOptions {
@@ -54,7 +55,19 @@ export function resolveOptions(o: BgpSessionOptions): ResolvedOptions {
     throw new BgpOptionsError(`keepalive time ${o.keepaliveTime} must be between 0 and the hold time`);
   }
   if (o.password !== undefined && Buffer.byteLength(o.password) > 80) throw new BgpOptionsError('TCP-MD5 password longer than 80 bytes');
+  const addr = (v: string | undefined, name: string, check: (x: string) => boolean, what: string) => {
+    if (v !== undefined && !check(v)) throw new BgpOptionsError(`${name} must be ${what}, got ${JSON.stringify(v)}`);
+  };
+  addr(o.peerAddress, 'peer address', (x) => isIP(x) !== 0, 'an IP address');
+  addr(o.sourceAddress, 'source address', (x) => isIP(x) !== 0, 'an IP address');
+  addr(o.routerId, 'router ID', isIPv4, 'a dotted-quad IPv4 address');
+  addr(o.nextHopV4, 'IPv4 next hop', isIPv4, 'an IPv4 address');
+  addr(o.nextHopV6, 'IPv6 next hop', isIPv6, 'an IPv6 address');
+  if (o.gracefulRestart && !(Number.isInteger(o.gracefulRestart.restartTime) && o.gracefulRestart.restartTime >= 0 && o.gracefulRestart.restartTime <= 4095)) {
+    throw new BgpOptionsError('graceful restart time must be 0..4095 seconds');
+  }
   const peerPort = o.peerPort ?? 179;
+  if (!Number.isInteger(peerPort) || peerPort < 1 || peerPort > 65535) throw new BgpOptionsError(`peer port must be 1..65535, got ${peerPort}`);
   return {
     peerAddress: o.peerAddress,
     peerPort,

@@ -347,12 +347,21 @@ export class BgpSession extends EventEmitter {
   }
 
   private flush(): void {
-    this.sender?.flush();
-    this.setGauges();
+    this.guarded(() => this.sender?.flush());
   }
 
   private sendTable(families: ReadonlySet<Family>): void {
-    this.sender?.sendTable(families);
+    this.guarded(() => this.sender?.sendTable(families));
+  }
+
+  /** Encoding failures (e.g. an attribute set too large for one UPDATE) reset the session instead of throwing out of a timer. */
+  private guarded(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ event: 'sessionError', error: (err as Error).message }, 'cannot encode UPDATE');
+      this.fail(`internal error: ${(err as Error).message}`, { code: ErrorCode.Cease, subcode: 0, data: Buffer.alloc(0) });
+    }
     this.setGauges();
   }
 

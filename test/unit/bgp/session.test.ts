@@ -182,3 +182,23 @@ describe('siblingAddress', () => {
     expect(siblingAddress('127.0.0.1', 6, ifs)).toBeUndefined();
   });
 });
+
+describe('option validation', () => {
+  test.each([
+    [{ routerId: '1.2.3' }, /router ID/],
+    [{ routerId: '::1' }, /router ID/],
+    [{ peerAddress: 'router.example' }, /peer address/],
+    [{ nextHopV6: '10.0.0.1' }, /IPv6 next hop/],
+    [{ peerPort: 70000 }, /peer port/],
+    [{ gracefulRestart: { restartTime: 5000 } }, /graceful restart/],
+  ])('%j rejected', (bad, msg) => {
+    expect(() => resolveOptions({ peerAddress: '10.0.0.1', myAsn: 1, peerAsn: 2, ...bad })).toThrow(msg);
+  });
+});
+
+test('an UPDATE that cannot be encoded resets the session with Cease instead of crashing', async () => {
+  const { s, c } = await setup({ asn: 65000 });
+  await established(s);
+  s.announce('10.6.0.0/16', { communities: Array.from({ length: 1100 }, (_, i) => i) });
+  await c.waitFor(isNotif(6, 0));
+});
