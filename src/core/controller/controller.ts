@@ -5,6 +5,7 @@ import { formatIssue } from '../config/model';
 import type { Logger } from '../log';
 import { ANNOTATION, metallbAnnotation, serviceKeyString, type ServiceKey, type ServiceView } from '../service';
 import type { Allocator, Assigned } from '../ipam/allocator';
+import { managedBy } from '../ipam/service-request';
 import type { Result } from '../ipam/allocation-error';
 import type { ConfigStatusSink, ControllerEvents, ServiceStatusWriter } from './ports';
 
@@ -142,8 +143,9 @@ export class Controller {
   }
 
   private ours(svc: ServiceView): boolean {
-    return svc.type === 'LoadBalancer' && (svc.loadBalancerClass ?? undefined) === this.deps.loadBalancerClass;
+    return managedBy(svc, this.deps.loadBalancerClass).managed;
   }
+
 
   private async reconcile(svc: ServiceView, precomputed?: Result<Assigned>): Promise<void> {
     const key = serviceKeyString(svc);
