@@ -176,10 +176,15 @@ describe('Go memberlist v0.5.1 with labels', () => {
     const good = await startGo('v0.5.1', 'go-prod', `127.0.0.1:${a.port}`, SECRET, 'fast', 'prod');
     gos.push(good);
     await waitFor('labelled cluster', () => names(a) === 'go-prod,ts-a' && goSees(good, 'join', 'ts-a'), 15_000);
+    // And we open a labelled stream to the Go node (join through it).
+    const b = await Memberlist.create({ name: 'ts-b', bindAddr: '127.0.0.3', bindPort: 0, secret: SECRET, label: 'prod', profile: 'fast' });
+    ours.push(b);
+    await b.join([`127.0.0.2:${good.port}`]);
+    await waitFor('ts-b in the labelled cluster', () => names(b) === 'go-prod,ts-a,ts-b' && goSees(good, 'join', 'ts-b'), 15_000);
     const bad = await startGo('v0.5.1', 'go-test', `127.0.0.1:${a.port}`, SECRET, 'fast', 'test');
     gos.push(bad);
     await new Promise((r) => setTimeout(r, 2500));
-    expect(names(a)).toBe('go-prod,ts-a');
+    expect(names(a)).toBe('go-prod,ts-a,ts-b');
     expect(a.metrics.droppedCounts().label ?? 0).toBeGreaterThan(0);
     expect(goSees(bad, 'join', 'ts-a')).toBe(false);
   });
