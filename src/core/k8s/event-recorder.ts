@@ -1,11 +1,10 @@
 // Records Kubernetes Events on Services (IPAllocated, AllocationFailed, nodeAssigned, announceFailed).
+import { randomBytes } from 'node:crypto';
 import type { KubeClients } from './kube-clients';
 import type { Logger } from '../log';
 import type { ServiceKey } from '../service';
 
 export class KubeEventRecorder {
-  private seq = 0;
-
   constructor(
     private readonly clients: KubeClients,
     private readonly component: string,
@@ -24,7 +23,8 @@ export class KubeEventRecorder {
   /** Fire-and-forget: an event that cannot be written must never block reconciliation. */
   private record(key: ServiceKey, type: 'Normal' | 'Warning', reason: string, message: string): void {
     const now = new Date();
-    const name = `${key.name}.${now.getTime().toString(16)}${(this.seq++).toString(16)}`;
+    // Random suffix: recorders in several processes write events for the same Service at the same instant.
+    const name = `${key.name}.${now.getTime().toString(16)}${randomBytes(4).toString('hex')}`;
     this.clients.core
       .createNamespacedEvent({
         namespace: key.namespace,

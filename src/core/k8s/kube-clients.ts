@@ -39,14 +39,16 @@ export function apiStatusCode(err: unknown): number | undefined {
 }
 
 /** Retries transient API failures (409 conflict, 429, 5xx, network) with bounded backoff. */
-export async function withRetry<T>(what: string, fn: () => Promise<T>, attempts = 5): Promise<T> {
+export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: { attempts?: number; retryConflict?: boolean } = {}): Promise<T> {
+  const attempts = opts.attempts ?? 5;
   let delay = 100;
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (err) {
       const code = apiStatusCode(err);
-      const transient = code === undefined || code === 409 || code === 429 || code >= 500;
+      // 409 is transient for updates (a conflict), final for creates (already exists).
+      const transient = code === undefined || (code === 409 && opts.retryConflict !== false) || code === 429 || code >= 500;
       if (!transient || i >= attempts) {
         const e = err as Error;
         throw new KubeApiError(`${what}: ${code ? `HTTP ${code}: ` : ''}${apiMessage(err) ?? e.message}`, code);

@@ -28,6 +28,7 @@ export async function ensureMemberlistSecret(clients: KubeClients, namespace: st
           stringData: { [MEMBERLIST_SECRET_KEY]: generateMemberlistSecret() },
         },
       }),
+      { retryConflict: false },
     );
     return true;
   } catch (err) {

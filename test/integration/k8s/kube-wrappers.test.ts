@@ -126,11 +126,8 @@ describe('src/core/k8s against a real apiserver', () => {
     expect(byReason.get('announceFailed')?.type).toBe('Warning');
   });
 
-  // KNOWN BUG (src/core/k8s/event-recorder.ts): Event names are `<svc>.<ms-hex><per-recorder-seq>`, so two
-  // recorders (controller + speaker, or two speakers) writing in the same millisecond pick the same name, the
-  // second create gets 409 AlreadyExists and the event is lost. `it.failing` keeps CI green while the bug
-  // stands; when the names become unique this reports a failure: turn it back into a plain `it`.
-  it.failing('keeps events from two recorders written in the same millisecond', async () => {
+  // Regression: names were `<svc>.<ms-hex><per-recorder-seq>`, so two recorders in one millisecond collided (409, event lost).
+  it('keeps events from two recorders written in the same millisecond', async () => {
     const key = { namespace: NS, name: 'view' };
     const logs = capturingLogger();
     const a = new KubeEventRecorder(clients, 'metallb-speaker', logs.log, 'node-a');
