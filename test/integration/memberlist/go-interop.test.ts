@@ -150,6 +150,24 @@ describe.each(['v0.5.1', 'v0.2.4', 'v0.6.0'])('Go memberlist %s', (version) => {
     await waitFor('Go sees ts-a dead', () => goSees(g, 'dead', 'ts-a'), 20_000);
   });
 
+  test('TCP ping fallback works both ways when our UDP is lost', async () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, error() {}, warn: (_o: object, msg?: string) => void warnings.push(msg ?? '') };
+    const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'fast', logger });
+    ours.push(a);
+    go = await startGo(version, 'go-c', `127.0.0.1:${a.port}`, SECRET, 'fast');
+    const g = go;
+    await waitFor('cluster of two', () => names(a) === 'go-c,ts-a' && goSees(g, 'join', 'ts-a'), 15_000);
+    const suspected: string[] = [];
+    a.on('suspect', (n) => suspected.push(n.name));
+    // Every UDP packet we send is lost: Go's probes of us and ours of Go can only succeed over TCP.
+    (a as unknown as { transport: { sendPacket: () => void } }).transport.sendPacket = () => undefined;
+    await waitFor('TCP fallback on both sides', () => g.stderr.some((l) => /Was able to connect to ts-a (over TCP )?but (UDP|other) probes failed/.test(l)) && warnings.some((w) => /over TCP/.test(w)), 10_000);
+    expect(suspected).toEqual([]);
+    expect(goSees(g, 'dead', 'ts-a')).toBe(false);
+    expect(names(a)).toBe('go-c,ts-a');
+  });
+
   test('a Go node with the wrong key never joins', async () => {
     const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'fast' });
     ours.push(a);
