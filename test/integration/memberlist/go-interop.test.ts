@@ -168,6 +168,30 @@ describe.each(['v0.5.1', 'v0.2.4', 'v0.6.0'])('Go memberlist %s', (version) => {
     expect(names(a)).toBe('go-c,ts-a');
   });
 
+  test('indirect probes through the Go node rescue a broken direct path', async () => {
+    // LAN timings (500 ms probe timeout) so that only a broken relay, not machine load, fails a probe.
+    const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'lan', tcpPings: false });
+    const b = await Memberlist.create({ name: 'ts-b', bindAddr: '127.0.0.3', bindPort: 0, secret: SECRET, profile: 'lan', tcpPings: false });
+    ours.push(a, b);
+    await b.join([`127.0.0.1:${a.port}`]);
+    go = await startGo(version, 'go-c', `127.0.0.1:${a.port}`, SECRET, 'fast');
+    const g = go;
+    await waitFor('cluster of three', () => names(a) === 'go-c,ts-a,ts-b' && names(b) === 'go-c,ts-a,ts-b' && goSees(g, 'join', 'ts-b'), 15_000);
+    const suspected: string[] = [];
+    a.on('suspect', (n) => suspected.push(`a:${n.name}`));
+    b.on('suspect', (n) => suspected.push(`b:${n.name}`));
+    // Cut UDP between the two metallbts nodes, both ways; only go-c can relay probes.
+    for (const [from, to] of [[a, b.port], [b, a.port]] as const) {
+      const t = (from as unknown as { transport: { sendPacket: (buf: Buffer, host: string, port: number) => void } }).transport;
+      const send = t.sendPacket.bind(t);
+      t.sendPacket = (buf, host, port) => (port === to ? undefined : send(buf, host, port));
+    }
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(suspected).toEqual([]);
+    expect(names(a)).toBe('go-c,ts-a,ts-b');
+    expect(names(b)).toBe('go-c,ts-a,ts-b');
+  });
+
   test('a Go node with the wrong key never joins', async () => {
     const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'fast' });
     ours.push(a);
