@@ -422,7 +422,7 @@ export class BgpSession extends EventEmitter {
 
   private setState(s: SessionState): void {
     if (s === this._state) return;
-    this.log.debug({ event: 'sessionStateChanged', from: this._state, to: s }, 'BGP FSM state change');
+    this.log.info({ event: 'sessionStateChanged', from: this._state, to: s }, 'BGP FSM state change');
     this._state = s;
     this.emit('state', s);
   }
