@@ -153,9 +153,10 @@ describe.each(['v0.5.1', 'v0.2.4', 'v0.6.0'])('Go memberlist %s', (version) => {
   test('TCP ping fallback works both ways when our UDP is lost', async () => {
     const warnings: string[] = [];
     const logger = { debug() {}, info() {}, error() {}, warn: (_o: object, msg?: string) => void warnings.push(msg ?? '') };
-    const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'fast', logger });
+    // LAN timings on both sides: the TCP ping must finish within one probe interval, even under load.
+    const a = await Memberlist.create({ name: 'ts-a', bindAddr: '127.0.0.1', bindPort: 0, secret: SECRET, profile: 'lan', logger });
     ours.push(a);
-    go = await startGo(version, 'go-c', `127.0.0.1:${a.port}`, SECRET, 'fast');
+    go = await startGo(version, 'go-c', `127.0.0.1:${a.port}`, SECRET, 'lan');
     const g = go;
     await waitFor('cluster of two', () => names(a) === 'go-c,ts-a' && goSees(g, 'join', 'ts-a'), 15_000);
     const suspected: string[] = [];
@@ -174,7 +175,8 @@ describe.each(['v0.5.1', 'v0.2.4', 'v0.6.0'])('Go memberlist %s', (version) => {
     const b = await Memberlist.create({ name: 'ts-b', bindAddr: '127.0.0.3', bindPort: 0, secret: SECRET, profile: 'lan', tcpPings: false });
     ours.push(a, b);
     await b.join([`127.0.0.1:${a.port}`]);
-    go = await startGo(version, 'go-c', `127.0.0.1:${a.port}`, SECRET, 'fast');
+    // Go relays an ack only within its own ProbeTimeout: LAN (500 ms) there too.
+    go = await startGo(version, 'go-c', `127.0.0.1:${a.port}`, SECRET, 'lan');
     const g = go;
     await waitFor('cluster of three', () => names(a) === 'go-c,ts-a,ts-b' && names(b) === 'go-c,ts-a,ts-b' && goSees(g, 'join', 'ts-b'), 15_000);
     const suspected: string[] = [];
