@@ -136,9 +136,11 @@ test('garbage, truncated and replayed-with-wrong-key packets are dropped and cou
 });
 
 test('TCP ping fallback keeps a node whose UDP replies are lost from being suspected', async () => {
-  const a = await node('a');
-  const b = await node('b');
-  const c = await node('c');
+  // Slower probes than `fast`, so that only a broken fallback (not CI load) misses the deadline.
+  const timings = { probeIntervalMs: 500, probeTimeoutMs: 250 };
+  const a = await node('a', { timings });
+  const b = await node('b', { timings });
+  const c = await node('c', { timings });
   await b.join([`127.0.0.1:${a.port}`]);
   await c.join([`127.0.0.1:${a.port}`]);
   await waitFor(() => [a, b, c].every((m) => names(m).join() === 'a,b,c'), 5000);
@@ -147,7 +149,7 @@ test('TCP ping fallback keeps a node whose UDP replies are lost from being suspe
   c.on('suspect', (n) => suspected.push(n.name));
   // b can still receive UDP and answer over TCP, but every UDP packet it sends is lost.
   (b as unknown as { transport: { sendPacket: () => void } }).transport.sendPacket = () => undefined;
-  await new Promise((r) => setTimeout(r, 2000));
+  await new Promise((r) => setTimeout(r, 3000));
   expect(suspected).toEqual([]);
   expect(names(a)).toEqual(['a', 'b', 'c']);
 });
