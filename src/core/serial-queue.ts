@@ -3,11 +3,26 @@ export class SerialQueue {
   private tail: Promise<void> = Promise.resolve();
   private pending = 0;
 
-  constructor(private readonly onError: (err: unknown) => void) {}
+  constructor(
+    private readonly onError: (err: unknown) => void,
+    /** Told when one job has run for `slowMs` (every later event waits behind it). */
+    private readonly onSlow?: (label: string, ms: number) => void,
+    private readonly slowMs = 10_000,
+  ) {}
 
-  push(job: () => Promise<void>): Promise<void> {
+  push(job: () => Promise<void>, label = 'job'): Promise<void> {
     this.pending++;
-    const run = this.tail.then(job).catch(this.onError).finally(() => {
+    const timed = async (): Promise<void> => {
+      const started = Date.now();
+      const timer = this.onSlow ? setTimeout(() => this.onSlow?.(label, Date.now() - started), this.slowMs) : undefined;
+      timer?.unref();
+      try {
+        await job();
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const run = this.tail.then(timed).catch(this.onError).finally(() => {
       this.pending--;
     });
     this.tail = run;

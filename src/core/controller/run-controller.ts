@@ -41,7 +41,10 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const clients = new KubeClients(opts.kubeconfig);
-  const queue = new SerialQueue((err) => log.error({ event: 'reconcileFailed', error: (err as Error).message }, 'event handling failed'));
+  const queue = new SerialQueue(
+    (err) => log.error({ event: 'reconcileFailed', error: (err as Error).message }, 'event handling failed'),
+    (label, ms) => log.warn({ event: 'slowEvent', job: label, ms }, 'event handling is slow; later events wait behind it'),
+  );
   let synced = false;
   let configSeen = false;
 

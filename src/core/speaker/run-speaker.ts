@@ -43,7 +43,10 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const clients = new KubeClients(opts.kubeconfig);
-  const queue = new SerialQueue((err) => log.error({ event: 'reconcileFailed', error: (err as Error).message }, 'event handling failed'));
+  const queue = new SerialQueue(
+    (err) => log.error({ event: 'reconcileFailed', error: (err as Error).message }, 'event handling failed'),
+    (label, ms) => log.warn({ event: 'slowEvent', job: label, ms }, 'event handling is slow; later events wait behind it'),
+  );
   let synced = false;
   let config: Config | undefined;
 
@@ -90,7 +93,7 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
         }
         config = result.config;
         await speaker.setConfig(result.config);
-      });
+      }, 'config');
     },
     log,
   );
@@ -99,13 +102,13 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
     '/api/v1/services',
     () => clients.core.listServiceForAllNamespaces(),
     {
-      upsert: (s) => void queue.push(() => speaker.upsertService(toServiceView(s))),
-      remove: (s) => void queue.push(() => speaker.deleteService({ namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '' })),
+      upsert: (s) => void queue.push(() => speaker.upsertService(toServiceView(s)), `service ${s.metadata?.namespace}/${s.metadata?.name}`),
+      remove: (s) => void queue.push(() => speaker.deleteService({ namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '' }), `delete ${s.metadata?.namespace}/${s.metadata?.name}`),
     },
     log,
   );
   cluster.onChange(() => {
-    if (synced) void queue.push(() => speaker.resyncAll());
+    if (synced) void queue.push(() => speaker.resyncAll(), 'resync after node/endpoint change');
   });
 
   await cluster.start();

@@ -25,6 +25,8 @@ export interface SpeakerDeps {
   loadBalancerClass?: string;
   pluginOptions?: Record<string, Record<string, unknown>>;
   secret?: (name: string, key: string) => string | undefined;
+  /** A plugin call that takes longer fails (default 30 s): a hung plugin must not stall the other protocols. */
+  pluginCallTimeoutMs?: number;
 }
 
 interface Announcement {
@@ -67,7 +69,8 @@ export class Speaker {
       const slot = this.slot(protocol);
       if (!slot.announcer) continue;
       try {
-        await slot.announcer.setConfig(this.pluginView(config, protocol));
+        const announcer = slot.announcer;
+        await this.call(protocol, 'setConfig', () => announcer.setConfig(this.pluginView(config, protocol)));
         slot.failed = undefined;
       } catch (err) {
         this.markFailed(protocol, slot, err);
@@ -155,7 +158,8 @@ export class Speaker {
       }
       const prev = current.get(protocol);
       try {
-        await slot.announcer.setBalancer({ namespace: svc.namespace, name: svc.name }, svc.ingressIPs, pool.name, svc);
+        const announcer = slot.announcer;
+        await this.call(protocol, 'setBalancer', () => announcer.setBalancer({ namespace: svc.namespace, name: svc.name }, svc.ingressIPs, pool.name, svc));
       } catch (err) {
         this.announceFailed(svc, protocol, err);
         continue;
@@ -175,6 +179,20 @@ export class Speaker {
     }
   }
 
+  /** Runs one plugin call with a time limit; on expiry it fails like a throwing call (the work may still finish later). */
+  private async call(protocol: string, op: string, fn: () => Promise<void>): Promise<void> {
+    const ms = this.deps.pluginCallTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`plugin "${protocol}" ${op} did not finish within ${ms} ms`)), ms);
+    });
+    try {
+      await Promise.race([fn(), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private ineligible(svc: ServiceView): string | undefined {
     if (svc.type !== 'LoadBalancer') return 'not a LoadBalancer service';
     if ((svc.loadBalancerClass ?? undefined) !== this.deps.loadBalancerClass) return 'loadBalancerClass not ours';
@@ -188,7 +206,8 @@ export class Speaker {
     const prev = entry?.get(protocol);
     if (!entry || !prev) return;
     try {
-      await this.slots.get(protocol)?.announcer?.deleteBalancer({ namespace: key.namespace, name: key.name });
+      const announcer = this.slots.get(protocol)?.announcer;
+      if (announcer) await this.call(protocol, 'deleteBalancer', () => announcer.deleteBalancer({ namespace: key.namespace, name: key.name }));
     } catch (err) {
       this.log.error({ event: 'withdrawFailed', service: k, protocol, error: (err as Error).message }, 'plugin failed to withdraw');
     }

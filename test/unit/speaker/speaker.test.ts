@@ -8,7 +8,7 @@ import { config, pool, service } from '../../support/fixtures';
 
 const cluster: ClusterView = { node: () => undefined, nodes: () => [], endpoints: () => [], onChange: () => () => undefined };
 
-function setup(opts: { lbClass?: string } = {}) {
+function setup(opts: { lbClass?: string; pluginCallTimeoutMs?: number } = {}) {
   const l2 = recordingPlugin('layer2', ['arp']);
   const bgp = recordingPlugin('bgp');
   const registry = new PluginRegistry();
@@ -20,7 +20,7 @@ function setup(opts: { lbClass?: string } = {}) {
     warning: (k, reason, message) => events.push({ type: 'Warning', service: `${k.namespace}/${k.name}`, reason, message }),
   };
   const metrics = new Registry();
-  const speaker = new Speaker({ nodeName: 'node-a', registry, logger: silentLogger(), metrics, cluster, events: recorder, loadBalancerClass: opts.lbClass });
+  const speaker = new Speaker({ nodeName: 'node-a', registry, logger: silentLogger(), metrics, cluster, events: recorder, loadBalancerClass: opts.lbClass, pluginCallTimeoutMs: opts.pluginCallTimeoutMs });
   return { speaker, l2, bgp, events, metrics, registry };
 }
 
@@ -150,5 +150,16 @@ describe('Speaker loop', () => {
     await speaker.setConfig(config(pool('old', ['192.168.1.240/28'], ['layer2'])));
     await speaker.upsertService(service('nginx', { ingressIPs: ['192.168.1.240'] }));
     expect(balancerCalls(l2)).toHaveLength(1);
+  });
+
+  test('a hung plugin call times out like a failure and does not stall the other protocol', async () => {
+    const { speaker, bgp, events } = setup({ pluginCallTimeoutMs: 50 });
+    await speaker.setConfig(config(pool('l2', ['192.168.1.240/29'], ['layer2']), pool('b', ['192.168.1.248/29'], ['bgp'])));
+    // layer2's setBalancer never resolves.
+    (speaker as unknown as { slots: Map<string, { announcer: { setBalancer: () => Promise<void> } }> }).slots.get('layer2')!.announcer.setBalancer = () => new Promise<void>(() => undefined);
+    await speaker.upsertService(service('x', { ingressIPs: ['192.168.1.240'] }));
+    await speaker.upsertService(service('y', { ingressIPs: ['192.168.1.248'] }));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'announceFailed', message: expect.stringContaining('did not finish within 50 ms') }));
+    expect(balancerCalls(bgp).map((c) => c.service)).toEqual(['default/y']);
   });
 });
