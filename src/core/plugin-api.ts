@@ -78,6 +78,15 @@ export interface EventRecorder {
   warning(key: ServiceKey, reason: string, message: string): void;
 }
 
+/**
+ * Per-Service status objects a plugin publishes (layer2 → ServiceL2Status, bgp → ServiceBGPStatus,
+ * as MetalLB); the core adds node and service identity. Calls never throw; failures are logged.
+ */
+export interface ServiceStatusPublisher {
+  set(key: ServiceKey, status: Record<string, unknown>): void;
+  delete(key: ServiceKey): void;
+}
+
 export interface PluginContext {
   nodeName: string;
   logger: Logger;
@@ -91,6 +100,8 @@ export interface PluginContext {
   options: Record<string, unknown>;
   /** The speaker's secrets a plugin may need (e.g. `memberlist` secretkey), by name. */
   secret(name: string, key: string): string | undefined;
+  /** Publishes per-Service status objects (no-op for protocols without a status kind). */
+  serviceStatus: ServiceStatusPublisher;
 }
 
 export interface Decision {

@@ -44,10 +44,12 @@ export function recordingPlugin(protocol: string, aliases: string[] = []): Recor
         async setBalancer(key, ips, pool) {
           fail('setBalancer');
           plugin.calls.push({ op: 'setBalancer', service: `${key.namespace}/${key.name}`, ips, pool });
+          ctx.serviceStatus.set(key, { interfaces: [{ name: 'eth0' }] });
         },
         async deleteBalancer(key) {
           fail('deleteBalancer');
           plugin.calls.push({ op: 'deleteBalancer', service: `${key.namespace}/${key.name}` });
+          ctx.serviceStatus.delete(key);
         },
         status: () => ({ healthy: true }),
         async shutdown() {

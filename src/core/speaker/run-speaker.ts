@@ -12,6 +12,7 @@ import { KubeEventRecorder } from '../k8s/event-recorder';
 import { KubeClients } from '../k8s/kube-clients';
 import { ResourceWatch } from '../k8s/resource-watch';
 import { KubeSecretReader } from '../k8s/secret-reader';
+import { KubeServiceStatusObjects } from '../k8s/service-status-objects';
 import { toServiceView } from '../k8s/service-view';
 import type { Logger } from '../log';
 import type { PluginRegistry } from '../plugins/registry';
@@ -63,6 +64,7 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
     loadBalancerClass: opts.loadBalancerClass,
     pluginOptions: opts.pluginOptions,
     secret: (name, key) => secrets.get(name, key),
+    serviceStatus: (protocol) => new KubeServiceStatusObjects(clients, opts.namespace, opts.nodeName, protocol, log),
   });
   const health = new HealthServer(metrics, {
     healthy: () => true,

@@ -9,6 +9,7 @@ import type {
   EventRecorder,
   PluginConfigView,
   PluginContext,
+  ServiceStatusPublisher,
 } from '../plugin-api';
 import type { PluginRegistry } from '../plugins/registry';
 import { serviceKeyString, type ServiceKey, type ServiceView } from '../service';
@@ -25,6 +26,8 @@ export interface SpeakerDeps {
   loadBalancerClass?: string;
   pluginOptions?: Record<string, Record<string, unknown>>;
   secret?: (name: string, key: string) => string | undefined;
+  /** Per-protocol status-object writer (ServiceL2Status, ServiceBGPStatus); default: none. */
+  serviceStatus?: (protocol: string) => ServiceStatusPublisher;
   /** A plugin call that takes longer fails (default 30 s): a hung plugin must not stall the other protocols. */
   pluginCallTimeoutMs?: number;
 }
@@ -39,6 +42,8 @@ interface PluginSlot {
   announcer?: Announcer;
   failed?: string;
 }
+
+const NO_STATUS: ServiceStatusPublisher = { set: () => undefined, delete: () => undefined };
 
 export class Speaker {
   private config?: Config;
@@ -262,6 +267,7 @@ export class Speaker {
       requestResync: (reason) => this.queueResync(reason),
       options: this.deps.pluginOptions?.[protocol] ?? {},
       secret: (name, key) => this.deps.secret?.(name, key),
+      serviceStatus: this.deps.serviceStatus?.(protocol) ?? NO_STATUS,
     };
   }
 

@@ -26,6 +26,7 @@ test('announcer drives a real session: aggregated prefix with localpref on iBGP,
     requestResync: () => undefined,
     options: {},
     secret: () => undefined,
+    serviceStatus: { set: () => undefined, delete: () => undefined },
   };
   const a = bgpPlugin.create(ctx);
   const view: PluginConfigView = {

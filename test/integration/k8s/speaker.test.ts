@@ -80,6 +80,16 @@ describe('speaker loop against a real apiserver', () => {
     expect(metrics).toContain('metallb_speaker_announced{service="default/nginx",protocol="layer2",node="node-a",ip="192.168.1.240"} 1');
   });
 
+  test('ServiceL2Status: the plugin publishes per-Service status, labelled by node and service', async () => {
+    interface L2Status { metadata: { labels: Record<string, string> }; status?: { node?: string; serviceName?: string; serviceNamespace?: string; interfaces?: Array<{ name: string }> } }
+    const item = await eventually('ServiceL2Status for nginx', async () => {
+      const list = await cp.kubectlJson<{ items: L2Status[] }>(['-n', NAMESPACE, 'get', 'servicel2statuses', '-l', 'metallb.io/service-name=nginx']);
+      return list.items.find((i) => i.status?.node === 'node-a');
+    });
+    expect(item.metadata.labels).toMatchObject({ 'metallb.io/node': 'node-a', 'metallb.io/service-namespace': 'default' });
+    expect(item.status).toEqual({ node: 'node-a', serviceName: 'nginx', serviceNamespace: 'default', interfaces: [{ name: 'eth0' }] });
+  });
+
   test('ETP Local follows EndpointSlices: announced only once node-a has a ready endpoint', async () => {
     await cp.kubectlOk(['apply', '-f', '-'], {
       input: yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'local', namespace: 'default' }, spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', selector: { app: 'local' }, ports: [{ port: 80 }] } }),
@@ -106,6 +116,10 @@ describe('speaker loop against a real apiserver', () => {
   test('deleting the Service withdraws it', async () => {
     await cp.kubectlOk(['delete', 'svc', 'nginx']);
     await eventually('deleteBalancer for nginx', async () => l2.calls.find((c) => c.op === 'deleteBalancer' && c.service === 'default/nginx'));
+    await eventually('ServiceL2Status for nginx removed', async () => {
+      const list = await cp.kubectlJson<{ items: unknown[] }>(['-n', NAMESPACE, 'get', 'servicel2statuses', '-l', 'metallb.io/service-name=nginx']);
+      return list.items.length === 0 ? true : undefined;
+    });
   });
 
   test('RBAC: each ServiceAccount can do its job and nothing more', async () => {

@@ -54,6 +54,7 @@ async function main(spec: AnnouncerNodeSpec): Promise<void> {
     requestResync: () => setImmediate(() => void reconcile()),
     options: { memberlist: { profile: spec.profile, bindPort: 7946 }, interfaces: ['eth0'], ipv6: false },
     secret: (name, key) => (name === 'memberlist' && key === 'secretkey' ? spec.secret : undefined),
+    serviceStatus: { set: () => undefined, delete: () => undefined },
   };
   const announcer = new Layer2Announcer(ctx);
   await announcer.setConfig({

@@ -84,6 +84,7 @@ function setup(nodeLabels: Record<string, string> = { zone: 'a' }, endpoints: En
     requestResync: () => undefined,
     options: {},
     secret: (name, key) => (name === 'bgp-pass' && key === 'password' ? 's3cret' : undefined),
+    serviceStatus: { set: () => undefined, delete: () => undefined },
   };
   const a = new BgpAnnouncer(ctx, (o) => {
     const s = new FakeSession(o);

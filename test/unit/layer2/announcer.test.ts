@@ -76,6 +76,7 @@ function setup(nodeName = 'node-a', options: Record<string, unknown> = {}) {
     requestResync: (r) => resyncs.push(r),
     options,
     secret: () => undefined,
+    serviceStatus: { set: () => undefined, delete: () => undefined },
   };
   const transports = new FakeTransports();
   const responders = new Layer2Responders({

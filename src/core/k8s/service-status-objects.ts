@@ -1,0 +1,96 @@
+// Writes MetalLB's per-Service status objects (ServiceL2Status, ServiceBGPStatus) for one node and protocol.
+import { createHash } from 'node:crypto';
+import type { Logger } from '../log';
+import type { ServiceStatusPublisher } from '../plugin-api';
+import { serviceKeyString, type ServiceKey } from '../service';
+import type { KubeClients } from './kube-clients';
+import { apiStatusCode, MERGE_PATCH, withRetry } from './kube-clients';
+
+/** Protocol → the status kind MetalLB uses for it. */
+export const STATUS_KINDS: Record<string, { kind: string; plural: string; prefix: string }> = {
+  layer2: { kind: 'ServiceL2Status', plural: 'servicel2statuses', prefix: 'l2' },
+  bgp: { kind: 'ServiceBGPStatus', plural: 'servicebgpstatuses', prefix: 'bgp' },
+};
+
+export const STATUS_LABELS = { node: 'metallb.io/node', serviceName: 'metallb.io/service-name', serviceNamespace: 'metallb.io/service-namespace' };
+
+/** Deterministic name per (node, service): a restart updates the same object instead of leaking one. */
+export function statusObjectName(prefix: string, node: string, key: ServiceKey): string {
+  const digest = createHash('sha256').update(`${node}/${key.namespace}/${key.name}`).digest('hex').slice(0, 10);
+  return `${prefix}-${digest}`;
+}
+
+export class KubeServiceStatusObjects implements ServiceStatusPublisher {
+  /** Writes per key run one after another, so a delete never overtakes the create it follows. */
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly clients: KubeClients,
+    private readonly namespace: string,
+    private readonly node: string,
+    private readonly protocol: string,
+    private readonly log: Logger,
+  ) {}
+
+  set(key: ServiceKey, status: Record<string, unknown>): void {
+    this.enqueue(key, () => this.write(key, status));
+  }
+
+  delete(key: ServiceKey): void {
+    this.enqueue(key, () => this.remove(key));
+  }
+
+  /** Resolves when every queued write has finished (tests, shutdown). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.chains.values()]);
+  }
+
+  private enqueue(key: ServiceKey, job: () => Promise<void>): void {
+    const kind = STATUS_KINDS[this.protocol];
+    if (!kind) return;
+    const k = serviceKeyString(key);
+    const next = (this.chains.get(k) ?? Promise.resolve())
+      .then(job)
+      .catch((err: unknown) => {
+        this.log.warn({ event: 'statusObjectFailed', service: k, protocol: this.protocol, error: (err as Error).message }, `could not write ${kind.kind}`);
+      });
+    this.chains.set(k, next);
+    void next.then(() => {
+      if (this.chains.get(k) === next) this.chains.delete(k);
+    });
+  }
+
+  private ref(key: ServiceKey): { group: string; version: string; namespace: string; plural: string; name: string } {
+    const kind = STATUS_KINDS[this.protocol];
+    return { group: 'metallb.io', version: 'v1beta1', namespace: this.namespace, plural: kind.plural, name: statusObjectName(kind.prefix, this.node, key) };
+  }
+
+  private async write(key: ServiceKey, fields: Record<string, unknown>): Promise<void> {
+    const ref = this.ref(key);
+    const labels = { [STATUS_LABELS.node]: this.node, [STATUS_LABELS.serviceName]: key.name, [STATUS_LABELS.serviceNamespace]: key.namespace };
+    try {
+      await this.clients.custom.getNamespacedCustomObject(ref);
+    } catch (err) {
+      if (apiStatusCode(err) !== 404) throw err;
+      await withRetry(`create ${ref.name}`, () =>
+        this.clients.custom.createNamespacedCustomObject({
+          ...ref,
+          body: { apiVersion: 'metallb.io/v1beta1', kind: STATUS_KINDS[this.protocol].kind, metadata: { name: ref.name, namespace: ref.namespace, labels }, spec: {} },
+        }),
+        { retryConflict: false },
+      ).catch((e: unknown) => {
+        if (apiStatusCode(e) !== 409) throw e;
+      });
+    }
+    const status = { node: this.node, serviceName: key.name, serviceNamespace: key.namespace, ...fields };
+    await withRetry(`update ${ref.name} status`, () => this.clients.custom.patchNamespacedCustomObjectStatus({ ...ref, body: { status } }, MERGE_PATCH));
+  }
+
+  private async remove(key: ServiceKey): Promise<void> {
+    try {
+      await this.clients.custom.deleteNamespacedCustomObject(this.ref(key));
+    } catch (err) {
+      if (apiStatusCode(err) !== 404) throw err;
+    }
+  }
+}
