@@ -273,14 +273,17 @@ export class Membership {
   }
 }
 
-/** Up to k random nodes not excluded by `exclude` (Go's kRandomNodes). */
+/**
+ * Up to k distinct random nodes not excluded by `exclude`. Go's kRandomNodes samples 3n times and
+ * can miss the only eligible peer in a small cluster (≈ 2.6 % per call with 3 nodes); sampling
+ * from the eligible nodes never does.
+ */
 export function kRandomNodes(k: number, nodes: NodeRecord[], exclude: (n: NodeRecord) => boolean): NodeRecord[] {
-  const out: NodeRecord[] = [];
-  const n = nodes.length;
-  for (let i = 0; i < 3 * n && out.length < k; i++) {
-    const node = nodes[Math.floor(Math.random() * n)];
-    if (exclude(node) || out.includes(node)) continue;
-    out.push(node);
+  const eligible = nodes.filter((n) => !exclude(n));
+  const count = Math.min(k, eligible.length);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(Math.random() * (eligible.length - i));
+    [eligible[i], eligible[j]] = [eligible[j], eligible[i]];
   }
-  return out;
+  return eligible.slice(0, count);
 }

@@ -159,3 +159,16 @@ describe('membership state machine', () => {
     expect(m.byName.get('b')!.state).toBe(NodeStateType.Dead); // k confirmations → min = 40 ms
   });
 });
+
+test('kRandomNodes always finds the only eligible peer and never repeats', async () => {
+  const { kRandomNodes } = await import('../../../src/memberlist/membership');
+  const mk = (name: string, state = NodeStateType.Alive) => ({ name, addr: Buffer.alloc(4), port: 1, meta: null, incarnation: 1, state, stateChange: 0, vsn: DEFAULT_VSN });
+  const nodes = [mk('me'), mk('target'), mk('peer'), mk('gone', NodeStateType.Dead)];
+  for (let i = 0; i < 2000; i++) {
+    const got = kRandomNodes(3, nodes, (n) => n.name === 'me' || n.name === 'target' || n.state !== NodeStateType.Alive);
+    expect(got.map((n) => n.name)).toEqual(['peer']);
+  }
+  const many = Array.from({ length: 20 }, (_, i) => mk(`n${i}`));
+  const pick = kRandomNodes(5, many, () => false);
+  expect(new Set(pick.map((n) => n.name)).size).toBe(5);
+});
