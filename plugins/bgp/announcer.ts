@@ -32,6 +32,10 @@ export type SessionFactory = (opts: BgpSessionOptions) => SessionLike;
 
 const EXCLUDE_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
 const keyOf = (k: ServiceKey) => `${k.namespace}/${k.name}`;
+const parseKey = (k: string): ServiceKey => {
+  const i = k.indexOf('/');
+  return { namespace: k.slice(0, i), name: k.slice(i + 1) };
+};
 
 interface PeerSlot {
   peer: Peer;
@@ -72,6 +76,8 @@ export class BgpAnnouncer implements Announcer {
   private readonly contributions = new Map<string, Contribution>();
   /** peer → prefix → service key → attrs */
   private readonly routes = new Map<string, Map<string, Map<string, RouteAttributes>>>();
+  /** service key → the peer names last published in its ServiceBGPStatus (sorted, joined). */
+  private readonly published = new Map<string, string>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -234,8 +240,22 @@ export class BgpAnnouncer implements Announcer {
     }
     if (next.size) this.contributions.set(k, next);
     else this.contributions.delete(k);
+    this.publishStatus(k, [...next.keys()]);
     if (!force && touched.length === 0) return;
     for (const [peer, prefix] of touched) this.syncRoute(peer, prefix);
+  }
+
+  /** ServiceBGPStatus: the peers this node advertises service `k` to; deleted when it advertises to none. */
+  private publishStatus(k: string, peers: string[]): void {
+    if (peers.length === 0) {
+      if (this.published.delete(k)) this.ctx.serviceStatus.delete(parseKey(k));
+      return;
+    }
+    const sorted = [...peers].sort();
+    const sig = sorted.join('\n');
+    if (this.published.get(k) === sig) return;
+    this.published.set(k, sig);
+    this.ctx.serviceStatus.set(parseKey(k), { peers: sorted });
   }
 
   private syncRoute(peer: string, prefix: string): void {
@@ -259,6 +279,8 @@ export class BgpAnnouncer implements Announcer {
     this.unsubscribe();
     const slots = [...this.peers.values()];
     this.peers.clear();
+    // Everything is withdrawn: this node advertises no Service any more.
+    for (const k of [...this.published.keys()]) this.publishStatus(k, []);
     await Promise.all(slots.map((s) => s.session.stop({ withdraw: true })));
   }
 }

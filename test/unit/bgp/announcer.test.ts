@@ -72,6 +72,7 @@ const svc = (name: string, ips: string[], etp: 'Local' | 'Cluster' = 'Cluster', 
 
 function setup(nodeLabels: Record<string, string> = { zone: 'a' }, endpoints: EndpointView[] = []) {
   const sessions: FakeSession[] = [];
+  const statusCalls: string[] = [];
   let onChange: () => void = () => undefined;
   const node: NodeView = { name: 'n1', labels: nodeLabels, networkUnavailable: false, addresses: [] };
   const ctx: PluginContext = {
@@ -84,7 +85,10 @@ function setup(nodeLabels: Record<string, string> = { zone: 'a' }, endpoints: En
     requestResync: () => undefined,
     options: {},
     secret: (name, key) => (name === 'bgp-pass' && key === 'password' ? 's3cret' : undefined),
-    serviceStatus: { set: () => undefined, delete: () => undefined },
+    serviceStatus: {
+      set: (k, st) => statusCalls.push(`set ${k.namespace}/${k.name} ${JSON.stringify(st)}`),
+      delete: (k) => statusCalls.push(`delete ${k.namespace}/${k.name}`),
+    },
   };
   const a = new BgpAnnouncer(ctx, (o) => {
     const s = new FakeSession(o);
@@ -100,7 +104,7 @@ function setup(nodeLabels: Record<string, string> = { zone: 'a' }, endpoints: En
     pluginAdvertisements: [],
     communityAliases: {},
   });
-  return { a, sessions, view, node, fireChange: () => onChange() };
+  return { a, sessions, view, node, statusCalls, fireChange: () => onChange() };
 }
 
 test('peers selected by node selectors become sessions with the peer settings', async () => {
@@ -177,4 +181,40 @@ test('node label change re-selects peers', async () => {
   node.labels = { zone: 'b' };
   fireChange();
   expect(sessions).toHaveLength(1);
+});
+
+test('ServiceBGPStatus: the peers a Service is advertised to, published on change only, deleted on withdraw', async () => {
+  const { a, view, statusCalls } = setup();
+  await a.setConfig(view([peer('r1'), peer('r22'), peer('r333', { nodeSelectors: [sel({ zone: 'other' })] })], [adv({ peers: ['r22', 'r1', 'r333'] })]));
+  await a.setBalancer({ namespace: 'default', name: 'w' }, ['10.9.0.1'], 'p', svc('w', ['10.9.0.1']));
+  // r333 does not select this node: not advertised to, not listed.
+  expect(statusCalls).toEqual(['set default/w {"peers":["r1","r22"]}']);
+  // Same peers again (re-sync, new IP): nothing new to write.
+  await a.setBalancer({ namespace: 'default', name: 'w' }, ['10.9.0.1'], 'p', svc('w', ['10.9.0.1']));
+  await a.setBalancer({ namespace: 'default', name: 'w' }, ['10.9.0.2'], 'p', svc('w', ['10.9.0.2']));
+  expect(statusCalls).toHaveLength(1);
+  // A peer leaves the configuration: the set changes.
+  await a.setConfig(view([peer('r22')], [adv({ peers: ['r22', 'r1'] })]));
+  expect(statusCalls.slice(1)).toEqual(['set default/w {"peers":["r22"]}']);
+  // Withdrawn by the core: the status object goes.
+  await a.deleteBalancer({ namespace: 'default', name: 'w' });
+  expect(statusCalls.slice(2)).toEqual(['delete default/w']);
+  await a.deleteBalancer({ namespace: 'default', name: 'w' });
+  expect(statusCalls).toHaveLength(3);
+});
+
+test('ServiceBGPStatus: no peer for the Service → no object; losing every peer or shutting down deletes it', async () => {
+  const { a, view, node, statusCalls, fireChange } = setup({ zone: 'a' });
+  await a.setConfig(view([peer('r1', { nodeSelectors: [sel({ zone: 'a' })] })], [adv()]));
+  await a.setBalancer({ namespace: 'default', name: 'x' }, ['10.9.0.3'], 'p', svc('x', ['10.9.0.3']));
+  await a.setBalancer({ namespace: 'ns2', name: 'y' }, ['10.9.0.4'], 'other-pool', svc('y', ['10.9.0.4']));
+  expect(statusCalls).toEqual(['set default/x {"peers":["r1"]}']);
+  node.labels = { zone: 'b' };
+  fireChange();
+  expect(statusCalls.slice(1)).toEqual(['delete default/x']);
+  node.labels = { zone: 'a' };
+  fireChange();
+  expect(statusCalls.slice(2)).toEqual(['set default/x {"peers":["r1"]}']);
+  await a.shutdown();
+  expect(statusCalls.slice(3)).toEqual(['delete default/x']);
 });
