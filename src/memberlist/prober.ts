@@ -68,7 +68,8 @@ export class Prober {
   }
 
   private setAckHandler(seqNo: number, h: Omit<AckHandler, 'timer'>, timeoutMs: number): void {
-    const timer = setTimeout(() => this.handlers.delete(seqNo), timeoutMs).unref();
+    // Expire after one I/O poll too, so an ack that arrived during a stall still finds its handler.
+    const timer = setTimeout(() => setImmediate(() => this.handlers.delete(seqNo)), timeoutMs).unref();
     this.handlers.set(seqNo, { ...h, timer });
   }
 
