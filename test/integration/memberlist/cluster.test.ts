@@ -179,3 +179,23 @@ const hasIPv6Loopback = Object.values(networkInterfaces())
   await waitFor(() => names(a).join() === 'a6,b6' && names(b).join() === 'a6,b6', 3000);
   expect(a.members().find((n) => n.name === 'b6')!.addr).toBe('::1');
 });
+
+test('event-loop stalls of the whole process cause no false suspicion', async () => {
+  const a = await node('a');
+  const b = await node('b');
+  const c = await node('c');
+  await b.join([`127.0.0.1:${a.port}`]);
+  await c.join([`127.0.0.1:${a.port}`]);
+  await waitFor(() => [a, b, c].every((m) => names(m).join() === 'a,b,c'), 5000);
+  const bad: string[] = [];
+  for (const m of [a, b, c]) m.on('change', (ev, n) => (ev === 'suspect' || ev === 'dead' ? bad.push(`${m.name}:${ev}:${n.name}`) : undefined));
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    const until = Date.now() + 600; // longer than a `fast` probe interval and its suspicion window
+    while (Date.now() < until) {
+      /* stall */
+    }
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(bad).toEqual([]);
+});
