@@ -1,13 +1,20 @@
 // Installs what the chart would (namespace, CRDs, ServiceAccounts + RBAC from the chart's rules file) into a harness control plane.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as yaml from 'js-yaml';
 import type { SharedControlPlane } from '../harness/jest-control-plane';
 
 /** The part of a harness control plane these helpers use (tests pass useControlPlane(), benches their own). */
 export type ControlPlaneAccess = Pick<SharedControlPlane, 'get' | 'kubectlOk'>;
 
-const CHART = join(__dirname, '..', '..', 'charts', 'metallbts');
+/** The repository root, from test/support under jest or dist/test/support in benches. */
+function repoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6 && !existsSync(join(dir, 'charts', 'metallbts', 'Chart.yaml')); i++) dir = dirname(dir);
+  return dir;
+}
+
+const CHART = join(repoRoot(), 'charts', 'metallbts');
 export const NAMESPACE = 'metallb-system';
 
 interface Rules {
