@@ -28,7 +28,8 @@ function startControllerProcess(kubeconfig: string): ChildProcess {
 }
 
 function svc(name: string, namespace: string): k8s.V1Service {
-  return { metadata: { name, namespace }, spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ port: 80 }] } };
+  // No NodePorts: 11,000 Services would exhaust the 30000-32767 range.
+  return { metadata: { name, namespace }, spec: { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, selector: { app: name }, ports: [{ port: 80 }] } };
 }
 
 /** Creates Services with bounded concurrency. */

@@ -199,6 +199,8 @@ install_go() {
   build_module_main helm "helm.sh/helm/v3@$HELM_VERSION" helm.sh/helm/v3/cmd/helm "$HELM_VERSION" \
     "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
   build_k8s
+  step "go: memberlist interop nodes (hashicorp/memberlist, pinned; test/interop/memberlist-go/build.sh)"
+  bash "$(dirname "$0")/../interop/memberlist-go/build.sh"
   # One human- and script-readable summary of what the cache holds.
   printf 'kubernetes=%s\netcd=%s\nhelm=%s\ngo=%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$HELM_VERSION" \
     "$("$GO" env GOVERSION)" >"$BIN/VERSIONS"
