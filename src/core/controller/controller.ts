@@ -20,12 +20,21 @@ export interface ControllerDeps {
   loadBalancerClass?: string;
   /** Runs retries in the same serial order as watch events (default: directly). */
   runExclusive?: (job: () => Promise<void>) => Promise<void>;
+  /**
+   * Status writes in flight at once (default 1: each reconcile waits for its write). Allocation
+   * stays serial; only the API round trips overlap, in order per Service.
+   */
+  writeConcurrency?: number;
 }
 
 export class Controller {
   private config?: Config;
   private synced = false;
   private readonly services = new Map<string, ServiceView>();
+  /** The last status write queued per Service (writes for one Service run in order). */
+  private readonly writeChains = new Map<string, Promise<void>>();
+  private writesActive = 0;
+  private readonly writeSlots: Array<() => void> = [];
   /** Services whose last reconcile failed (API error): retried with backoff. */
   private readonly retries = new Map<string, { attempt: number; timer: NodeJS.Timeout }>();
   private readonly log: Logger;
@@ -121,19 +130,23 @@ export class Controller {
         this.retries.delete(key);
       }
     } catch (err) {
-      const attempt = (this.retries.get(key)?.attempt ?? 0) + 1;
-      const delay = Math.min(1000 * 2 ** (attempt - 1), 30_000);
-      this.log.error({ event: 'reconcileFailed', service: key, error: (err as Error).message, retryInMs: delay }, 'service reconcile failed; will retry');
-      clearTimeout(this.retries.get(key)?.timer);
-      const timer = setTimeout(() => {
-        const latest = this.services.get(key);
-        const run = this.deps.runExclusive ?? ((job) => job());
-        if (latest && this.config) void run(() => this.reconcileSafely(latest));
-        else this.retries.delete(key);
-      }, delay);
-      timer.unref();
-      this.retries.set(key, { attempt, timer });
+      this.scheduleRetry(key, err);
     }
+  }
+
+  private scheduleRetry(key: string, err: unknown): void {
+    const attempt = (this.retries.get(key)?.attempt ?? 0) + 1;
+    const delay = Math.min(1000 * 2 ** (attempt - 1), 30_000);
+    this.log.error({ event: 'reconcileFailed', service: key, error: (err as Error).message, retryInMs: delay }, 'service reconcile failed; will retry');
+    clearTimeout(this.retries.get(key)?.timer);
+    const timer = setTimeout(() => {
+      const latest = this.services.get(key);
+      const run = this.deps.runExclusive ?? ((job) => job());
+      if (latest && this.config) void run(() => this.reconcileSafely(latest));
+      else this.retries.delete(key);
+    }, delay);
+    timer.unref();
+    this.retries.set(key, { attempt, timer });
   }
 
   /** Stops pending retries (shutdown). */
@@ -174,23 +187,58 @@ export class Controller {
       this.updateUsage();
       return;
     }
-    await this.write(svc, outcome.ips, outcome.pool);
-    this.log.info({ event: 'ipAllocated', service: key, ip: outcome.ips, pool: outcome.pool }, 'IP address assigned by controller');
-    this.deps.events.normal(svc, 'IPAllocated', `Assigned IP ${JSON.stringify(outcome.ips)}`);
     this.updateUsage();
+    await this.write(svc, outcome.ips, outcome.pool, () => {
+      this.log.info({ event: 'ipAllocated', service: key, ip: outcome.ips, pool: outcome.pool }, 'IP address assigned by controller');
+      this.deps.events.normal(svc, 'IPAllocated', `Assigned IP ${JSON.stringify(outcome.ips)}`);
+    });
   }
 
-  private async write(svc: ServiceView, ips: string[], pool: string | undefined): Promise<void> {
+  /**
+   * Records the new status in the cache at once (so the watch echo of our own write is a no-op),
+   * then writes it: inline, or queued behind the Service's earlier writes when writes overlap.
+   * A failed write restores the cached view and is retried.
+   */
+  private async write(svc: ServiceView, ips: string[], pool: string | undefined, written?: () => void): Promise<void> {
+    const key = serviceKeyString(svc);
+    const annotations = { ...svc.annotations };
+    delete annotations[`metallb.io/${ANNOTATION.ipAllocatedFromPool}`];
+    if (pool) annotations[`metallb.io/${ANNOTATION.ipAllocatedFromPool}`] = pool;
+    const next: ServiceView = { ...svc, ingressIPs: ips, annotations };
+    this.services.set(key, next);
+    const attempt = async (): Promise<void> => {
+      try {
+        await this.deps.status.writeStatus(svc, ips, pool);
+      } catch (err) {
+        if (this.services.get(key) === next) this.services.set(key, svc);
+        this.log.error({ event: 'statusUpdateFailed', service: key, error: (err as Error).message }, 'failed to update service status');
+        throw err;
+      }
+      written?.();
+    };
+    if ((this.deps.writeConcurrency ?? 1) <= 1) return attempt();
+    const prev = this.writeChains.get(key) ?? Promise.resolve();
+    const chained = prev.then(() => this.withWriteSlot(attempt)).catch((err: unknown) => this.scheduleRetry(key, err));
+    this.writeChains.set(key, chained);
+    void chained.finally(() => {
+      if (this.writeChains.get(key) === chained) this.writeChains.delete(key);
+    });
+  }
+
+  private async withWriteSlot(job: () => Promise<void>): Promise<void> {
+    if (this.writesActive >= (this.deps.writeConcurrency ?? 1)) await new Promise<void>((r) => this.writeSlots.push(r));
+    this.writesActive++;
     try {
-      await this.deps.status.writeStatus(svc, ips, pool);
-      const annotations = { ...svc.annotations };
-      delete annotations[`metallb.io/${ANNOTATION.ipAllocatedFromPool}`];
-      if (pool) annotations[`metallb.io/${ANNOTATION.ipAllocatedFromPool}`] = pool;
-      this.services.set(serviceKeyString(svc), { ...svc, ingressIPs: ips, annotations });
-    } catch (err) {
-      this.log.error({ event: 'statusUpdateFailed', service: serviceKeyString(svc), error: (err as Error).message }, 'failed to update service status');
-      throw err;
+      await job();
+    } finally {
+      this.writesActive--;
+      this.writeSlots.shift()?.();
     }
+  }
+
+  /** Resolves when every queued status write has finished (tests, shutdown). */
+  async flush(): Promise<void> {
+    while (this.writeChains.size > 0) await Promise.all([...this.writeChains.values()]);
   }
 
   private updateUsage(): void {

@@ -84,6 +84,7 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
     metrics,
     loadBalancerClass: opts.loadBalancerClass,
     runExclusive: (job) => queue.push(job),
+    writeConcurrency: 16,
   });
 
   const reader = new ConfigSnapshotReader(opts.namespace);
@@ -127,6 +128,7 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
     async stop() {
       await Promise.allSettled([services.stop(), configSource.stop(), namespaces.stop()]);
       await queue.drain();
+      await controller.flush();
       controller.stop();
       await health.close();
     },

@@ -143,3 +143,46 @@ describe('Controller loop', () => {
     }
   });
 });
+
+describe('Controller with overlapping status writes', () => {
+  test('bounded in flight, ordered per Service, failures restored and retried', async () => {
+    let active = 0;
+    let maxActive = 0;
+    let failNext = true;
+    const log: string[] = [];
+    const controller = new Controller({
+      allocator: new Allocator(),
+      status: {
+        writeStatus: async (svc, ips) => {
+          active++;
+          maxActive = Math.max(maxActive, active);
+          await new Promise((r) => setTimeout(r, 5));
+          active--;
+          if (svc.name === 's3' && failNext) {
+            failNext = false;
+            throw new Error('HTTP 500');
+          }
+          log.push(`${svc.name}=${ips.join(',')}`);
+        },
+      },
+      events: { normal: () => undefined, warning: () => undefined },
+      logger: silentLogger(),
+      metrics: new Registry(),
+      writeConcurrency: 3,
+    });
+    await controller.setConfig({ config: config(pool('p', ['10.0.0.0/24'])), issues: [] });
+    await controller.initialSync(Array.from({ length: 10 }, (_, i) => service(`s${i}`)));
+    // s0 stops being a LoadBalancer right away: its clear must land after its allocation.
+    await controller.upsertService(service('s0', { type: 'ClusterIP', ingressIPs: ['10.0.0.0'], annotations: { 'metallb.io/ip-allocated-from-pool': 'p' } }));
+    await controller.flush();
+    expect(maxActive).toBeGreaterThan(1);
+    expect(maxActive).toBeLessThanOrEqual(3);
+    expect(log.indexOf('s0=10.0.0.0')).toBeLessThan(log.indexOf('s0='));
+    expect(log).not.toContain('s3=10.0.0.3');
+    // The failed write is retried after its backoff and lands.
+    await new Promise((r) => setTimeout(r, 1300));
+    await controller.flush();
+    expect(log).toContain('s3=10.0.0.3');
+    controller.stop();
+  });
+});
