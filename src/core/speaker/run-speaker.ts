@@ -109,8 +109,12 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
     },
     log,
   );
+  // A Node/EndpointSlice change during the initial sync is not dropped: a Service evaluated before it (e.g. no
+  // endpoint yet) would otherwise never be looked at again. It is answered by one resync once the sync is done.
+  let changedDuringSync = false;
   cluster.onChange(() => {
     if (synced) void queue.push(() => speaker.resyncAll(), 'resync after node/endpoint change');
+    else changedDuringSync = true;
   });
 
   await cluster.start();
@@ -118,6 +122,7 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
   await services.start();
   await queue.drain();
   synced = true;
+  if (changedDuringSync) void queue.push(() => speaker.resyncAll(), 'resync after node/endpoint changes during the initial sync');
   log.info({ event: 'syncDone', configLoaded: !!config }, 'initial sync done');
 
   return {
