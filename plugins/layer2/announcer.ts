@@ -14,6 +14,7 @@ import { advertisementsFor, electOwner, interfacesFor } from './owner-election';
 import { NoMembership, SpeakerMembership, type MemberSource } from './membership';
 import { parseLayer2Options, type Layer2Options } from './options';
 import { Layer2Responders } from './responders';
+import type { Claim } from './duplicates';
 
 export interface Layer2AnnouncerDeps {
   responders?: Layer2Responders;
@@ -32,7 +33,9 @@ export class Layer2Announcer implements Announcer {
   /** service key → IPs it announces; an IP is withdrawn when no Service needs it. */
   private readonly byService = new Map<string, string[]>();
   private readonly wanted = new Map<string, { services: Set<string>; interfaces: string[] }>();
-  private stopped = false;
+  /** service key → its key and the ServiceL2Status last published (JSON), to publish only changes. */
+  private readonly published = new Map<string, { key: ServiceKey; interfaces: string[]; json: string }>();
+  private stopping?: Promise<void>;
 
   constructor(
     private readonly ctx: PluginContext,
@@ -49,7 +52,10 @@ export class Layer2Announcer implements Announcer {
         gratuitous: this.opts.gratuitous,
         ipv6: this.opts.ipv6,
         requestLogLevel: this.opts.requestLogLevel,
+        duplicateReportIntervalMs: this.opts.duplicateReportIntervalMs,
       });
+    this.responders.onDuplicate((c) => this.duplicateOwner(c));
+    this.responders.onInterfacesChanged(() => this.republish());
     this.responders.start();
     this.members = deps.members ?? this.defaultMembers();
     this.members.onChange(() => ctx.requestResync('memberlist membership changed'));
@@ -80,6 +86,8 @@ export class Layer2Announcer implements Announcer {
   }
 
   async setBalancer(key: ServiceKey, ips: string[], pool: string, svc: ServiceView): Promise<void> {
+    // Shutting down: the handover decides when our IPs go; nothing new is announced.
+    if (this.stopping) return;
     const k = keyString(key);
     const me = this.ctx.cluster.node(this.ctx.nodeName);
     const ads = advertisementsFor({ pool, service: svc, l2Advertisements: this.l2Advertisements });
@@ -95,12 +103,15 @@ export class Layer2Announcer implements Announcer {
       this.responders.announce(ip, interfaces);
     }
     for (const ip of prev) if (!next.includes(ip)) this.release(k, ip);
+    this.publish({ namespace: key.namespace, name: key.name }, interfaces);
   }
 
   async deleteBalancer(key: ServiceKey): Promise<void> {
+    if (this.stopping) return;
     const k = keyString(key);
     for (const ip of this.byService.get(k) ?? []) this.release(k, ip);
     this.byService.delete(k);
+    this.unpublish(k);
   }
 
   status(): PluginStatus {
@@ -119,11 +130,70 @@ export class Layer2Announcer implements Announcer {
     };
   }
 
-  async shutdown(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+  /**
+   * Graceful: leave the memberlist first (the next owner sees us go and announces), keep answering
+   * until another MAC announces each of our IPs (or `handoverMs` passes), then stop answering.
+   * Every call returns the same promise (the core's abort and its shutdown call both land here).
+   */
+  shutdown(): Promise<void> {
+    this.stopping ??= this.gracefulStop();
+    return this.stopping;
+  }
+
+  private async gracefulStop(): Promise<void> {
+    const started = Date.now();
+    const ips = this.responders.ownedIps();
+    const log = this.ctx.logger;
+    // Without memberlist nobody learns that we leave, so nobody would take over: no point waiting.
+    const wait = ips.length > 0 && this.members.members() !== undefined ? this.opts.handoverMs : 0;
+    const handover = this.responders.handover(wait);
+    try {
+      await this.members.stop();
+    } catch (err) {
+      log.error({ event: 'memberlistLeaveFailed', error: (err as Error).message }, 'memberlist leave failed');
+    }
+    const r = await handover;
+    if (ips.length > 0) {
+      log.info(
+        { event: 'handoverDone', claimed: r.claimed, unclaimed: r.unclaimed, ms: Date.now() - started },
+        r.unclaimed.length === 0 ? 'every announced IP was taken over by another node' : 'stopped announcing; no other node announced some IPs',
+      );
+    }
     this.responders.stop();
-    await this.members.stop();
+    for (const k of [...this.published.keys()]) this.unpublish(k);
+  }
+
+  private publish(key: ServiceKey, interfaces: string[]): void {
+    const k = keyString(key);
+    const active = this.responders.interfaces();
+    const names = interfaces.length > 0 ? active.filter((i) => interfaces.includes(i)) : active;
+    const status = { interfaces: names.map((name) => ({ name })) };
+    const json = JSON.stringify(status);
+    if (this.published.get(k)?.json === json) return;
+    this.published.set(k, { key, interfaces, json });
+    this.ctx.serviceStatus.set(key, status);
+  }
+
+  private unpublish(k: string): void {
+    const p = this.published.get(k);
+    if (!p) return;
+    this.published.delete(k);
+    this.ctx.serviceStatus.delete(p.key);
+  }
+
+  /** Interfaces came or went: the ServiceL2Status of every announced Service follows. */
+  private republish(): void {
+    if (this.stopping) return;
+    for (const p of [...this.published.values()]) this.publish(p.key, p.interfaces);
+  }
+
+  private duplicateOwner(c: Claim): void {
+    const msg = `IP ${c.ip} is also answered by MAC ${c.mac} on interface ${c.interface}`;
+    for (const k of this.wanted.get(c.ip)?.services ?? []) {
+      const p = this.published.get(k);
+      const [namespace, ...rest] = k.split('/');
+      this.ctx.events.warning(p?.key ?? { namespace, name: rest.join('/') }, 'duplicateOwner', msg);
+    }
   }
 
   private release(k: string, ip: string): void {

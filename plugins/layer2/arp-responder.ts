@@ -11,6 +11,7 @@ import {
   Layer2DecodeError,
   type ArpFrame,
 } from './codec';
+import type { Claim } from './duplicates';
 import type { InterfaceInfo } from './interfaces';
 import type { Layer2Metrics } from './metrics';
 import type { FrameTransport, TransportFactory } from './transport';
@@ -33,6 +34,8 @@ export interface ResponderDeps {
   requestLogLevel?: 'info' | 'debug';
   metrics: Layer2Metrics;
   transports: TransportFactory;
+  /** Another MAC claimed an IP we announce on this interface (ARP with that sender IP, NA with that target). */
+  onClaim?(claim: Claim): void;
 }
 
 export class ArpResponder {
@@ -59,8 +62,12 @@ export class ArpResponder {
       if (e instanceof Layer2DecodeError) return 'malformed';
       throw e;
     }
-    if (req.op !== ARP_REQUEST) return 'not-request';
     const { iface, owns, logger, metrics } = this.deps;
+    if (req.senderIp !== '0.0.0.0' && req.senderMac !== iface.mac && owns(req.senderIp, iface.name)) {
+      const kind = req.senderIp === req.targetIp ? 'gratuitous-arp' : req.op === ARP_REPLY ? 'arp-reply' : 'arp-request';
+      this.deps.onClaim?.({ ip: req.senderIp, mac: req.senderMac, interface: iface.name, kind });
+    }
+    if (req.op !== ARP_REQUEST) return 'not-request';
     if (req.ethDst !== BROADCAST_MAC && req.ethDst !== iface.mac) return 'not-for-us';
     if (!owns(req.targetIp, iface.name)) return 'not-owned';
     metrics.requestsReceived.inc({ ip: req.targetIp });

@@ -74,6 +74,13 @@ export class NdpResponder {
       if (e instanceof Layer2DecodeError) return 'malformed';
       throw e;
     }
+    if (msg.type === ICMP6_NA) {
+      const mac = findLla(msg, OPT_TARGET_LLA);
+      const { iface, owns } = this.deps;
+      if (mac && mac !== iface.mac && owns(msg.target, iface.name)) {
+        this.deps.onClaim?.({ ip: msg.target, mac, interface: iface.name, kind: 'neighbor-advertisement' });
+      }
+    }
     if (msg.type !== ICMP6_NS) return 'not-solicitation';
     const senderMac = findLla(msg, OPT_SOURCE_LLA);
     if (!senderMac) return 'no-source-lla';

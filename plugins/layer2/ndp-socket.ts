@@ -1,4 +1,4 @@
-// A raw ICMPv6 socket set up for NDP on one interface (reference/wire.md): hop limit 255, NS-only filter, bound device.
+// A raw ICMPv6 socket set up for NDP on one interface (reference/wire.md): hop limit 255, NS/NA-only filter, bound device.
 import type { InterfaceInfo } from './interfaces';
 import { parseIp, ipToBuffer } from '../../src/core/net/ip';
 
@@ -64,7 +64,8 @@ export class NdpSocket {
     this.sock.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255);
     this.sock.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, iface.ifindex);
     this.sock.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
-    const filter = icmp6FilterPassing([135]);
+    // NS to answer; NA to notice another host claiming an IP we announce.
+    const filter = icmp6FilterPassing([135, 136]);
     this.sock.setOption(IPPROTO_ICMPV6, ICMP6_FILTER, filter, filter.length);
     this.sock.on('message', onMessage);
     this.sock.on('error', onError);

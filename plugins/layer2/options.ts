@@ -27,6 +27,10 @@ export interface Layer2Options {
   gratuitous: GratuitousTiming;
   /** Level of the per-request "got ARP/NDP request" line; MetalLB logs it at debug. */
   requestLogLevel: 'info' | 'debug';
+  /** On shutdown, keep answering up to this long for another node to announce our IPs (0 = stop at once). */
+  handoverMs: number;
+  /** At most one duplicateOwner event/log per IP, MAC and interface in this interval. */
+  duplicateReportIntervalMs: number;
 }
 
 function num(v: unknown, def: number, name: string, min = 0): number {
@@ -76,5 +80,7 @@ export function parseLayer2Options(raw: Record<string, unknown>): Layer2Options 
       durationMs: num(g.durationMs, METALLB_GRATUITOUS.durationMs, 'gratuitous.durationMs'),
     },
     requestLogLevel: lvl,
+    handoverMs: num(raw.handoverMs, 5000, 'handoverMs'),
+    duplicateReportIntervalMs: num(raw.duplicateReportIntervalMs, 60_000, 'duplicateReportIntervalMs'),
   };
 }

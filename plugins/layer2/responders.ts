@@ -3,6 +3,7 @@ import type { Logger } from '../../src/core/log';
 import { canonicalIp, parseIp } from '../../src/core/net/ip';
 import type { Registry } from 'prom-client';
 import { ArpResponder } from './arp-responder';
+import { DuplicateTracker, type Claim } from './duplicates';
 import { GratuitousScheduler, METALLB_GRATUITOUS, type GratuitousTiming } from './gratuitous';
 import { eligible, SysfsInterfaces, type InterfaceInfo, type InterfaceSource } from './interfaces';
 import { Layer2Metrics } from './metrics';
@@ -27,6 +28,14 @@ export interface Layer2RespondersOptions {
   ipv6?: boolean;
   /** Level of the per-request log line (default info). */
   requestLogLevel?: 'info' | 'debug';
+  /** At most one duplicate-owner report per ip/mac/interface in this interval (default 60 s). */
+  duplicateReportIntervalMs?: number;
+}
+
+/** Outcome of a graceful handover: IPs another MAC announced before the deadline, and those nobody took. */
+export interface HandoverResult {
+  claimed: Record<string, string>;
+  unclaimed: string[];
 }
 
 interface Responders {
@@ -51,6 +60,12 @@ export class Layer2Responders {
   private readonly byIface = new Map<string, Responders>();
   private readonly owned = new Map<string, Ownership>();
   private readonly gratuitous: GratuitousScheduler;
+  private readonly duplicates: DuplicateTracker;
+  /** During a handover: owned IP → MAC that took it over (undefined until someone does). */
+  private leaving?: Map<string, string | undefined>;
+  private leavingChanged?: () => void;
+  private readonly duplicateListeners: Array<(c: Claim) => void> = [];
+  private readonly interfaceListeners: Array<(interfaces: string[]) => void> = [];
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly opts: Layer2RespondersOptions) {
@@ -59,6 +74,17 @@ export class Layer2Responders {
     this.source = opts.source ?? new SysfsInterfaces();
     this.transports = opts.transports ?? systemTransports;
     this.gratuitous = new GratuitousScheduler((ip) => this.gratuitousRound(ip), opts.gratuitous ?? METALLB_GRATUITOUS);
+    this.duplicates = new DuplicateTracker({ metrics: this.metrics, reportIntervalMs: opts.duplicateReportIntervalMs });
+  }
+
+  /** Another MAC claims an IP we announce (rate-limited: once per ip/mac/interface per `duplicateReportIntervalMs`). */
+  onDuplicate(cb: (claim: Claim) => void): void {
+    this.duplicateListeners.push(cb);
+  }
+
+  /** The set of interfaces with responders changed (after a rescan). */
+  onInterfacesChanged(cb: (interfaces: string[]) => void): void {
+    this.interfaceListeners.push(cb);
   }
 
   /** Scans interfaces now and then every `rescanMs`. */
@@ -111,11 +137,56 @@ export class Layer2Responders {
     this.gratuitous.cancel(ip);
     this.unwatch(ip);
     this.owned.delete(ip);
+    this.duplicates.forget(ip);
+  }
+
+  /** Other MACs that claimed `ip` within the last minute while we announced it. */
+  duplicateMacs(ip: string): string[] {
+    return this.duplicates.macs(canonicalIp(ip) ?? ip);
+  }
+
+  /**
+   * Graceful handover: stops gratuitous rounds but keeps answering requests until another MAC
+   * announces each owned IP (its gratuitous ARP / unsolicited NA), or until `deadlineMs` passes;
+   * then, `tailMs` later, stops answering those IPs. The caller leaves the memberlist meanwhile.
+   */
+  async handover(deadlineMs: number, tailMs = 250): Promise<HandoverResult> {
+    if (!this.leaving) {
+      this.leaving = new Map([...this.owned.keys()].map((ip) => [ip, undefined]));
+      this.gratuitous.stop();
+    }
+    const leaving = this.leaving;
+    const allClaimed = (): boolean => [...leaving.values()].every((m) => m !== undefined);
+    if (!allClaimed() && deadlineMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(finish, deadlineMs);
+        timer.unref();
+        function finish(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.leavingChanged = () => {
+          if (allClaimed()) finish();
+        };
+      });
+      this.leavingChanged = undefined;
+      // Taken over: answer a moment longer while the new owner's first announcements spread.
+      if (allClaimed() && tailMs > 0) await new Promise((r) => setTimeout(r, tailMs).unref());
+    }
+    const claimed: Record<string, string> = {};
+    const unclaimed: string[] = [];
+    for (const [ip, mac] of leaving) {
+      if (mac) claimed[ip] = mac;
+      else unclaimed.push(ip);
+      this.withdraw(ip);
+    }
+    return { claimed, unclaimed: unclaimed.sort() };
   }
 
   /** Re-reads interfaces: opens responders on new eligible ones, closes those gone or changed. */
   rescan(): void {
     const seen = new Set<string>();
+    const before = this.interfaces().join(',');
     for (const info of this.source.list()) {
       const ok = eligible(info, { only: this.opts.interfaces, explicit: this.opts.explicitInterfaces });
       if (!ok.ok) continue;
@@ -126,13 +197,40 @@ export class Layer2Responders {
       this.openIface(info);
     }
     for (const name of [...this.byIface.keys()]) if (!seen.has(name)) this.closeIface(name);
+    const after = this.interfaces();
+    if (after.join(',') !== before) for (const cb of this.interfaceListeners) cb(after);
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.gratuitous.stop();
+    this.duplicates.stop();
     for (const name of [...this.byIface.keys()]) this.closeIface(name);
+  }
+
+  /** Another MAC claimed an IP we announce: completes a handover, or counts and reports a duplicate owner. */
+  private claim(c: Claim): void {
+    if (this.leaving?.has(c.ip)) {
+      if (this.leaving.get(c.ip) === undefined) {
+        this.leaving.set(c.ip, c.mac);
+        this.logger.info({ event: 'handover', ip: c.ip, mac: c.mac, interface: c.interface }, 'another node took over the IP');
+        this.leavingChanged?.();
+      }
+      return;
+    }
+    if (!this.duplicates.observe(c)) return;
+    this.logger.warn(
+      { event: 'duplicateOwner', ip: c.ip, mac: c.mac, interface: c.interface, kind: c.kind },
+      `IP ${c.ip} is also answered by MAC ${c.mac} on interface ${c.interface}`,
+    );
+    for (const cb of this.duplicateListeners) {
+      try {
+        cb(c);
+      } catch (err) {
+        this.logger.error({ ip: c.ip, error: (err as Error).message }, 'duplicate-owner handler failed');
+      }
+    }
   }
 
   private openIface(info: InterfaceInfo): void {
@@ -143,6 +241,7 @@ export class Layer2Responders {
       requestLogLevel: this.opts.requestLogLevel,
       metrics: this.metrics,
       transports: this.transports,
+      onClaim: (c: Claim) => this.claim(c),
     };
     const r: Responders = { info };
     try {

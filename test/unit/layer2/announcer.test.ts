@@ -209,6 +209,8 @@ describe('layer2 plugin options', () => {
       rescanMs: 10000,
       gratuitous: { intervalMs: 1100, durationMs: 5000 },
       requestLogLevel: 'debug',
+      handoverMs: 5000,
+      duplicateReportIntervalMs: 60000,
     });
     expect(parseLayer2Options({ memberlist: false }).memberlist.enabled).toBe(false);
   });
@@ -218,6 +220,8 @@ describe('layer2 plugin options', () => {
     [{ interfaces: 'eth0' }, /interfaces/],
     [{ ipv6: 'yes' }, /ipv6/],
     [{ requestLogLevel: 'trace' }, /requestLogLevel/],
+    [{ handoverMs: -1 }, /handoverMs/],
+    [{ duplicateReportIntervalMs: 'often' }, /duplicateReportIntervalMs/],
   ])('rejects %j', (o, re) => {
     expect(() => parseLayer2Options(o)).toThrow(re);
   });

@@ -1,0 +1,88 @@
+// Duplicate-owner bookkeeping: other MACs claiming an IP we announce, counted, windowed and rate-limited for events.
+import type { Layer2Metrics } from './metrics';
+
+/** How another host claimed an IP we announce. */
+export type ClaimKind = 'arp-request' | 'arp-reply' | 'gratuitous-arp' | 'neighbor-advertisement';
+
+export interface Claim {
+  ip: string;
+  mac: string;
+  interface: string;
+  kind: ClaimKind;
+}
+
+export interface DuplicateTrackerOptions {
+  metrics: Layer2Metrics;
+  /** A MAC counts in the gauge for this long after it was last seen (default 60 s). */
+  windowMs?: number;
+  /** At most one report per (ip, mac, interface) per this interval (default 60 s). */
+  reportIntervalMs?: number;
+  now?: () => number;
+}
+
+export const DUPLICATE_WINDOW_MS = 60_000;
+export const DUPLICATE_REPORT_INTERVAL_MS = 60_000;
+
+export class DuplicateTracker {
+  /** ip → mac → last seen. */
+  private readonly seen = new Map<string, Map<string, number>>();
+  /** `ip|mac|interface` → last report. */
+  private readonly reported = new Map<string, number>();
+  private readonly expiry = new Map<string, NodeJS.Timeout>();
+  private readonly windowMs: number;
+  private readonly reportIntervalMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: DuplicateTrackerOptions) {
+    this.windowMs = opts.windowMs ?? DUPLICATE_WINDOW_MS;
+    this.reportIntervalMs = opts.reportIntervalMs ?? DUPLICATE_REPORT_INTERVAL_MS;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Counts one claim; returns whether it should be reported (first for its ip/mac/interface in the interval). */
+  observe(c: Claim): boolean {
+    const t = this.now();
+    this.opts.metrics.duplicateOwnerTotal.inc({ ip: c.ip });
+    const macs = this.seen.get(c.ip) ?? new Map<string, number>();
+    macs.set(c.mac, t);
+    this.seen.set(c.ip, macs);
+    this.refresh(c.ip);
+    const key = `${c.ip}|${c.mac}|${c.interface}`;
+    const last = this.reported.get(key);
+    if (last !== undefined && t - last < this.reportIntervalMs) return false;
+    this.reported.set(key, t);
+    return true;
+  }
+
+  /** Other MACs seen claiming `ip` within the window. */
+  macs(ip: string): string[] {
+    const t = this.now();
+    return [...(this.seen.get(ip) ?? new Map<string, number>()).entries()].filter(([, at]) => t - at < this.windowMs).map(([m]) => m).sort();
+  }
+
+  /** We no longer announce `ip`: its gauge goes and a later claim reports again. */
+  forget(ip: string): void {
+    this.seen.delete(ip);
+    clearTimeout(this.expiry.get(ip));
+    this.expiry.delete(ip);
+    for (const k of [...this.reported.keys()]) if (k.startsWith(`${ip}|`)) this.reported.delete(k);
+    this.opts.metrics.duplicateOwners.remove({ ip });
+  }
+
+  stop(): void {
+    for (const ip of [...this.seen.keys()]) this.forget(ip);
+  }
+
+  private refresh(ip: string): void {
+    const live = this.macs(ip);
+    const macs = this.seen.get(ip);
+    if (macs) for (const m of [...macs.keys()]) if (!live.includes(m)) macs.delete(m);
+    this.opts.metrics.duplicateOwners.set({ ip }, live.length);
+    clearTimeout(this.expiry.get(ip));
+    this.expiry.delete(ip);
+    if (live.length === 0) return;
+    const t = setTimeout(() => this.refresh(ip), this.windowMs + 5);
+    t.unref();
+    this.expiry.set(ip, t);
+  }
+}
