@@ -12,10 +12,23 @@ export class KubeClients {
     if (kubeconfigPath) this.kc.loadFromFile(kubeconfigPath);
     else if (process.env.KUBECONFIG) this.kc.loadFromFile(process.env.KUBECONFIG);
     else this.kc.loadFromCluster();
+    reuseConnections(this.kc);
     this.core = this.kc.makeApiClient(k8s.CoreV1Api);
     this.discovery = this.kc.makeApiClient(k8s.DiscoveryV1Api);
     this.custom = this.kc.makeApiClient(k8s.CustomObjectsApi);
   }
+}
+
+/**
+ * client-node 1.x builds a new https.Agent for every request, so each API call paid a fresh TCP+TLS
+ * handshake; one keep-alive agent per KubeConfig (same cluster and credentials) reuses connections.
+ */
+function reuseConnections(kc: k8s.KubeConfig): void {
+  const target = kc as unknown as { createAgent?: (cluster: unknown, opts: Record<string, unknown>) => unknown };
+  const original = target.createAgent?.bind(kc);
+  if (!original) return;
+  let agent: unknown;
+  target.createAgent = (cluster, opts) => (agent ??= original(cluster, { ...opts, keepAlive: true }));
 }
 
 /** Options that make a PATCH a JSON merge patch (client-node defaults to JSON patch). */
