@@ -149,6 +149,36 @@ describe('BgpSession', () => {
     await established(s);
   });
 
+  test('routes announced before Established survive a failed attempt and a later reset: each new connection gets the whole table', async () => {
+    let n = 0;
+    const { s, peer } = await setup({
+      asn: 65000,
+      onConnect: (c) => {
+        // 1st connection: the peer hangs up before OPEN; later ones answer normally.
+        if (n++ === 0) c.socket.destroy();
+        else {
+          c.send(FakePeer.defaultOpen({ asn: 65000 }));
+          c.send(encodeKeepalive());
+        }
+      },
+    });
+    s.announce('10.7.0.0/16');
+    s.announce('10.8.0.1/32');
+    const second = await peer.nextConnection(3000);
+    await established(s);
+    await second.waitFor((m) => nlriOf(m).includes('10.8.0.1/32'));
+    expect(second.messages.flatMap(nlriOf).sort()).toEqual(['10.7.0.0/16', '10.8.0.1/32']);
+    // A withdrawal while the session is down is not re-sent as an announcement.
+    const third = peer.nextConnection(3000);
+    second.socket.destroy();
+    await new Promise((r) => setTimeout(r, 20));
+    s.withdraw('10.7.0.0/16');
+    const c3 = await third;
+    await c3.waitFor((m) => nlriOf(m).includes('10.8.0.1/32'));
+    await c3.waitFor((m) => m.type === 'update' && m.result.update.nlri.length === 0 && Object.keys(m.result.update.attributes).length === 0);
+    expect(c3.messages.flatMap(nlriOf)).toEqual(['10.8.0.1/32']);
+  });
+
   test('graceful restart capability advertised', async () => {
     const { c } = await setup({ asn: 65000 }, { gracefulRestart: { restartTime: 120 } });
     const open = await c.waitFor((m) => m.type === 'open');
