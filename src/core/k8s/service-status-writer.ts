@@ -9,20 +9,18 @@ export class KubeServiceStatusWriter implements ServiceStatusWriter {
 
   async writeStatus(svc: ServiceView, ips: string[], pool: string | undefined): Promise<void> {
     const { name, namespace } = svc;
-    // Merge patches carry no resourceVersion, so concurrent edits by others never conflict with ours.
-    await withRetry(`update status of ${namespace}/${name}`, () =>
-      this.clients.core.patchNamespacedServiceStatus(
-        { name, namespace, body: { status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } } },
-        MERGE_PATCH,
-      ),
-    );
     const annotations: Record<string, string | null> = {};
     for (const prefix of ANNOTATION_PREFIXES) {
       if (svc.annotations[prefix + ANNOTATION.ipAllocatedFromPool] !== undefined) annotations[prefix + ANNOTATION.ipAllocatedFromPool] = null;
     }
     annotations[`metallb.io/${ANNOTATION.ipAllocatedFromPool}`] = pool ?? null;
-    await withRetry(`annotate ${namespace}/${name}`, () =>
-      this.clients.core.patchNamespacedService({ name, namespace, body: { metadata: { annotations } } }, MERGE_PATCH),
+    // One merge patch on the status subresource sets both (the Service status strategy resets only
+    // spec): atomic, one round trip, and no resourceVersion, so concurrent edits never conflict.
+    await withRetry(`update status of ${namespace}/${name}`, () =>
+      this.clients.core.patchNamespacedServiceStatus(
+        { name, namespace, body: { metadata: { annotations }, status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } } },
+        MERGE_PATCH,
+      ),
     );
   }
 }

@@ -135,6 +135,7 @@ describe('speaker loop against a real apiserver', () => {
     expect(await can('speaker', 'list', 'secrets', '-n', 'kube-system')).toBe(false);
     expect(await can('controller', 'patch', 'services', '--subresource=status')).toBe(true);
     expect(await can('controller', 'delete', 'services')).toBe(false);
+    expect(await can('controller', 'patch', 'services')).toBe(false);
     expect(await can('controller', 'create', 'secrets', '-n', NAMESPACE)).toBe(true);
     expect(await can('controller', 'create', 'secrets', '-n', 'default')).toBe(false);
     expect(await can('controller', 'list', 'nodes')).toBe(false);
