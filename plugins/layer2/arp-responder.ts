@@ -64,7 +64,9 @@ export class ArpResponder {
     }
     const { iface, owns, logger, metrics } = this.deps;
     if (req.senderIp !== '0.0.0.0' && req.senderMac !== iface.mac && owns(req.senderIp, iface.name)) {
-      const kind = req.senderIp === req.targetIp ? 'gratuitous-arp' : req.op === ARP_REPLY ? 'arp-reply' : 'arp-request';
+      // A unicast reply is an answer (possibly to our own gratuitous request, where SPA = TPA too).
+      const unicastReply = req.op === ARP_REPLY && req.ethDst !== BROADCAST_MAC;
+      const kind = unicastReply ? 'arp-reply' : req.senderIp === req.targetIp ? 'gratuitous-arp' : req.op === ARP_REPLY ? 'arp-reply' : 'arp-request';
       this.deps.onClaim?.({ ip: req.senderIp, mac: req.senderMac, interface: iface.name, kind });
     }
     if (req.op !== ARP_REQUEST) return 'not-request';

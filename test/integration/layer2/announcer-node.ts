@@ -12,6 +12,8 @@ export interface AnnouncerNodeSpec {
   vip: string;
   secret: string;
   profile: 'lan' | 'fast';
+  /** Extra layer2 plugin options (e.g. handoverMs). */
+  options?: Record<string, unknown>;
 }
 
 async function main(spec: AnnouncerNodeSpec): Promise<void> {
@@ -49,12 +51,19 @@ async function main(spec: AnnouncerNodeSpec): Promise<void> {
     logger: log,
     metrics: new Registry(),
     cluster,
-    events: { normal: () => undefined, warning: () => undefined },
+    // Events and ServiceL2Status writes become log lines the tests read.
+    events: {
+      normal: (k, reason, message) => log.info({ event: 'k8sEvent', type: 'Normal', service: `${k.namespace}/${k.name}`, reason, message }, 'event'),
+      warning: (k, reason, message) => log.info({ event: 'k8sEvent', type: 'Warning', service: `${k.namespace}/${k.name}`, reason, message }, 'event'),
+    },
     signal: abort.signal,
     requestResync: () => setImmediate(() => void reconcile()),
-    options: { memberlist: { profile: spec.profile, bindPort: 7946 }, interfaces: ['eth0'], ipv6: false },
+    options: { memberlist: { profile: spec.profile, bindPort: 7946 }, interfaces: ['eth0'], ipv6: false, ...spec.options },
     secret: (name, key) => (name === 'memberlist' && key === 'secretkey' ? spec.secret : undefined),
-    serviceStatus: { set: () => undefined, delete: () => undefined },
+    serviceStatus: {
+      set: (k, status) => log.info({ event: 'serviceStatus', op: 'set', service: `${k.namespace}/${k.name}`, status }, 'ServiceL2Status'),
+      delete: (k) => log.info({ event: 'serviceStatus', op: 'delete', service: `${k.namespace}/${k.name}` }, 'ServiceL2Status'),
+    },
   };
   const announcer = new Layer2Announcer(ctx);
   await announcer.setConfig({
@@ -68,7 +77,7 @@ async function main(spec: AnnouncerNodeSpec): Promise<void> {
   });
   await reconcile();
   const stop = (): void => {
-    log.info({ event: 'shutdown' }, 'leaving');
+    log.info({ event: 'shutdown', announced }, 'leaving');
     void announcer
       .shutdown()
       .finally(() => process.exit(0));
