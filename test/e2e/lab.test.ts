@@ -40,6 +40,42 @@ function inNs(ns: string, cmd: string, args: string[], timeoutMs = 10_000): { co
 const curl = (ip: string): string => inNs('mlbts-lab-client', 'curl', ['-s', '-m', '2', `http://${ip}/`]).stdout.trim();
 const kubectl = (args: string[]): string =>
   inNs('mlbts-lab-cp', KUBECTL, [`--kubeconfig=${LAB_DIR}/admin.kubeconfig`, ...args]).stdout.trim();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` every `everyMs` until it returns true or `timeoutMs` passes; the last value is returned either way. */
+async function waitUntil(probe: () => boolean, timeoutMs: number, everyMs = 500): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (probe()) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(everyMs);
+  }
+}
+
+interface BgpStatusObject {
+  metadata: { name: string; labels?: Record<string, string> };
+  status?: { node?: string; serviceName?: string; serviceNamespace?: string; peers?: string[] };
+}
+
+/** The ServiceBGPStatus objects the speakers wrote for a Service (by MetalLB's service labels). */
+const bgpStatuses = (service: string): BgpStatusObject[] => {
+  const out = kubectl(['get', 'servicebgpstatuses.metallb.io', '-n', 'metallb-system', '-l', `metallb.io/service-name=${service}`, '-o', 'json']);
+  if (!out) throw new Error(`kubectl get servicebgpstatuses failed for ${service}`);
+  return (JSON.parse(out) as { items: BgpStatusObject[] }).items;
+};
+
+/** The router's BGP paths for `prefix` (FRR's RIB) and its kernel route. */
+const routerHas = (prefix: string): { bgpPaths: number; kernelRoute: string } => {
+  const rib = inNs('mlbts-lab-router', 'vtysh', ['-N', 'mlbts-lab-router', '-c', `show bgp ipv4 unicast ${prefix} json`]).stdout;
+  let bgpPaths = 0;
+  try {
+    bgpPaths = ((JSON.parse(rib) as { paths?: unknown[] }).paths ?? []).length;
+  } catch {
+    bgpPaths = -1; // vtysh did not answer JSON: not "no route"
+  }
+  return { bgpPaths, kernelRoute: inNs('mlbts-lab-router', 'ip', ['-4', 'route', 'show', prefix]).stdout.trim() };
+};
+
 const labNamespaces = (): string[] => {
   try {
     return readdirSync('/run/netns').filter((n) => n.startsWith('mlbts-lab-'));
@@ -85,6 +121,38 @@ describe('metallbts lab (e2e, root)', () => {
     for (const hop of ['192.168.1.10', '192.168.1.11', '192.168.1.12']) expect(route).toContain(`via ${hop}`);
     expect(curl(ip)).toMatch(/^node-[abc]$/);
   });
+
+  // Before the failover test: it SIGKILLs one speaker, which then can neither withdraw nor delete its status object.
+  it('bgp: deleting the Service withdraws its prefix from the router and removes its ServiceBGPStatus objects', async () => {
+    const ip = kubectl(['get', 'svc', 'nginx-bgp', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}']);
+    expect(ip).toMatch(/^198\.51\.100\.\d+$/);
+    const prefix = `${ip}/32`;
+    // Preconditions, so "gone" below means something: the router has the route, and every speaker published its status.
+    expect(routerHas(prefix).bgpPaths).toBe(3);
+    const allPublished = await waitUntil(() => bgpStatuses('nginx-bgp').length === 3, 20_000);
+    const before = bgpStatuses('nginx-bgp');
+    if (!allPublished) throw new Error(`expected 3 ServiceBGPStatus objects for nginx-bgp, got: ${JSON.stringify(before)}`);
+    expect(before.map((o) => o.status?.node).sort()).toEqual(['node-a', 'node-b', 'node-c']);
+    for (const o of before) {
+      expect(o.status).toMatchObject({ serviceName: 'nginx-bgp', serviceNamespace: 'default' });
+      expect(o.status?.peers).toHaveLength(1);
+    }
+
+    const del = inNs('mlbts-lab-cp', KUBECTL, [`--kubeconfig=${LAB_DIR}/admin.kubeconfig`, 'delete', 'svc', 'nginx-bgp', '--timeout=20s'], 25_000);
+    expect(del.code).toBe(0);
+
+    const routeGone = await waitUntil(() => {
+      const r = routerHas(prefix);
+      return r.bgpPaths === 0 && r.kernelRoute === '';
+    }, 30_000);
+    if (!routeGone) throw new Error(`the router still has ${prefix} 30 s after the Service was deleted: ${JSON.stringify(routerHas(prefix))}`);
+    const statusGone = await waitUntil(() => bgpStatuses('nginx-bgp').length === 0, 30_000);
+    if (!statusGone) throw new Error(`ServiceBGPStatus objects left 30 s after the Service was deleted: ${JSON.stringify(bgpStatuses('nginx-bgp'))}`);
+    // The sessions stay up: only the route went.
+    const summary = inNs('mlbts-lab-router', 'vtysh', ['-N', 'mlbts-lab-router', '-c', 'show bgp summary json']).stdout;
+    const peers = (JSON.parse(summary) as { ipv4Unicast?: { peers?: Record<string, { state?: string }> } }).ipv4Unicast?.peers ?? {};
+    expect(Object.values(peers).filter((p) => p.state === 'Established')).toHaveLength(3);
+  }, 120_000);
 
   it('lab status reports the layer2 owner', async () => {
     const status = await cli(['lab', 'status'], 60_000);
