@@ -29,6 +29,9 @@ export type { Logger } from './log';
 
 export const PLUGIN_API_VERSION = 1 as const;
 
+/** Kubernetes label-selector matching, as the core uses it (node, service and pool selectors). */
+export { selectorMatches, anySelectorMatches } from './config/selectors';
+
 /** Read-only view of one pool, handed to a plugin's `validate`. */
 export interface PoolConfigView {
   pool: Pool;

@@ -90,6 +90,6 @@ export function selectorMatches(selector: LabelSelector, labels: Record<string, 
 }
 
 /** A list of selectors matches when any one does; an empty list matches everything. */
-export function anySelectorMatches(selectors: LabelSelector[], labels: Record<string, string>): boolean {
+export function anySelectorMatches(selectors: readonly LabelSelector[], labels: Record<string, string>): boolean {
   return selectors.length === 0 || selectors.some((s) => selectorMatches(s, labels));
 }
