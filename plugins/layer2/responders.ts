@@ -110,8 +110,9 @@ export class Layer2Responders {
     return [...this.owned.keys()].sort();
   }
 
-  /** Whether `ip` is announced on `ifname` (the responders' question). */
+  /** Whether `ip` is announced on `ifname` (the responders' question); no longer once another node took it over in a handover. */
   owns(ip: string, ifname: string): boolean {
+    if (this.leaving?.get(ip) !== undefined) return false;
     const o = this.owned.get(ip);
     return !!o && (o.interfaces.length === 0 || o.interfaces.includes(ifname));
   }
@@ -146,11 +147,12 @@ export class Layer2Responders {
   }
 
   /**
-   * Graceful handover: stops gratuitous rounds but keeps answering requests until another MAC
-   * announces each owned IP (its gratuitous ARP / unsolicited NA), or until `deadlineMs` passes;
-   * then, `tailMs` later, stops answering those IPs. The caller leaves the memberlist meanwhile.
+   * Graceful handover: stops gratuitous rounds but keeps answering requests for each owned IP
+   * until another MAC announces it (its gratuitous ARP / unsolicited NA: from then on only the new
+   * owner answers, so clients never get conflicting replies), or until `deadlineMs` passes.
+   * The caller leaves the memberlist meanwhile.
    */
-  async handover(deadlineMs: number, tailMs = 250): Promise<HandoverResult> {
+  async handover(deadlineMs: number): Promise<HandoverResult> {
     if (!this.leaving) {
       this.leaving = new Map([...this.owned.keys()].map((ip) => [ip, undefined]));
       this.gratuitous.stop();
@@ -170,8 +172,6 @@ export class Layer2Responders {
         };
       });
       this.leavingChanged = undefined;
-      // Taken over: answer a moment longer while the new owner's first announcements spread.
-      if (allClaimed() && tailMs > 0) await new Promise((r) => setTimeout(r, tailMs).unref());
     }
     const claimed: Record<string, string> = {};
     const unclaimed: string[] = [];

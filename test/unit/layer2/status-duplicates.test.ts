@@ -308,7 +308,12 @@ describe('graceful shutdown handover', () => {
     // Ownership decisions arriving now change nothing.
     await s.a.deleteBalancer({ namespace: 'default', name: 'web' });
     expect(askArp(s)).toBe(true);
+    const arp = s.transports.arps.get('eth0')!;
+    arp.sent = [];
     wire(s.transports, 'eth0', garp(ARP_REQUEST));
+    // Taken over: the new owner's gratuitous request is not answered, and neither are clients from now on.
+    expect(arp.sent).toEqual([]);
+    expect(askArp(s)).toBe(false);
     await p;
     await p2;
     expect(Date.now() - started).toBeLessThan(4000);
