@@ -45,6 +45,34 @@ export class KubeServiceStatusObjects implements ServiceStatusPublisher {
     await Promise.all([...this.chains.values()]);
   }
 
+  /**
+   * Deletes this node's status objects of this protocol, before anything is announced: a speaker
+   * that was killed could not remove them, and the ones still true are written again.
+   */
+  async removeStale(): Promise<number> {
+    const kind = STATUS_KINDS[this.protocol];
+    if (!kind) return 0;
+    const list = (await this.clients.custom.listNamespacedCustomObject({
+      group: 'metallb.io',
+      version: 'v1beta1',
+      namespace: this.namespace,
+      plural: kind.plural,
+      labelSelector: `${STATUS_LABELS.node}=${this.node}`,
+    })) as { items?: Array<{ metadata?: { name?: string } }> };
+    let removed = 0;
+    for (const item of list.items ?? []) {
+      const name = item.metadata?.name;
+      if (!name) continue;
+      try {
+        await this.clients.custom.deleteNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace: this.namespace, plural: kind.plural, name });
+        removed++;
+      } catch (err) {
+        if (apiStatusCode(err) !== 404) throw err;
+      }
+    }
+    return removed;
+  }
+
   private enqueue(key: ServiceKey, job: () => Promise<void>): void {
     const kind = STATUS_KINDS[this.protocol];
     if (!kind) return;

@@ -12,7 +12,7 @@ import { KubeEventRecorder } from '../k8s/event-recorder';
 import { KubeClients } from '../k8s/kube-clients';
 import { ResourceWatch } from '../k8s/resource-watch';
 import { KubeSecretReader } from '../k8s/secret-reader';
-import { KubeServiceStatusObjects } from '../k8s/service-status-objects';
+import { KubeServiceStatusObjects, STATUS_KINDS } from '../k8s/service-status-objects';
 import { toServiceView } from '../k8s/service-view';
 import type { Logger } from '../log';
 import type { PluginRegistry } from '../plugins/registry';
@@ -54,6 +54,15 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
   const secrets = new KubeSecretReader(clients, opts.namespace);
   await secrets.load(['memberlist']);
   const cluster = new KubeClusterView(clients, log);
+  const statusWriters: KubeServiceStatusObjects[] = [];
+  for (const protocol of Object.keys(STATUS_KINDS)) {
+    try {
+      const removed = await new KubeServiceStatusObjects(clients, opts.namespace, opts.nodeName, protocol, log).removeStale();
+      if (removed > 0) log.info({ event: 'staleStatusRemoved', protocol, count: removed }, 'removed status objects left by an earlier run of this speaker');
+    } catch (err) {
+      log.warn({ event: 'staleStatusFailed', protocol, error: (err as Error).message }, 'could not clean up old status objects');
+    }
+  }
   const speaker = new Speaker({
     nodeName: opts.nodeName,
     registry: opts.registry,
@@ -64,7 +73,12 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
     loadBalancerClass: opts.loadBalancerClass,
     pluginOptions: opts.pluginOptions,
     secret: (name, key) => secrets.get(name, key),
-    serviceStatus: (protocol) => new KubeServiceStatusObjects(clients, opts.namespace, opts.nodeName, protocol, log),
+    serviceStatus: (protocol) => {
+      const w = new KubeServiceStatusObjects(clients, opts.namespace, opts.nodeName, protocol, log);
+      statusWriters.push(w);
+      return w;
+    },
+    runExclusive: (job) => queue.push(job, 'plugin-requested resync'),
   });
   const health = new HealthServer(metrics, {
     healthy: () => true,
@@ -130,6 +144,8 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
     metricsPort,
     async stop() {
       await queue.push(() => speaker.shutdown());
+      // Status deletes from the hand-over must reach the API before the process exits.
+      await Promise.allSettled(statusWriters.map((w) => w.flush()));
       await Promise.allSettled([services.stop(), configSource.stop(), cluster.stop()]);
       await health.close();
     },

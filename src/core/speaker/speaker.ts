@@ -28,6 +28,8 @@ export interface SpeakerDeps {
   secret?: (name: string, key: string) => string | undefined;
   /** Per-protocol status-object writer (ServiceL2Status, ServiceBGPStatus); default: none. */
   serviceStatus?: (protocol: string) => ServiceStatusPublisher;
+  /** Runs plugin-requested resyncs in the same serial order as watch events (default: directly). */
+  runExclusive?: (job: () => Promise<void>) => Promise<void>;
   /** A plugin call that takes longer fails (default 30 s): a hung plugin must not stall the other protocols. */
   pluginCallTimeoutMs?: number;
 }
@@ -277,7 +279,8 @@ export class Speaker {
     setImmediate(() => {
       this.resyncQueued = false;
       this.log.debug({ event: 'resync', reason }, 're-evaluating every service');
-      this.resyncAll().catch((err: unknown) =>
+      const run = this.deps.runExclusive ?? ((job) => job());
+      run(() => this.resyncAll()).catch((err: unknown) =>
         this.log.error({ event: 'resyncFailed', error: (err as Error).message }, 'resync failed'),
       );
     });

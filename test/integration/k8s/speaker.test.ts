@@ -36,6 +36,18 @@ kind: Node
 metadata: { name: node-a, labels: { kubernetes.io/hostname: node-a } }
 `,
   });
+  // Left by an earlier, killed run of node-a's speaker: the new speaker must remove it.
+  await cp.kubectlOk(['apply', '-f', '-'], {
+    input: `
+apiVersion: metallb.io/v1beta1
+kind: ServiceL2Status
+metadata:
+  name: l2-stale
+  namespace: ${NAMESPACE}
+  labels: { metallb.io/node: node-a, metallb.io/service-name: ghost, metallb.io/service-namespace: default }
+spec: {}
+`,
+  });
   controller = await runController({ kubeconfig: kubeconfigs.controller, namespace: NAMESPACE, metricsPort: 0, metricsHost: '127.0.0.1', logger: silentLogger(), configOptions: BUILTIN_PROTOCOLS });
   l2 = recordingPlugin('layer2', ['arp']);
   l2.decide = (svc) => {
@@ -88,6 +100,11 @@ describe('speaker loop against a real apiserver', () => {
     });
     expect(item.metadata.labels).toMatchObject({ 'metallb.io/node': 'node-a', 'metallb.io/service-namespace': 'default' });
     expect(item.status).toEqual({ node: 'node-a', serviceName: 'nginx', serviceNamespace: 'default', interfaces: [{ name: 'eth0' }] });
+  });
+
+  test('status objects left by an earlier run of this node are removed at start', async () => {
+    const list = await cp.kubectlJson<{ items: unknown[] }>(['-n', NAMESPACE, 'get', 'servicel2statuses', '-l', 'metallb.io/service-name=ghost']);
+    expect(list.items).toEqual([]);
   });
 
   test('ETP Local follows EndpointSlices: announced only once node-a has a ready endpoint', async () => {

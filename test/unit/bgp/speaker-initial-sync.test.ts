@@ -43,6 +43,7 @@ jest.mock('../../../src/core/k8s/event-recorder', () => ({
   },
 }));
 jest.mock('../../../src/core/k8s/service-status-objects', () => ({
+  ...jest.requireActual('../../../src/core/k8s/service-status-objects'),
   KubeServiceStatusObjects: class {
     constructor(_c: unknown, _ns: string, private readonly node: string, private readonly protocol: string) {}
     set(k: ServiceKey, st: Record<string, unknown>): void {
@@ -51,6 +52,10 @@ jest.mock('../../../src/core/k8s/service-status-objects', () => ({
     delete(k: ServiceKey): void {
       mockHub.statuses.push(`${this.protocol} delete ${k.namespace}/${k.name}`);
     }
+    async removeStale(): Promise<number> {
+      return 0;
+    }
+    async flush(): Promise<void> {}
   },
 }));
 jest.mock('../../../src/core/http/health-server', () => ({
