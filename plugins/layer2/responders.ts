@@ -211,6 +211,8 @@ export class Layer2Responders {
 
   /** Another MAC claimed an IP we announce: completes a handover, or counts and reports a duplicate owner. */
   private claim(c: Claim): void {
+    // Our own announcements from another local interface on the same segment are not a duplicate.
+    for (const r of this.byIface.values()) if (r.info.mac === c.mac) return;
     if (this.leaving?.has(c.ip)) {
       if (this.leaving.get(c.ip) === undefined) {
         this.leaving.set(c.ip, c.mac);

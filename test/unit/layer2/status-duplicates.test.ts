@@ -210,6 +210,11 @@ describe('duplicate owner detection', () => {
     wire(s.transports, 'eth0', garp(ARP_REQUEST));
     expect(await metric(s.registry, 'metallbts_layer2_duplicate_owner_total', VIP)).toBeUndefined();
     expect(s.warnings).toEqual([]);
+    // Announced on both: eth1's own gratuitous ARP heard on eth0 (same segment) is ours, not a duplicate.
+    await s.a.setConfig(cfg([ad()]));
+    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+    wire(s.transports, 'eth0', garp(ARP_REQUEST, VIP, ETH1_MAC));
+    expect(s.warnings).toEqual([]);
     // Not announced at all: nothing either.
     await s.a.deleteBalancer({ namespace: 'default', name: 'web' });
     wire(s.transports, 'eth1', garp(ARP_REQUEST));
