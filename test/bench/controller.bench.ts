@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../harness/apiserver';
 import { kubectlOk } from '../harness/kubectl';
 import { installMetallbSystem, NAMESPACE } from '../support/metallb-system';
+import { freePort } from '../harness/ports';
 
 const LATENCY_SERVICES = Number(process.env.BENCH_LATENCY_SERVICES ?? 1000);
 const COLD_SERVICES = Number(process.env.BENCH_COLD_SERVICES ?? 10000);
@@ -20,8 +21,8 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-function startControllerProcess(kubeconfig: string): ChildProcess {
-  return spawn(process.execPath, [join(ROOT, 'bin', 'metallbts.js'), 'controller', '--kubeconfig', kubeconfig, '--namespace', NAMESPACE, '--metrics-port', '0', '--metrics-host', '127.0.0.1'], {
+function startControllerProcess(kubeconfig: string, metricsPort = 0): ChildProcess {
+  return spawn(process.execPath, [join(ROOT, 'bin', 'metallbts.js'), 'controller', '--kubeconfig', kubeconfig, '--namespace', NAMESPACE, '--metrics-port', String(metricsPort), '--metrics-host', '127.0.0.1'], {
     stdio: ['ignore', 'ignore', 'ignore'],
     env: { ...process.env, METALLBTS_LOG_LEVEL: 'warn' },
   });
@@ -117,6 +118,19 @@ export async function run(): Promise<void> {
     const secs = (performance.now() - t1) / 1000;
     console.log(`controller: cold start with ${COLD_SERVICES + LATENCY_SERVICES} existing Services: ${ok ? '' : 'NOT DONE after '}${secs.toFixed(1)} s until all ${COLD_SERVICES} new ones have IPs (target < 30 s)`);
     console.log(`controller: RSS with ${COLD_SERVICES + LATENCY_SERVICES} Services: ${rssMb(cold.pid ?? 0).toFixed(1)} MB (target < 150 MB)`);
+    cold.kill('SIGTERM');
+
+    // 3. restart: every Service already has its IP; ready = initial sync done, every Service reconciled.
+    const port = await freePort();
+    const t2 = performance.now();
+    const restarted = startControllerProcess(controllerKubeconfig, port);
+    procs.push(restarted);
+    let ready = false;
+    while (!ready && performance.now() - t2 < 300_000) {
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`controller: restart with ${COLD_SERVICES + LATENCY_SERVICES} existing Services holding IPs: ${ready ? '' : 'NOT READY after '}${((performance.now() - t2) / 1000).toFixed(1)} s until /readyz (all reconciled, target < 30 s); RSS ${rssMb(restarted.pid ?? 0).toFixed(1)} MB`);
   } finally {
     for (const p of procs) p.kill('SIGKILL');
     await cp?.stop();
