@@ -7,6 +7,21 @@ export interface WatchHandlers<T> {
   remove?(obj: T): void;
 }
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops what no reconcile reads (managedFields, kubectl's last-applied copy) from the object the
+ * informer caches — it hands handlers the cached instance — as client-go informer transforms do.
+ */
+function slim<T extends k8s.KubernetesObject>(o: T): T {
+  const meta = o.metadata;
+  if (meta) {
+    delete meta.managedFields;
+    if (meta.annotations?.[LAST_APPLIED] !== undefined) delete meta.annotations[LAST_APPLIED];
+  }
+  return o;
+}
+
 export class ResourceWatch<T extends k8s.KubernetesObject> {
   private informer?: k8s.Informer<T> & k8s.ObjectCache<T>;
   private stopped = false;
@@ -26,8 +41,8 @@ export class ResourceWatch<T extends k8s.KubernetesObject> {
     this.stopped = false;
     const informer = k8s.makeInformer<T>(this.kc, this.path, this.list, this.labelSelector);
     this.informer = informer;
-    informer.on('add', (o) => this.handlers.upsert?.(o));
-    informer.on('update', (o) => this.handlers.upsert?.(o));
+    informer.on('add', (o) => this.handlers.upsert?.(slim(o)));
+    informer.on('update', (o) => this.handlers.upsert?.(slim(o)));
     informer.on('delete', (o) => this.handlers.remove?.(o));
     informer.on('error', (err: unknown) => {
       if (this.stopped) return;
