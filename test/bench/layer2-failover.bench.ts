@@ -63,13 +63,16 @@ async function measureProfile(profile: 'fast' | 'lan'): Promise<ProfileResult> {
     const poller = lab.spawn(lab.client.ns, process.execPath, [join(dist, 'client-probe.js'), 'http', `http://${VIP}:${PORT}/`, String(POLL_MS), '200', String(40 * 60_000)]);
     const probes = collectLines(poller) as unknown as HttpProbe[];
     /** The last `n` probes sent after `since` all succeeded from `body`. */
-    const steady = (since: number, body: string, n = 5): boolean => {
+    const steady = (since: number, body: string, n = 25): boolean => {
       const after = probes.filter((p) => p.kind === 'http' && p.t > since);
       return after.length >= n && after.slice(-n).every((p) => p.ok && p.body === body);
     };
+    // Before memberlist joins, every speaker may announce; let those gratuitous rounds (5 s) end first.
+    if (!(await until(converged, 60_000))) throw new Error(`${profile}: speakers did not converge`);
+    await sleep(6000);
     let since = Date.now();
     for (let k = 0; k < KILLS; k++) {
-      // Steady state: all three members everywhere, the sha256-first node serving.
+      // Steady state: all three members everywhere, the sha256-first node serving (25 requests in a row).
       if (!(await until(() => converged() && steady(since, order[0]), 90_000))) {
         process.stdout.write(`  ${profile}: cluster did not re-converge before kill ${k + 1}; stopping this profile\n`);
         lost += KILLS - k;

@@ -97,12 +97,15 @@ d('layer2 announcer failover over memberlist in namespaces', () => {
     expect(new Set(macs)).toEqual(new Set([lab.nodes[idx('node-c')].mac]));
   });
 
-  it('a graceful leave (SIGTERM) hands over to the last node quickly', async () => {
+  it('a graceful leave (SIGTERM) hands over to the last node quickly, the leaving node answering until then', async () => {
     const leftAt = Date.now();
     procs[idx('node-c')].kill('SIGTERM');
-    const moved = await until(() => neighMac() === lab.nodes[idx('node-b')].mac, 30_000);
+    // The handover is quick (node-b announces as soon as it hears the leave): wait for its decision line too.
+    const moved = await until(() => neighMac() === lab.nodes[idx('node-b')].mac && lastDecision(idx('node-b'))?.announce === true, 30_000);
     expect(moved).toBe(true);
     expect(Date.now() - leftAt).toBeLessThan(15_000);
     expect(lastDecision(idx('node-b'))).toMatchObject({ announce: true, members: ['node-b'] });
+    await until(() => lines[idx('node-c')].some((l) => l.event === 'handoverDone'), 10_000);
+    expect(lines[idx('node-c')].find((l) => l.event === 'handoverDone')).toMatchObject({ claimed: { [VIP]: lab.nodes[idx('node-b')].mac }, unclaimed: [] });
   });
 });
