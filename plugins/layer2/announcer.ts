@@ -53,6 +53,7 @@ export class Layer2Announcer implements Announcer {
         ipv6: this.opts.ipv6,
         requestLogLevel: this.opts.requestLogLevel,
         duplicateReportIntervalMs: this.opts.duplicateReportIntervalMs,
+        duplicateConfirmMs: this.opts.duplicateConfirmMs,
       });
     this.responders.onDuplicate((c) => this.duplicateOwner(c));
     this.responders.onInterfacesChanged(() => this.republish());

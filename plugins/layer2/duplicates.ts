@@ -39,14 +39,18 @@ export class DuplicateTracker {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Counts one claim; returns whether it should be reported (first for its ip/mac/interface in the interval). */
-  observe(c: Claim): boolean {
-    const t = this.now();
+  /** Counts one claim (counter and gauge). */
+  count(c: Claim): void {
     this.opts.metrics.duplicateOwnerTotal.inc({ ip: c.ip });
     const macs = this.seen.get(c.ip) ?? new Map<string, number>();
-    macs.set(c.mac, t);
+    macs.set(c.mac, this.now());
     this.seen.set(c.ip, macs);
     this.refresh(c.ip);
+  }
+
+  /** Whether a claim should be reported now (the first for its ip/mac/interface in the interval); records it if so. */
+  shouldReport(c: Claim): boolean {
+    const t = this.now();
     const key = `${c.ip}|${c.mac}|${c.interface}`;
     const last = this.reported.get(key);
     if (last !== undefined && t - last < this.reportIntervalMs) return false;

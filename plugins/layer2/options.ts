@@ -31,6 +31,8 @@ export interface Layer2Options {
   handoverMs: number;
   /** At most one duplicateOwner event/log per IP, MAC and interface in this interval. */
   duplicateReportIntervalMs: number;
+  /** Report a claim only if we still announce the IP this long after it (ownership changes overlap briefly). */
+  duplicateConfirmMs: number;
 }
 
 function num(v: unknown, def: number, name: string, min = 0): number {
@@ -82,5 +84,6 @@ export function parseLayer2Options(raw: Record<string, unknown>): Layer2Options 
     requestLogLevel: lvl,
     handoverMs: num(raw.handoverMs, 5000, 'handoverMs'),
     duplicateReportIntervalMs: num(raw.duplicateReportIntervalMs, 60_000, 'duplicateReportIntervalMs'),
+    duplicateConfirmMs: num(raw.duplicateConfirmMs, 2000, 'duplicateConfirmMs'),
   };
 }

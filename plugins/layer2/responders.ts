@@ -30,6 +30,11 @@ export interface Layer2RespondersOptions {
   requestLogLevel?: 'info' | 'debug';
   /** At most one duplicate-owner report per ip/mac/interface in this interval (default 60 s). */
   duplicateReportIntervalMs?: number;
+  /**
+   * A claim is reported only if we still announce the IP this long after it (default 2 s): during
+   * an ownership change the old and new owner briefly overlap, which is no duplicate.
+   */
+  duplicateConfirmMs?: number;
 }
 
 /** Outcome of a graceful handover: IPs another MAC announced before the deadline, and those nobody took. */
@@ -65,6 +70,8 @@ export class Layer2Responders {
   private leaving?: Map<string, string | undefined>;
   private leavingChanged?: () => void;
   private readonly duplicateListeners: Array<(c: Claim) => void> = [];
+  /** `ip|mac|interface` → timer confirming a claim before it is reported. */
+  private readonly confirming = new Map<string, NodeJS.Timeout>();
   private readonly interfaceListeners: Array<(interfaces: string[]) => void> = [];
   private timer?: NodeJS.Timeout;
 
@@ -139,6 +146,12 @@ export class Layer2Responders {
     this.unwatch(ip);
     this.owned.delete(ip);
     this.duplicates.forget(ip);
+    for (const [k, t] of [...this.confirming]) {
+      if (k.startsWith(`${ip}|`)) {
+        clearTimeout(t);
+        this.confirming.delete(k);
+      }
+    }
   }
 
   /** Other MACs that claimed `ip` within the last minute while we announced it. */
@@ -206,6 +219,8 @@ export class Layer2Responders {
     this.timer = undefined;
     this.gratuitous.stop();
     this.duplicates.stop();
+    for (const t of this.confirming.values()) clearTimeout(t);
+    this.confirming.clear();
     for (const name of [...this.byIface.keys()]) this.closeIface(name);
   }
 
@@ -221,7 +236,22 @@ export class Layer2Responders {
       }
       return;
     }
-    if (!this.duplicates.observe(c)) return;
+    this.duplicates.count(c);
+    const confirmMs = this.opts.duplicateConfirmMs ?? 2000;
+    if (confirmMs <= 0) return this.report(c);
+    const key = `${c.ip}|${c.mac}|${c.interface}`;
+    if (this.confirming.has(key)) return;
+    const t = setTimeout(() => {
+      this.confirming.delete(key);
+      // Still ours (not withdrawn, not handed over): a second owner, not an ownership change.
+      if (this.owns(c.ip, c.interface)) this.report(c);
+    }, confirmMs);
+    t.unref();
+    this.confirming.set(key, t);
+  }
+
+  private report(c: Claim): void {
+    if (!this.duplicates.shouldReport(c)) return;
     this.logger.warn(
       { event: 'duplicateOwner', ip: c.ip, mac: c.mac, interface: c.interface, kind: c.kind },
       `IP ${c.ip} is also answered by MAC ${c.mac} on interface ${c.interface}`,

@@ -211,6 +211,7 @@ describe('layer2 plugin options', () => {
       requestLogLevel: 'debug',
       handoverMs: 5000,
       duplicateReportIntervalMs: 60000,
+      duplicateConfirmMs: 2000,
     });
     expect(parseLayer2Options({ memberlist: false }).memberlist.enabled).toBe(false);
   });

@@ -73,9 +73,9 @@ async function metric(reg: Registry, name: string, ip: string): Promise<number |
   return m?.values.find((v) => v.labels.ip === ip)?.value;
 }
 
-/** handoverMs defaults to 0 here: tests not about the handover need not wait for one. */
+/** handoverMs and duplicateConfirmMs default to 0 here: tests not about them need not wait. */
 function setup(given: Record<string, unknown> = {}) {
-  const options: Record<string, unknown> = { handoverMs: 0, ...given };
+  const options: Record<string, unknown> = { handoverMs: 0, duplicateConfirmMs: 0, ...given };
   const nodes = [node('node-a'), node('node-b')];
   const cluster: ClusterView = {
     node: (n) => nodes.find((x) => x.name === n),
@@ -107,6 +107,7 @@ function setup(given: Record<string, unknown> = {}) {
     source,
     transports,
     duplicateReportIntervalMs: typeof options.duplicateReportIntervalMs === 'number' ? options.duplicateReportIntervalMs : undefined,
+    duplicateConfirmMs: options.duplicateConfirmMs as number,
   });
   const members = new FakeMembers();
   const a = new Layer2Announcer(ctx, { responders, members });
@@ -260,6 +261,33 @@ describe('duplicate owner detection', () => {
       await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
       wire(s.transports, 'eth0', garp(ARP_REQUEST));
       expect(s.warnings).toHaveLength(5);
+      await s.a.shutdown();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('reports a claim only if we still announce the IP after duplicateConfirmMs (an ownership change is no duplicate)', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const s = setup({ duplicateConfirmMs: 2000 });
+      await s.a.setConfig(cfg([ad()]));
+      await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+      await s.a.setBalancer({ namespace: 'default', name: 'dns' }, ['192.168.1.241'], 'default', svc('dns', ['192.168.1.241']));
+      // .240 moves to the claimer (we withdraw within the window): counted, not reported.
+      wire(s.transports, 'eth0', garp(ARP_REQUEST, VIP));
+      wire(s.transports, 'eth0', garp(ARP_REQUEST, '192.168.1.241'));
+      wire(s.transports, 'eth0', garp(ARP_REPLY, '192.168.1.241'));
+      jest.advanceTimersByTime(1000);
+      await s.a.deleteBalancer({ namespace: 'default', name: 'web' });
+      expect(s.warnings).toEqual([]);
+      jest.advanceTimersByTime(1000);
+      // .241 is still ours 2 s later: a second owner, reported once.
+      expect(s.warnings).toEqual([expect.objectContaining({ key: 'default/dns', reason: 'duplicateOwner' })]);
+      expect(await metric(s.registry, 'metallbts_layer2_duplicate_owner_total', VIP)).toBe(1);
+      expect(await metric(s.registry, 'metallbts_layer2_duplicate_owner_total', '192.168.1.241')).toBe(2);
+      jest.advanceTimersByTime(5000);
+      expect(s.warnings).toHaveLength(1);
       await s.a.shutdown();
     } finally {
       jest.useRealTimers();
