@@ -127,7 +127,18 @@ export class Layer2Announcer implements Announcer {
     return {
       healthy: problems.length === 0,
       message: problems.length > 0 ? problems.join('; ') : m.message,
-      details: { interfaces, announcedIPs: this.responders.ownedIps(), members: this.members.members() ?? 'all nodes' },
+      details: {
+        interfaces,
+        announcedIPs: this.responders.ownedIps(),
+        members: this.members.members() ?? 'all nodes',
+        // IP → other MACs seen claiming it in the last minute.
+        duplicateOwners: Object.fromEntries(
+          this.responders
+            .ownedIps()
+            .map((ip) => [ip, this.responders.duplicateMacs(ip)] as const)
+            .filter(([, macs]) => macs.length > 0),
+        ),
+      },
     };
   }
 

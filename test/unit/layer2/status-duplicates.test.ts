@@ -194,6 +194,7 @@ describe('duplicate owner detection', () => {
     ]);
     expect(s.lines.find((l) => l.event === 'duplicateOwner')).toMatchObject({ level: 40, ip: VIP, mac: OTHER_MAC, interface: 'eth0', kind, msg });
     expect(s.responders.duplicateMacs(VIP)).toEqual([OTHER_MAC]);
+    expect(s.a.status().details).toMatchObject({ duplicateOwners: { [VIP]: [OTHER_MAC] } });
     await s.a.shutdown();
   });
 
