@@ -88,8 +88,9 @@ function pollArp(ifname: string, vip: string, intervalMs: number, maxMs: number)
   const dir = `/sys/class/net/${ifname}`;
   const ifindex = Number(readFileSync(join(dir, 'ifindex'), 'utf8'));
   const mac = readFileSync(join(dir, 'address'), 'utf8').trim();
-  const SLOTS = 32;
-  const WAIT_MS = 300;
+  const SLOTS = 64;
+  // Generous under CI load: a probe sent into a gap is never answered later, whatever the wait.
+  const WAIT_MS = 1000;
   // One sender IP per slot so a reply names its probe (TPA = that IP).
   const pending = new Map<number, { t: number; macs: Set<string> }>();
   let seq = 0;
