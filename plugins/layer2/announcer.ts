@@ -156,8 +156,9 @@ export class Layer2Announcer implements Announcer {
     const started = Date.now();
     const ips = this.responders.ownedIps();
     const log = this.ctx.logger;
-    // Without memberlist nobody learns that we leave, so nobody would take over: no point waiting.
-    const wait = ips.length > 0 && this.members.members() !== undefined ? this.opts.handoverMs : 0;
+    // Without memberlist nobody learns that we leave, and alone nobody is left to take over: no point waiting.
+    const others = (this.members.members() ?? []).filter((m) => m !== this.ctx.nodeName);
+    const wait = ips.length > 0 && others.length > 0 ? this.opts.handoverMs : 0;
     const handover = this.responders.handover(wait);
     try {
       await this.members.stop();

@@ -370,9 +370,12 @@ describe('graceful shutdown handover', () => {
     expect(s.lines.find((l) => l.event === 'handoverDone')).toMatchObject({ claimed: {}, unclaimed: [VIP] });
   });
 
-  it('does not wait when membership is unknown (memberlist off: nobody would take over)', async () => {
+  it.each([
+    ['membership is unknown (memberlist off: nobody learns that we leave)', undefined],
+    ['we are the only member', ['node-a']],
+  ])('does not wait when %s', async (_why, list) => {
     const s = setup({ handoverMs: 60_000 });
-    s.members.list = undefined;
+    s.members.list = list;
     await s.a.setConfig(cfg([ad()]));
     await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
     const started = Date.now();
