@@ -1,6 +1,6 @@
 // The layer2 Announcer over fake cluster, membership and transports: election decisions drive ARP/NDP answers.
 import { Registry } from 'prom-client';
-import type { ClusterView, EndpointView, L2Advertisement, NodeView, PluginContext, ServiceView } from '../../../src/core/plugin-api';
+import type { ClusterView, EndpointView, PluginContext } from '../../../src/core/plugin-api';
 import { silentLogger } from '../../../src/core/log';
 import { Layer2Announcer } from '../../../plugins/layer2/announcer';
 import { layer2Plugin } from '../../../plugins/layer2';
@@ -9,29 +9,8 @@ import { parseLayer2Options } from '../../../plugins/layer2/options';
 import { Layer2Responders } from '../../../plugins/layer2/responders';
 import { decodeArpFrame, encodeArpFrame } from '../../../plugins/layer2/codec';
 import { FakeInterfaces, FakeTransports, iface } from './fakes';
+import { l2Advertisement as ad, l2Node as node, l2Service as svc } from './fakes';
 
-const node = (name: string, labels: Record<string, string> = {}): NodeView => ({ name, labels, networkUnavailable: false, addresses: [] });
-const ad = (over: Partial<L2Advertisement> = {}): L2Advertisement => ({
-  name: 'l2',
-  pools: ['default'],
-  nodeSelectors: [],
-  interfaces: [],
-  serviceSelectors: [],
-  source: { file: 't', path: 'x' },
-  ...over,
-});
-const svc = (name: string, ips: string[]): ServiceView => ({
-  namespace: 'default',
-  name,
-  type: 'LoadBalancer',
-  annotations: {},
-  labels: {},
-  ipFamilies: ['IPv4'],
-  externalTrafficPolicy: 'Cluster',
-  selector: { app: name },
-  ports: [{ port: 80, protocol: 'TCP' }],
-  ingressIPs: ips,
-});
 
 class FakeMembers implements MemberSource {
   list: string[] | undefined = undefined;

@@ -3,6 +3,21 @@ import type { FrameTransport, NdpTransport, TransportFactory } from '../../../pl
 import type { InterfaceInfo, InterfaceSource } from '../../../plugins/layer2/interfaces';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import type { L2Advertisement, NodeView, ServiceView } from '../../../src/core/plugin-api';
+import { service } from '../../support/fixtures';
+
+/** Builders shared by the announcer tests. */
+export const l2Node = (name: string, labels: Record<string, string> = {}): NodeView => ({ name, labels, networkUnavailable: false, addresses: [] });
+export const l2Advertisement = (over: Partial<L2Advertisement> = {}): L2Advertisement => ({
+  name: 'l2',
+  pools: ['default'],
+  nodeSelectors: [],
+  interfaces: [],
+  serviceSelectors: [],
+  source: { file: 't', path: 'x' },
+  ...over,
+});
+export const l2Service = (name: string, ips: string[]): ServiceView => service(name, { ingressIPs: ips });
 
 export class FakeFrames implements FrameTransport {
   sent: Buffer[] = [];

@@ -1,11 +1,12 @@
 // ServiceL2Status publishing, duplicate-owner detection (metric + rate-limited Warning event) and the graceful handover, over fakes.
 import { Registry } from 'prom-client';
-import type { ClusterView, L2Advertisement, NodeView, PluginContext, ServiceKey, ServiceView } from '../../../src/core/plugin-api';
+import type { ClusterView, L2Advertisement, PluginContext, ServiceKey } from '../../../src/core/plugin-api';
 import { Layer2Announcer } from '../../../plugins/layer2/announcer';
 import type { MemberSource } from '../../../plugins/layer2/membership';
 import { Layer2Responders } from '../../../plugins/layer2/responders';
 import { ARP_REPLY, ARP_REQUEST, decodeArpFrame, encodeArpFrame, encodeNdp, gratuitousArp, llaOption, OPT_TARGET_LLA } from '../../../plugins/layer2/codec';
 import { captureLogger, FakeInterfaces, FakeTransports, iface } from './fakes';
+import { l2Advertisement as ad, l2Node as node, l2Service as svc } from './fakes';
 
 const VIP = '192.168.1.240';
 const VIP6 = 'fd00:1::f0';
@@ -13,28 +14,6 @@ const ETH0_MAC = '02:00:00:00:00:0a';
 const ETH1_MAC = '02:00:00:00:01:0a';
 const OTHER_MAC = '02:00:00:00:00:99';
 
-const node = (name: string): NodeView => ({ name, labels: {}, networkUnavailable: false, addresses: [] });
-const ad = (over: Partial<L2Advertisement> = {}): L2Advertisement => ({
-  name: 'l2',
-  pools: ['default'],
-  nodeSelectors: [],
-  interfaces: [],
-  serviceSelectors: [],
-  source: { file: 't', path: 'x' },
-  ...over,
-});
-const svc = (name: string, ips: string[]): ServiceView => ({
-  namespace: 'default',
-  name,
-  type: 'LoadBalancer',
-  annotations: {},
-  labels: {},
-  ipFamilies: ['IPv4'],
-  externalTrafficPolicy: 'Cluster',
-  selector: { app: name },
-  ports: [{ port: 80, protocol: 'TCP' }],
-  ingressIPs: ips,
-});
 const cfg = (l2: L2Advertisement[]) => ({ protocol: 'layer2', pools: [], peers: [], bgpAdvertisements: [], l2Advertisements: l2, pluginAdvertisements: [], communityAliases: {} });
 
 class FakeMembers implements MemberSource {
