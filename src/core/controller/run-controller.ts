@@ -12,10 +12,11 @@ import { KubeEventRecorder } from '../k8s/event-recorder';
 import { KubeClients } from '../k8s/kube-clients';
 import { ensureMemberlistSecret } from '../k8s/memberlist-secret';
 import { KubeNamespaceLabels } from '../k8s/namespace-labels';
-import { ResourceWatch } from '../k8s/resource-watch';
 import { KubeServiceStatusWriter } from '../k8s/service-status-writer';
 import { toServiceView } from '../k8s/service-view';
+import { ViewWatch } from '../k8s/view-watch';
 import type { Logger } from '../log';
+import type { ServiceView } from '../service';
 import { SerialQueue } from '../serial-queue';
 import { Controller } from './controller';
 
@@ -71,7 +72,7 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
     // Namespace labels feed serviceAllocation.namespaceSelectors: re-evaluate that namespace's Services.
     if (!synced) return;
     for (const s of services.items()) {
-      if (s.metadata?.namespace === ns) void queue.push(() => controller.upsertService(toServiceView(s)));
+      if (s.namespace === ns) void queue.push(() => controller.upsertService(s));
     }
   });
   const allocator = new Allocator([], { namespaceLabels: (ns) => namespaces.get(ns) });
@@ -99,26 +100,22 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
     },
     log,
   );
-  const services = new ResourceWatch<k8s.V1Service>(
-    clients.kc,
-    '/api/v1/services',
-    () => clients.core.listServiceForAllNamespaces(),
-    {
-      upsert: (s) => {
-        if (synced) void queue.push(() => controller.upsertService(toServiceView(s)));
-      },
-      remove: (s) => {
-        if (synced) void queue.push(() => controller.deleteService({ namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '' }));
-      },
-    },
+  // Only compact views are cached: the controller never needs a Service's full object.
+  const services = new ViewWatch<k8s.V1Service, ServiceView>({
+    kc: clients.kc,
+    path: '/api/v1/services',
+    list: (page) => clients.core.listServiceForAllNamespaces(page),
+    view: toServiceView,
+    upsert: (s) => void queue.push(() => controller.upsertService(s)),
+    remove: (s) => void queue.push(() => controller.deleteService(s)),
     log,
-  );
+  });
 
   await namespaces.start();
   await configSource.start();
   await services.start();
   await queue.drain();
-  await queue.push(() => controller.initialSync(services.items().map(toServiceView)));
+  await queue.push(() => controller.initialSync(services.items()));
   synced = true;
   log.info({ event: 'syncDone', services: controller.serviceCount(), configLoaded: !!controller.currentConfig(), configSeen }, 'initial sync done');
 
