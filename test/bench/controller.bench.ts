@@ -79,7 +79,7 @@ async function measureLatency(kc: k8s.KubeConfig, core: k8s.CoreV1Api, namespace
     };
     await Promise.all(Array.from({ length: mode.concurrency ?? 4 }, worker));
   }
-  await waitAllAssigned(core, namespace, count, 60_000);
+  await waitAllAssigned(kc, core, namespace, count, 60_000);
   await new Promise((r) => setTimeout(r, 500));
   (req as { abort?: () => void }).abort?.();
   return [...timings.values()];
@@ -121,14 +121,29 @@ async function createMany(core: k8s.CoreV1Api, namespace: string, names: string[
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-async function waitAllAssigned(core: k8s.CoreV1Api, namespace: string, count: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const list = await core.listNamespacedService({ namespace });
-    if (list.items.filter((s) => (s.status?.loadBalancer?.ingress ?? []).length > 0).length >= count) return true;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return false;
+/**
+ * Resolves when `count` Services in `namespace` have an IP: one list, then a watch — polling lists
+ * of 10,000 Services would load the apiserver more than the controller under test does.
+ */
+async function waitAllAssigned(kc: k8s.KubeConfig, core: k8s.CoreV1Api, namespace: string, count: number, timeoutMs: number): Promise<boolean> {
+  const assigned = new Set<string>();
+  const hasIp = (s: k8s.V1Service): boolean => (s.status?.loadBalancer?.ingress ?? []).length > 0;
+  const list = await core.listNamespacedService({ namespace });
+  for (const s of list.items) if (hasIp(s)) assigned.add(s.metadata?.name ?? '');
+  if (assigned.size >= count) return true;
+  let finish: (ok: boolean) => void = () => undefined;
+  const result = new Promise<boolean>((r) => (finish = r));
+  const timer = setTimeout(() => finish(false), timeoutMs);
+  const req = await new k8s.Watch(kc).watch(`/api/v1/namespaces/${namespace}/services`, { resourceVersion: list.metadata?.resourceVersion }, (_type, obj: k8s.V1Service) => {
+    if (hasIp(obj)) assigned.add(obj.metadata?.name ?? '');
+    if (assigned.size >= count) finish(true);
+  }, (err) => {
+    if (err) finish(false);
+  });
+  const ok = await result;
+  clearTimeout(timer);
+  (req as { abort?: () => void }).abort?.();
+  return ok;
 }
 
 export async function run(): Promise<void> {
@@ -170,7 +185,7 @@ export async function run(): Promise<void> {
     const t1 = performance.now();
     const cold = startControllerProcess(controllerKubeconfig);
     procs.push(cold);
-    const ok = await waitAllAssigned(core, 'cold', COLD_SERVICES, 300_000);
+    const ok = await waitAllAssigned(kc, core, 'cold', COLD_SERVICES, 300_000);
     const secs = (performance.now() - t1) / 1000;
     console.log(`controller: cold start with ${existing} existing Services: ${ok ? '' : 'NOT DONE after '}${secs.toFixed(1)} s until all ${COLD_SERVICES} new ones have IPs (target < 30 s)`);
     console.log(`controller: RSS with ${existing} Services: ${rssMb(cold.pid ?? 0).toFixed(1)} MB (target < 150 MB)`);

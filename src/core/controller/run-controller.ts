@@ -1,5 +1,6 @@
 // Wires the controller to the Kubernetes API: config + Services in, status + Events out, metrics served.
 import 'reflect-metadata';
+import { setFlagsFromString } from 'node:v8';
 import type * as k8s from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildConfig, type LoadOptions } from '../config';
@@ -38,6 +39,9 @@ export interface RunningController {
 }
 
 export async function runController(opts: ControllerRunOptions): Promise<RunningController> {
+  // Live data is small (compact views) but a full sync makes much garbage: V8's default heap growth
+  // (up to 4× live) held ~50 MB more RSS at 10k Services. The flag is read at each GC, so it applies.
+  setFlagsFromString('--optimize-for-size');
   const log = opts.logger.child({ caller: 'controller' });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });

@@ -67,7 +67,8 @@ export class KubeEventRecorder {
     this.inFlight++;
     try {
       for (let body = this.queue.shift(); body; body = this.queue.shift()) {
-        await this.clients.core.createNamespacedEvent({ namespace: body.metadata?.namespace ?? 'default', body }).catch((err: unknown) => {
+        const path = `/api/v1/namespaces/${encodeURIComponent(body.metadata?.namespace ?? 'default')}/events`;
+        await this.clients.raw.send('POST', path, body).catch((err: unknown) => {
           this.log.warn({ event: 'eventRecordFailed', reason: body?.reason, error: (err as Error).message }, 'could not record event');
         });
       }

@@ -1,12 +1,15 @@
 // One place that builds Kubernetes API clients, from a kubeconfig file or the in-cluster account.
 import type * as k8s from '@kubernetes/client-node';
 import { ApiException, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from './kube-lib';
+import { KubeRequester } from './kube-request';
 
 export class KubeClients {
   readonly kc: k8s.KubeConfig;
   readonly core: k8s.CoreV1Api;
   readonly discovery: k8s.DiscoveryV1Api;
   readonly custom: k8s.CustomObjectsApi;
+  /** Plain JSON requests for the per-Service hot path (status writes, Events). */
+  readonly raw: KubeRequester;
 
   constructor(kubeconfigPath?: string) {
     this.kc = new KubeConfig();
@@ -17,6 +20,7 @@ export class KubeClients {
     this.core = this.kc.makeApiClient(CoreV1Api);
     this.discovery = this.kc.makeApiClient(DiscoveryV1Api);
     this.custom = this.kc.makeApiClient(CustomObjectsApi);
+    this.raw = new KubeRequester(this.kc);
   }
 }
 
