@@ -112,6 +112,7 @@ export class ViewWatch<T extends k8s.KubernetesObject, V> {
   private async watch(): Promise<void> {
     if (this.stopped) return;
     const gen = ++this.generation;
+    const started = Date.now();
     let expired = false;
     const onEvent = (type: string, obj: T & { code?: number }): void => {
       if (gen !== this.generation) return;
@@ -135,8 +136,10 @@ export class ViewWatch<T extends k8s.KubernetesObject, V> {
       if (gen !== this.generation || this.stopped) return;
       const gone = expired || apiStatusCode(err) === GONE || (err as { statusCode?: number } | null)?.statusCode === GONE;
       if (err && !gone) this.opts.log.warn({ event: 'watchError', path: this.opts.path, error: (err as Error)?.message ?? String(err) }, 'watch failed, restarting');
-      // A clean end (server timeout) resumes at once; errors back off; an expired version relists.
-      this.timer = setTimeout(() => void this.resume(gone), err && !gone ? 1000 : 0);
+      // A clean end (server timeout) resumes at once, unless the watch ended within a second (no
+      // busy loop against a server that closes at once); errors back off; an expired version relists.
+      const lived = Date.now() - started;
+      this.timer = setTimeout(() => void this.resume(gone), err && !gone ? 1000 : Math.max(0, 1000 - lived));
     };
     this.abort = await new Watch(this.opts.kc).watch(
       this.opts.path,

@@ -95,6 +95,13 @@ describe('src/core/k8s against a real apiserver', () => {
     read = await clients.core.readNamespacedService({ name: 'status', namespace: NS });
     expect(read.status?.loadBalancer?.ingress ?? []).toEqual([]);
     expect(read.metadata?.annotations?.['metallb.io/ip-allocated-from-pool']).toBeUndefined();
+
+    // A final API error keeps its status code and the apiserver's message (no retries for a 404).
+    const missing = { ...toServiceView(read), name: 'missing' };
+    await expect(writer.writeStatus(missing, ['192.168.1.241'], 'default-pool')).rejects.toMatchObject({
+      code: 404,
+      message: expect.stringContaining('services "missing" not found'),
+    });
   });
 
   it('records Events with the MetalLB reasons on the Service', async () => {

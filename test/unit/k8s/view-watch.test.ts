@@ -79,9 +79,12 @@ describe('ViewWatch', () => {
     expect(watch.get('ns', 'a')).toBe('a:x');
     expect(watch.get('ns', 'b')).toBeUndefined();
 
-    // A clean end (server-side timeout) resumes from the last version seen, without a list.
+    // A clean end (server-side timeout) resumes from the last version seen, without a list; never
+    // sooner than a second after the watch began.
     watches[0].onDone(null);
     await tick();
+    expect(watches).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1100));
     expect(watches).toHaveLength(2);
     expect(watches[1].params.resourceVersion).toBe('20');
     expect(listCalls).toHaveLength(2);
@@ -96,7 +99,7 @@ describe('ViewWatch', () => {
     state = [{ items: [svc('a', '30', 'new')], metadata: { resourceVersion: '31' } }];
     watches[0].onEvent('ERROR', { kind: 'Status', code: 410, reason: 'Expired' });
     watches[0].onDone(null);
-    await tick();
+    await new Promise((r) => setTimeout(r, 1100));
     expect(seen).toEqual(['upsert a:new (was a:)', 'remove b:']);
     expect(watch.items()).toEqual(['a:new']);
     expect(watches).toHaveLength(2);
