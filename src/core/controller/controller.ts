@@ -35,6 +35,9 @@ export class Controller {
   private readonly writeChains = new Map<string, Promise<void>>();
   private writesActive = 0;
   private readonly writeSlots: Array<() => void> = [];
+  /** Writes queued or running; a full sync waits while too many are, instead of queueing one per Service. */
+  private writesPending = 0;
+  private readonly pendingWaiters: Array<() => void> = [];
   /** Services whose last reconcile failed (API error): retried with backoff. */
   private readonly retries = new Map<string, { attempt: number; timer: NodeJS.Timeout }>();
   private readonly log: Logger;
@@ -216,13 +219,19 @@ export class Controller {
       }
       written?.();
     };
-    if ((this.deps.writeConcurrency ?? 1) <= 1) return attempt();
+    const limit = this.deps.writeConcurrency ?? 1;
+    if (limit <= 1) return attempt();
+    this.writesPending++;
     const prev = this.writeChains.get(key) ?? Promise.resolve();
     const chained = prev.then(() => this.withWriteSlot(attempt)).catch((err: unknown) => this.scheduleRetry(key, err));
     this.writeChains.set(key, chained);
     void chained.finally(() => {
       if (this.writeChains.get(key) === chained) this.writeChains.delete(key);
+      this.writesPending--;
+      this.pendingWaiters.shift()?.();
     });
+    // Backpressure: bounds the closures and views held by queued writes during a full sync.
+    while (this.writesPending >= limit * 4) await new Promise<void>((r) => this.pendingWaiters.push(r));
   }
 
   private async withWriteSlot(job: () => Promise<void>): Promise<void> {

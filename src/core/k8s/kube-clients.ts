@@ -1,21 +1,26 @@
 // One place that builds Kubernetes API clients, from a kubeconfig file or the in-cluster account.
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from './kube-lib';
+import { KubeRequester } from './kube-request';
 
 export class KubeClients {
   readonly kc: k8s.KubeConfig;
   readonly core: k8s.CoreV1Api;
   readonly discovery: k8s.DiscoveryV1Api;
   readonly custom: k8s.CustomObjectsApi;
+  /** Plain JSON requests for the per-Service hot path (status writes, Events). */
+  readonly raw: KubeRequester;
 
   constructor(kubeconfigPath?: string) {
-    this.kc = new k8s.KubeConfig();
+    this.kc = new KubeConfig();
     if (kubeconfigPath) this.kc.loadFromFile(kubeconfigPath);
     else if (process.env.KUBECONFIG) this.kc.loadFromFile(process.env.KUBECONFIG);
     else this.kc.loadFromCluster();
     reuseConnections(this.kc);
-    this.core = this.kc.makeApiClient(k8s.CoreV1Api);
-    this.discovery = this.kc.makeApiClient(k8s.DiscoveryV1Api);
-    this.custom = this.kc.makeApiClient(k8s.CustomObjectsApi);
+    this.core = this.kc.makeApiClient(CoreV1Api);
+    this.discovery = this.kc.makeApiClient(DiscoveryV1Api);
+    this.custom = this.kc.makeApiClient(CustomObjectsApi);
+    this.raw = new KubeRequester(this.kc);
   }
 }
 
@@ -32,7 +37,7 @@ function reuseConnections(kc: k8s.KubeConfig): void {
 }
 
 /** Options that make a PATCH a JSON merge patch (client-node defaults to JSON patch). */
-export const MERGE_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+export const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** An API failure with a readable message that keeps the HTTP status for callers that branch on it. */
 export class KubeApiError extends Error {
@@ -46,7 +51,7 @@ export class KubeApiError extends Error {
 }
 
 export function apiStatusCode(err: unknown): number | undefined {
-  if (err instanceof k8s.ApiException) return err.code;
+  if (err instanceof ApiException) return err.code;
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'number' ? code : undefined;
 }

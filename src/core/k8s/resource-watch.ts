@@ -1,5 +1,6 @@
 // A list+watch cache that restarts itself after errors (client-node informers stop on error).
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { makeInformer } from './kube-lib';
 import type { Logger } from '../log';
 
 export interface WatchHandlers<T> {
@@ -39,7 +40,7 @@ export class ResourceWatch<T extends k8s.KubernetesObject> {
 
   async start(): Promise<void> {
     this.stopped = false;
-    const informer = k8s.makeInformer<T>(this.kc, this.path, this.list, this.labelSelector);
+    const informer = makeInformer<T>(this.kc, this.path, this.list, this.labelSelector);
     this.informer = informer;
     informer.on('add', (o) => this.handlers.upsert?.(slim(o)));
     informer.on('update', (o) => this.handlers.upsert?.(slim(o)));

@@ -1,6 +1,6 @@
 // Writes allocation results: status.loadBalancer.ingress (status subresource) and the pool annotation.
 import type { KubeClients } from './kube-clients';
-import { MERGE_PATCH, withRetry } from './kube-clients';
+import { withRetry } from './kube-clients';
 import type { ServiceStatusWriter } from '../controller/ports';
 import { ANNOTATION, ANNOTATION_PREFIXES, type ServiceView } from '../service';
 
@@ -16,11 +16,8 @@ export class KubeServiceStatusWriter implements ServiceStatusWriter {
     annotations[`metallb.io/${ANNOTATION.ipAllocatedFromPool}`] = pool ?? null;
     // One merge patch on the status subresource sets both (the Service status strategy resets only
     // spec): atomic, one round trip, and no resourceVersion, so concurrent edits never conflict.
-    await withRetry(`update status of ${namespace}/${name}`, () =>
-      this.clients.core.patchNamespacedServiceStatus(
-        { name, namespace, body: { metadata: { annotations }, status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } } },
-        MERGE_PATCH,
-      ),
-    );
+    const body = { metadata: { annotations }, status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } };
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}/status`;
+    await withRetry(`update status of ${namespace}/${name}`, () => this.clients.raw.send('PATCH', path, body, 'application/merge-patch+json'));
   }
 }

@@ -2,6 +2,8 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { ServicePort, ServiceView } from '../service';
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
 export function toServiceView(svc: k8s.V1Service): ServiceView {
   const spec = svc.spec ?? {};
   const ports: ServicePort[] = (spec.ports ?? []).map((p) => ({
@@ -15,7 +17,7 @@ export function toServiceView(svc: k8s.V1Service): ServiceView {
     type: spec.type ?? 'ClusterIP',
     loadBalancerClass: spec.loadBalancerClass ?? undefined,
     loadBalancerIP: spec.loadBalancerIP || undefined,
-    annotations: { ...(svc.metadata?.annotations ?? {}) },
+    annotations: withoutLastApplied(svc.metadata?.annotations),
     labels: { ...(svc.metadata?.labels ?? {}) },
     ipFamilies: ipFamilies.length > 0 ? ipFamilies : ['IPv4'],
     ipFamilyPolicy: (spec.ipFamilyPolicy as ServiceView['ipFamilyPolicy']) ?? undefined,
@@ -24,4 +26,11 @@ export function toServiceView(svc: k8s.V1Service): ServiceView {
     ports,
     ingressIPs: (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip),
   };
+}
+
+/** kubectl's last-applied copy of the whole object is read by nothing here; caching it would double the view. */
+function withoutLastApplied(annotations: Record<string, string> | undefined): Record<string, string> {
+  const out = { ...(annotations ?? {}) };
+  delete out[LAST_APPLIED];
+  return out;
 }

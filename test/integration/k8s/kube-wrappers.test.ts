@@ -6,6 +6,7 @@ import { toServiceView } from '../../../src/core/k8s/service-view';
 import { KubeServiceStatusWriter } from '../../../src/core/k8s/service-status-writer';
 import { KubeEventRecorder } from '../../../src/core/k8s/event-recorder';
 import { ResourceWatch } from '../../../src/core/k8s/resource-watch';
+import { ViewWatch } from '../../../src/core/k8s/view-watch';
 import { ensureMemberlistSecret, MEMBERLIST_SECRET, MEMBERLIST_SECRET_KEY } from '../../../src/core/k8s/memberlist-secret';
 import { createLogger, silentLogger } from '../../../src/core/log';
 import { Writable } from 'node:stream';
@@ -94,6 +95,13 @@ describe('src/core/k8s against a real apiserver', () => {
     read = await clients.core.readNamespacedService({ name: 'status', namespace: NS });
     expect(read.status?.loadBalancer?.ingress ?? []).toEqual([]);
     expect(read.metadata?.annotations?.['metallb.io/ip-allocated-from-pool']).toBeUndefined();
+
+    // A final API error keeps its status code and the apiserver's message (no retries for a 404).
+    const missing = { ...toServiceView(read), name: 'missing' };
+    await expect(writer.writeStatus(missing, ['192.168.1.241'], 'default-pool')).rejects.toMatchObject({
+      code: 404,
+      message: expect.stringContaining('services "missing" not found'),
+    });
   });
 
   it('records Events with the MetalLB reasons on the Service', async () => {
@@ -183,7 +191,7 @@ describe('src/core/k8s against a real apiserver', () => {
     }
   });
 
-  it('keeps watching Services across a kube-apiserver restart', async () => {
+  it('keeps watching Services (full objects and compact views) across a kube-apiserver restart', async () => {
     const seen = new Set<string>();
     const watch = new ResourceWatch<k8s.V1Service>(
       clients.kc,
@@ -192,17 +200,36 @@ describe('src/core/k8s against a real apiserver', () => {
       { upsert: (s) => seen.add(`upsert ${s.metadata?.name}`), remove: (s) => seen.add(`remove ${s.metadata?.name}`) },
       silentLogger(),
     );
+    // The compact-view cache the controller uses, listing one object per page.
+    const viewSeen = new Set<string>();
+    const views = new ViewWatch<k8s.V1Service, ReturnType<typeof toServiceView>>({
+      kc: clients.kc,
+      path: `/api/v1/namespaces/${NS}/services`,
+      list: (page) => clients.core.listNamespacedService({ namespace: NS, ...page }),
+      view: toServiceView,
+      upsert: (v) => viewSeen.add(`upsert ${v.name} ${v.ports.length}`),
+      remove: (v) => viewSeen.add(`remove ${v.name}`),
+      log: silentLogger(),
+      pageSize: 1,
+    });
     await watch.start();
+    await views.start();
     try {
+      expect(views.items().map((v) => v.name).sort()).toEqual(watch.items().map((s) => s.metadata?.name).sort());
+      expect(views.items().length).toBeGreaterThan(1);
       await cp.get().restartApiserver({ downMs: 500 });
       // Objects written after the restart must reach the cache through a re-established watch.
       await clients.core.createNamespacedService({ namespace: NS, body: lbService('after-restart') });
       await eventually('add after restart', () => (seen.has('upsert after-restart') ? true : undefined), 30_000);
+      await eventually('view add after restart', () => (viewSeen.has('upsert after-restart 2') ? true : undefined), 30_000);
       await clients.core.deleteNamespacedService({ name: 'after-restart', namespace: NS });
       await eventually('delete after restart', () => (seen.has('remove after-restart') ? true : undefined), 30_000);
+      await eventually('view delete after restart', () => (viewSeen.has('remove after-restart') ? true : undefined), 30_000);
       expect(watch.items().map((s) => s.metadata?.name)).not.toContain('after-restart');
+      expect(views.get(NS, 'after-restart')).toBeUndefined();
     } finally {
       await watch.stop();
+      await views.stop();
     }
   }, 120_000);
 

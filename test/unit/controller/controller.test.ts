@@ -186,3 +186,52 @@ describe('Controller with overlapping status writes', () => {
     controller.stop();
   });
 });
+
+describe('Controller status writes with concurrency', () => {
+  test('a full sync waits while 4× the write concurrency are queued, and every Service is written once', async () => {
+    const started: string[] = [];
+    const release: Array<() => void> = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const controller = new Controller({
+      allocator: new Allocator(),
+      status: {
+        writeStatus: (svc) => {
+          started.push(svc.name);
+          inFlight++;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          return new Promise<void>((r) => release.push(() => {
+            inFlight--;
+            r();
+          }));
+        },
+      },
+      events: { normal: () => undefined, warning: () => undefined },
+      logger: silentLogger(),
+      metrics: new Registry(),
+      writeConcurrency: 2,
+    });
+    await controller.setConfig({ config: config(pool('p', ['10.0.0.0/24'])), issues: [] });
+    const services = Array.from({ length: 20 }, (_, i) => service(`s${String(i).padStart(2, '0')}`));
+    let syncDone = false;
+    const sync = controller.initialSync(services).then(() => (syncDone = true));
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+    await settle();
+    // 8 queued (2 running): the sync is held back instead of queueing all 20.
+    expect(started).toHaveLength(2);
+    expect(syncDone).toBe(false);
+    for (let i = 0; i < 40 && !syncDone; i++) {
+      release.shift()?.();
+      await settle();
+    }
+    expect(syncDone).toBe(true);
+    await sync;
+    while (release.length > 0) {
+      release.shift()?.();
+      await settle();
+    }
+    await controller.flush();
+    expect(maxInFlight).toBe(2);
+    expect([...started].sort()).toEqual(services.map((s) => s.name));
+  });
+});
