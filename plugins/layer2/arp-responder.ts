@@ -43,9 +43,16 @@ export class ArpResponder {
   private closed = false;
 
   constructor(private readonly deps: ResponderDeps) {
-    this.transport = deps.transports.arp(deps.iface, (frame) => {
-      this.handleFrame(frame);
-    });
+    this.transport = deps.transports.arp(
+      deps.iface,
+      (frame) => {
+        this.handleFrame(frame);
+      },
+      {
+        onSendError: (err, unsent) =>
+          deps.logger.error({ interface: deps.iface.name, error: err.message, unsent }, 'failed to send ARP replies'),
+      },
+    );
   }
 
   get interfaceName(): string {
@@ -73,19 +80,25 @@ export class ArpResponder {
     if (req.ethDst !== BROADCAST_MAC && req.ethDst !== iface.mac) return 'not-for-us';
     if (!owns(req.targetIp, iface.name)) return 'not-owned';
     metrics.requestsReceived.inc({ ip: req.targetIp });
-    logger[this.deps.requestLogLevel ?? 'info'](
-      {
-        interface: iface.name,
-        ip: req.targetIp,
-        senderIP: req.senderIp,
-        senderMAC: req.senderMac,
-        responseMAC: iface.mac,
-      },
-      'got ARP request for service IP, sending response',
-    );
+    const level = this.deps.requestLogLevel ?? 'info';
+    // Checked first: at flood rates building the line's object for a disabled level is measurable.
+    if (logger.isLevelEnabled(level)) {
+      logger[level](
+        {
+          interface: iface.name,
+          ip: req.targetIp,
+          senderIP: req.senderIp,
+          senderMAC: req.senderMac,
+          responseMAC: iface.mac,
+        },
+        'got ARP request for service IP, sending response',
+      );
+    }
     const reply = arpReplyFor(req, iface.mac);
     try {
-      this.transport.send(encodeArpFrame(reply));
+      const frame = encodeArpFrame(reply);
+      if (this.transport.queue) this.transport.queue(frame);
+      else this.transport.send(frame);
     } catch (err) {
       logger.error({ interface: iface.name, ip: req.targetIp, error: (err as Error).message }, 'failed to send ARP reply');
       return 'send-failed';
