@@ -105,7 +105,7 @@ export class PacketSocket {
     return loadAddon().send(this.handle, frame);
   }
 
-  /** Sends `frames` with one sendmmsg; returns how many the kernel took (throws if none). */
+  /** Sends `frames` with sendmmsg; a refused frame (ENOBUFS on a congested link) is skipped; returns how many went (throws if none). */
   sendMany(frames: Buffer[]): number {
     if (this.closed) throw new Error('PacketSocket is closed');
     return frames.length === 0 ? 0 : loadAddon().sendMany(this.handle, frames);
@@ -156,7 +156,7 @@ export class PacketSocket {
     let sent = 0;
     try {
       sent = loadAddon().sendMany(this.handle, frames);
-      if (sent < frames.length) this.opts.onSendError?.(new Error('sendmmsg(AF_PACKET): socket buffer full'), frames.length - sent);
+      if (sent < frames.length) this.opts.onSendError?.(new Error('sendmmsg(AF_PACKET): frames refused (link congested)'), frames.length - sent);
     } catch (err) {
       this.opts.onSendError?.(err as Error, frames.length);
     }

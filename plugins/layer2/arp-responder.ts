@@ -38,9 +38,15 @@ export interface ResponderDeps {
   onClaim?(claim: Claim): void;
 }
 
+/** At most one "failed to send ARP replies" line per interval: under a flood every batch could fail. */
+export const SEND_ERROR_LOG_INTERVAL_MS = 1000;
+
 export class ArpResponder {
   private readonly transport: FrameTransport;
   private closed = false;
+  /** Replies dropped by the transport since the last error line, and when that line was written. */
+  private unsent = 0;
+  private lastSendErrorLog = -Infinity;
 
   constructor(private readonly deps: ResponderDeps) {
     this.transport = deps.transports.arp(
@@ -48,10 +54,7 @@ export class ArpResponder {
       (frame) => {
         this.handleFrame(frame);
       },
-      {
-        onSendError: (err, unsent) =>
-          deps.logger.error({ interface: deps.iface.name, error: err.message, unsent }, 'failed to send ARP replies'),
-      },
+      { onSendError: (err, unsent) => this.sendFailed(err, unsent) },
     );
   }
 
@@ -121,6 +124,15 @@ export class ArpResponder {
       }
     }
     return sent;
+  }
+
+  private sendFailed(err: Error, unsent: number): void {
+    this.unsent += unsent;
+    const now = Date.now();
+    if (now - this.lastSendErrorLog < SEND_ERROR_LOG_INTERVAL_MS) return;
+    this.deps.logger.error({ interface: this.deps.iface.name, error: err.message, unsent: this.unsent }, 'failed to send ARP replies');
+    this.lastSendErrorLog = now;
+    this.unsent = 0;
   }
 
   close(): void {

@@ -409,7 +409,8 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* sendMany(handle, frames: Buffer[]) -> frames sent (sendmmsg; fewer when the socket refused the rest, throws only if none went) */
+/* sendMany(handle, frames: Buffer[]) -> frames sent, with sendmmsg. A frame the kernel refuses
+ * (ENOBUFS when the link is congested) is skipped and the rest still go; throws only if none went. */
 static napi_value js_send_many(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -429,13 +430,14 @@ static napi_value js_send_many(napi_env env, napi_callback_info info) {
   CHECK(napi_get_array_length(env, argv[1], &len));
   struct mmsghdr msgs[MAX_SEND_BATCH];
   struct iovec iovs[MAX_SEND_BATCH];
-  uint32_t total = 0;
-  while (total < len) {
-    uint32_t n = len - total > MAX_SEND_BATCH ? MAX_SEND_BATCH : len - total;
+  uint32_t next = 0, sent = 0;
+  int last_err = 0;
+  while (next < len) {
+    uint32_t n = len - next > MAX_SEND_BATCH ? MAX_SEND_BATCH : len - next;
     for (uint32_t i = 0; i < n; i++) {
       napi_value el;
       bool is_buf = false;
-      CHECK(napi_get_element(env, argv[1], total + i, &el));
+      CHECK(napi_get_element(env, argv[1], next + i, &el));
       if (napi_is_buffer(env, el, &is_buf) != napi_ok || !is_buf ||
           napi_get_buffer_info(env, el, &iovs[i].iov_base, &iovs[i].iov_len) != napi_ok) {
         napi_throw_type_error(env, NULL, "frames must be Buffers");
@@ -446,15 +448,18 @@ static napi_value js_send_many(napi_env env, napi_callback_info info) {
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
     int k = sendmmsg(s->fd, msgs, n, 0);
-    if (k < 0) {
-      if (total == 0) return throw_errno(env, "sendmmsg(AF_PACKET)", errno);
-      break;
+    if (k <= 0) {
+      if (k < 0 && errno == EINTR) continue;
+      last_err = k < 0 ? errno : EIO;
+      next++; /* the first frame of this chunk was refused: skip it */
+      continue;
     }
-    total += (uint32_t)k;
-    if ((uint32_t)k < n) break;
+    sent += (uint32_t)k;
+    next += (uint32_t)k; /* k < n: frame next failed; the next call reports (and skips) it */
   }
+  if (sent == 0 && last_err != 0) return throw_errno(env, "sendmmsg(AF_PACKET)", last_err);
   napi_value out;
-  CHECK(napi_create_uint32(env, total, &out));
+  CHECK(napi_create_uint32(env, sent, &out));
   return out;
 }
 

@@ -3,11 +3,13 @@
  * usage: arpflood IFNAME TARGET_IP RATE DURATION_MS [SLOTS] [SENDER_BASE_IP]
  *   RATE 0 = as fast as the socket takes them (saturation); SLOTS sender IPs SENDER_BASE_IP+0.. are
  *   used in turn, each request's sender IP is its sequence slot, so a reply (TPA = that IP) is
- *   matched to the last request sent from that slot. Send times are CLOCK_REALTIME just before the
- *   send, reply times the kernel's receive timestamp (SO_TIMESTAMPNS, same clock).
+ *   matched to the last request sent from that slot: latencies are exact while below SLOTS / RATE
+ *   (a reply later than that is taken for the slot's newer request; choose SLOTS accordingly).
+ *   Send times are CLOCK_REALTIME just before the send, reply times the kernel's receive
+ *   timestamp (SO_TIMESTAMPNS, same clock).
  * prints one JSON line: sent, answered (replies to our MAC and sender IPs), replies (all ARP replies from TARGET_IP),
  * reused (a slot sent again while still unanswered: its latency is lost), seconds, offered (sent/s),
- * rate (answered/s within the send window), p50/p90/p99/max latency in µs of the slot-matched replies.
+ * rate (answered/s within the send window), matched (replies with a latency), p50/p90/p99/max latency in µs.
  * Bounded: stops sending after DURATION_MS, then waits 200 ms for late replies.
  */
 #define _GNU_SOURCE
@@ -33,7 +35,7 @@
 #define HIST_US 200000 /* 1 µs buckets up to 200 ms; above goes to the last bucket */
 
 static uint64_t hist[HIST_US + 1];
-static int64_t slot_sent_ns[MAX_SLOTS]; /* 0 = nothing outstanding */
+static int64_t slot_sent_ns[MAX_SLOTS]; /* send time of the slot's unanswered request, 0 = none */
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -155,7 +157,7 @@ int main(int argc, char **argv) {
         int64_t ts = now_ns();
         for (int i = 0; i < n; i++) {
           int s = (next_slot + i) % slots;
-          if (slot_sent_ns[s] != 0) reused++;
+          if (slot_sent_ns[s] != 0) reused++; /* unanswered for SLOTS requests: counted lost */
           slot_sent_ns[s] = ts;
           out_iov[i].iov_base = frames + (size_t)s * FRAME_LEN;
         }
@@ -195,10 +197,10 @@ int main(int argc, char **argv) {
         int64_t rx_ns = rx_ns_of(&in[i].msg_hdr);
         answered++;
         if (rx_ns <= stop_send) answered_in_window++;
-        if (slot_sent_ns[s] == 0) continue;
+        if (slot_sent_ns[s] == 0) continue; /* a duplicate, or later than SLOTS requests */
         int64_t us = (rx_ns - slot_sent_ns[s]) / 1000;
-        hist[us < 0 ? 0 : us > HIST_US ? HIST_US : us]++;
         slot_sent_ns[s] = 0;
+        hist[us < 0 ? 0 : us > HIST_US ? HIST_US : us]++;
         matched++;
       }
     }
@@ -221,9 +223,9 @@ int main(int argc, char **argv) {
   }
   double seconds = (double)(stop_send - start) / 1e9;
   printf("{\"sent\":%llu,\"answered\":%llu,\"replies\":%llu,\"reused\":%llu,\"seconds\":%.3f,\"offered\":%.0f,\"rate\":%.0f,"
-         "\"p50us\":%.0f,\"p90us\":%.0f,\"p99us\":%.0f,\"maxus\":%.0f}\n",
+         "\"matched\":%llu,\"p50us\":%.0f,\"p90us\":%.0f,\"p99us\":%.0f,\"maxus\":%.0f}\n",
          (unsigned long long)sent, (unsigned long long)answered, (unsigned long long)replies, (unsigned long long)reused, seconds,
-         (double)sent / seconds, (double)answered_in_window / seconds, percentile(matched, 0.5), percentile(matched, 0.9),
+         (double)sent / seconds, (double)answered_in_window / seconds, (unsigned long long)matched, percentile(matched, 0.5), percentile(matched, 0.9),
          percentile(matched, 0.99), percentile(matched, 1.0));
   close(fd);
   free(frames);

@@ -63,11 +63,23 @@ describe('ArpResponder fast path', () => {
     expect(decodeArpFrame(t.queued[0])).toMatchObject({ op: 2, senderIp: VIP, senderMac: OUR_MAC, ethSrc: OUR_MAC });
   });
 
-  it('logs send errors of a batch reported by the transport', () => {
-    const { logger, lines } = captureLogger();
-    const { t } = responder(logger);
-    t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 3);
-    expect(lines).toContainEqual(expect.objectContaining({ msg: 'failed to send ARP replies', interface: 'eth0', unsent: 3 }));
+  it('logs send errors of batches reported by the transport, at most once a second with the count since the last line', () => {
+    jest.useFakeTimers({ now: 10_000 });
+    try {
+      const { logger, lines } = captureLogger();
+      const { t } = responder(logger);
+      const errorLines = () => lines.filter((l) => l.msg === 'failed to send ARP replies');
+      t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 3);
+      t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 2);
+      t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 4);
+      expect(errorLines()).toEqual([expect.objectContaining({ interface: 'eth0', unsent: 3 })]);
+      jest.setSystemTime(11_000);
+      t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 1);
+      expect(errorLines()).toHaveLength(2);
+      expect(errorLines()[1]).toMatchObject({ unsent: 7 });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('writes the per-request line only when its level is enabled', () => {
