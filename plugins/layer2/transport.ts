@@ -32,8 +32,8 @@ export interface TransportFactory {
 
 /** Frames drained per wake-up; bursts beyond it wait one loop turn (measured in test/bench/layer2.bench.ts). */
 export const ARP_BATCH = 64;
-/** Receive buffer for floods while the loop is busy elsewhere (≈ 4 MiB ≈ 10k queued ARP frames). */
-export const ARP_RCVBUF = 4 << 20;
+// The receive buffer stays at the kernel default (≈ 280 ARP frames): a 4 MiB one kept the rate
+// under overload but queued requests for ~100 ms, and a late ARP answer is worth less than a retry.
 
 /** Real sockets: the AF_PACKET addon (kernel ARP filter, batched receive and replies) and raw-socket. */
 export const systemTransports: TransportFactory = {
@@ -41,7 +41,6 @@ export const systemTransports: TransportFactory = {
     return new PacketSocket(iface.ifindex, ETHERTYPE_ARP, onFrame, {
       arpOnly: true,
       batch: ARP_BATCH,
-      rcvbuf: ARP_RCVBUF,
       onSendError: opts?.onSendError,
     });
   },
