@@ -38,14 +38,24 @@ export interface ResponderDeps {
   onClaim?(claim: Claim): void;
 }
 
+/** At most one "failed to send ARP replies" line per interval: under a flood every batch could fail. */
+export const SEND_ERROR_LOG_INTERVAL_MS = 1000;
+
 export class ArpResponder {
   private readonly transport: FrameTransport;
   private closed = false;
+  /** Replies dropped by the transport since the last error line, and when that line was written. */
+  private unsent = 0;
+  private lastSendErrorLog = -Infinity;
 
   constructor(private readonly deps: ResponderDeps) {
-    this.transport = deps.transports.arp(deps.iface, (frame) => {
-      this.handleFrame(frame);
-    });
+    this.transport = deps.transports.arp(
+      deps.iface,
+      (frame) => {
+        this.handleFrame(frame);
+      },
+      { onSendError: (err, unsent) => this.sendFailed(err, unsent) },
+    );
   }
 
   get interfaceName(): string {
@@ -73,19 +83,25 @@ export class ArpResponder {
     if (req.ethDst !== BROADCAST_MAC && req.ethDst !== iface.mac) return 'not-for-us';
     if (!owns(req.targetIp, iface.name)) return 'not-owned';
     metrics.requestsReceived.inc({ ip: req.targetIp });
-    logger[this.deps.requestLogLevel ?? 'info'](
-      {
-        interface: iface.name,
-        ip: req.targetIp,
-        senderIP: req.senderIp,
-        senderMAC: req.senderMac,
-        responseMAC: iface.mac,
-      },
-      'got ARP request for service IP, sending response',
-    );
+    const level = this.deps.requestLogLevel ?? 'info';
+    // Checked first: at flood rates building the line's object for a disabled level is measurable.
+    if (logger.isLevelEnabled(level)) {
+      logger[level](
+        {
+          interface: iface.name,
+          ip: req.targetIp,
+          senderIP: req.senderIp,
+          senderMAC: req.senderMac,
+          responseMAC: iface.mac,
+        },
+        'got ARP request for service IP, sending response',
+      );
+    }
     const reply = arpReplyFor(req, iface.mac);
     try {
-      this.transport.send(encodeArpFrame(reply));
+      const frame = encodeArpFrame(reply);
+      if (this.transport.queue) this.transport.queue(frame);
+      else this.transport.send(frame);
     } catch (err) {
       logger.error({ interface: iface.name, ip: req.targetIp, error: (err as Error).message }, 'failed to send ARP reply');
       return 'send-failed';
@@ -108,6 +124,15 @@ export class ArpResponder {
       }
     }
     return sent;
+  }
+
+  private sendFailed(err: Error, unsent: number): void {
+    this.unsent += unsent;
+    const now = Date.now();
+    if (now - this.lastSendErrorLog < SEND_ERROR_LOG_INTERVAL_MS) return;
+    this.deps.logger.error({ interface: this.deps.iface.name, error: err.message, unsent: this.unsent }, 'failed to send ARP replies');
+    this.lastSendErrorLog = now;
+    this.unsent = 0;
   }
 
   close(): void {

@@ -7,7 +7,14 @@ import { NdpSocket } from './ndp-socket';
 /** Link-layer frames in and out of one interface. */
 export interface FrameTransport {
   send(frame: Buffer): void;
+  /** Sends `frame` with the other replies to the frames received in the same batch (errors go to `onSendError`); absent = send now. */
+  queue?(frame: Buffer): void;
   close(): void;
+}
+
+export interface FrameTransportOptions {
+  /** Queued frames could not be sent. */
+  onSendError?(err: Error, unsent: number): void;
 }
 
 /** ICMPv6 messages in and out of one interface (checksums by the kernel, hop limit 255). */
@@ -19,14 +26,23 @@ export interface NdpTransport {
 }
 
 export interface TransportFactory {
-  arp(iface: InterfaceInfo, onFrame: (frame: Buffer, pktType: number) => void): FrameTransport;
+  arp(iface: InterfaceInfo, onFrame: (frame: Buffer, pktType: number) => void, opts?: FrameTransportOptions): FrameTransport;
   ndp(iface: InterfaceInfo, onMessage: (message: Buffer, source: string) => void): NdpTransport;
 }
 
-/** Real sockets: the AF_PACKET addon and raw-socket. */
+/** Frames drained per wake-up; bursts beyond it wait one loop turn (measured in test/bench/layer2.bench.ts). */
+export const ARP_BATCH = 64;
+// The receive buffer stays at the kernel default (≈ 280 ARP frames): a 4 MiB one kept the rate
+// under overload but queued requests for ~100 ms, and a late ARP answer is worth less than a retry.
+
+/** Real sockets: the AF_PACKET addon (kernel ARP filter, batched receive and replies) and raw-socket. */
 export const systemTransports: TransportFactory = {
-  arp(iface, onFrame) {
-    return new PacketSocket(iface.ifindex, ETHERTYPE_ARP, onFrame);
+  arp(iface, onFrame, opts) {
+    return new PacketSocket(iface.ifindex, ETHERTYPE_ARP, onFrame, {
+      arpOnly: true,
+      batch: ARP_BATCH,
+      onSendError: opts?.onSendError,
+    });
   },
   ndp(iface, onMessage) {
     return new NdpSocket(iface, onMessage);

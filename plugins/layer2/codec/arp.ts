@@ -1,7 +1,7 @@
 // ARP over Ethernet/IPv4 (RFC 826): requests, replies and gratuitous announcements, framed and padded.
 import { Layer2DecodeError, need } from './errors';
-import { decodeEthernet, encodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from './ethernet';
-import { BROADCAST_MAC, macFromBuffer, macToBuffer, type Mac } from './mac';
+import { ETH_HEADER_LEN, ETH_MIN_FRAME, ETHERTYPE_ARP, ETHERTYPE_IPV4, writeEthernetHeader } from './ethernet';
+import { BROADCAST_MAC, macFromBuffer, writeMac, type Mac } from './mac';
 
 export const ARP_REQUEST = 1;
 export const ARP_REPLY = 2;
@@ -21,12 +21,30 @@ export interface ArpFrame extends ArpPacket {
   ethSrc: Mac;
 }
 
-function ipv4ToBuffer(ip: string): Buffer {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (!m) throw new RangeError(`not an IPv4 address: ${ip}`);
-  const bytes = m.slice(1).map(Number);
-  if (bytes.some((b) => b > 255)) throw new RangeError(`not an IPv4 address: ${ip}`);
-  return Buffer.from(bytes);
+/** Writes dotted-quad `ip` (1–3 digits per part, each ≤ 255) as 4 bytes at `off`; RangeError otherwise (nothing written then). */
+function writeIpv4(ip: string, buf: Buffer, off: number): void {
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  const out = [0, 0, 0, 0];
+  let ok = typeof ip === 'string';
+  for (let i = 0; ok && i <= ip.length; i++) {
+    const c = i < ip.length ? ip.charCodeAt(i) : 46;
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      ok = ++digits <= 3;
+    } else if (c === 46) {
+      ok = digits > 0 && value <= 255 && part < 4;
+      out[part++] = value;
+      digits = 0;
+      value = 0;
+    } else ok = false;
+  }
+  if (!ok || part !== 4) throw new RangeError(`not an IPv4 address: ${ip}`);
+  buf[off] = out[0];
+  buf[off + 1] = out[1];
+  buf[off + 2] = out[2];
+  buf[off + 3] = out[3];
 }
 
 function ipv4FromBuffer(buf: Buffer, off: number): string {
@@ -34,18 +52,22 @@ function ipv4FromBuffer(buf: Buffer, off: number): string {
 }
 
 export function encodeArpPayload(p: ArpPacket): Buffer {
-  if (!Number.isInteger(p.op) || p.op < 0 || p.op > 0xffff) throw new RangeError(`bad ARP op ${p.op}`);
   const buf = Buffer.alloc(ARP_PAYLOAD_LEN);
-  buf.writeUInt16BE(1, 0); // htype Ethernet
-  buf.writeUInt16BE(ETHERTYPE_IPV4, 2);
-  buf[4] = 6;
-  buf[5] = 4;
-  buf.writeUInt16BE(p.op, 6);
-  macToBuffer(p.senderMac).copy(buf, 8);
-  ipv4ToBuffer(p.senderIp).copy(buf, 14);
-  macToBuffer(p.targetMac).copy(buf, 18);
-  ipv4ToBuffer(p.targetIp).copy(buf, 24);
+  writeArpPayload(p, buf, 0);
   return buf;
+}
+
+function writeArpPayload(p: ArpPacket, buf: Buffer, off: number): void {
+  if (!Number.isInteger(p.op) || p.op < 0 || p.op > 0xffff) throw new RangeError(`bad ARP op ${p.op}`);
+  buf.writeUInt16BE(1, off); // htype Ethernet
+  buf.writeUInt16BE(ETHERTYPE_IPV4, off + 2);
+  buf[off + 4] = 6;
+  buf[off + 5] = 4;
+  buf.writeUInt16BE(p.op, off + 6);
+  writeMac(p.senderMac, buf, off + 8);
+  writeIpv4(p.senderIp, buf, off + 14);
+  writeMac(p.targetMac, buf, off + 18);
+  writeIpv4(p.targetIp, buf, off + 24);
 }
 
 export function decodeArpPayload(buf: Buffer): ArpPacket {
@@ -64,17 +86,30 @@ export function decodeArpPayload(buf: Buffer): ArpPacket {
   };
 }
 
+/** Bytes of an encoded ARP frame (Ethernet + ARP, zero-padded to the Ethernet minimum). */
+export const ARP_FRAME_LEN = ETH_MIN_FRAME;
+
 /** Ethernet + ARP, padded to 60 bytes. */
 export function encodeArpFrame(f: ArpFrame): Buffer {
-  return encodeEthernet({ dst: f.ethDst, src: f.ethSrc, etherType: ETHERTYPE_ARP }, encodeArpPayload(f));
+  const buf = Buffer.allocUnsafe(ARP_FRAME_LEN);
+  encodeArpFrameInto(f, buf, 0);
+  return buf;
+}
+
+/** encodeArpFrame into `buf` at `offset` (ARP_FRAME_LEN bytes, padding zeroed): replies of a batch share one buffer. */
+export function encodeArpFrameInto(f: ArpFrame, buf: Buffer, offset: number): void {
+  if (offset < 0 || offset + ARP_FRAME_LEN > buf.length) throw new RangeError(`no room for an ARP frame at ${offset}`);
+  writeEthernetHeader({ dst: f.ethDst, src: f.ethSrc, etherType: ETHERTYPE_ARP }, buf, offset);
+  writeArpPayload(f, buf, offset + ETH_HEADER_LEN);
+  buf.fill(0, offset + ETH_HEADER_LEN + ARP_PAYLOAD_LEN, offset + ARP_FRAME_LEN);
 }
 
 export function decodeArpFrame(buf: Buffer): ArpFrame {
-  const { header, payload } = decodeEthernet(buf);
-  if (header.etherType !== ETHERTYPE_ARP) {
-    throw new Layer2DecodeError(`ethernet: ethertype 0x${header.etherType.toString(16)} is not ARP`);
-  }
-  return { ethDst: header.dst, ethSrc: header.src, ...decodeArpPayload(payload) };
+  if (!Buffer.isBuffer(buf)) throw new Layer2DecodeError('ethernet: not a Buffer');
+  need(buf, ETH_HEADER_LEN, 'ethernet header');
+  const etherType = buf.readUInt16BE(12);
+  if (etherType !== ETHERTYPE_ARP) throw new Layer2DecodeError(`ethernet: ethertype 0x${etherType.toString(16)} is not ARP`);
+  return { ethDst: macFromBuffer(buf, 0), ethSrc: macFromBuffer(buf, 6), ...decodeArpPayload(buf.subarray(ETH_HEADER_LEN)) };
 }
 
 /** The unicast reply to `req` announcing that `ourMac` has `req.targetIp`. */

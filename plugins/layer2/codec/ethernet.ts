@@ -1,6 +1,6 @@
 // Ethernet II header (dst, src, ethertype): the envelope around ARP frames on an AF_PACKET socket.
 import { Layer2DecodeError, need } from './errors';
-import { macFromBuffer, macToBuffer, type Mac } from './mac';
+import { macFromBuffer, writeMac, type Mac } from './mac';
 
 export const ETH_HEADER_LEN = 14;
 /** Minimum Ethernet frame without FCS; shorter frames are padded with zeros. */
@@ -18,11 +18,16 @@ export interface EthernetHeader {
 export function encodeEthernet(h: EthernetHeader, payload: Buffer): Buffer {
   const len = Math.max(ETH_MIN_FRAME, ETH_HEADER_LEN + payload.length);
   const buf = Buffer.alloc(len);
-  macToBuffer(h.dst).copy(buf, 0);
-  macToBuffer(h.src).copy(buf, 6);
-  buf.writeUInt16BE(h.etherType, 12);
+  writeEthernetHeader(h, buf, 0);
   payload.copy(buf, ETH_HEADER_LEN);
   return buf;
+}
+
+/** Writes the 14-byte header at `offset` (no allocation: the ARP fast path encodes in place). */
+export function writeEthernetHeader(h: EthernetHeader, buf: Buffer, offset: number): void {
+  writeMac(h.dst, buf, offset);
+  writeMac(h.src, buf, offset + 6);
+  buf.writeUInt16BE(h.etherType, offset + 12);
 }
 
 export function decodeEthernet(buf: Buffer): { header: EthernetHeader; payload: Buffer } {

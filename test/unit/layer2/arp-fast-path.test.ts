@@ -1,0 +1,173 @@
+// The ARP hot path: batched replies through `queue`, send errors reported, request lines only when enabled, and the allocation-free codec agreeing with the plain parsers.
+import fc from 'fast-check';
+import { Registry } from 'prom-client';
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import { ArpResponder } from '../../../plugins/layer2/arp-responder';
+import { ARP_FRAME_LEN, decodeArpFrame, encodeArpFrame, encodeArpFrameInto, macToBuffer, writeMac, type ArpFrame } from '../../../plugins/layer2/codec';
+import { Layer2Metrics } from '../../../plugins/layer2/metrics';
+import type { FrameTransport, FrameTransportOptions, TransportFactory } from '../../../plugins/layer2/transport';
+import { arbArpFrame } from './arbitraries';
+import { captureLogger, iface } from './fakes';
+
+const OUR_MAC = '02:00:00:00:00:0b';
+const VIP = '192.168.1.240';
+
+const request = (senderIp: string): Buffer =>
+  encodeArpFrame({ ethDst: 'ff:ff:ff:ff:ff:ff', ethSrc: '02:00:00:00:00:64', op: 1, senderMac: '02:00:00:00:00:64', senderIp, targetMac: '00:00:00:00:00:00', targetIp: VIP });
+
+/** A transport with `queue` (like PacketSocket in batch mode): queued frames are kept apart from direct sends. */
+class QueueingTransport implements FrameTransport {
+  sent: Buffer[] = [];
+  queued: Buffer[] = [];
+  constructor(
+    readonly deliver: (frame: Buffer, pktType: number) => void,
+    readonly opts?: FrameTransportOptions,
+  ) {}
+  send(frame: Buffer): void {
+    this.sent.push(frame);
+  }
+  queue(frame: Buffer): void {
+    this.queued.push(frame);
+  }
+  close(): void {}
+}
+
+function responder(logger: pino.Logger, requestLogLevel: 'info' | 'debug' = 'info') {
+  let t: QueueingTransport | undefined;
+  const transports: TransportFactory = {
+    arp: (_i, onFrame, opts) => (t = new QueueingTransport(onFrame, opts)),
+    ndp: () => {
+      throw new Error('no NDP here');
+    },
+  };
+  const registry = new Registry();
+  const r = new ArpResponder({
+    iface: iface('eth0', 2, OUR_MAC),
+    owns: (ip) => ip === VIP,
+    logger,
+    requestLogLevel,
+    metrics: new Layer2Metrics(registry),
+    transports,
+  });
+  return { r, t: t!, registry };
+}
+
+describe('ArpResponder fast path', () => {
+  it('queues replies on a transport that batches, in request order, and sends nothing directly', () => {
+    const { logger } = captureLogger();
+    const { t } = responder(logger);
+    for (let i = 1; i <= 5; i++) t.deliver(request(`10.200.0.${i}`), 1);
+    expect(t.sent).toHaveLength(0);
+    expect(t.queued.map((f) => decodeArpFrame(f).targetIp)).toEqual(['10.200.0.1', '10.200.0.2', '10.200.0.3', '10.200.0.4', '10.200.0.5']);
+    expect(decodeArpFrame(t.queued[0])).toMatchObject({ op: 2, senderIp: VIP, senderMac: OUR_MAC, ethSrc: OUR_MAC });
+  });
+
+  it('logs send errors of batches reported by the transport, at most once a second with the count since the last line', () => {
+    jest.useFakeTimers({ now: 10_000 });
+    try {
+      const { logger, lines } = captureLogger();
+      const { t } = responder(logger);
+      const errorLines = () => lines.filter((l) => l.msg === 'failed to send ARP replies');
+      t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 3);
+      t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 2);
+      t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 4);
+      expect(errorLines()).toEqual([expect.objectContaining({ interface: 'eth0', unsent: 3 })]);
+      jest.setSystemTime(11_000);
+      t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 1);
+      expect(errorLines()).toHaveLength(2);
+      expect(errorLines()[1]).toMatchObject({ unsent: 7 });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('writes the per-request line only when its level is enabled', () => {
+    const captured: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        captured.push(chunk.toString());
+        cb();
+      },
+    });
+    const infoLogger = pino({ level: 'info', messageKey: 'msg', base: undefined }, sink);
+    const quiet = responder(infoLogger, 'debug');
+    quiet.t.deliver(request('10.200.0.1'), 1);
+    expect(quiet.t.queued).toHaveLength(1);
+    expect(captured).toHaveLength(0);
+    const loud = responder(infoLogger, 'info');
+    loud.t.deliver(request('10.200.0.1'), 1);
+    expect(captured.join('')).toContain('got ARP request for service IP, sending response');
+  });
+});
+
+describe('allocation-free ARP encoding', () => {
+  const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+  const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+  const validIp = (s: string): boolean => {
+    const m = IPV4_RE.exec(s);
+    return !!m && m.slice(1).every((b) => Number(b) <= 255);
+  };
+  const frameWith = (over: Partial<ArpFrame>): ArpFrame => ({
+    ethDst: 'ff:ff:ff:ff:ff:ff',
+    ethSrc: OUR_MAC,
+    op: 1,
+    senderMac: OUR_MAC,
+    senderIp: '192.168.1.10',
+    targetMac: '00:00:00:00:00:00',
+    targetIp: VIP,
+    ...over,
+  });
+  const ipText = fc.oneof(
+    fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300)).map((p) => p.join('.')),
+    fc.string({ unit: fc.constantFrom('0', '1', '2', '5', '9', '.', 'a', ' ', '٣'), maxLength: 18 }),
+  );
+  const macText = fc.oneof(
+    fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }).map((b) => b.map((x) => x.toString(16).padStart(2, '0')).join(':')),
+    fc.string({ unit: fc.constantFrom('0', 'a', 'F', 'g', ':', '-'), maxLength: 19 }),
+  );
+
+  it('accepts exactly the IPv4 texts the dotted-quad grammar accepts', () => {
+    fc.assert(
+      fc.property(ipText, (ip) => {
+        const ok = (() => {
+          try {
+            encodeArpFrame(frameWith({ senderIp: ip }));
+            return true;
+          } catch (e) {
+            expect(e).toBeInstanceOf(RangeError);
+            return false;
+          }
+        })();
+        expect(ok).toBe(validIp(ip));
+        if (ok) expect(decodeArpFrame(encodeArpFrame(frameWith({ senderIp: ip }))).senderIp).toBe(ip.split('.').map(Number).join('.'));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('accepts exactly the MAC texts of the form aa:bb:cc:dd:ee:ff (any case)', () => {
+    fc.assert(
+      fc.property(macText, (mac) => {
+        const valid = MAC_RE.test(mac.toLowerCase());
+        if (valid) expect(macToBuffer(mac)).toEqual(Buffer.from(mac.split(':').map((h) => parseInt(h, 16))));
+        else expect(() => writeMac(mac, Buffer.alloc(6), 0)).toThrow(RangeError);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('encodes into a shared buffer at an offset, zeroing the padding and leaving the rest alone', () => {
+    fc.assert(
+      fc.property(arbArpFrame, fc.nat(3), (f, slot) => {
+        const buf = Buffer.alloc(ARP_FRAME_LEN * 5, 0xee);
+        encodeArpFrameInto(f, buf, slot * ARP_FRAME_LEN);
+        expect(buf.subarray(slot * ARP_FRAME_LEN, (slot + 1) * ARP_FRAME_LEN)).toEqual(encodeArpFrame(f));
+        expect(buf.subarray(0, slot * ARP_FRAME_LEN).every((b) => b === 0xee)).toBe(true);
+        expect(buf.subarray((slot + 1) * ARP_FRAME_LEN).every((b) => b === 0xee)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    expect(() => encodeArpFrameInto(frameWith({}), Buffer.alloc(ARP_FRAME_LEN + 10), 11)).toThrow(RangeError);
+  });
+});
