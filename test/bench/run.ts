@@ -1,7 +1,8 @@
 // Bench entry (`npm run bench`): finds every `*.bench.{js,ts}` next to it and awaits its exported `run()`, so each area adds benches without touching this file.
 //
-// `node dist/test/bench/run.js [NAME...]` runs only the benches whose file name starts with a NAME
-// (e.g. `ipam`); so does `BENCH=ipam,controller`. A bench that throws is reported, the others still
+// `node dist/test/bench/run.js [NAME...]` runs the bench called NAME, or, when none has that exact
+// name, every bench whose name starts with it (`layer2` is only the ARP bench, `layer2-` the others);
+// so does `BENCH=ipam,controller`. A bench that throws is reported, the others still
 // run, and the exit code is 1. Benches print their own figures; nothing is asserted.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +23,13 @@ function benchFiles(dir: string): string[] {
 }
 
 export async function runBenches(filters: string[]): Promise<number> {
-  const files = benchFiles(__dirname).filter((f) => filters.length === 0 || filters.some((n) => f.startsWith(n)));
+  const all = benchFiles(__dirname);
+  const nameOf = (f: string): string => f.replace(/\.bench\.(js|ts)$/, '');
+  const matches = (n: string): string[] => {
+    const exact = all.filter((f) => nameOf(f) === n);
+    return exact.length > 0 ? exact : all.filter((f) => f.startsWith(n));
+  };
+  const files = filters.length === 0 ? all : all.filter((f) => filters.some((n) => matches(n).includes(f)));
   if (files.length === 0) {
     process.stderr.write(`no bench files${filters.length ? ` matching ${filters.join(', ')}` : ''} in ${__dirname}\n`);
     return 1;

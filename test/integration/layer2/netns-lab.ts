@@ -160,7 +160,7 @@ export class L2Lab {
   }
 }
 
-/** Makes sure dist/ has the compiled CLI and layer2 plugin newer than their sources (runs tsc when stale). */
+/** Makes sure dist/ has the compiled CLI and layer2 plugin newer than their sources (runs `npm run build` when stale). */
 export function ensureBuilt(): void {
   const newest = (dir: string, ext: string): number => {
     let max = 0;
@@ -184,11 +184,10 @@ export function ensureBuilt(): void {
     existsSync(distCli) && existsSync(distNode)
       ? Math.min(statSync(distCli).mtimeMs, statSync(distNode).mtimeMs, newest(join(REPO, 'dist', 'plugins', 'layer2'), '.js'))
       : 0;
-  if (built < src) run('npx', ['tsc', '-p', join(REPO, 'tsconfig.json')], 300_000);
-  if (!existsSync(distCli)) throw new Error('dist/src/cli/commands/l2.js missing after tsc');
-  if (!existsSync(join(REPO, 'native', 'afpacket', 'build', 'Release', 'afpacket.node'))) {
-    must('node', ['/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js', 'rebuild', '--nodedir=/usr', '-C', join(REPO, 'native', 'afpacket')], 300_000);
-  }
+  const addon = join(REPO, 'native', 'afpacket', 'build', 'Release', 'afpacket.node');
+  // The same build as `npm run build` (native addons, tsc, the bundled client-node), so tests run what users run.
+  if (built < src || !existsSync(addon)) must('npm', ['run', 'build', '--prefix', REPO], 600_000);
+  if (!existsSync(distCli)) throw new Error('dist/src/cli/commands/l2.js missing after npm run build');
 }
 
 /** Resolves when `pred` holds for a line of the process's stdout (JSON-parsed); rejects after `timeoutMs`. */
