@@ -61,6 +61,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
   private pushPullTimer: NodeJS.Timeout | undefined;
   private streams!: StreamPeer;
   private stopped = false;
+  private gossipSoon = false;
   private advertise!: { addr: Buffer; host: string; port: number };
 
   private constructor(options: MemberlistOptions) {
@@ -81,6 +82,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
       awareness: this.awareness,
       emit: (ev, rec) => this.onMembershipEvent(ev, rec),
       log: (level, msg, fields) => this.log[level]({ ...fields }, msg),
+      urgent: (msg, to) => this.urgent(msg, to),
     });
   }
 
@@ -282,6 +284,23 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
       if (msgs.length === 1) this.rawSendPacket(host, node.port, msgs[0], node);
       else for (const c of makeCompoundMessages(msgs)) this.rawSendPacket(host, node.port, c, node);
     }
+  }
+
+  /** Sends `msg` to `to` now and runs a gossip round on the next turn (coalesced). */
+  private urgent(msg: Buffer, to?: NodeRecord): void {
+    if (this.stopped || !this.transport) return;
+    if (to && to.name !== this.opts.name) this.rawSendPacket(bytesToIp(to.addr), to.port, msg, to);
+    if (this.gossipSoon) return;
+    this.gossipSoon = true;
+    setImmediate(() => {
+      this.gossipSoon = false;
+      if (this.stopped) return;
+      try {
+        this.gossip();
+      } catch (err) {
+        this.log.error({ error: String(err) }, 'memberlist: gossip failed');
+      }
+    });
   }
 
   private async pushPullRandom(): Promise<void> {

@@ -7,6 +7,7 @@ import { Ack, IndirectPing, Nack, NodeStateType, encodeAck, encodeIndirectPing, 
 import { Membership, NodeRecord, kRandomNodes } from './membership';
 import type { MemberlistLogger } from './options';
 import type { MemberlistTimings } from './profiles';
+import { STALL_MS } from './suspicion';
 import type { PacketSource } from './transport';
 
 export interface ProberDeps {
@@ -112,6 +113,7 @@ export class Prober {
     const seqNo = this.nextSeqNo();
     const ping = { seqNo, node: node.name, sourceAddr: self.addr, sourcePort: self.port, sourceNode: this.d.selfName };
     let acked = false;
+    let refused = false;
     let nacks = 0;
     let wake: (() => void) | undefined;
     this.setAckHandler(
@@ -129,7 +131,7 @@ export class Prober {
     // before the poll phase, so an ack already waiting in the socket would otherwise be missed.
     const waitUntil = (deadline: number): Promise<void> =>
       new Promise((resolve) => {
-        if (acked || this.stopped) return resolve();
+        if (acked || refused || this.stopped) return resolve();
         const timer = setTimeout(() => setImmediate(done), Math.max(0, deadline - Date.now()));
         function done(): void {
           clearTimeout(timer);
@@ -171,16 +173,32 @@ export class Prober {
     }
     let tcpOk: Promise<boolean> = Promise.resolve(false);
     if (this.d.tcpPings && node.vsn[1] >= 3) {
-      tcpOk = this.d.tcpPing(host, node.port, encodePing(ping), seqNo, deadline).catch(() => false);
+      tcpOk = this.d.tcpPing(host, node.port, encodePing(ping), seqNo, deadline).catch((err: unknown) => {
+        // A refused connection is the node's host saying nothing listens on the port: its
+        // memberlist is gone (it always listens on TCP too), no need to wait for indirect acks.
+        if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
+          refused = true;
+          wake?.();
+        }
+        return false;
+      });
     }
     await waitUntil(deadline);
+    const late = Date.now() - deadline;
+    if (!acked && !refused && late > STALL_MS && !this.stopped) {
+      // We were not running at the deadline: on a starved machine the target may not have been
+      // either. Count it against our own health and give the ack as long again.
+      this.d.awareness.applyDelta(1);
+      await waitUntil(Date.now() + Math.min(late, probeInterval));
+    }
     if (acked) return this.d.awareness.applyDelta(-1);
     if (await tcpOk) {
       this.d.log.warn({ node: node.name }, 'memberlist: reached node over TCP but UDP probes failed; network may be misconfigured');
       return this.d.awareness.applyDelta(-1);
     }
     if (this.stopped) return;
-    this.d.awareness.applyDelta(expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1);
+    // Lifeguard: missing nacks hint that we are the slow one; a refusal proves our network works.
+    if (!refused) this.d.awareness.applyDelta(expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1);
     this.d.log.info({ node: node.name }, 'memberlist: suspect node has failed, no acks received');
     this.d.membership.suspectNode({ incarnation: node.incarnation, node: node.name, from: this.d.selfName });
   }

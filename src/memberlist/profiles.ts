@@ -52,7 +52,7 @@ export const FAST_PROFILE: Readonly<MemberlistTimings> = Object.freeze({
   ...LAN_PROFILE,
   probeIntervalMs: 150,
   probeTimeoutMs: 80,
-  suspicionMult: 3,
+  suspicionMult: 2,
   suspicionMaxTimeoutMult: 3,
   gossipIntervalMs: 50,
   retransmitMult: 4,
