@@ -137,6 +137,8 @@ async function measure(size: number, profile: string, load: LoadKind, kills: num
       row.firstDead.push(Math.min(...firstAt(survivors, victim.name, 'dead', t0)) - t0);
       const suspects = firstAt(survivors, victim.name, 'suspect', t0);
       row.firstSuspect.push(suspects.length > 0 ? Math.min(...suspects) - t0 : row.firstDead[row.firstDead.length - 1]);
+      if (process.env.BENCH_MEMBERLIST_DEBUG)
+        process.stderr.write(`kill ${k} ${victim.name}: first suspect ${row.firstSuspect[k]} first dead ${row.firstDead[k]} all dead ${row.times[k]} ms\n`);
       // Restart the victim under the same name; it refutes the old death and rejoins.
       const back = startNode(victim.name, victim.port, portBase, profile);
       procs[idx] = back;
