@@ -129,7 +129,8 @@ export class Prober {
         },
         onNack: () => nacks++,
       },
-      probeInterval,
+      // Kept past the deadline for the stall extension below.
+      2 * probeInterval,
     );
     // On timeout, decide only after one I/O poll: after an event-loop stall the timer phase runs
     // before the poll phase, so an ack already waiting in the socket would otherwise be missed.

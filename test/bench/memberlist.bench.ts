@@ -51,11 +51,19 @@ function sorted(xs: number[]): number[] {
   return [...xs].sort((a, b) => a - b);
 }
 
+/** Every child we started, killed if the bench itself is interrupted. */
+const children = new Set<ChildProcess>();
+function track(c: ChildProcess): ChildProcess {
+  children.add(c);
+  c.once('exit', () => children.delete(c));
+  return c;
+}
+
 function startNode(name: string, port: number, joinPort: number | undefined, profile: string): Proc {
   const common = ['--name', name, '--bind', `127.0.0.1:${port}`, '--secret', SECRET, '--profile', profile];
   const args = TIMINGS ? [__filename, 'member', ...common] : [join(ROOT, 'bin', 'metallbts.js'), 'memberlist', ...common];
   if (joinPort !== undefined) args.push('--join', `127.0.0.1:${joinPort}`);
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, METALLBTS_LOG_LEVEL: 'error' } });
+  const child = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, METALLBTS_LOG_LEVEL: 'error' } }));
   const p: Proc = { name, port, child, lines: [] };
   let buf = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -81,7 +89,7 @@ function startNode(name: string, port: number, joinPort: number | undefined, pro
 function startLoad(kind: LoadKind): () => void {
   if (kind === 'none') return () => undefined;
   const code = kind === 'nice' ? 'for(;;){}' : 'setInterval(()=>{const e=Date.now()+20;while(Date.now()<e){}},40)';
-  const kids = cpus().map(() => spawn(process.execPath, ['-e', code], { stdio: 'ignore' }));
+  const kids = cpus().map(() => track(spawn(process.execPath, ['-e', code], { stdio: 'ignore' })));
   if (kind === 'nice') for (const k of kids) if (k.pid) setPriority(k.pid, 19);
   return () => {
     for (const k of kids) k.kill('SIGKILL');
@@ -189,6 +197,11 @@ function fmtRow(r: Row): string {
 }
 
 export async function run(): Promise<void> {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.once(sig, () => {
+      for (const c of children) c.kill('SIGKILL');
+      process.exit(1);
+    });
   const sizes = (process.env.BENCH_MEMBERLIST_SIZES ?? '3,10').split(',').map(Number);
   const profiles = (process.env.BENCH_MEMBERLIST_PROFILES ?? 'fast,lan').split(',');
   const loads = (process.env.BENCH_MEMBERLIST_LOADS ?? 'none,nice,duty').split(',') as LoadKind[];

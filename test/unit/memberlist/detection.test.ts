@@ -3,7 +3,7 @@
 import { Awareness } from '../../../src/memberlist/awareness';
 import { BroadcastQueue } from '../../../src/memberlist/broadcast-queue';
 import { Membership } from '../../../src/memberlist/membership';
-import { DEFAULT_VSN, MessageType, NodeStateType, decodeAlive, decodeSuspect } from '../../../src/memberlist/messages';
+import { DEFAULT_VSN, MessageType, NodeStateType, decodeAlive, decodePing, decodeSuspect } from '../../../src/memberlist/messages';
 import { Prober } from '../../../src/memberlist/prober';
 import { profileTimings } from '../../../src/memberlist/profiles';
 import { STALL_MS, Suspicion } from '../../../src/memberlist/suspicion';
@@ -136,5 +136,38 @@ describe('probe with a failing TCP ping', () => {
 
   test('with stalledNodeGraceMs 0 (lan, as Go) such a node is suspected at the end of the probe', async () => {
     expect(await stateOfB('connected', [149, 160], 0)).toEqual([NodeStateType.Alive, NodeStateType.Suspect]);
+  });
+
+  test('a probe whose deadline fired late (we were stalled) still takes an ack that comes after it', async () => {
+    jest.useFakeTimers();
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+    const { m } = cluster();
+    m.byName.get('c')!.state = NodeStateType.Dead;
+    const pings: number[] = [];
+    const p = new Prober({
+      selfName: 'me',
+      timings: profileTimings('fast', { probeIntervalMs: 150, probeTimeoutMs: 80 }),
+      tcpPings: false,
+      membership: m,
+      awareness: new Awareness(4),
+      advertise: () => ({ addr: ip(1), host: '127.0.0.1', port: 7946 }),
+      sendMsg: (_h, _p, msg) => {
+        if (msg[0] === MessageType.Ping) pings.push(decodePing(msg.subarray(1)).seqNo);
+      },
+      sendRaw: () => undefined,
+      tcpPing: () => Promise.reject(new Error('unused')),
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    p.start();
+    await jest.advanceTimersByTimeAsync(100);
+    jest.setSystemTime(Date.now() + 300); // stalled: the deadline (150 ms) will run 300 ms late
+    await jest.advanceTimersByTimeAsync(60);
+    expect(m.byName.get('b')!.state).toBe(NodeStateType.Alive);
+    p.handleAck({ seqNo: pings[0], payload: null });
+    await jest.advanceTimersByTimeAsync(200);
+    expect(m.byName.get('b')!.state).toBe(NodeStateType.Alive);
+    p.stop();
+    m.shutdown();
+    jest.restoreAllMocks();
   });
 });
