@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { bytesToIp, ipToBytes, splitHostPort } from './address';
 import { Awareness } from './awareness';
 import { BroadcastQueue } from './broadcast-queue';
-import { COMPOUND_HEADER_OVERHEAD, COMPOUND_OVERHEAD, makeCompoundMessage, makeCompoundMessages } from './compound';
+import { COMPOUND_HEADER_OVERHEAD, COMPOUND_OVERHEAD, makeCompoundMessage } from './compound';
 import { Keyring } from './crypto';
 import { MemberlistDecodeError } from './errors';
 import {
@@ -26,6 +26,7 @@ import { DropReason, MemberlistMetrics } from './metrics';
 import { MemberInfo, MembershipEvent, Membership, NodeRecord, kRandomNodes, memberInfo } from './membership';
 import { MemberlistLogger, MemberlistOptions, ResolvedOptions, resolveOptions } from './options';
 import { decodePacket, encodePacket, encryptOverhead, labelOverhead, unpackMessages } from './packet';
+import { Gossip } from './gossip';
 import { Prober } from './prober';
 import type { MemberlistTimings } from './profiles';
 import { StreamPeer } from './stream-peer';
@@ -57,7 +58,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
   private readonly membership: Membership;
   private transport!: Transport;
   private prober!: Prober;
-  private gossipTimer: NodeJS.Timeout | undefined;
+  private gossip!: Gossip;
   private pushPullTimer: NodeJS.Timeout | undefined;
   private streams!: StreamPeer;
   private stopped = false;
@@ -81,6 +82,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
       awareness: this.awareness,
       emit: (ev, rec) => this.onMembershipEvent(ev, rec),
       log: (level, msg, fields) => this.log[level]({ ...fields }, msg),
+      urgent: (msg, to) => this.gossip?.urgent(msg, to),
     });
   }
 
@@ -115,6 +117,15 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
       security: () => this.security(),
       drop: (reason, from, err) => this.drop(reason, from, err),
       checkAlive: (a) => this.checkAlive(a),
+    });
+    this.gossip = new Gossip({
+      selfName: this.opts.name,
+      timings: this.opts.timings,
+      membership: this.membership,
+      broadcasts: this.broadcasts,
+      room: () => this.opts.timings.udpBufferSize - COMPOUND_HEADER_OVERHEAD - labelOverhead(this.opts.label) - encryptOverhead(this.security()),
+      send: (node, msg) => this.rawSendPacket(bytesToIp(node.addr), node.port, msg, node),
+      log: this.log,
     });
     this.prober = new Prober({
       selfName: this.opts.name,
@@ -225,7 +236,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.gossipTimer);
+    this.gossip?.stop();
     clearTimeout(this.pushPullTimer);
     this.prober?.stop();
     this.membership.shutdown();
@@ -244,16 +255,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
   private schedule(): void {
     const t = this.opts.timings;
     this.prober.start();
-    const gossip = (): void => {
-      if (this.stopped) return;
-      try {
-        this.gossip();
-      } catch (err) {
-        this.log.error({ error: String(err) }, 'memberlist: gossip failed');
-      }
-      this.gossipTimer = setTimeout(gossip, t.gossipIntervalMs).unref();
-    };
-    this.gossipTimer = setTimeout(gossip, Math.random() * t.gossipIntervalMs).unref();
+    this.gossip.start();
     const pushPull = (): void => {
       if (this.stopped) return;
       void this.pushPullRandom();
@@ -263,25 +265,6 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
       this.pushPullTimer = setTimeout(pushPull, t.pushPullIntervalMs * scale).unref();
     };
     this.pushPullTimer = setTimeout(pushPull, Math.random() * t.pushPullIntervalMs).unref();
-  }
-
-  private gossip(): void {
-    const t = this.opts.timings;
-    const now = Date.now();
-    const targets = kRandomNodes(t.gossipNodes, this.membership.nodes, (n) => {
-      if (n.name === this.opts.name) return true;
-      if (n.state === NodeStateType.Alive || n.state === NodeStateType.Suspect) return false;
-      if (n.state === NodeStateType.Dead) return now - n.stateChange > t.gossipToTheDeadTimeMs;
-      return true;
-    });
-    const avail = t.udpBufferSize - COMPOUND_HEADER_OVERHEAD - labelOverhead(this.opts.label) - encryptOverhead(this.security());
-    for (const node of targets) {
-      const msgs = this.broadcasts.getBroadcasts(COMPOUND_OVERHEAD, avail);
-      if (msgs.length === 0) return;
-      const host = bytesToIp(node.addr);
-      if (msgs.length === 1) this.rawSendPacket(host, node.port, msgs[0], node);
-      else for (const c of makeCompoundMessages(msgs)) this.rawSendPacket(host, node.port, c, node);
-    }
   }
 
   private async pushPullRandom(): Promise<void> {

@@ -54,6 +54,8 @@ export interface MembershipDeps {
   awareness: Awareness;
   emit: (event: MembershipEvent, node: NodeRecord) => void;
   log: (level: 'debug' | 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+  /** News that should not wait for the next gossip tick: gossip now and also send `msg` to `to`. */
+  urgent?: (msg: Buffer, to?: NodeRecord) => void;
 }
 
 function fullVsn(v: Buffer): Buffer {
@@ -91,7 +93,7 @@ export class Membership {
     return this.nodes.filter((n) => n.state === NodeStateType.Alive || n.state === NodeStateType.Suspect);
   }
 
-  private refute(me: NodeRecord, accusedInc: number): void {
+  private refute(me: NodeRecord, accusedInc: number, accuser?: string): void {
     let inc = this.nextIncarnation();
     if (accusedInc >= inc) {
       this.incarnation = accusedInc + 1;
@@ -100,7 +102,10 @@ export class Membership {
     me.incarnation = inc;
     this.d.awareness.applyDelta(1);
     const a: Alive = { incarnation: inc, node: me.name, addr: me.addr, port: me.port, meta: me.meta, vsn: me.vsn };
-    this.d.broadcasts.queue(me.name, encodeAlive(a));
+    const msg = encodeAlive(a);
+    this.d.broadcasts.queue(me.name, msg);
+    // The accuser's suspicion timer is running: tell it first.
+    this.d.urgent?.(msg, accuser === undefined ? undefined : this.byName.get(accuser));
   }
 
   aliveNode(a: Alive, bootstrap: boolean, onBroadcastDone?: () => void): void {
@@ -172,16 +177,21 @@ export class Membership {
     if (!state || s.incarnation < state.incarnation) return;
     const timer = this.timers.get(s.node);
     if (timer) {
-      if (timer.confirm(s.from)) this.d.broadcasts.queue(s.node, encodeSuspect(s));
+      if (timer.confirm(s.from)) {
+        const msg = encodeSuspect(s);
+        this.d.broadcasts.queue(s.node, msg);
+        this.d.urgent?.(msg);
+      }
       return;
     }
     if (state.state !== NodeStateType.Alive) return;
     if (state.name === this.d.selfName) {
-      this.refute(state, s.incarnation);
+      this.refute(state, s.incarnation, s.from);
       this.d.log('warn', 'refuting a suspect message', { from: s.from });
       return;
     }
-    this.d.broadcasts.queue(s.node, encodeSuspect(s));
+    const msg = encodeSuspect(s);
+    this.d.broadcasts.queue(s.node, msg);
     state.incarnation = s.incarnation;
     state.state = NodeStateType.Suspect;
     const changeTime = Date.now();
@@ -201,6 +211,8 @@ export class Membership {
         this.deadNode({ incarnation: cur.incarnation, node: cur.name, from: this.d.selfName });
       }),
     );
+    // The accused hears it at once (it may refute), the others on this gossip round.
+    this.d.urgent?.(msg, state);
     this.d.emit('suspect', state);
   }
 
@@ -211,13 +223,15 @@ export class Membership {
     if (state.state === NodeStateType.Dead || state.state === NodeStateType.Left) return;
     if (state.name === this.d.selfName) {
       if (!this.left) {
-        this.refute(state, d.incarnation);
+        this.refute(state, d.incarnation, d.from);
         this.d.log('warn', 'refuting a dead message', { from: d.from });
         return;
       }
       this.d.broadcasts.queue(d.node, encodeDead(d), onBroadcastDone);
     } else {
-      this.d.broadcasts.queue(d.node, encodeDead(d));
+      const msg = encodeDead(d);
+      this.d.broadcasts.queue(d.node, msg);
+      this.d.urgent?.(msg);
     }
     state.incarnation = d.incarnation;
     state.state = d.node === d.from ? NodeStateType.Left : NodeStateType.Dead;

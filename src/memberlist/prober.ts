@@ -7,6 +7,8 @@ import { Ack, IndirectPing, Nack, NodeStateType, encodeAck, encodeIndirectPing, 
 import { Membership, NodeRecord, kRandomNodes } from './membership';
 import type { MemberlistLogger } from './options';
 import type { MemberlistTimings } from './profiles';
+import { STALL_MS } from './suspicion';
+import type { TcpPingResult } from './stream-peer';
 import type { PacketSource } from './transport';
 
 export interface ProberDeps {
@@ -18,7 +20,7 @@ export interface ProberDeps {
   advertise: () => { addr: Buffer; host: string; port: number };
   sendMsg: (host: string, port: number, msg: Buffer) => void;
   sendRaw: (host: string, port: number, msg: Buffer, node?: NodeRecord) => void;
-  tcpPing: (host: string, port: number, msg: Buffer, seqNo: number, deadline: number) => Promise<boolean>;
+  tcpPing: (host: string, port: number, msg: Buffer, seqNo: number, deadline: number) => Promise<TcpPingResult>;
   log: MemberlistLogger;
 }
 
@@ -32,6 +34,8 @@ export class Prober {
   private seqNo = 0;
   private probeIndex = 0;
   private readonly handlers = new Map<number, AckHandler>();
+  /** Nodes that accepted TCP pings without answering, since when (see excused()). */
+  private readonly slowSince = new Map<string, number>();
   private stopped = false;
   private loopTimer: NodeJS.Timeout | undefined;
 
@@ -65,6 +69,7 @@ export class Prober {
     if (this.loopTimer) clearTimeout(this.loopTimer);
     for (const h of this.handlers.values()) clearTimeout(h.timer);
     this.handlers.clear();
+    this.slowSince.clear();
   }
 
   private setAckHandler(seqNo: number, h: Omit<AckHandler, 'timer'>, timeoutMs: number): void {
@@ -112,6 +117,7 @@ export class Prober {
     const seqNo = this.nextSeqNo();
     const ping = { seqNo, node: node.name, sourceAddr: self.addr, sourcePort: self.port, sourceNode: this.d.selfName };
     let acked = false;
+    let refused = false;
     let nacks = 0;
     let wake: (() => void) | undefined;
     this.setAckHandler(
@@ -123,13 +129,14 @@ export class Prober {
         },
         onNack: () => nacks++,
       },
-      probeInterval,
+      // Kept past the deadline for the stall extension below.
+      2 * probeInterval,
     );
     // On timeout, decide only after one I/O poll: after an event-loop stall the timer phase runs
     // before the poll phase, so an ack already waiting in the socket would otherwise be missed.
     const waitUntil = (deadline: number): Promise<void> =>
       new Promise((resolve) => {
-        if (acked || this.stopped) return resolve();
+        if (acked || refused || this.stopped) return resolve();
         const timer = setTimeout(() => setImmediate(done), Math.max(0, deadline - Date.now()));
         function done(): void {
           clearTimeout(timer);
@@ -148,7 +155,10 @@ export class Prober {
       this.d.sendRaw(host, node.port, makeCompoundMessage([encodePing(ping), suspect]), node);
     }
     await waitUntil(sent + t.probeTimeoutMs);
-    if (acked) return this.d.awareness.applyDelta(-1);
+    if (acked) {
+      this.slowSince.delete(node.name);
+      return this.d.awareness.applyDelta(-1);
+    }
     if (this.stopped) return;
 
     // Indirect probes through k random alive peers, plus a TCP ping in parallel.
@@ -169,20 +179,58 @@ export class Prober {
       };
       this.d.sendMsg(bytesToIp(peer.addr), peer.port, encodeIndirectPing(ind));
     }
-    let tcpOk: Promise<boolean> = Promise.resolve(false);
+    let tcp: Promise<TcpPingResult | 'failed'> = Promise.resolve('failed');
     if (this.d.tcpPings && node.vsn[1] >= 3) {
-      tcpOk = this.d.tcpPing(host, node.port, encodePing(ping), seqNo, deadline).catch(() => false);
+      tcp = this.d.tcpPing(host, node.port, encodePing(ping), seqNo, deadline).catch((err: unknown) => {
+        // A refused connection is the node's host saying nothing listens on the port: its
+        // memberlist is gone (it always listens on TCP too), no need to wait for indirect acks.
+        if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
+          refused = true;
+          wake?.();
+        }
+        return 'failed' as const;
+      });
     }
     await waitUntil(deadline);
-    if (acked) return this.d.awareness.applyDelta(-1);
-    if (await tcpOk) {
+    const late = Date.now() - deadline;
+    if (!acked && !refused && late > STALL_MS && !this.stopped) {
+      // We were not running at the deadline: on a starved machine the target may not have been
+      // either. Count it against our own health and give the ack as long again.
+      this.d.awareness.applyDelta(1);
+      await waitUntil(Date.now() + Math.min(late, probeInterval));
+    }
+    if (acked) {
+      this.slowSince.delete(node.name);
+      return this.d.awareness.applyDelta(-1);
+    }
+    const tcpResult = await tcp;
+    if (tcpResult === 'ack') {
+      this.slowSince.delete(node.name);
       this.d.log.warn({ node: node.name }, 'memberlist: reached node over TCP but UDP probes failed; network may be misconfigured');
       return this.d.awareness.applyDelta(-1);
     }
+    if (tcpResult === 'connected' && this.excused(node.name)) {
+      this.d.log.debug({ node: node.name }, 'memberlist: node accepts TCP but does not answer; not suspecting it yet');
+      return;
+    }
+    this.slowSince.delete(node.name);
     if (this.stopped) return;
-    this.d.awareness.applyDelta(expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1);
+    // Lifeguard: missing nacks hint that we are the slow one; a refusal proves our network works.
+    if (!refused) this.d.awareness.applyDelta(expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1);
     this.d.log.info({ node: node.name }, 'memberlist: suspect node has failed, no acks received');
     this.d.membership.suspectNode({ incarnation: node.incarnation, node: node.name, from: this.d.selfName });
+  }
+
+  /**
+   * A node whose host accepts our TCP ping but which does not answer is alive but stalled (a
+   * killed one refuses, a dead host does not answer at all): it is not suspected for up to
+   * stalledNodeGraceMs, so a CPU-starved node is not declared dead while it cannot reply.
+   */
+  private excused(name: string): boolean {
+    const now = Date.now();
+    const since = this.slowSince.get(name) ?? now;
+    this.slowSince.set(name, since);
+    return now - since < this.d.timings.stalledNodeGraceMs;
   }
 
   /** Pings `ind.target` for a peer and relays the ack (or a nack after ProbeTimeout). */

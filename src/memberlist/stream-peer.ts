@@ -13,6 +13,8 @@ import type { Transport } from './transport';
 
 const MAX_CONCURRENT_STREAMS = 128;
 
+export type TcpPingResult = 'ack' | 'connected';
+
 export interface StreamPeerDeps {
   selfName: string;
   bindPort: number;
@@ -122,17 +124,22 @@ export class StreamPeer {
     }
   }
 
-  /** TCP ping fallback: true when the node acked our ping over TCP before the deadline. */
-  async tcpPing(host: string, port: number, ping: Buffer, seqNo: number, deadline: number): Promise<boolean> {
+  /**
+   * TCP ping fallback: 'ack' when the node acked our ping before the deadline, 'connected' when its
+   * host accepted the connection (the node still holds its listening socket) but no ack came.
+   * Rejects when the connection fails (ECONNREFUSED: nothing listens there any more).
+   */
+  async tcpPing(host: string, port: number, ping: Buffer, seqNo: number, deadline: number): Promise<TcpPingResult> {
     const left = deadline - Date.now();
-    if (left <= 0) return false;
+    if (left <= 0) throw new Error('memberlist: no time left for a TCP ping');
     const socket = await this.d.transport.dial(host, port, left);
     socket.on('error', () => undefined);
     try {
       await writeAll(socket, Buffer.concat([streamOpening(this.d.security().label), encodeStreamMessage(ping, this.d.security(), this.d.compression)]));
       const msg = await readStreamMessage(socket, this.d.security(), { timeoutMs: Math.max(1, deadline - Date.now()), expectLabel: false });
-      if (msg.type !== MessageType.Ack) return false;
-      return msg.value.seqNo === seqNo;
+      return msg.type === MessageType.Ack && msg.value.seqNo === seqNo ? 'ack' : 'connected';
+    } catch {
+      return 'connected';
     } finally {
       socket.destroy();
     }

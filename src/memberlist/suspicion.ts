@@ -1,4 +1,9 @@
 // Lifeguard suspicion timer: starts at max, shrinks towards min with each independent confirmation.
+// A timer that fires late means this process was not running (CPU starvation, a stall): the time
+// lost is given back to the accused (up to `min` more), so it is not declared dead unheard.
+
+/** A timer later than this means we were stalled. */
+export const STALL_MS = 50;
 
 /** Go's suspicionTimeout: mult × max(1, log10(max(1, n))) × interval, in ms. */
 export function suspicionTimeout(mult: number, n: number, intervalMs: number): number {
@@ -20,6 +25,9 @@ export class Suspicion {
   private readonly start = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private fired = false;
+  private due = 0;
+  /** Stall extensions left (at most `min` in total). */
+  private graceLeft: number;
 
   constructor(
     from: string,
@@ -29,11 +37,13 @@ export class Suspicion {
     private readonly onTimeout: (confirmations: number) => void,
   ) {
     this.confirmations.add(from);
+    this.graceLeft = min;
     this.arm(k < 1 ? min : max);
   }
 
   private arm(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
+    this.due = Date.now() + Math.max(0, ms);
     // Fire after one I/O poll, so a refutation already received is processed first.
     this.timer = setTimeout(() => setImmediate(() => this.fire()), Math.max(0, ms));
     this.timer.unref?.();
@@ -41,6 +51,13 @@ export class Suspicion {
 
   private fire(): void {
     if (this.fired) return;
+    // Stalled: extend by the time lost (at most `min` in total), so the accused can still refute.
+    const late = Date.now() - this.due;
+    if (late > STALL_MS && this.graceLeft > 0) {
+      const extra = Math.min(late, this.graceLeft);
+      this.graceLeft -= extra;
+      return this.arm(extra);
+    }
     this.fired = true;
     this.timer = undefined;
     this.onTimeout(this.n);
@@ -55,6 +72,7 @@ export class Suspicion {
     if (remaining > 0) this.arm(remaining);
     else {
       if (this.timer) clearTimeout(this.timer);
+      this.due = Date.now();
       setImmediate(() => this.fire());
     }
     return true;

@@ -78,10 +78,17 @@ export class Transport {
   dial(host: string, port: number, timeoutMs: number): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const s = connect({ host, port, noDelay: true });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new Error(`memberlist: dial ${host}:${port} timed out`));
-      }, Math.max(1, timeoutMs));
+      // Give up only after one I/O poll: after a stall of ours the connection may be waiting.
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (s.connecting) {
+              s.destroy();
+              reject(new Error(`memberlist: dial ${host}:${port} timed out`));
+            }
+          }),
+        Math.max(1, timeoutMs),
+      );
       s.once('connect', () => {
         clearTimeout(timer);
         s.removeAllListeners('error');

@@ -1,0 +1,78 @@
+// Gossip rounds (Go's gossip()): every GossipInterval, and at once for urgent news (suspect, dead,
+// refutation), queued broadcasts go to GossipNodes random live or recently dead members.
+import { COMPOUND_OVERHEAD, makeCompoundMessages } from './compound';
+import type { BroadcastQueue } from './broadcast-queue';
+import { NodeStateType } from './messages';
+import { Membership, NodeRecord, kRandomNodes } from './membership';
+import type { MemberlistLogger } from './options';
+import type { MemberlistTimings } from './profiles';
+
+export interface GossipDeps {
+  selfName: string;
+  timings: MemberlistTimings;
+  membership: Membership;
+  broadcasts: BroadcastQueue;
+  /** Bytes available for broadcasts in one packet. */
+  room: () => number;
+  send: (node: NodeRecord, msg: Buffer) => void;
+  log: MemberlistLogger;
+}
+
+export class Gossip {
+  private timer: NodeJS.Timeout | undefined;
+  private soon = false;
+  private stopped = false;
+
+  constructor(private readonly d: GossipDeps) {}
+
+  start(): void {
+    const tick = (): void => {
+      if (this.stopped) return;
+      this.safeRound();
+      this.timer = setTimeout(tick, this.d.timings.gossipIntervalMs).unref();
+    };
+    this.timer = setTimeout(tick, Math.random() * this.d.timings.gossipIntervalMs).unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** Sends `msg` to `to` now and runs a gossip round on the next turn (coalesced). */
+  urgent(msg: Buffer, to?: NodeRecord): void {
+    if (this.stopped) return;
+    if (to && to.name !== this.d.selfName) this.d.send(to, msg);
+    if (this.soon) return;
+    this.soon = true;
+    setImmediate(() => {
+      this.soon = false;
+      if (!this.stopped) this.safeRound();
+    });
+  }
+
+  private safeRound(): void {
+    try {
+      this.round();
+    } catch (err) {
+      this.d.log.error({ error: String(err) }, 'memberlist: gossip failed');
+    }
+  }
+
+  private round(): void {
+    const t = this.d.timings;
+    const now = Date.now();
+    const targets = kRandomNodes(t.gossipNodes, this.d.membership.nodes, (n) => {
+      if (n.name === this.d.selfName) return true;
+      if (n.state === NodeStateType.Alive || n.state === NodeStateType.Suspect) return false;
+      if (n.state === NodeStateType.Dead) return now - n.stateChange > t.gossipToTheDeadTimeMs;
+      return true;
+    });
+    for (const node of targets) {
+      const msgs = this.d.broadcasts.getBroadcasts(COMPOUND_OVERHEAD, this.d.room());
+      if (msgs.length === 0) return;
+      if (msgs.length === 1) this.d.send(node, msgs[0]);
+      else for (const c of makeCompoundMessages(msgs)) this.d.send(node, c);
+    }
+  }
+}
