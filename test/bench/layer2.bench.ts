@@ -19,6 +19,8 @@ const ARPING_PROCS = (process.env.L2_BENCH_ARPINGS ?? '1,2').split(',').map(Numb
 const TOOL_SRC = join(REPO, 'test', 'bench', 'tools', 'arpflood.c');
 /** Nice value for the responder (e.g. -10 on a machine shared with other jobs: the kernel's replies run in softirq and never wait for a core). */
 const NICE = Number(process.env.L2_BENCH_NICE ?? 0);
+/** Niceness of the arping flooders: on a LAN the flood comes from other hosts; here it shares the responder's 2 cores. */
+const FLOOD_NICE = Number(process.env.L2_BENCH_FLOOD_NICE ?? 0);
 
 interface FloodResult {
   sent: number;
@@ -96,7 +98,7 @@ async function flood(lab: L2Lab, tool: string, target: string, rate: number): Pr
 async function arpingFlood(lab: L2Lab, tool: string, target: string, procs: number): Promise<{ rate: number; probe: FloodResult }> {
   const secs = Math.max(1, Math.round(DURATION_MS / 1000));
   const arpings = Array.from({ length: procs }, (_, i) =>
-    lab.execAsync(lab.client.ns, 'arping', ['-W', '0.000001', '-c', '10000000', '-w', String(secs), '-S', `10.201.0.${i + 1}`, '-I', 'eth0', target], secs * 1000 + 20_000),
+    lab.execAsync(lab.client.ns, 'nice', ['-n', String(FLOOD_NICE), 'arping', '-W', '0.000001', '-c', '10000000', '-w', String(secs), '-S', `10.201.0.${i + 1}`, '-I', 'eth0', target], secs * 1000 + 20_000),
   );
   const probe = flood(lab, tool, target, FIXED_RATE);
   const outs = await Promise.all(arpings);
@@ -157,7 +159,7 @@ function print(name: string, f: Figures, kernel?: Figures): void {
     ...f.arping.map((a, i) => {
       const base = kernel?.arping[i];
       return (
-        `${name}: arping flood (${a.procs}× arping -W 0.000001): ${k(a.rate)} answered${ratio(a.rate, base?.rate)}; probe ${k(FIXED_RATE)} during it: ` +
+        `${name}: arping flood (${a.procs}× arping -W 0.000001${FLOOD_NICE ? `, nice ${FLOOD_NICE}` : ''}): ${k(a.rate)} answered${ratio(a.rate, base?.rate)}; probe ${k(FIXED_RATE)} during it: ` +
         `${a.probe.answered}/${a.probe.sent} answered, p50 ${us(a.probe.p50us)}, p99 ${us(a.probe.p99us)}${ratio(a.probe.p99us, base?.probe.p99us)}${kernel ? pct(a.cpu) : ''}`
       );
     }),
