@@ -207,6 +207,16 @@ static Sock *get_sock(napi_env env, napi_value v) {
   return (Sock *)data;
 }
 
+/* get_sock for calls that need a socket that is still open (throws otherwise). */
+static Sock *get_open_sock(napi_env env, napi_value v) {
+  Sock *s = get_sock(env, v);
+  if (s && s->closed) {
+    napi_throw_error(env, NULL, "socket is closed");
+    return NULL;
+  }
+  return s;
+}
+
 /* Classic BPF (jump offsets count from the next instruction; index 11 accepts, 12 drops): accept only Ethernet/IPv4 ARP requests and replies that are not our own outgoing frames. */
 static struct sock_filter ARP_FILTER[] = {
   BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
@@ -388,12 +398,8 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "send(handle, frame)");
     return NULL;
   }
-  Sock *s = get_sock(env, argv[0]);
+  Sock *s = get_open_sock(env, argv[0]);
   if (!s) return NULL;
-  if (s->closed) {
-    napi_throw_error(env, NULL, "socket is closed");
-    return NULL;
-  }
   bool is_buf = false;
   void *data;
   size_t len;
@@ -420,12 +426,8 @@ static napi_value js_send_many(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "sendMany(handle, frames: Buffer[])");
     return NULL;
   }
-  Sock *s = get_sock(env, argv[0]);
+  Sock *s = get_open_sock(env, argv[0]);
   if (!s) return NULL;
-  if (s->closed) {
-    napi_throw_error(env, NULL, "socket is closed");
-    return NULL;
-  }
   uint32_t len = 0;
   CHECK(napi_get_array_length(env, argv[1], &len));
   struct mmsghdr msgs[MAX_SEND_BATCH];

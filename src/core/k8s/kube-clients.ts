@@ -2,6 +2,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { ApiException, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from './kube-lib';
 import { KubeRequester } from './kube-request';
+import type { Logger } from '../log';
 
 export class KubeClients {
   readonly kc: k8s.KubeConfig;
@@ -73,6 +74,23 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, opts: { a
       }
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 2000);
+    }
+  }
+}
+
+/**
+ * Runs a watch's first list, retrying transient failures (e.g. a 429/5xx while storage re-initialises
+ * after a CRD is added) up to 8 times; gives up at once when the watch was stopped meanwhile.
+ */
+export async function firstListWithRetry(path: string, list: () => Promise<unknown>, stopped: () => boolean, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await list();
+      return;
+    } catch (err) {
+      if (attempt >= 8 || stopped()) throw err;
+      log.warn({ event: 'listFailed', path, attempt, error: (err as Error)?.message }, 'initial list failed, retrying');
+      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5000)));
     }
   }
 }

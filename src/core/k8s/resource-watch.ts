@@ -2,6 +2,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { makeInformer } from './kube-lib';
 import type { Logger } from '../log';
+import { firstListWithRetry } from './kube-clients';
 
 export interface WatchHandlers<T> {
   upsert?(obj: T): void;
@@ -52,17 +53,7 @@ export class ResourceWatch<T extends k8s.KubernetesObject> {
         informer.start().catch(() => undefined);
       }, 1000);
     });
-    // The first list can hit a transient 429/5xx (e.g. storage re-initialising after a CRD is added).
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await informer.start();
-        break;
-      } catch (err) {
-        if (attempt >= 8 || this.stopped) throw err;
-        this.log.warn({ event: 'listFailed', path: this.path, attempt, error: (err as Error)?.message }, 'initial list failed, retrying');
-        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5000)));
-      }
-    }
+    await firstListWithRetry(this.path, () => informer.start(), () => this.stopped, this.log);
     this.synced = true;
   }
 

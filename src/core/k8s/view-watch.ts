@@ -7,7 +7,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../log';
 import type { KubeConfig } from './kube-lib';
 import { Watch } from './kube-lib';
-import { apiStatusCode } from './kube-clients';
+import { apiStatusCode, firstListWithRetry } from './kube-clients';
 
 export interface ListPage<T> {
   items: T[];
@@ -44,17 +44,7 @@ export class ViewWatch<T extends k8s.KubernetesObject, V> {
 
   async start(): Promise<void> {
     this.stopped = false;
-    // The first list can hit a transient 429/5xx (e.g. storage re-initialising after a CRD is added).
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.relist();
-        break;
-      } catch (err) {
-        if (attempt >= 8 || this.stopped) throw err;
-        this.opts.log.warn({ event: 'listFailed', path: this.opts.path, attempt, error: (err as Error)?.message }, 'initial list failed, retrying');
-        await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5000)));
-      }
-    }
+    await firstListWithRetry(this.opts.path, () => this.relist(), () => this.stopped, this.opts.log);
     this.synced = true;
     await this.watch();
   }
