@@ -92,6 +92,8 @@ d('layer2 announcer failover over memberlist in namespaces', () => {
     if (!moved) process.stdout.write(`${JSON.stringify({ neigh: neighMac(), decisions: lines.map((_, i) => lastDecision(i)), tail: lines[idx('node-c')].slice(-8) }, null, 1)}\n`);
     expect(moved).toBe(true);
     process.stdout.write(`layer2 failover (memberlist lan profile): client neighbour entry moved after ${secs.toFixed(1)} s\n`);
+    // The decision line may still be in the pipe: the neighbour check above blocks the event loop (spawnSync).
+    await until(() => lastDecision(idx('node-c'))?.announce === true, 5_000);
     expect(lastDecision(idx('node-c'))).toMatchObject({ announce: true });
     const macs = arpingMacs(lab.exec(lab.client.ns, 'arping', ['-c', '2', '-w', '4', '-I', 'eth0', VIP]).stdout);
     expect(new Set(macs)).toEqual(new Set([lab.nodes[idx('node-c')].mac]));
