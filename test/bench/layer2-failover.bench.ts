@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { electionOrder } from '../../plugins/layer2/owner-election';
 import type { HttpProbe } from '../integration/layer2/client-probe';
 import { canRunNetns, collectLines, ensureBuilt, L2Lab, REPO, sleep } from '../integration/layer2/netns-lab';
+import { until } from '../support/until';
 
 const VIP = '192.168.1.240';
 const PORT = 8080;
@@ -12,15 +13,6 @@ const NAMES = ['node-a', 'node-b', 'node-c'];
 const KILLS = Math.max(1, Math.min(500, Number(process.env.BENCH_FAILOVER_KILLS ?? 20) || 20));
 const POLL_MS = 20;
 const PROFILES = (process.env.BENCH_FAILOVER_PROFILES ?? 'fast,lan').split(',').filter((p): p is 'fast' | 'lan' => p === 'fast' || p === 'lan');
-
-async function until(pred: () => boolean, ms: number, stepMs = 20): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (pred()) return true;
-    await sleep(stepMs);
-  }
-  return pred();
-}
 
 const quantile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN;
 

@@ -1,20 +1,12 @@
 // Duplicate owner on a real segment: a second host announcing a VIP we announce is seen on the wire and reported (event, status, log).
 import { join } from 'node:path';
 import { canRunNetns, collectLines, ensureBuilt, L2Lab, REPO, sleep } from './netns-lab';
+import { until } from '../../support/until';
 
 const VIP = '192.168.1.240';
 const VIP6 = 'fd00:1::f0';
 const enabled = canRunNetns();
 const d = enabled || process.env.CI ? describe : describe.skip;
-
-async function until(pred: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (pred()) return true;
-    await sleep(100);
-  }
-  return pred();
-}
 
 d('layer2 duplicate owner detection in namespaces', () => {
   jest.setTimeout(90_000);

@@ -2,7 +2,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { electionOrder } from '../../../plugins/layer2/owner-election';
-import { canRunNetns, collectLines, ensureBuilt, haveTool, L2Lab, REPO, sleep } from './netns-lab';
+import { canRunNetns, collectLines, ensureBuilt, haveTool, L2Lab, REPO } from './netns-lab';
+import { until } from '../../support/until';
 
 const VIP = '192.168.1.240';
 const NAMES = ['node-a', 'node-b', 'node-c'];
@@ -24,15 +25,6 @@ d('layer2 announcer failover over memberlist in namespaces', () => {
   const idx = (name: string): number => NAMES.indexOf(name);
 
   const lastDecision = (i: number): Record<string, unknown> | undefined => [...lines[i]].reverse().find((l) => l.event === 'decision');
-
-  async function until(pred: () => boolean, ms: number): Promise<boolean> {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (pred()) return true;
-      await sleep(200);
-    }
-    return pred();
-  }
 
   const neighMac = (): string | undefined => /lladdr ([0-9a-f:]{17})/.exec(lab.exec(lab.client.ns, 'ip', ['neigh', 'show', VIP]).stdout)?.[1];
 

@@ -4,21 +4,13 @@ import { join } from 'node:path';
 import { electionOrder } from '../../../plugins/layer2/owner-election';
 import type { ArpProbe, HttpProbe } from './client-probe';
 import { canRunNetns, collectLines, ensureBuilt, L2Lab, REPO, sleep } from './netns-lab';
+import { until } from '../../support/until';
 
 const VIP = '192.168.1.240';
 const PORT = 8080;
 const NAMES = ['node-a', 'node-b', 'node-c'];
 const enabled = canRunNetns();
 const d = enabled || process.env.CI ? describe : describe.skip;
-
-async function until(pred: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (pred()) return true;
-    await sleep(100);
-  }
-  return pred();
-}
 
 /** The exit code, or 'timeout' after `ms`. */
 const exited = (p: ChildProcess, ms = 20_000): Promise<number | null | 'timeout'> =>

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { silentLogger } from '../../../src/core/log';
 import { SpeakerMembership } from '../../../plugins/layer2/membership';
 import { parseLayer2Options } from '../../../plugins/layer2/options';
+import { until } from '../../support/until';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -13,15 +14,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-async function until(pred: () => boolean, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (pred()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return pred();
 }
 
 describe('SpeakerMembership', () => {
@@ -43,12 +35,12 @@ describe('SpeakerMembership', () => {
     const b = new SpeakerMembership({ nodeName: 'node-b', settings: { ...base, bindAddr: '127.0.0.1', bindPort: pb }, secret, logger: silentLogger(), peers: () => [`127.0.0.1:${pa}`] });
     started.push(b);
     await b.ready;
-    expect(await until(() => (a.members() ?? []).length === 2)).toBe(true);
+    expect(await until(() => (a.members() ?? []).length === 2, 10_000, 50)).toBe(true);
     expect((b.members() ?? []).sort()).toEqual(['node-a', 'node-b']);
     expect(changes).toBeGreaterThan(0);
     expect(a.status()).toEqual({ healthy: true, members: 2 });
     await b.stop();
-    expect(await until(() => (a.members() ?? []).length === 1)).toBe(true);
+    expect(await until(() => (a.members() ?? []).length === 1, 10_000, 50)).toBe(true);
   });
 
   it('refuses to gossip in clear text without an explicit opt-in, and then reports unhealthy with all Nodes as candidates', async () => {
