@@ -1,4 +1,5 @@
 // ARP over Ethernet/IPv4 (RFC 826): requests, replies and gratuitous announcements, framed and padded.
+import { AddressTextCache } from './address-text-cache';
 import { Layer2DecodeError, need } from './errors';
 import { ETH_HEADER_LEN, ETH_MIN_FRAME, ETHERTYPE_ARP, ETHERTYPE_IPV4, writeEthernetHeader } from './ethernet';
 import { BROADCAST_MAC, macFromBuffer, writeMac, type Mac } from './mac';
@@ -47,8 +48,10 @@ function writeIpv4(ip: string, buf: Buffer, off: number): void {
   buf[off + 3] = out[3];
 }
 
+const IPV4_TEXT = new AddressTextCache(4096, (v) => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`);
+
 function ipv4FromBuffer(buf: Buffer, off: number): string {
-  return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
+  return IPV4_TEXT.get(buf.readUInt32BE(off));
 }
 
 export function encodeArpPayload(p: ArpPacket): Buffer {
@@ -71,18 +74,23 @@ function writeArpPayload(p: ArpPacket, buf: Buffer, off: number): void {
 }
 
 export function decodeArpPayload(buf: Buffer): ArpPacket {
-  need(buf, ARP_PAYLOAD_LEN, 'arp');
-  const htype = buf.readUInt16BE(0);
-  const ptype = buf.readUInt16BE(2);
+  return decodeArpPayloadAt(buf, 0);
+}
+
+/** The ARP payload at `o` (a frame is decoded in place: no sub-buffer, no intermediate object). */
+function decodeArpPayloadAt(buf: Buffer, o: number): ArpPacket {
+  if (buf.length - o < ARP_PAYLOAD_LEN) throw new Layer2DecodeError(`arp: need ${ARP_PAYLOAD_LEN} bytes, got ${Math.max(0, buf.length - o)}`);
+  const htype = buf.readUInt16BE(o);
+  const ptype = buf.readUInt16BE(o + 2);
   if (htype !== 1) throw new Layer2DecodeError(`arp: hardware type ${htype} is not Ethernet`);
   if (ptype !== ETHERTYPE_IPV4) throw new Layer2DecodeError(`arp: protocol type 0x${ptype.toString(16)} is not IPv4`);
-  if (buf[4] !== 6 || buf[5] !== 4) throw new Layer2DecodeError(`arp: address lengths ${buf[4]}/${buf[5]} are not 6/4`);
+  if (buf[o + 4] !== 6 || buf[o + 5] !== 4) throw new Layer2DecodeError(`arp: address lengths ${buf[o + 4]}/${buf[o + 5]} are not 6/4`);
   return {
-    op: buf.readUInt16BE(6),
-    senderMac: macFromBuffer(buf, 8),
-    senderIp: ipv4FromBuffer(buf, 14),
-    targetMac: macFromBuffer(buf, 18),
-    targetIp: ipv4FromBuffer(buf, 24),
+    op: buf.readUInt16BE(o + 6),
+    senderMac: macFromBuffer(buf, o + 8),
+    senderIp: ipv4FromBuffer(buf, o + 14),
+    targetMac: macFromBuffer(buf, o + 18),
+    targetIp: ipv4FromBuffer(buf, o + 24),
   };
 }
 
@@ -109,7 +117,8 @@ export function decodeArpFrame(buf: Buffer): ArpFrame {
   need(buf, ETH_HEADER_LEN, 'ethernet header');
   const etherType = buf.readUInt16BE(12);
   if (etherType !== ETHERTYPE_ARP) throw new Layer2DecodeError(`ethernet: ethertype 0x${etherType.toString(16)} is not ARP`);
-  return { ethDst: macFromBuffer(buf, 0), ethSrc: macFromBuffer(buf, 6), ...decodeArpPayload(buf.subarray(ETH_HEADER_LEN)) };
+  const p = decodeArpPayloadAt(buf, ETH_HEADER_LEN);
+  return { ethDst: macFromBuffer(buf, 0), ethSrc: macFromBuffer(buf, 6), op: p.op, senderMac: p.senderMac, senderIp: p.senderIp, targetMac: p.targetMac, targetIp: p.targetIp };
 }
 
 /** The unicast reply to `req` announcing that `ourMac` has `req.targetIp`. */

@@ -1,4 +1,5 @@
 // MAC addresses as canonical lower-case "aa:bb:cc:dd:ee:ff" text, the form logs and `ip neigh` use.
+import { AddressTextCache } from './address-text-cache';
 
 export type Mac = string;
 
@@ -35,6 +36,13 @@ export function macToBuffer(mac: Mac): Buffer {
   return buf;
 }
 
+const MAC_TEXT = new AddressTextCache(4096, (v) => {
+  const hi = Math.floor(v / 0x1_0000_0000);
+  const lo = v % 0x1_0000_0000;
+  return `${HEX[(hi >>> 8) & 255]}:${HEX[hi & 255]}:${HEX[lo >>> 24]}:${HEX[(lo >>> 16) & 255]}:${HEX[(lo >>> 8) & 255]}:${HEX[lo & 255]}`;
+});
+
 export function macFromBuffer(buf: Buffer, offset = 0): Mac {
-  return `${HEX[buf[offset]]}:${HEX[buf[offset + 1]]}:${HEX[buf[offset + 2]]}:${HEX[buf[offset + 3]]}:${HEX[buf[offset + 4]]}:${HEX[buf[offset + 5]]}`;
+  if (offset < 0 || offset + 6 > buf.length) throw new RangeError(`no MAC address at ${offset}`);
+  return MAC_TEXT.get((buf[offset] << 8 | buf[offset + 1]) * 0x1_0000_0000 + buf.readUInt32BE(offset + 2));
 }

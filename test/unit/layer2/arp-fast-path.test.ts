@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { ArpResponder } from '../../../plugins/layer2/arp-responder';
-import { ARP_FRAME_LEN, decodeArpFrame, encodeArpFrame, encodeArpFrameInto, macToBuffer, writeMac, type ArpFrame } from '../../../plugins/layer2/codec';
+import { ARP_FRAME_LEN, decodeArpFrame, encodeArpFrame, encodeArpFrameInto, macFromBuffer, macToBuffer, writeMac, type ArpFrame } from '../../../plugins/layer2/codec';
 import { Layer2Metrics } from '../../../plugins/layer2/metrics';
 import type { FrameTransport, FrameTransportOptions, TransportFactory } from '../../../plugins/layer2/transport';
 import { arbArpFrame } from './arbitraries';
@@ -169,5 +169,30 @@ describe('allocation-free ARP encoding', () => {
       { numRuns: 500 },
     );
     expect(() => encodeArpFrameInto(frameWith({}), Buffer.alloc(ARP_FRAME_LEN + 10), 11)).toThrow(RangeError);
+  });
+});
+
+describe('address text from frames (memoised by value)', () => {
+  const hex = (b: number): string => b.toString(16).padStart(2, '0');
+
+  it('gives the same MAC and IPv4 text as formatting the bytes, past the memo limit (its clearing included)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 42, maxLength: 42 }), (bytes) => {
+        const frame = Buffer.from(bytes);
+        frame.writeUInt16BE(0x0806, 12);
+        frame.writeUInt32BE(0x00010800, 14);
+        frame.writeUInt16BE(0x0604, 18);
+        const f = decodeArpFrame(frame);
+        const mac = (o: number): string => [...frame.subarray(o, o + 6)].map(hex).join(':');
+        const ip = (o: number): string => [...frame.subarray(o, o + 4)].join('.');
+        expect(f).toMatchObject({ ethDst: mac(0), ethSrc: mac(6), senderMac: mac(22), senderIp: ip(28), targetMac: mac(32), targetIp: ip(38) });
+      }),
+      { numRuns: 12_000 },
+    );
+  });
+
+  it('reads a MAC only from six bytes inside the buffer', () => {
+    expect(macFromBuffer(Buffer.from([0x02, 0, 0, 0, 0, 0x0b]), 0)).toBe('02:00:00:00:00:0b');
+    expect(() => macFromBuffer(Buffer.alloc(6), 1)).toThrow(RangeError);
   });
 });
