@@ -7,7 +7,9 @@ import {
   BROADCAST_MAC,
   decodeArpFrame,
   encodeArpFrame,
+  encodeArpReplyFrame,
   gratuitousArp,
+  macToBuffer,
   Layer2DecodeError,
   type ArpFrame,
 } from './codec';
@@ -47,8 +49,10 @@ export class ArpResponder {
   /** Replies dropped by the transport since the last error line, and when that line was written. */
   private unsent = 0;
   private lastSendErrorLog = -Infinity;
+  private readonly macBytes: Buffer;
 
   constructor(private readonly deps: ResponderDeps) {
+    this.macBytes = macToBuffer(deps.iface.mac);
     this.transport = deps.transports.arp(
       deps.iface,
       (frame) => {
@@ -99,9 +103,9 @@ export class ArpResponder {
     }
     const reply = arpReplyFor(req, iface.mac);
     try {
-      const frame = encodeArpFrame(reply);
-      if (this.transport.queue) this.transport.queue(frame);
-      else this.transport.send(frame);
+      const out = encodeArpReplyFrame(frame, this.macBytes);
+      if (this.transport.queue) this.transport.queue(out);
+      else this.transport.send(out);
     } catch (err) {
       logger.error({ interface: iface.name, ip: req.targetIp, error: (err as Error).message }, 'failed to send ARP reply');
       return 'send-failed';

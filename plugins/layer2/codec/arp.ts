@@ -121,6 +121,31 @@ export function decodeArpFrame(buf: Buffer): ArpFrame {
   return { ethDst: macFromBuffer(buf, 0), ethSrc: macFromBuffer(buf, 6), op: p.op, senderMac: p.senderMac, senderIp: p.senderIp, targetMac: p.targetMac, targetIp: p.targetIp };
 }
 
+/**
+ * encodeArpFrame(arpReplyFor(decodeArpFrame(request), ourMac)) straight from the request's bytes: the
+ * responder's hot path, without parsing MAC and IP text back. `request` must be a decoded ARP frame.
+ */
+export function encodeArpReplyFrame(request: Buffer, ourMac: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(ARP_FRAME_LEN);
+  // Byte loops, not Buffer#copy: copy with offsets makes a typed-array view per call (garbage at line rate).
+  for (let i = 0; i < 6; i++) {
+    out[i] = request[22 + i]; // Ethernet destination: the request's sender hardware address
+    out[6 + i] = ourMac[i];
+    out[22 + i] = ourMac[i];
+    out[32 + i] = request[22 + i];
+  }
+  out.writeUInt16BE(ETHERTYPE_ARP, 12);
+  out.writeUInt32BE(0x0001_0800, 14); // Ethernet, IPv4
+  out.writeUInt16BE(0x0604, 18); // address lengths 6 and 4
+  out.writeUInt16BE(ARP_REPLY, 20);
+  for (let i = 0; i < 4; i++) {
+    out[28 + i] = request[38 + i]; // sender IP: the address asked for
+    out[38 + i] = request[28 + i];
+  }
+  out.fill(0, 42);
+  return out;
+}
+
 /** The unicast reply to `req` announcing that `ourMac` has `req.targetIp`. */
 export function arpReplyFor(req: ArpFrame, ourMac: Mac): ArpFrame {
   return {

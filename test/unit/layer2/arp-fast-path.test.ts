@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { ArpResponder } from '../../../plugins/layer2/arp-responder';
-import { ARP_FRAME_LEN, decodeArpFrame, encodeArpFrame, encodeArpFrameInto, macFromBuffer, macToBuffer, writeMac, type ArpFrame } from '../../../plugins/layer2/codec';
+import { ARP_FRAME_LEN, arpReplyFor, decodeArpFrame, encodeArpFrame, encodeArpFrameInto, encodeArpReplyFrame, macFromBuffer, macToBuffer, writeMac, type ArpFrame } from '../../../plugins/layer2/codec';
 import { Layer2Metrics } from '../../../plugins/layer2/metrics';
 import type { FrameTransport, FrameTransportOptions, TransportFactory } from '../../../plugins/layer2/transport';
 import { arbArpFrame } from './arbitraries';
@@ -194,5 +194,18 @@ describe('address text from frames (memoised by value)', () => {
   it('reads a MAC only from six bytes inside the buffer', () => {
     expect(macFromBuffer(Buffer.from([0x02, 0, 0, 0, 0, 0x0b]), 0)).toBe('02:00:00:00:00:0b');
     expect(() => macFromBuffer(Buffer.alloc(6), 1)).toThrow(RangeError);
+  });
+});
+
+describe('reply frames from request bytes', () => {
+  it('equal encoding the typed reply to the decoded request', () => {
+    fc.assert(
+      fc.property(arbArpFrame, arbArpFrame, (req, other) => {
+        const ours = other.senderMac;
+        const expected = encodeArpFrame(arpReplyFor(decodeArpFrame(encodeArpFrame(req)), ours));
+        expect(encodeArpReplyFrame(encodeArpFrame(req), macToBuffer(ours)).equals(expected)).toBe(true);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
