@@ -207,9 +207,8 @@ function body(buf: Buffer, what: string): MsgMap {
   return asMap(r.read(), what);
 }
 
-export function decodePing(buf: Buffer): Ping {
-  const m = body(buf, 'ping');
-  const p: Ping = { seqNo: uint(m, 'SeqNo', U32), node: text(m, 'Node') };
+/** The optional SourceAddr/SourcePort/SourceNode fields of ping and indirect ping (absent when empty/zero). */
+function withSource<T extends { sourceAddr?: Buffer; sourcePort?: number; sourceNode?: string }>(p: T, m: MsgMap): T {
   const sa = bytes(m, 'SourceAddr');
   if (sa.length > 0) p.sourceAddr = sa;
   const sp = uint(m, 'SourcePort', U16);
@@ -217,6 +216,12 @@ export function decodePing(buf: Buffer): Ping {
   const sn = text(m, 'SourceNode');
   if (sn) p.sourceNode = sn;
   return p;
+}
+
+export function decodePing(buf: Buffer): Ping {
+  const m = body(buf, 'ping');
+  const p: Ping = { seqNo: uint(m, 'SeqNo', U32), node: text(m, 'Node') };
+  return withSource(p, m);
 }
 export function decodeIndirectPing(buf: Buffer): IndirectPing {
   const m = body(buf, 'indirectPing');
@@ -227,13 +232,7 @@ export function decodeIndirectPing(buf: Buffer): IndirectPing {
     node: text(m, 'Node'),
     nack: bool(m, 'Nack'),
   };
-  const sa = bytes(m, 'SourceAddr');
-  if (sa.length > 0) p.sourceAddr = sa;
-  const sp = uint(m, 'SourcePort', U16);
-  if (sp > 0) p.sourcePort = sp;
-  const sn = text(m, 'SourceNode');
-  if (sn) p.sourceNode = sn;
-  return p;
+  return withSource(p, m);
 }
 export function decodeAck(buf: Buffer): Ack {
   const m = body(buf, 'ack');

@@ -2,7 +2,6 @@
 import 'reflect-metadata';
 import { setFlagsFromString } from 'node:v8';
 import type * as k8s from '@kubernetes/client-node';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildConfig, type LoadOptions } from '../config';
 import { HealthServer } from '../http/health-server';
 import { Allocator } from '../ipam/allocator';
@@ -10,7 +9,6 @@ import { ConfigSnapshotReader } from '../k8s/config-snapshot';
 import { KubeConfigSource } from '../k8s/config-source';
 import { KubeConfigStatusSink } from '../k8s/config-status';
 import { KubeEventRecorder } from '../k8s/event-recorder';
-import { KubeClients } from '../k8s/kube-clients';
 import { ensureMemberlistSecret } from '../k8s/memberlist-secret';
 import { KubeNamespaceLabels } from '../k8s/namespace-labels';
 import { KubeServiceStatusWriter } from '../k8s/service-status-writer';
@@ -18,7 +16,7 @@ import { toServiceView } from '../k8s/service-view';
 import { ViewWatch } from '../k8s/view-watch';
 import type { Logger } from '../log';
 import type { ServiceView } from '../service';
-import { SerialQueue } from '../serial-queue';
+import { componentSetup } from '../component-setup';
 import { Controller } from './controller';
 
 export interface ControllerRunOptions {
@@ -42,14 +40,7 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
   // Live data is small (compact views) but a full sync makes much garbage: V8's default heap growth
   // (up to 4× live) held ~50 MB more RSS at 10k Services. The flag is read at each GC, so it applies.
   setFlagsFromString('--optimize-for-size');
-  const log = opts.logger.child({ caller: 'controller' });
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
-  const clients = new KubeClients(opts.kubeconfig);
-  const queue = new SerialQueue(
-    (err) => log.error({ event: 'reconcileFailed', error: (err as Error).message }, 'event handling failed'),
-    (label, ms) => log.warn({ event: 'slowEvent', job: label, ms }, 'event handling is slow; later events wait behind it'),
-  );
+  const { log, metrics, clients, queue } = componentSetup(opts.logger, { caller: 'controller' }, opts.kubeconfig);
   let synced = false;
   let configSeen = false;
 

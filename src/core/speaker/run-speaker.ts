@@ -1,7 +1,6 @@
 // Wires the speaker to the Kubernetes API: config, Services, Nodes and EndpointSlices in; plugins announce.
 import 'reflect-metadata';
 import type * as k8s from '@kubernetes/client-node';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildConfig, type Config, type LoadOptions } from '../config';
 import { formatIssue } from '../config/model';
 import { HealthServer } from '../http/health-server';
@@ -9,14 +8,13 @@ import { KubeClusterView } from '../k8s/cluster-view';
 import { ConfigSnapshotReader } from '../k8s/config-snapshot';
 import { KubeConfigSource } from '../k8s/config-source';
 import { KubeEventRecorder } from '../k8s/event-recorder';
-import { KubeClients } from '../k8s/kube-clients';
 import { ResourceWatch } from '../k8s/resource-watch';
 import { KubeSecretReader } from '../k8s/secret-reader';
 import { KubeServiceStatusObjects, STATUS_KINDS } from '../k8s/service-status-objects';
 import { toServiceView } from '../k8s/service-view';
 import type { Logger } from '../log';
 import type { PluginRegistry } from '../plugins/registry';
-import { SerialQueue } from '../serial-queue';
+import { componentSetup } from '../component-setup';
 import { Speaker } from './speaker';
 
 export interface SpeakerRunOptions {
@@ -40,14 +38,8 @@ export interface RunningSpeaker {
 }
 
 export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeaker> {
-  const log = opts.logger.child({ caller: 'speaker', node: opts.nodeName });
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
-  const clients = new KubeClients(opts.kubeconfig);
-  const queue = new SerialQueue(
-    (err) => log.error({ event: 'reconcileFailed', error: (err as Error).message }, 'event handling failed'),
-    (label, ms) => log.warn({ event: 'slowEvent', job: label, ms }, 'event handling is slow; later events wait behind it'),
-  );
+  const { log, metrics, clients, queue } = componentSetup(opts.logger, { caller: 'speaker', node: opts.nodeName }, opts.kubeconfig);
+
   let synced = false;
   let config: Config | undefined;
 

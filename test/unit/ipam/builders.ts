@@ -2,6 +2,7 @@
 import type { IpRange, Pool, ServiceAllocation } from '../../../src/core/config/model';
 import { parseIp } from '../../../src/core/net/ip';
 import type { ServiceView } from '../../../src/core/service';
+import { service } from '../../support/fixtures';
 
 /** `a.b.c.d-e.f.g.h`, a CIDR, or a single address. */
 export function range(text: string): IpRange {
@@ -40,21 +41,9 @@ export function allocation(sa: Partial<ServiceAllocation>): ServiceAllocation {
   return { priority: 0, namespaces: [], namespaceSelectors: [], serviceSelectors: [], ...sa };
 }
 
+/** fixtures' `service`, single-stack as the allocator sees most Services. */
 export function svc(name: string, extra: Partial<ServiceView> = {}): ServiceView {
-  return {
-    namespace: 'default',
-    name,
-    type: 'LoadBalancer',
-    annotations: {},
-    labels: {},
-    ipFamilies: ['IPv4'],
-    ipFamilyPolicy: 'SingleStack',
-    externalTrafficPolicy: 'Cluster',
-    selector: { app: name },
-    ports: [{ port: 80, protocol: 'TCP' }],
-    ingressIPs: [],
-    ...extra,
-  };
+  return service(name, { ipFamilyPolicy: 'SingleStack', ...extra });
 }
 
 export function shared(name: string, key: string, port: number, extra: Partial<ServiceView> = {}): ServiceView {
