@@ -16,6 +16,15 @@ async function openssl(dir: string, args: string[]): Promise<void> {
   await must('sh', ['-c', 'cd "$0" && exec openssl "$@"', dir, ...args], { timeoutMs: 30_000 });
 }
 
+/** Signs a leaf certificate `base`.crt/.key for `subject` with the CA in `dir`; `ext` is an openssl v3 section body. */
+async function signLeaf(dir: string, base: string, subject: string, ext: string): Promise<void> {
+  writeFileSync(join(dir, `${base}.ext`), `[v3]\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n${ext}\n`);
+  await openssl(dir, ['genrsa', '-out', `${base}.key`, '2048']);
+  await openssl(dir, ['req', '-new', '-key', `${base}.key`, '-subj', subject, '-out', `${base}.csr`]);
+  await openssl(dir, ['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-days', '7', '-sha256', '-extfile', `${base}.ext`, '-extensions', 'v3', '-out', `${base}.crt`]);
+}
+
 /** Writes the key material into `dir`; `ips` become subjectAltNames of the serving cert. */
 export async function generateLabPki(dir: string, ips: string[]): Promise<LabPki> {
   await openssl(dir, ['genrsa', '-out', 'ca.key', '2048']);
@@ -23,12 +32,7 @@ export async function generateLabPki(dir: string, ips: string[]): Promise<LabPki
     '-sha256', '-out', 'ca.crt']);
   const san = ['DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:localhost',
     ...ips.map((a) => `IP:${a}`)].join(',');
-  writeFileSync(join(dir, 'serving.ext'),
-    `[v3]\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`);
-  await openssl(dir, ['genrsa', '-out', 'serving.key', '2048']);
-  await openssl(dir, ['req', '-new', '-key', 'serving.key', '-subj', '/CN=kube-apiserver', '-out', 'serving.csr']);
-  await openssl(dir, ['x509', '-req', '-in', 'serving.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-days', '7', '-sha256', '-extfile', 'serving.ext', '-extensions', 'v3', '-out', 'serving.crt']);
+  await signLeaf(dir, 'serving', '/CN=kube-apiserver', `extendedKeyUsage=serverAuth\nsubjectAltName=${san}`);
   await openssl(dir, ['genrsa', '-out', 'sa.key', '2048']);
   await openssl(dir, ['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
   const p = (f: string): string => join(dir, f);
@@ -36,4 +40,10 @@ export async function generateLabPki(dir: string, ips: string[]): Promise<LabPki
     caCert: p('ca.crt'), caKey: p('ca.key'), servingCert: p('serving.crt'), servingKey: p('serving.key'),
     saPublicKey: p('sa.pub'), saPrivateKey: p('sa.key'),
   };
+}
+
+/** A client certificate signed by the PKI's CA in `dir` (e.g. `/O=system:masters/CN=admin`); returns its cert and key paths. */
+export async function signClientCert(dir: string, base: string, subject: string): Promise<{ cert: string; key: string }> {
+  await signLeaf(dir, base, subject, 'extendedKeyUsage=clientAuth');
+  return { cert: join(dir, `${base}.crt`), key: join(dir, `${base}.key`) };
 }
