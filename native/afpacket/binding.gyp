@@ -2,8 +2,9 @@
   "targets": [
     {
       "target_name": "afpacket",
-      "sources": ["src/afpacket.c"],
-      "cflags": ["-Wall", "-Wextra", "-O2"],
+      "sources": ["src/afpacket.c", "src/arp_answerer.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2", "-pthread"],
+      "ldflags": ["-pthread"],
       "defines": ["NAPI_VERSION=8"]
     }
   ]

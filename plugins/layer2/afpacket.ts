@@ -24,7 +24,17 @@ interface NativeAfPacket {
   sendMany(handle: unknown, frames: Buffer[]): number;
   close(handle: unknown): void;
   ref(handle: unknown, on: boolean): void;
+  openAnswerer(ifindex: number, mac: Buffer, onDrain: AnswererDrain): unknown;
+  setAnswered(handle: unknown, ips: Buffer): void;
+  logRequests(handle: unknown, on: boolean): void;
+  answererSend(handle: unknown, frame: Buffer): number;
+  closeAnswerer(handle: unknown): void;
+  refAnswerer(handle: unknown, on: boolean): void;
+  answerFrame(frame: Buffer, mac: Buffer, ips: Buffer): { reply: Buffer | null; claim: boolean };
 }
+
+/** What the answer thread queued since the last drain (native/afpacket/src/arp_answerer.c). */
+type AnswererDrain = (records: Buffer, recordCount: number, counts: Buffer, countEntries: number, lost: number, unsent: number, sendError: string | undefined) => void;
 
 const ADDON_PATH = join('native', 'afpacket', 'build', 'Release', 'afpacket.node');
 let cached: NativeAfPacket | undefined;
@@ -161,4 +171,99 @@ export class PacketSocket {
       this.opts.onSendError?.(err as Error, frames.length);
     }
   }
+}
+
+/** Answerer record: u8 kind, u8 pkttype, then the frame's first 42 bytes (Ethernet + ARP). */
+const ANSWER_RECORD = 44;
+const ANSWER_HEAD = 42;
+const KIND_ANSWERED = 1;
+const KIND_CLAIM = 2;
+/** Count entry: u32be IPv4, u32le requests answered, u32le replies sent. */
+const COUNT_ENTRY = 12;
+
+export interface ArpAnswererEvents {
+  /** A request answered (only while `logRequests(true)`): its Ethernet + ARP bytes. */
+  answered(request: Buffer, pktType: number): void;
+  /** A frame whose sender IP is answered here but whose sender MAC is another one. */
+  claimed(frame: Buffer, pktType: number): void;
+  /** Requests answered and replies sent for `ip` since the last report. */
+  counted(ip: string, answered: number, sent: number): void;
+  /** Replies the kernel refused. */
+  sendFailed(err: Error, unsent: number): void;
+  /** Answered/claim records dropped because the event loop did not take them in time (the replies still went). */
+  lost(records: number): void;
+}
+
+/** IPv4 text (canonical dotted quad) → 4 bytes, for the answer table. */
+function ipv4Bytes(ips: readonly string[]): Buffer {
+  const out = Buffer.alloc(ips.length * 4);
+  ips.forEach((ip, i) => {
+    const parts = ip.split('.');
+    for (let j = 0; j < 4; j++) out[i * 4 + j] = Number(parts[j]);
+  });
+  return out;
+}
+
+/**
+ * ARP requests answered by a native thread for the IPv4 addresses in its table (the reply never
+ * waits for the event loop); JS learns what happened in batches, through `events`.
+ */
+export class ArpAnswerer {
+  private readonly handle: unknown;
+  private closed = false;
+
+  constructor(
+    readonly ifindex: number,
+    mac: Buffer,
+    private readonly events: ArpAnswererEvents,
+  ) {
+    this.handle = loadAddon().openAnswerer(ifindex, mac, (records, recordCount, counts, countEntries, lost, unsent, sendError) =>
+      this.drain(records, recordCount, counts, countEntries, lost, unsent, sendError),
+    );
+  }
+
+  /** Replaces the set of IPv4 addresses answered. */
+  setAnswered(ips: readonly string[]): void {
+    if (!this.closed) loadAddon().setAnswered(this.handle, ipv4Bytes(ips));
+  }
+
+  logRequests(on: boolean): void {
+    if (!this.closed) loadAddon().logRequests(this.handle, on);
+  }
+
+  send(frame: Buffer): number {
+    if (this.closed) throw new Error('ArpAnswerer is closed');
+    return loadAddon().answererSend(this.handle, frame);
+  }
+
+  ref(on: boolean): void {
+    if (!this.closed) loadAddon().refAnswerer(this.handle, on);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    loadAddon().closeAnswerer(this.handle);
+  }
+
+  private drain(records: Buffer, recordCount: number, counts: Buffer, countEntries: number, lost: number, unsent: number, sendError: string | undefined): void {
+    for (let i = 0; i < countEntries; i++) {
+      const o = i * COUNT_ENTRY;
+      const ip = `${counts[o]}.${counts[o + 1]}.${counts[o + 2]}.${counts[o + 3]}`;
+      this.events.counted(ip, counts.readUInt32LE(o + 4), counts.readUInt32LE(o + 8));
+    }
+    for (let i = 0; i < recordCount; i++) {
+      const o = i * ANSWER_RECORD;
+      const frame = records.subarray(o + 2, o + 2 + ANSWER_HEAD);
+      if (records[o] === KIND_ANSWERED) this.events.answered(frame, records[o + 1]);
+      else if (records[o] === KIND_CLAIM) this.events.claimed(frame, records[o + 1]);
+    }
+    if (unsent > 0) this.events.sendFailed(new Error(`sendmmsg(AF_PACKET): ${sendError ?? 'frames refused'}`), unsent);
+    if (lost > 0) this.events.lost(lost);
+  }
+}
+
+/** The answer thread's decision for one frame (the same C function), for tests against ArpResponder. */
+export function nativeArpDecision(frame: Buffer, mac: Buffer, ips: readonly string[]): { reply: Buffer | null; claim: boolean } {
+  return loadAddon().answerFrame(frame, mac, ipv4Bytes(ips));
 }

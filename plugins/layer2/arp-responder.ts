@@ -1,4 +1,5 @@
-// Answers ARP requests for the service IPs this node owns on one interface, as MetalLB's arpResponder does.
+// Answers ARP requests for the service IPs this node owns on one interface, as MetalLB's arpResponder does:
+// on a native thread when the transport can (replies never wait for the event loop), else frame by frame here.
 import type { Logger } from '../../src/core/log';
 import {
   ARP_REPLY,
@@ -16,7 +17,7 @@ import {
 import type { Claim } from './duplicates';
 import type { InterfaceInfo } from './interfaces';
 import type { Layer2Metrics } from './metrics';
-import type { FrameTransport, TransportFactory } from './transport';
+import type { AnsweringArpTransport, FrameTransport, TransportFactory } from './transport';
 
 /** Why a frame got no answer (for tests and debug logs). */
 export type ArpDropReason =
@@ -40,21 +41,49 @@ export interface ResponderDeps {
   onClaim?(claim: Claim): void;
 }
 
-/** At most one "failed to send ARP replies" line per interval: under a flood every batch could fail. */
+/** The ARP responder learns what it answers through `answer()`, not by asking. */
+export type ArpResponderDeps = Omit<ResponderDeps, 'owns'>;
+
+/** At most one "failed to send ARP replies" (or "records lost") line per interval: under a flood every batch could fail. */
 export const SEND_ERROR_LOG_INTERVAL_MS = 1000;
 
 export class ArpResponder {
-  private readonly transport: FrameTransport;
+  /** Frame-by-frame path (transports without a native answerer: unit-test fakes). */
+  private readonly transport?: FrameTransport;
+  /** Native path: requests answered by the transport's thread from `answered`. */
+  private readonly answering?: AnsweringArpTransport;
+  /** Whichever of the two sends gratuitous frames and is closed at the end. */
+  private readonly link: { send(frame: Buffer): unknown; close(): void };
+  private readonly answered = new Set<string>();
+  private tablePending = false;
   private closed = false;
   /** Replies dropped by the transport since the last error line, and when that line was written. */
   private unsent = 0;
   private lastSendErrorLog = -Infinity;
+  private lost = 0;
+  private lastLostLog = -Infinity;
   private readonly macBytes: Buffer;
 
-  constructor(private readonly deps: ResponderDeps) {
+  constructor(private readonly deps: ArpResponderDeps) {
     this.macBytes = macToBuffer(deps.iface.mac);
-    this.transport = deps.transports.arp(
-      deps.iface,
+    const { transports, iface, metrics } = deps;
+    if (transports.arpAnswering) {
+      this.answering = transports.arpAnswering(iface, {
+        answered: (request) => this.reportAnswered(request),
+        claimed: (frame) => this.reportClaim(frame),
+        counted: (ip, answered, sent) => {
+          if (answered > 0) metrics.requestsReceived.inc({ ip }, answered);
+          if (sent > 0) metrics.responsesSent.inc({ ip }, sent);
+        },
+        sendFailed: (err, unsent) => this.sendFailed(err, unsent),
+        lost: (records) => this.recordsLost(records),
+      });
+      this.answering.logRequests(deps.logger.isLevelEnabled(this.requestLevel));
+      this.link = this.answering;
+      return;
+    }
+    this.link = this.transport = transports.arp(
+      iface,
       (frame) => {
         this.handleFrame(frame);
       },
@@ -64,6 +93,28 @@ export class ArpResponder {
 
   get interfaceName(): string {
     return this.deps.iface.name;
+  }
+
+  /** Whether requests for `ip` are answered here from now on (the native table follows within one event-loop turn). */
+  answer(ip: string, on: boolean): void {
+    if (on === this.answered.has(ip)) return;
+    if (on) this.answered.add(ip);
+    else this.answered.delete(ip);
+    if (!this.answering || this.tablePending) return;
+    this.tablePending = true;
+    // Coalesced: announcing thousands of IPs at start rebuilds the native table once.
+    setImmediate(() => {
+      this.tablePending = false;
+      if (!this.closed) this.answering?.setAnswered([...this.answered]);
+    });
+  }
+
+  answers(ip: string): boolean {
+    return this.answered.has(ip);
+  }
+
+  private get requestLevel(): 'info' | 'debug' {
+    return this.deps.requestLogLevel ?? 'info';
   }
 
   /** Processes one received frame; returns the reply sent, or why none was. */
@@ -76,36 +127,19 @@ export class ArpResponder {
       if (e instanceof Layer2DecodeError) return 'malformed';
       throw e;
     }
-    const { iface, owns, logger, metrics } = this.deps;
-    if (req.senderIp !== '0.0.0.0' && req.senderMac !== iface.mac && owns(req.senderIp, iface.name)) {
-      // A unicast reply is an answer (possibly to our own gratuitous request, where SPA = TPA too).
-      const unicastReply = req.op === ARP_REPLY && req.ethDst !== BROADCAST_MAC;
-      const kind = unicastReply ? 'arp-reply' : req.senderIp === req.targetIp ? 'gratuitous-arp' : req.op === ARP_REPLY ? 'arp-reply' : 'arp-request';
-      this.deps.onClaim?.({ ip: req.senderIp, mac: req.senderMac, interface: iface.name, kind });
-    }
+    const { iface, logger, metrics } = this.deps;
+    if (req.senderIp !== '0.0.0.0' && req.senderMac !== iface.mac && this.answered.has(req.senderIp)) this.claim(req);
     if (req.op !== ARP_REQUEST) return 'not-request';
     if (req.ethDst !== BROADCAST_MAC && req.ethDst !== iface.mac) return 'not-for-us';
-    if (!owns(req.targetIp, iface.name)) return 'not-owned';
+    if (!this.answered.has(req.targetIp)) return 'not-owned';
     metrics.requestsReceived.inc({ ip: req.targetIp });
-    const level = this.deps.requestLogLevel ?? 'info';
     // Checked first: at flood rates building the line's object for a disabled level is measurable.
-    if (logger.isLevelEnabled(level)) {
-      logger[level](
-        {
-          interface: iface.name,
-          ip: req.targetIp,
-          senderIP: req.senderIp,
-          senderMAC: req.senderMac,
-          responseMAC: iface.mac,
-        },
-        'got ARP request for service IP, sending response',
-      );
-    }
+    if (logger.isLevelEnabled(this.requestLevel)) this.logRequest(req);
     const reply = arpReplyFor(req, iface.mac);
     try {
       const out = encodeArpReplyFrame(frame, this.macBytes);
-      if (this.transport.queue) this.transport.queue(out);
-      else this.transport.send(out);
+      if (this.transport?.queue) this.transport.queue(out);
+      else this.link.send(out);
     } catch (err) {
       logger.error({ interface: iface.name, ip: req.targetIp, error: (err as Error).message }, 'failed to send ARP reply');
       return 'send-failed';
@@ -120,7 +154,7 @@ export class ArpResponder {
     let sent = 0;
     for (const op of [ARP_REQUEST, ARP_REPLY] as const) {
       try {
-        this.transport.send(encodeArpFrame(gratuitousArp(op, ip, this.deps.iface.mac)));
+        this.link.send(encodeArpFrame(gratuitousArp(op, ip, this.deps.iface.mac)));
         this.deps.metrics.gratuitousSent.inc({ ip });
         sent++;
       } catch (err) {
@@ -128,6 +162,54 @@ export class ArpResponder {
       }
     }
     return sent;
+  }
+
+  /** Another MAC sent a frame with an IP we answer as its sender (duplicate owner, or the next owner in a handover). */
+  private claim(req: ArpFrame): void {
+    // A unicast reply is an answer (possibly to our own gratuitous request, where SPA = TPA too).
+    const unicastReply = req.op === ARP_REPLY && req.ethDst !== BROADCAST_MAC;
+    const kind = unicastReply ? 'arp-reply' : req.senderIp === req.targetIp ? 'gratuitous-arp' : req.op === ARP_REPLY ? 'arp-reply' : 'arp-request';
+    this.deps.onClaim?.({ ip: req.senderIp, mac: req.senderMac, interface: this.deps.iface.name, kind });
+  }
+
+  private logRequest(req: ArpFrame): void {
+    const { iface, logger } = this.deps;
+    logger[this.requestLevel](
+      { interface: iface.name, ip: req.targetIp, senderIP: req.senderIp, senderMAC: req.senderMac, responseMAC: iface.mac },
+      'got ARP request for service IP, sending response',
+    );
+  }
+
+  /** Native path: a request the thread answered (reported only while request lines are logged). */
+  private reportAnswered(request: Buffer): void {
+    if (this.closed) return;
+    try {
+      this.logRequest(decodeArpFrame(request));
+    } catch (e) {
+      if (!(e instanceof Layer2DecodeError)) throw e;
+    }
+  }
+
+  /** Native path: the thread saw another MAC use an answered IP as its sender address. */
+  private reportClaim(frame: Buffer): void {
+    if (this.closed) return;
+    try {
+      this.claim(decodeArpFrame(frame));
+    } catch (e) {
+      if (!(e instanceof Layer2DecodeError)) throw e;
+    }
+  }
+
+  private recordsLost(records: number): void {
+    this.lost += records;
+    const now = Date.now();
+    if (now - this.lastLostLog < SEND_ERROR_LOG_INTERVAL_MS) return;
+    this.deps.logger.warn(
+      { interface: this.deps.iface.name, records: this.lost },
+      'ARP requests answered but not reported (event loop too slow): request lines or duplicate-owner checks skipped',
+    );
+    this.lastLostLog = now;
+    this.lost = 0;
   }
 
   private sendFailed(err: Error, unsent: number): void {
@@ -142,6 +224,6 @@ export class ArpResponder {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.transport.close();
+    this.link.close();
   }
 }

@@ -133,6 +133,7 @@ export class Layer2Responders {
     const same = prev && prev.interfaces.join(',') === [...interfaces].sort().join(',');
     if (prev && !same) this.unwatch(ip);
     this.owned.set(ip, { family: parsed.family, interfaces: [...interfaces].sort() });
+    this.syncArp(ip);
     if (!same) {
       this.watch(ip);
       this.gratuitous.schedule(ip);
@@ -145,6 +146,7 @@ export class Layer2Responders {
     this.gratuitous.cancel(ip);
     this.unwatch(ip);
     this.owned.delete(ip);
+    this.syncArp(ip);
     this.duplicates.forget(ip);
     for (const [k, t] of [...this.confirming]) {
       if (k.startsWith(`${ip}|`)) {
@@ -231,6 +233,7 @@ export class Layer2Responders {
     if (this.leaving?.has(c.ip)) {
       if (this.leaving.get(c.ip) === undefined) {
         this.leaving.set(c.ip, c.mac);
+        this.syncArp(c.ip);
         this.logger.info({ event: 'handover', ip: c.ip, mac: c.mac, interface: c.interface }, 'another node took over the IP');
         this.leavingChanged?.();
       }
@@ -295,6 +298,7 @@ export class Layer2Responders {
     this.byIface.set(info.name, r);
     for (const [ip, o] of this.owned) {
       if (o.family === 6 && this.owns(ip, info.name)) r.ndp?.watch(ip);
+      if (o.family === 4) r.arp?.answer(ip, this.owns(ip, info.name));
     }
   }
 
@@ -305,6 +309,12 @@ export class Layer2Responders {
     r.arp?.close();
     r.ndp?.close();
     this.logger.info({ event: 'deleteResponder', interface: name }, 'deleted responders for interface');
+  }
+
+  /** Tells each ARP responder whether it answers `ip` now (after any change to owned or leaving). */
+  private syncArp(ip: string): void {
+    const v4 = this.owned.get(ip)?.family === 4;
+    for (const [name, r] of this.byIface) r.arp?.answer(ip, v4 && this.owns(ip, name));
   }
 
   private watch(ip: string): void {

@@ -1,6 +1,6 @@
 // The socket seams of the responders: AF_PACKET for ARP, raw ICMPv6 for NDP; fakes replace them in unit tests.
-import { PacketSocket } from './afpacket';
-import { ETHERTYPE_ARP } from './codec';
+import { ArpAnswerer, PacketSocket, type ArpAnswererEvents } from './afpacket';
+import { ETHERTYPE_ARP, macToBuffer } from './codec';
 import type { InterfaceInfo } from './interfaces';
 import { NdpSocket } from './ndp-socket';
 
@@ -17,6 +17,19 @@ export interface FrameTransportOptions {
   onSendError?(err: Error, unsent: number): void;
 }
 
+/** ARP answered by the transport itself, off the JS thread: JS keeps the table and hears what happened. */
+export interface AnsweringArpTransport {
+  /** The IPv4 addresses answered from now on (replaces the previous set). */
+  setAnswered(ips: readonly string[]): void;
+  /** Whether each answered request is reported (for per-request log lines). */
+  logRequests(on: boolean): void;
+  /** Sends a frame (gratuitous ARP). */
+  send(frame: Buffer): void;
+  close(): void;
+}
+
+export type { ArpAnswererEvents };
+
 /** ICMPv6 messages in and out of one interface (checksums by the kernel, hop limit 255). */
 export interface NdpTransport {
   send(message: Buffer, dst: string): void;
@@ -27,6 +40,8 @@ export interface NdpTransport {
 
 export interface TransportFactory {
   arp(iface: InterfaceInfo, onFrame: (frame: Buffer, pktType: number) => void, opts?: FrameTransportOptions): FrameTransport;
+  /** When present, ARP requests are answered by the transport (ArpResponder then only keeps its table and reports). */
+  arpAnswering?(iface: InterfaceInfo, events: ArpAnswererEvents): AnsweringArpTransport;
   ndp(iface: InterfaceInfo, onMessage: (message: Buffer, source: string) => void): NdpTransport;
 }
 
@@ -35,7 +50,7 @@ export const ARP_BATCH = 64;
 // The receive buffer stays at the kernel default (≈ 280 ARP frames): a 4 MiB one kept the rate
 // under overload but queued requests for ~100 ms, and a late ARP answer is worth less than a retry.
 
-/** Real sockets: the AF_PACKET addon (kernel ARP filter, batched receive and replies) and raw-socket. */
+/** Real sockets: the AF_PACKET addon (requests answered on its own thread, kernel ARP filter) and raw-socket. */
 export const systemTransports: TransportFactory = {
   arp(iface, onFrame, opts) {
     return new PacketSocket(iface.ifindex, ETHERTYPE_ARP, onFrame, {
@@ -43,6 +58,9 @@ export const systemTransports: TransportFactory = {
       batch: ARP_BATCH,
       onSendError: opts?.onSendError,
     });
+  },
+  arpAnswering(iface, events) {
+    return new ArpAnswerer(iface.ifindex, macToBuffer(iface.mac), events);
   },
   ndp(iface, onMessage) {
     return new NdpSocket(iface, onMessage);

@@ -5,8 +5,8 @@
 // the wait between requests, so `-W 0.000001` sends back to back; several processes with distinct
 // `-S` sender IPs). Each process's own answers are `received − extra` (every arping sees all replies).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpus, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canRunNetns, haveTool, L2Lab, must, REPO, run as runCmd, sleep } from '../integration/layer2/netns-lab';
 
@@ -21,6 +21,15 @@ const TOOL_SRC = join(REPO, 'test', 'bench', 'tools', 'arpflood.c');
 const NICE = Number(process.env.L2_BENCH_NICE ?? 0);
 /** Niceness of the arping flooders: on a LAN the flood comes from other hosts; here it shares the responder's 2 cores. */
 const FLOOD_NICE = Number(process.env.L2_BENCH_FLOOD_NICE ?? 0);
+/**
+ * Where the arping rows run: `shared` = flooders, probe and responder on every core (the flooders'
+ * busy loops take the responder's CPU, which a flood from the LAN would not); `split` = flooders
+ * and probe on CPU 0, the responder on the others, as when the flood comes from another host
+ * (the kernel baseline gets the same split: its answers run in the flooders' softirq).
+ */
+const PLACEMENTS = (process.env.L2_BENCH_PLACEMENTS ?? (cpus().length >= 2 ? 'shared,split' : 'shared')).split(',').filter((p): p is Placement => p === 'shared' || p === 'split');
+type Placement = 'shared' | 'split';
+const ALL_CPUS = `0-${cpus().length - 1}`;
 
 interface FloodResult {
   sent: number;
@@ -42,7 +51,7 @@ interface Figures {
   fixed: FloodResult;
   goal: FloodResult;
   max: FloodResult;
-  arping: Array<{ procs: number; rate: number; probe: FloodResult; cpu: number }>;
+  arping: Array<{ procs: number; placement: Placement; rate: number; probe: FloodResult; cpu: number }>;
   /** Responder CPU (% of one core) per scenario; undefined for the kernel. */
   cpu?: { fixed: number; goal: number; max: number };
 }
@@ -87,28 +96,45 @@ const KERNEL_SLOTS = 512;
 const RESPONDER_SLOTS = 65536;
 let slots = KERNEL_SLOTS;
 
-async function flood(lab: L2Lab, tool: string, target: string, rate: number): Promise<FloodResult> {
-  const r = await lab.execAsync(lab.client.ns, tool, ['eth0', target, String(rate), String(DURATION_MS), String(slots)], DURATION_MS + 20_000);
+/** Runs `cmd` on the given CPUs (taskset). */
+const onCpus = (list: string, cmd: string, args: string[]): [string, string[]] => ['taskset', ['-c', list, cmd, ...args]];
+
+/** Moves every thread of `pid` to the given CPUs. */
+function pin(pid: number | undefined, list: string): void {
+  if (pid) must('taskset', ['-a', '-p', '-c', list, String(pid)], 10_000);
+}
+
+async function flood(lab: L2Lab, tool: string, target: string, rate: number, cpusList = ALL_CPUS): Promise<FloodResult> {
+  const r = await lab.execAsync(lab.client.ns, ...onCpus(cpusList, tool, ['eth0', target, String(rate), String(DURATION_MS), String(slots)]), DURATION_MS + 20_000);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (r.code !== 0 || !line.startsWith('{')) throw new Error(`arpflood failed (${r.code}): ${r.stderr.slice(-1000)}`);
   return JSON.parse(line) as FloodResult;
 }
 
 /** `procs` back-to-back arpings plus a paced arpflood probe (latency) at FIXED_RATE, all at once. */
-async function arpingFlood(lab: L2Lab, tool: string, target: string, procs: number): Promise<{ rate: number; probe: FloodResult }> {
+async function arpingFlood(lab: L2Lab, tool: string, target: string, procs: number, placement: Placement): Promise<{ rate: number; probe: FloodResult }> {
   const secs = Math.max(1, Math.round(DURATION_MS / 1000));
-  const arpings = Array.from({ length: procs }, (_, i) =>
-    lab.execAsync(lab.client.ns, 'nice', ['-n', String(FLOOD_NICE), 'arping', '-W', '0.000001', '-c', '10000000', '-w', String(secs), '-S', `10.201.0.${i + 1}`, '-I', 'eth0', target], secs * 1000 + 20_000),
-  );
-  const probe = flood(lab, tool, target, FIXED_RATE);
-  const outs = await Promise.all(arpings);
-  let answered = 0;
-  for (const o of outs) {
-    const m = /(\d+) packets transmitted, (\d+) packets received.*\((\d+) extra\)/.exec(o.stdout);
-    if (!m) throw new Error(`arping output not understood: ${o.stdout.slice(-500)} ${o.stderr.slice(-500)}`);
-    answered += Number(m[2]) - Number(m[3]);
+  const floodCpus = placement === 'split' ? '0' : ALL_CPUS;
+  const dir = mkdtempSync(join(tmpdir(), 'mlbts-arping-'));
+  try {
+    // One line per reply would make this process parse 100k lines/s on the responder's cores: to a file, summary read after.
+    const arpings = Array.from({ length: procs }, (_, i) => {
+      const args = ['nice', '-n', String(FLOOD_NICE), 'arping', '-W', '0.000001', '-c', '10000000', '-w', String(secs), '-S', `10.201.0.${i + 1}`, '-I', 'eth0', target];
+      return lab.execAsync(lab.client.ns, ...onCpus(floodCpus, 'sh', ['-c', `exec ${args.join(' ')} > ${join(dir, `arping-${i}.out`)}`]), secs * 1000 + 20_000);
+    });
+    const probe = flood(lab, tool, target, FIXED_RATE, floodCpus);
+    const outs = await Promise.all(arpings);
+    let answered = 0;
+    outs.forEach((o, i) => {
+      const text = readFileSync(join(dir, `arping-${i}.out`), 'utf8').slice(-2000);
+      const m = /(\d+) packets transmitted, (\d+) packets received.*\((\d+) extra\)/.exec(text);
+      if (!m) throw new Error(`arping output not understood (exit ${o.code}): ${text.slice(-500)} ${o.stderr.slice(-500)}`);
+      answered += Number(m[2]) - Number(m[3]);
+    });
+    return { rate: answered / secs, probe: await probe };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return { rate: answered / secs, probe: await probe };
 }
 
 async function measure(lab: L2Lab, tool: string, target: string, pid?: number): Promise<Figures> {
@@ -116,9 +142,19 @@ async function measure(lab: L2Lab, tool: string, target: string, pid?: number): 
   const [goal, cGoal] = await withCpu(pid, () => flood(lab, tool, target, GOAL_RATE));
   const [max, cMax] = await withCpu(pid, () => flood(lab, tool, target, 0));
   const arping: Figures['arping'] = [];
-  for (const procs of ARPING_PROCS) {
-    const [a, cpu] = await withCpu(pid, () => arpingFlood(lab, tool, target, procs));
-    arping.push({ procs, ...a, cpu });
+  for (const placement of PLACEMENTS) {
+    // The bench process itself stays with the flooders: it is the other host too.
+    pin(process.pid, placement === 'split' ? '0' : ALL_CPUS);
+    pin(pid, placement === 'split' ? `1-${cpus().length - 1}` : ALL_CPUS);
+    try {
+      for (const procs of ARPING_PROCS) {
+        const [a, cpu] = await withCpu(pid, () => arpingFlood(lab, tool, target, procs, placement));
+        arping.push({ procs, placement, ...a, cpu });
+      }
+    } finally {
+      pin(pid, ALL_CPUS);
+      pin(process.pid, ALL_CPUS);
+    }
   }
   return { fixed, goal, max, arping, cpu: pid ? { fixed: cFixed, goal: cGoal, max: cMax } : undefined };
 }
@@ -159,7 +195,7 @@ function print(name: string, f: Figures, kernel?: Figures): void {
     ...f.arping.map((a, i) => {
       const base = kernel?.arping[i];
       return (
-        `${name}: arping flood (${a.procs}× arping -W 0.000001${FLOOD_NICE ? `, nice ${FLOOD_NICE}` : ''}): ${k(a.rate)} answered${ratio(a.rate, base?.rate)}; probe ${k(FIXED_RATE)} during it: ` +
+        `${name}: arping flood (${a.procs}× arping -W 0.000001${FLOOD_NICE ? `, nice ${FLOOD_NICE}` : ''}, ${a.placement === 'split' ? 'flood on CPU 0, responder on the rest' : 'all on all CPUs'}): ${k(a.rate)} answered${ratio(a.rate, base?.rate)}; probe ${k(FIXED_RATE)} during it: ` +
         `${a.probe.answered}/${a.probe.sent} answered, p50 ${us(a.probe.p50us)}, p99 ${us(a.probe.p99us)}${ratio(a.probe.p99us, base?.probe.p99us)}${kernel ? pct(a.cpu) : ''}`
       );
     }),

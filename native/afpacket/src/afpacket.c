@@ -1,4 +1,4 @@
-/* AF_PACKET raw sockets for Node (ARP needs link-layer frames): event-driven via uv_poll, no threads.
+/* AF_PACKET raw sockets for Node (ARP needs link-layer frames): event-driven via uv_poll (the ARP answerer thread is in arp_answerer.c).
  * Two receive modes: one JS call per frame (open without options), or batches drained with
  * recvmmsg and handed to JS in one call per wake-up; optional in-kernel ARP filter
  * (SO_ATTACH_FILTER), PACKET_QDISC_BYPASS, and sendmmsg for a batch of replies. */
@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
+
+#include "addon.h"
 
 #define MAX_FRAME 9216
 /* Frames handled per readable event before yielding to the loop (bounds one callback burst). */
@@ -61,7 +63,7 @@ static void free_sock(Sock *s) {
     }                                                 \
   } while (0)
 
-static napi_value throw_errno(napi_env env, const char *what, int err) {
+napi_value throw_errno(napi_env env, const char *what, int err) {
   char msg[256];
   snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
   napi_value code, message, error;
@@ -233,6 +235,7 @@ static struct sock_filter ARP_FILTER[] = {
   BPF_STMT(BPF_RET | BPF_K, 0x40000),
   BPF_STMT(BPF_RET | BPF_K, 0),
 };
+const struct sock_fprog ARP_FILTER_PROG = {sizeof ARP_FILTER / sizeof ARP_FILTER[0], ARP_FILTER};
 
 typedef struct {
   int arp_only;
@@ -301,8 +304,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "socket(AF_PACKET)", errno);
   if (opts.arp_only) {
-    struct sock_fprog prog = {sizeof ARP_FILTER / sizeof ARP_FILTER[0], ARP_FILTER};
-    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) {
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &ARP_FILTER_PROG, sizeof ARP_FILTER_PROG) < 0) {
       int err = errno;
       close(fd);
       return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", err);
@@ -505,6 +507,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"ref", NULL, js_ref, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  arp_answerer_register(env, exports);
   return exports;
 }
 

@@ -44,12 +44,12 @@ function responder(logger: pino.Logger, requestLogLevel: 'info' | 'debug' = 'inf
   const registry = new Registry();
   const r = new ArpResponder({
     iface: iface('eth0', 2, OUR_MAC),
-    owns: (ip) => ip === VIP,
     logger,
     requestLogLevel,
     metrics: new Layer2Metrics(registry),
     transports,
   });
+  r.answer(VIP, true);
   return { r, t: t!, registry };
 }
 

@@ -1,0 +1,633 @@
+/* ARP answers off the JS thread: one pthread per interface blocks on an AF_PACKET socket and replies
+ * to requests for the IPv4 addresses JS put in its table, so a reply never waits for the event loop
+ * or a garbage collection (p99 in test/bench/layer2.bench.ts). Hand-written because no library
+ * answers ARP from userspace; the decision mirrors ArpResponder.handleFrame (checked against it by
+ * test/unit/layer2/arp-answerer.test.ts). JS gets, through one uv_async per batch: replies counted
+ * per IP (metrics), the requests answered while request logging is on, frames in which another MAC
+ * claims an answered IP (duplicate owners, handovers), and send failures. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "addon.h"
+
+#define BATCH 64
+#define RX_FRAME 128     /* ARP needs 42 bytes; longer frames are read truncated */
+#define FRAME_HEAD 42    /* Ethernet + ARP for Ethernet/IPv4 */
+#define REPLY_LEN 60     /* padded to the Ethernet minimum, as encodeArpReplyFrame */
+#define RECORD_LEN 44    /* u8 kind, u8 pkttype, the frame's first 42 bytes */
+#define RING_RECORDS 4096
+#define COUNT_LEN 12     /* u32be ip, u32le answered, u32le sent */
+#define KIND_ANSWERED 1
+#define KIND_CLAIM 2
+#define MAX_DRAIN_ROUNDS 64
+/* Replies go out every SEND_CHUNK requests of a batch: each reply costs its receivers' softirq work
+ * in our sendmmsg, so the first reply of a 64-frame batch would otherwise wait for the other 63. */
+#ifndef SEND_CHUNK
+#define SEND_CHUNK 8
+#endif
+/* JS hears from the thread at most this often (claims and a half-full ring at once): under a flood a
+ * wake-up per batch would cost the event loop more than the answers cost the thread. */
+#define NOTIFY_INTERVAL_NS 5000000LL
+
+/* Open-addressing map ip → (answered, sent); key 0 (0.0.0.0, never answered) marks a free slot. */
+typedef struct {
+  uint32_t *keys, *rx, *tx;
+  uint32_t cap, used;
+} Counts;
+
+typedef struct {
+  int fd, stopfd, ifindex;
+  unsigned char mac[6];
+  pthread_t thread;
+  pthread_mutex_t lock;
+  /* Guarded by lock (the answer thread and the JS thread). */
+  uint32_t *ips; /* sorted; big-endian value of each address */
+  size_t n_ips;
+  Counts counts;
+  unsigned char *ring;
+  uint32_t ring_len;
+  uint64_t lost, unsent;
+  int send_errno, log_requests;
+  /* JS thread only: swapped with ring/counts at each drain so no allocation happens under the lock. */
+  unsigned char *spare_ring;
+  Counts spare_counts;
+  uv_async_t async;
+  napi_env env;
+  napi_ref callback;
+  napi_async_context async_ctx;
+  int closed, uv_closed, js_alive;
+} Answerer;
+
+static uint32_t rd32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int contains(const uint32_t *ips, size_t n, uint32_t ip) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (ips[mid] == ip) return 1;
+    if (ips[mid] < ip) lo = mid + 1;
+    else hi = mid;
+  }
+  return 0;
+}
+
+static const unsigned char BROADCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/* 1 with `reply` written when `f` is an ARP request for an address in `ips` sent to broadcast or to
+ * `mac`; *claim = 1 when the frame's sender IP is in `ips` and its sender MAC is not `mac`. */
+static int arp_decide(const unsigned char *f, size_t len, const unsigned char mac[6], const uint32_t *ips, size_t n,
+                      unsigned char reply[REPLY_LEN], int *claim) {
+  static const unsigned char ARP_HDR[8] = {0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6, 4};
+  *claim = 0;
+  if (len < FRAME_HEAD || memcmp(f + 12, ARP_HDR, sizeof ARP_HDR) != 0) return 0;
+  uint32_t spa = rd32(f + 28);
+  if (spa != 0 && memcmp(f + 22, mac, 6) != 0 && contains(ips, n, spa)) *claim = 1;
+  if (f[20] != 0 || f[21] != 1) return 0;
+  if (memcmp(f, BROADCAST, 6) != 0 && memcmp(f, mac, 6) != 0) return 0;
+  if (!contains(ips, n, rd32(f + 38))) return 0;
+  memcpy(reply, f + 22, 6); /* to the requester's hardware address */
+  memcpy(reply + 6, mac, 6);
+  memcpy(reply + 12, ARP_HDR, sizeof ARP_HDR);
+  reply[20] = 0, reply[21] = 2;
+  memcpy(reply + 22, mac, 6);
+  memcpy(reply + 28, f + 38, 4);
+  memcpy(reply + 32, f + 22, 6);
+  memcpy(reply + 38, f + 28, 4);
+  memset(reply + FRAME_HEAD, 0, REPLY_LEN - FRAME_HEAD);
+  return 1;
+}
+
+static int counts_init(Counts *c, uint32_t cap) {
+  c->keys = calloc(cap, sizeof *c->keys);
+  c->rx = calloc(cap, sizeof *c->rx);
+  c->tx = calloc(cap, sizeof *c->tx);
+  c->cap = cap;
+  c->used = 0;
+  return c->keys && c->rx && c->tx;
+}
+
+static void counts_free(Counts *c) {
+  free(c->keys), free(c->rx), free(c->tx);
+  memset(c, 0, sizeof *c);
+}
+
+static uint32_t slot_of(const Counts *c, uint32_t ip) {
+  uint32_t i = (ip * 2654435761u) & (c->cap - 1);
+  while (c->keys[i] != 0 && c->keys[i] != ip) i = (i + 1) & (c->cap - 1);
+  return i;
+}
+
+/* Adds to ip's counts; grows at half load (a failed grow keeps the old table: counts stay exact until it is full). */
+static void counts_add(Counts *c, uint32_t ip, uint32_t rx, uint32_t tx) {
+  if (c->cap == 0) return;
+  if ((c->used + 1) * 2 > c->cap) {
+    Counts bigger;
+    if (counts_init(&bigger, c->cap * 2)) {
+      for (uint32_t i = 0; i < c->cap; i++) {
+        if (c->keys[i] == 0) continue;
+        uint32_t j = slot_of(&bigger, c->keys[i]);
+        bigger.keys[j] = c->keys[i], bigger.rx[j] = c->rx[i], bigger.tx[j] = c->tx[i];
+      }
+      bigger.used = c->used;
+      counts_free(c);
+      *c = bigger;
+    } else {
+      counts_free(&bigger);
+      if (c->used + 1 >= c->cap) return;
+    }
+  }
+  uint32_t i = slot_of(c, ip);
+  if (c->keys[i] == 0) c->keys[i] = ip, c->used++;
+  c->rx[i] += rx;
+  c->tx[i] += tx;
+}
+
+/* Under lock: queues a record for JS, or counts it lost when JS has not drained RING_RECORDS of them. */
+static void push_record(Answerer *a, int kind, int pkttype, const unsigned char *frame) {
+  if (a->ring_len >= RING_RECORDS) {
+    a->lost++;
+    return;
+  }
+  unsigned char *r = a->ring + (size_t)a->ring_len++ * RECORD_LEN;
+  r[0] = (unsigned char)kind;
+  r[1] = (unsigned char)pkttype;
+  memcpy(r + 2, frame, FRAME_HEAD);
+}
+
+/* Sends the k replies; a frame the kernel refuses is skipped (as sendMany). ok[i] says which went. */
+static void send_replies(Answerer *a, unsigned char (*tx)[REPLY_LEN], int k, unsigned char *ok, int *err) {
+  struct mmsghdr msgs[BATCH];
+  struct iovec iovs[BATCH];
+  memset(msgs, 0, sizeof msgs);
+  for (int i = 0; i < k; i++) {
+    iovs[i].iov_base = tx[i];
+    iovs[i].iov_len = REPLY_LEN;
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    ok[i] = 0;
+  }
+  int next = 0;
+  while (next < k) {
+    int r = sendmmsg(a->fd, msgs + next, (unsigned)(k - next), 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      *err = r < 0 ? errno : EIO;
+      next++;
+      continue;
+    }
+    for (int i = 0; i < r; i++) ok[next + i] = 1;
+    next += r;
+  }
+}
+
+/* Under the lock: decides frames [from, to), writes their replies to tx (and the IP each answers),
+ * queues claim/answered records for JS; returns the number of replies. */
+static int decide_frames(Answerer *a, struct mmsghdr *in, struct sockaddr_ll *names, unsigned char (*rx)[RX_FRAME], int from, int to,
+                         unsigned char (*tx)[REPLY_LEN], uint32_t *tx_ip, int *urgent) {
+  int k = 0;
+  pthread_mutex_lock(&a->lock);
+  for (int i = from; i < to; i++) {
+    if (names[i].sll_pkttype == PACKET_OUTGOING || names[i].sll_ifindex != a->ifindex) continue;
+    int claim = 0;
+    int answer = arp_decide(rx[i], in[i].msg_len, a->mac, a->ips, a->n_ips, tx[k], &claim);
+    if (claim) push_record(a, KIND_CLAIM, names[i].sll_pkttype, rx[i]), *urgent = 1;
+    if (!answer) continue;
+    tx_ip[k++] = rd32(rx[i] + 38);
+    if (a->log_requests) push_record(a, KIND_ANSWERED, names[i].sll_pkttype, rx[i]);
+  }
+  if (a->ring_len >= RING_RECORDS / 2) *urgent = 1;
+  pthread_mutex_unlock(&a->lock);
+  return k;
+}
+
+/* Sends k replies, then counts them per IP (answered, and sent when the kernel took the frame). */
+static void reply_and_count(Answerer *a, unsigned char (*tx)[REPLY_LEN], const uint32_t *tx_ip, int k) {
+  unsigned char ok[BATCH];
+  int err = 0;
+  send_replies(a, tx, k, ok, &err);
+  pthread_mutex_lock(&a->lock);
+  for (int i = 0; i < k; i++) {
+    counts_add(&a->counts, tx_ip[i], 1, ok[i]);
+    if (!ok[i]) a->unsent++;
+  }
+  if (err) a->send_errno = err;
+  pthread_mutex_unlock(&a->lock);
+}
+
+static int64_t mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void *answer_loop(void *arg) {
+  Answerer *a = arg;
+  int64_t last_notify = 0;
+  int pending = 0; /* something queued for JS that it has not been woken for */
+  struct mmsghdr in[BATCH];
+  struct iovec iv[BATCH];
+  struct sockaddr_ll names[BATCH];
+  unsigned char rx[BATCH][RX_FRAME], tx[BATCH][REPLY_LEN];
+  uint32_t tx_ip[BATCH];
+  struct pollfd p[2] = {{a->fd, POLLIN, 0}, {a->stopfd, POLLIN, 0}};
+  for (;;) {
+    int timeout = -1;
+    if (pending) {
+      int64_t left = last_notify + NOTIFY_INTERVAL_NS - mono_ns();
+      timeout = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+    }
+    int ready = poll(p, 2, timeout);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (p[1].revents) break;
+    if (pending && mono_ns() - last_notify >= NOTIFY_INTERVAL_NS) {
+      uv_async_send(&a->async);
+      last_notify = mono_ns();
+      pending = 0;
+    }
+    if (ready == 0) continue;
+    if (p[0].revents & POLLERR) {
+      int e = 0;
+      socklen_t l = sizeof e;
+      getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &e, &l); /* e.g. ENETDOWN: cleared, keep waiting */
+    }
+    if (p[0].revents & POLLNVAL) break;
+    for (int round = 0; round < MAX_DRAIN_ROUNDS; round++) {
+      memset(in, 0, sizeof in);
+      for (int i = 0; i < BATCH; i++) {
+        iv[i].iov_base = rx[i];
+        iv[i].iov_len = RX_FRAME;
+        in[i].msg_hdr.msg_iov = &iv[i];
+        in[i].msg_hdr.msg_iovlen = 1;
+        in[i].msg_hdr.msg_name = &names[i];
+        in[i].msg_hdr.msg_namelen = sizeof names[i];
+      }
+      int n = recvmmsg(a->fd, in, BATCH, MSG_DONTWAIT, NULL);
+      if (n <= 0) break;
+      int answered = 0, urgent = 0;
+      for (int from = 0; from < n; from += SEND_CHUNK) {
+        int k = decide_frames(a, in, names, rx, from, from + SEND_CHUNK < n ? from + SEND_CHUNK : n, tx, tx_ip, &urgent);
+        if (k > 0) reply_and_count(a, tx, tx_ip, k);
+        answered += k;
+      }
+      if (answered > 0 || urgent) {
+        int64_t now = mono_ns();
+        if (urgent || now - last_notify >= NOTIFY_INTERVAL_NS) {
+          uv_async_send(&a->async);
+          last_notify = now;
+          pending = 0;
+        } else pending = 1;
+      }
+      if (n < BATCH) break;
+    }
+  }
+  return NULL;
+}
+
+static void free_answerer(Answerer *a) {
+  pthread_mutex_destroy(&a->lock);
+  free(a->ips);
+  free(a->ring);
+  free(a->spare_ring);
+  counts_free(&a->counts);
+  counts_free(&a->spare_counts);
+  free(a);
+}
+
+static void on_closed(uv_handle_t *h) {
+  Answerer *a = h->data;
+  a->uv_closed = 1;
+  if (!a->js_alive) free_answerer(a);
+}
+
+/* Stops the thread (it wakes on the eventfd at once), closes the sockets and drops the JS callback. */
+static void answerer_shutdown(Answerer *a, napi_env env) {
+  if (a->closed) return;
+  a->closed = 1;
+  uint64_t one = 1;
+  while (write(a->stopfd, &one, sizeof one) < 0 && errno == EINTR) {
+  }
+  pthread_join(a->thread, NULL);
+  close(a->fd);
+  close(a->stopfd);
+  if (a->callback) napi_delete_reference(env, a->callback), a->callback = NULL;
+  if (a->async_ctx) napi_async_destroy(env, a->async_ctx), a->async_ctx = NULL;
+  uv_close((uv_handle_t *)&a->async, on_closed);
+}
+
+/* JS thread: takes what the answer thread queued and calls
+ * callback(records, recordCount, counts, countEntries, lost, unsent, sendError?: string). */
+static void on_async(uv_async_t *h) {
+  Answerer *a = h->data;
+  if (a->closed) return;
+  pthread_mutex_lock(&a->lock);
+  unsigned char *ring = a->ring;
+  uint32_t nrec = a->ring_len;
+  a->ring = a->spare_ring, a->ring_len = 0, a->spare_ring = ring;
+  Counts counts = a->counts;
+  a->counts = a->spare_counts, a->spare_counts = counts;
+  double lost = (double)a->lost, unsent = (double)a->unsent;
+  int send_errno = a->send_errno;
+  a->lost = a->unsent = 0, a->send_errno = 0;
+  pthread_mutex_unlock(&a->lock);
+
+  napi_env env = a->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value argv[7], cb, recv, result;
+  unsigned char *out;
+  napi_create_buffer_copy(env, (size_t)nrec * RECORD_LEN, ring, NULL, &argv[0]);
+  napi_create_uint32(env, nrec, &argv[1]);
+  napi_create_buffer(env, (size_t)counts.used * COUNT_LEN, (void **)&out, &argv[2]);
+  napi_create_uint32(env, counts.used, &argv[3]);
+  for (uint32_t i = 0; i < counts.cap; i++) {
+    if (counts.keys[i] == 0) continue;
+    uint32_t ip = counts.keys[i];
+    out[0] = ip >> 24, out[1] = ip >> 16, out[2] = ip >> 8, out[3] = ip;
+    memcpy(out + 4, &counts.rx[i], 4); /* little endian on every Linux target we build for */
+    memcpy(out + 8, &counts.tx[i], 4);
+    out += COUNT_LEN;
+  }
+  /* The drained map goes back empty: the answer thread gets it at the next drain. */
+  memset(a->spare_counts.keys, 0, (size_t)a->spare_counts.cap * sizeof(uint32_t));
+  memset(a->spare_counts.rx, 0, (size_t)a->spare_counts.cap * sizeof(uint32_t));
+  memset(a->spare_counts.tx, 0, (size_t)a->spare_counts.cap * sizeof(uint32_t));
+  a->spare_counts.used = 0;
+  napi_create_double(env, lost, &argv[4]);
+  napi_create_double(env, unsent, &argv[5]);
+  if (send_errno) napi_create_string_utf8(env, strerror(send_errno), NAPI_AUTO_LENGTH, &argv[6]);
+  else napi_get_undefined(env, &argv[6]);
+  napi_get_reference_value(env, a->callback, &cb);
+  napi_get_global(env, &recv);
+  if (napi_make_callback(env, a->async_ctx, recv, cb, 7, argv, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void finalize_answerer(napi_env env, void *data, void *hint) {
+  (void)hint;
+  Answerer *a = data;
+  a->js_alive = 0;
+  if (!a->closed) answerer_shutdown(a, env);
+  else if (a->uv_closed) free_answerer(a);
+}
+
+static Answerer *get_answerer(napi_env env, napi_value v, int open) {
+  void *data = NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok || data == NULL) {
+    napi_throw_type_error(env, NULL, "expected an ARP answerer handle");
+    return NULL;
+  }
+  Answerer *a = data;
+  if (open && a->closed) {
+    napi_throw_error(env, NULL, "ARP answerer is closed");
+    return NULL;
+  }
+  return a;
+}
+
+#define ARGS(count)                                                     \
+  size_t argc = count;                                                  \
+  napi_value argv[count];                                               \
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL
+
+static int cmp_u32(const void *x, const void *y) {
+  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+  return a < b ? -1 : a > b;
+}
+
+/* Reads a Buffer of 4-byte big-endian IPv4 addresses into a sorted, deduplicated array (0 on a bad argument: TypeError thrown). */
+static int read_ips(napi_env env, napi_value v, uint32_t **ips, size_t *n) {
+  bool is_buf = false;
+  unsigned char *data;
+  size_t len;
+  if (napi_is_buffer(env, v, &is_buf) != napi_ok || !is_buf || napi_get_buffer_info(env, v, (void **)&data, &len) != napi_ok || len % 4) {
+    napi_throw_type_error(env, NULL, "ips must be a Buffer of 4-byte IPv4 addresses");
+    return 0;
+  }
+  uint32_t *out = malloc(len ? len : 4);
+  if (!out) {
+    napi_throw_error(env, NULL, "out of memory");
+    return 0;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < len / 4; i++) {
+    uint32_t ip = rd32(data + i * 4);
+    if (ip != 0) out[k++] = ip;
+  }
+  qsort(out, k, sizeof *out, cmp_u32);
+  size_t m = 0;
+  for (size_t i = 0; i < k; i++) if (m == 0 || out[m - 1] != out[i]) out[m++] = out[i];
+  *ips = out;
+  *n = m;
+  return 1;
+}
+
+static napi_value get_mac(napi_env env, napi_value v, unsigned char mac[6]) {
+  bool is_buf = false;
+  void *data;
+  size_t len;
+  if (napi_is_buffer(env, v, &is_buf) != napi_ok || !is_buf || napi_get_buffer_info(env, v, &data, &len) != napi_ok || len != 6) {
+    napi_throw_type_error(env, NULL, "mac must be a 6-byte Buffer");
+    return NULL;
+  }
+  memcpy(mac, data, 6);
+  return v;
+}
+
+/* openAnswerer(ifindex, mac: Buffer(6), callback) -> handle; answers nothing until setAnswered. */
+static napi_value js_open_answerer(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t ifindex = 0;
+  napi_valuetype t;
+  unsigned char mac[6];
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &ifindex) != napi_ok || ifindex <= 0 ||
+      napi_typeof(env, argv[2], &t) != napi_ok || t != napi_function) {
+    napi_throw_type_error(env, NULL, "openAnswerer(ifindex > 0, mac, callback)");
+    return NULL;
+  }
+  if (!get_mac(env, argv[1], mac)) return NULL;
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket(AF_PACKET)", errno);
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ARP);
+  sll.sll_ifindex = ifindex;
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &ARP_FILTER_PROG, sizeof ARP_FILTER_PROG) < 0 ||
+      bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "AF_PACKET ARP socket", err);
+  }
+  int stopfd = eventfd(0, EFD_CLOEXEC);
+  Answerer *a = calloc(1, sizeof *a);
+  uv_loop_t *loop = NULL;
+  if (stopfd < 0 || !a || !(a->ring = malloc((size_t)RING_RECORDS * RECORD_LEN)) ||
+      !(a->spare_ring = malloc((size_t)RING_RECORDS * RECORD_LEN)) || !counts_init(&a->counts, 64) ||
+      !counts_init(&a->spare_counts, 64) || napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    close(fd);
+    if (stopfd >= 0) close(stopfd);
+    if (a) {
+      free(a->ring), free(a->spare_ring), counts_free(&a->counts), counts_free(&a->spare_counts);
+      free(a);
+    }
+    napi_throw_error(env, NULL, "ARP answerer: out of resources");
+    return NULL;
+  }
+  a->fd = fd, a->stopfd = stopfd, a->ifindex = ifindex, a->env = env;
+  memcpy(a->mac, mac, 6);
+  pthread_mutex_init(&a->lock, NULL);
+  a->async.data = a;
+  uv_async_init(loop, &a->async, on_async);
+  napi_value name, handle;
+  napi_create_string_utf8(env, "arp-answerer", NAPI_AUTO_LENGTH, &name);
+  napi_create_reference(env, argv[2], 1, &a->callback);
+  napi_async_init(env, NULL, name, &a->async_ctx);
+  int rc = pthread_create(&a->thread, NULL, answer_loop, a);
+  if (rc != 0) {
+    a->closed = 1;
+    close(fd), close(stopfd);
+    napi_delete_reference(env, a->callback);
+    napi_async_destroy(env, a->async_ctx);
+    uv_close((uv_handle_t *)&a->async, on_closed);
+    return throw_errno(env, "pthread_create", rc);
+  }
+  pthread_setname_np(a->thread, "arp-answerer");
+  a->js_alive = 1;
+  if (napi_create_external(env, a, finalize_answerer, NULL, &handle) != napi_ok) {
+    a->js_alive = 0;
+    answerer_shutdown(a, env);
+    napi_throw_error(env, NULL, "napi_create_external failed");
+    return NULL;
+  }
+  return handle;
+}
+
+/* setAnswered(handle, ips: Buffer of 4-byte addresses): the table is swapped whole, under the lock. */
+static napi_value js_set_answered(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Answerer *a = argc >= 2 ? get_answerer(env, argv[0], 1) : NULL;
+  uint32_t *ips;
+  size_t n;
+  if (!a || !read_ips(env, argv[1], &ips, &n)) return NULL;
+  pthread_mutex_lock(&a->lock);
+  uint32_t *old = a->ips;
+  a->ips = ips, a->n_ips = n;
+  pthread_mutex_unlock(&a->lock);
+  free(old);
+  return NULL;
+}
+
+/* logRequests(handle, on): whether answered requests are reported to JS (for per-request log lines). */
+static napi_value js_log_requests(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Answerer *a = argc >= 2 ? get_answerer(env, argv[0], 1) : NULL;
+  bool on = false;
+  if (!a) return NULL;
+  napi_get_value_bool(env, argv[1], &on);
+  pthread_mutex_lock(&a->lock);
+  a->log_requests = on;
+  pthread_mutex_unlock(&a->lock);
+  return NULL;
+}
+
+/* answererSend(handle, frame: Buffer) -> bytes sent (gratuitous ARP from the JS thread). */
+static napi_value js_answerer_send(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Answerer *a = argc >= 2 ? get_answerer(env, argv[0], 1) : NULL;
+  bool is_buf = false;
+  void *data;
+  size_t len;
+  if (!a) return NULL;
+  if (napi_is_buffer(env, argv[1], &is_buf) != napi_ok || !is_buf || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "frame must be a Buffer");
+    return NULL;
+  }
+  ssize_t n = send(a->fd, data, len, 0);
+  if (n < 0) return throw_errno(env, "send(AF_PACKET)", errno);
+  napi_value out;
+  napi_create_int64(env, (int64_t)n, &out);
+  return out;
+}
+
+/* closeAnswerer(handle): idempotent; waits for the thread (it is never inside a batch for long). */
+static napi_value js_close_answerer(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  Answerer *a = argc >= 1 ? get_answerer(env, argv[0], 0) : NULL;
+  if (a) answerer_shutdown(a, env);
+  return NULL;
+}
+
+/* refAnswerer(handle, on): whether the answerer keeps the event loop alive. */
+static napi_value js_ref_answerer(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Answerer *a = argc >= 1 ? get_answerer(env, argv[0], 0) : NULL;
+  bool on = true;
+  if (!a) return NULL;
+  if (argc >= 2) napi_get_value_bool(env, argv[1], &on);
+  if (!a->closed) {
+    if (on) uv_ref((uv_handle_t *)&a->async);
+    else uv_unref((uv_handle_t *)&a->async);
+  }
+  return NULL;
+}
+
+/* answerFrame(frame, mac, ips) -> { reply: Buffer | null, claim: boolean }: the thread's decision, for tests. */
+static napi_value js_answer_frame(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  bool is_buf = false;
+  void *frame;
+  size_t len;
+  unsigned char mac[6], reply[REPLY_LEN];
+  uint32_t *ips;
+  size_t n;
+  if (argc < 3 || napi_is_buffer(env, argv[0], &is_buf) != napi_ok || !is_buf || napi_get_buffer_info(env, argv[0], &frame, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "answerFrame(frame: Buffer, mac: Buffer, ips: Buffer)");
+    return NULL;
+  }
+  if (!get_mac(env, argv[1], mac) || !read_ips(env, argv[2], &ips, &n)) return NULL;
+  int claim = 0;
+  int answer = arp_decide(frame, len, mac, ips, n, reply, &claim);
+  free(ips);
+  napi_value out, r, c;
+  napi_create_object(env, &out);
+  if (answer) napi_create_buffer_copy(env, REPLY_LEN, reply, NULL, &r);
+  else napi_get_null(env, &r);
+  napi_get_boolean(env, claim, &c);
+  napi_set_named_property(env, out, "reply", r);
+  napi_set_named_property(env, out, "claim", c);
+  return out;
+}
+
+void arp_answerer_register(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"openAnswerer", NULL, js_open_answerer, NULL, NULL, NULL, napi_default, NULL},
+    {"setAnswered", NULL, js_set_answered, NULL, NULL, NULL, napi_default, NULL},
+    {"logRequests", NULL, js_log_requests, NULL, NULL, NULL, napi_default, NULL},
+    {"answererSend", NULL, js_answerer_send, NULL, NULL, NULL, napi_default, NULL},
+    {"closeAnswerer", NULL, js_close_answerer, NULL, NULL, NULL, napi_default, NULL},
+    {"refAnswerer", NULL, js_ref_answerer, NULL, NULL, NULL, napi_default, NULL},
+    {"answerFrame", NULL, js_answer_frame, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
