@@ -26,7 +26,9 @@ interface NativeAfPacket {
   ref(handle: unknown, on: boolean): void;
   openAnswerer(ifindex: number, mac: Buffer, onDrain: AnswererDrain): unknown;
   setAnswered(handle: unknown, ips: Buffer): void;
+  answerIp(handle: unknown, ip: Buffer, on: boolean): void;
   logRequests(handle: unknown, on: boolean): void;
+  yieldOnClaim(handle: unknown, on: boolean): void;
   answererSend(handle: unknown, frame: Buffer): number;
   closeAnswerer(handle: unknown): void;
   refAnswerer(handle: unknown, on: boolean): void;
@@ -222,13 +224,18 @@ export class ArpAnswerer {
     );
   }
 
-  /** Replaces the set of IPv4 addresses answered. */
-  setAnswered(ips: readonly string[]): void {
-    if (!this.closed) loadAddon().setAnswered(this.handle, ipv4Bytes(ips));
+  /** Adds or drops one address (in place: no table rebuild). */
+  answerIp(ip: string, on: boolean): void {
+    if (!this.closed) loadAddon().answerIp(this.handle, ipv4Bytes([ip]), on);
   }
 
   logRequests(on: boolean): void {
     if (!this.closed) loadAddon().logRequests(this.handle, on);
+  }
+
+  /** Graceful handover: an IP another MAC claims leaves the table at once, on the thread. */
+  yieldOnClaim(on: boolean): void {
+    if (!this.closed) loadAddon().yieldOnClaim(this.handle, on);
   }
 
   send(frame: Buffer): number {

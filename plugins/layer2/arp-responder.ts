@@ -55,7 +55,6 @@ export class ArpResponder {
   /** Whichever of the two sends gratuitous frames and is closed at the end. */
   private readonly link: { send(frame: Buffer): unknown; close(): void };
   private readonly answered = new Set<string>();
-  private tablePending = false;
   private closed = false;
   /** Replies dropped by the transport since the last error line, and when that line was written. */
   private unsent = 0;
@@ -95,18 +94,20 @@ export class ArpResponder {
     return this.deps.iface.name;
   }
 
-  /** Whether requests for `ip` are answered here from now on (the native table follows within one event-loop turn). */
+  /** Whether requests for `ip` are answered here from now on (the native thread's table too, before this returns). */
   answer(ip: string, on: boolean): void {
     if (on === this.answered.has(ip)) return;
     if (on) this.answered.add(ip);
     else this.answered.delete(ip);
-    if (!this.answering || this.tablePending) return;
-    this.tablePending = true;
-    // Coalesced: announcing thousands of IPs at start rebuilds the native table once.
-    setImmediate(() => {
-      this.tablePending = false;
-      if (!this.closed) this.answering?.setAnswered([...this.answered]);
-    });
+    if (!this.closed) this.answering?.answerIp(ip, on);
+  }
+
+  /**
+   * Graceful handover: an IP another MAC claims stops being answered from that very frame (the
+   * frame-by-frame path gets this from `onClaim` withdrawing it before the answer).
+   */
+  yieldOnClaim(): void {
+    if (!this.closed) this.answering?.yieldOnClaim(true);
   }
 
   answers(ip: string): boolean {
@@ -128,6 +129,7 @@ export class ArpResponder {
       throw e;
     }
     const { iface, logger, metrics } = this.deps;
+    // Reported first: during a handover the claim ends our answers for that IP, this request included.
     if (req.senderIp !== '0.0.0.0' && req.senderMac !== iface.mac && this.answered.has(req.senderIp)) this.claim(req);
     if (req.op !== ARP_REQUEST) return 'not-request';
     if (req.ethDst !== BROADCAST_MAC && req.ethDst !== iface.mac) return 'not-for-us';

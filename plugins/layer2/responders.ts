@@ -171,6 +171,7 @@ export class Layer2Responders {
     if (!this.leaving) {
       this.leaving = new Map([...this.owned.keys()].map((ip) => [ip, undefined]));
       this.gratuitous.stop();
+      for (const r of this.byIface.values()) r.arp?.yieldOnClaim();
     }
     const leaving = this.leaving;
     const allClaimed = (): boolean => [...leaving.values()].every((m) => m !== undefined);
@@ -281,6 +282,7 @@ export class Layer2Responders {
     const r: Responders = { info };
     try {
       r.arp = new ArpResponder(deps);
+      if (this.leaving) r.arp.yieldOnClaim();
       this.logger.info({ event: 'createARPResponder', interface: info.name }, 'created ARP responder for interface');
     } catch (err) {
       r.error = `ARP: ${(err as Error).message}`;

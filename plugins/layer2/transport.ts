@@ -19,10 +19,12 @@ export interface FrameTransportOptions {
 
 /** ARP answered by the transport itself, off the JS thread: JS keeps the table and hears what happened. */
 export interface AnsweringArpTransport {
-  /** The IPv4 addresses answered from now on (replaces the previous set). */
-  setAnswered(ips: readonly string[]): void;
+  /** Starts or stops answering for one IPv4 address, before the call returns. */
+  answerIp(ip: string, on: boolean): void;
   /** Whether each answered request is reported (for per-request log lines). */
   logRequests(on: boolean): void;
+  /** Graceful handover: an IP another MAC claims is no longer answered, from that frame on. */
+  yieldOnClaim(on: boolean): void;
   /** Sends a frame (gratuitous ARP). */
   send(frame: Buffer): void;
   close(): void;

@@ -21,11 +21,10 @@
 #include <uv.h>
 
 #include "addon.h"
+#include "arp_decide.h"
 
 #define BATCH 64
 #define RX_FRAME 128     /* ARP needs 42 bytes; longer frames are read truncated */
-#define FRAME_HEAD 42    /* Ethernet + ARP for Ethernet/IPv4 */
-#define REPLY_LEN 60     /* padded to the Ethernet minimum, as encodeArpReplyFrame */
 #define RECORD_LEN 44    /* u8 kind, u8 pkttype, the frame's first 42 bytes */
 #define RING_RECORDS 4096
 #define COUNT_LEN 12     /* u32be ip, u32le answered, u32le sent */
@@ -41,12 +40,6 @@
  * wake-up per batch would cost the event loop more than the answers cost the thread. */
 #define NOTIFY_INTERVAL_NS 5000000LL
 
-/* Open-addressing map ip → (answered, sent); key 0 (0.0.0.0, never answered) marks a free slot. */
-typedef struct {
-  uint32_t *keys, *rx, *tx;
-  uint32_t cap, used;
-} Counts;
-
 typedef struct {
   int fd, stopfd, ifindex;
   unsigned char mac[6];
@@ -54,12 +47,13 @@ typedef struct {
   pthread_mutex_t lock;
   /* Guarded by lock (the answer thread and the JS thread). */
   uint32_t *ips; /* sorted; big-endian value of each address */
-  size_t n_ips;
+  size_t n_ips, cap_ips;
   Counts counts;
   unsigned char *ring;
   uint32_t ring_len;
   uint64_t lost, unsent;
   int send_errno, log_requests;
+  int yield_on_claim; /* graceful handover: a claimed IP leaves the table at once */
   /* JS thread only: swapped with ring/counts at each drain so no allocation happens under the lock. */
   unsigned char *spare_ring;
   Counts spare_counts;
@@ -69,92 +63,6 @@ typedef struct {
   napi_async_context async_ctx;
   int closed, uv_closed, js_alive;
 } Answerer;
-
-static uint32_t rd32(const unsigned char *p) {
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static int contains(const uint32_t *ips, size_t n, uint32_t ip) {
-  size_t lo = 0, hi = n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (ips[mid] == ip) return 1;
-    if (ips[mid] < ip) lo = mid + 1;
-    else hi = mid;
-  }
-  return 0;
-}
-
-static const unsigned char BROADCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-
-/* 1 with `reply` written when `f` is an ARP request for an address in `ips` sent to broadcast or to
- * `mac`; *claim = 1 when the frame's sender IP is in `ips` and its sender MAC is not `mac`. */
-static int arp_decide(const unsigned char *f, size_t len, const unsigned char mac[6], const uint32_t *ips, size_t n,
-                      unsigned char reply[REPLY_LEN], int *claim) {
-  static const unsigned char ARP_HDR[8] = {0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 6, 4};
-  *claim = 0;
-  if (len < FRAME_HEAD || memcmp(f + 12, ARP_HDR, sizeof ARP_HDR) != 0) return 0;
-  uint32_t spa = rd32(f + 28);
-  if (spa != 0 && memcmp(f + 22, mac, 6) != 0 && contains(ips, n, spa)) *claim = 1;
-  if (f[20] != 0 || f[21] != 1) return 0;
-  if (memcmp(f, BROADCAST, 6) != 0 && memcmp(f, mac, 6) != 0) return 0;
-  if (!contains(ips, n, rd32(f + 38))) return 0;
-  memcpy(reply, f + 22, 6); /* to the requester's hardware address */
-  memcpy(reply + 6, mac, 6);
-  memcpy(reply + 12, ARP_HDR, sizeof ARP_HDR);
-  reply[20] = 0, reply[21] = 2;
-  memcpy(reply + 22, mac, 6);
-  memcpy(reply + 28, f + 38, 4);
-  memcpy(reply + 32, f + 22, 6);
-  memcpy(reply + 38, f + 28, 4);
-  memset(reply + FRAME_HEAD, 0, REPLY_LEN - FRAME_HEAD);
-  return 1;
-}
-
-static int counts_init(Counts *c, uint32_t cap) {
-  c->keys = calloc(cap, sizeof *c->keys);
-  c->rx = calloc(cap, sizeof *c->rx);
-  c->tx = calloc(cap, sizeof *c->tx);
-  c->cap = cap;
-  c->used = 0;
-  return c->keys && c->rx && c->tx;
-}
-
-static void counts_free(Counts *c) {
-  free(c->keys), free(c->rx), free(c->tx);
-  memset(c, 0, sizeof *c);
-}
-
-static uint32_t slot_of(const Counts *c, uint32_t ip) {
-  uint32_t i = (ip * 2654435761u) & (c->cap - 1);
-  while (c->keys[i] != 0 && c->keys[i] != ip) i = (i + 1) & (c->cap - 1);
-  return i;
-}
-
-/* Adds to ip's counts; grows at half load (a failed grow keeps the old table: counts stay exact until it is full). */
-static void counts_add(Counts *c, uint32_t ip, uint32_t rx, uint32_t tx) {
-  if (c->cap == 0) return;
-  if ((c->used + 1) * 2 > c->cap) {
-    Counts bigger;
-    if (counts_init(&bigger, c->cap * 2)) {
-      for (uint32_t i = 0; i < c->cap; i++) {
-        if (c->keys[i] == 0) continue;
-        uint32_t j = slot_of(&bigger, c->keys[i]);
-        bigger.keys[j] = c->keys[i], bigger.rx[j] = c->rx[i], bigger.tx[j] = c->tx[i];
-      }
-      bigger.used = c->used;
-      counts_free(c);
-      *c = bigger;
-    } else {
-      counts_free(&bigger);
-      if (c->used + 1 >= c->cap) return;
-    }
-  }
-  uint32_t i = slot_of(c, ip);
-  if (c->keys[i] == 0) c->keys[i] = ip, c->used++;
-  c->rx[i] += rx;
-  c->tx[i] += tx;
-}
 
 /* Under lock: queues a record for JS, or counts it lost when JS has not drained RING_RECORDS of them. */
 static void push_record(Answerer *a, int kind, int pkttype, const unsigned char *frame) {
@@ -194,6 +102,45 @@ static void send_replies(Answerer *a, unsigned char (*tx)[REPLY_LEN], int k, uns
   }
 }
 
+/* Under the lock: where ip is (or would go) in the sorted table. */
+static size_t table_find(const Answerer *a, uint32_t ip, int *found) {
+  size_t lo = 0, hi = a->n_ips;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (a->ips[mid] < ip) lo = mid + 1;
+    else hi = mid;
+  }
+  *found = lo < a->n_ips && a->ips[lo] == ip;
+  return lo;
+}
+
+/* Under the lock: drops ip from the table; 1 if it was there. */
+static int table_remove(Answerer *a, uint32_t ip) {
+  int found;
+  size_t i = table_find(a, ip, &found);
+  if (!found) return 0;
+  memmove(a->ips + i, a->ips + i + 1, (a->n_ips - i - 1) * sizeof *a->ips);
+  a->n_ips--;
+  return 1;
+}
+
+/* Under the lock: adds ip to the table; 0 when out of memory. */
+static int table_add(Answerer *a, uint32_t ip) {
+  int found;
+  size_t i = table_find(a, ip, &found);
+  if (found) return 1;
+  if (a->n_ips == a->cap_ips) {
+    size_t cap = a->cap_ips ? a->cap_ips * 2 : 16;
+    uint32_t *bigger = realloc(a->ips, cap * sizeof *bigger);
+    if (!bigger) return 0;
+    a->ips = bigger, a->cap_ips = cap;
+  }
+  memmove(a->ips + i + 1, a->ips + i, (a->n_ips - i) * sizeof *a->ips);
+  a->ips[i] = ip;
+  a->n_ips++;
+  return 1;
+}
+
 /* Under the lock: decides frames [from, to), writes their replies to tx (and the IP each answers),
  * queues claim/answered records for JS; returns the number of replies. */
 static int decide_frames(Answerer *a, struct mmsghdr *in, struct sockaddr_ll *names, unsigned char (*rx)[RX_FRAME], int from, int to,
@@ -204,7 +151,11 @@ static int decide_frames(Answerer *a, struct mmsghdr *in, struct sockaddr_ll *na
     if (names[i].sll_pkttype == PACKET_OUTGOING || names[i].sll_ifindex != a->ifindex) continue;
     int claim = 0;
     int answer = arp_decide(rx[i], in[i].msg_len, a->mac, a->ips, a->n_ips, tx[k], &claim);
-    if (claim) push_record(a, KIND_CLAIM, names[i].sll_pkttype, rx[i]), *urgent = 1;
+    if (claim) {
+      push_record(a, KIND_CLAIM, names[i].sll_pkttype, rx[i]), *urgent = 1;
+      /* The next owner announced: stop now (this request too, when it asks for that IP), not when JS hears of it. */
+      if (a->yield_on_claim && table_remove(a, rd32(rx[i] + 28)) && rd32(rx[i] + 38) == rd32(rx[i] + 28)) answer = 0;
+    }
     if (!answer) continue;
     tx_ip[k++] = rd32(rx[i] + 38);
     if (a->log_requests) push_record(a, KIND_ANSWERED, names[i].sll_pkttype, rx[i]);
@@ -532,9 +483,31 @@ static napi_value js_set_answered(napi_env env, napi_callback_info info) {
   if (!a || !read_ips(env, argv[1], &ips, &n)) return NULL;
   pthread_mutex_lock(&a->lock);
   uint32_t *old = a->ips;
-  a->ips = ips, a->n_ips = n;
+  a->ips = ips, a->n_ips = n, a->cap_ips = n;
   pthread_mutex_unlock(&a->lock);
   free(old);
+  return NULL;
+}
+
+/* answerIp(handle, ip: Buffer(4), on): adds or drops one address, in place (O(table) under the lock). */
+static napi_value js_answer_ip(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Answerer *a = argc >= 3 ? get_answerer(env, argv[0], 1) : NULL;
+  bool is_buf = false, on = false;
+  unsigned char *data;
+  size_t len;
+  if (!a) return NULL;
+  if (napi_is_buffer(env, argv[1], &is_buf) != napi_ok || !is_buf || napi_get_buffer_info(env, argv[1], (void **)&data, &len) != napi_ok ||
+      len != 4 || napi_get_value_bool(env, argv[2], &on) != napi_ok) {
+    napi_throw_type_error(env, NULL, "answerIp(handle, ip: 4-byte Buffer, on: boolean)");
+    return NULL;
+  }
+  uint32_t ip = rd32(data);
+  if (ip == 0) return NULL;
+  pthread_mutex_lock(&a->lock);
+  int ok = on ? table_add(a, ip) : (table_remove(a, ip), 1);
+  pthread_mutex_unlock(&a->lock);
+  if (!ok) napi_throw_error(env, NULL, "ARP answerer: out of memory");
   return NULL;
 }
 
@@ -568,6 +541,19 @@ static napi_value js_answerer_send(napi_env env, napi_callback_info info) {
   napi_value out;
   napi_create_int64(env, (int64_t)n, &out);
   return out;
+}
+
+/* yieldOnClaim(handle, on): from now on an IP another MAC claims leaves the table at once (graceful handover). */
+static napi_value js_yield_on_claim(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Answerer *a = argc >= 2 ? get_answerer(env, argv[0], 1) : NULL;
+  bool on = false;
+  if (!a) return NULL;
+  napi_get_value_bool(env, argv[1], &on);
+  pthread_mutex_lock(&a->lock);
+  a->yield_on_claim = on;
+  pthread_mutex_unlock(&a->lock);
+  return NULL;
 }
 
 /* closeAnswerer(handle): idempotent; waits for the thread (it is never inside a batch for long). */
@@ -623,7 +609,9 @@ void arp_answerer_register(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"openAnswerer", NULL, js_open_answerer, NULL, NULL, NULL, napi_default, NULL},
     {"setAnswered", NULL, js_set_answered, NULL, NULL, NULL, napi_default, NULL},
+    {"answerIp", NULL, js_answer_ip, NULL, NULL, NULL, napi_default, NULL},
     {"logRequests", NULL, js_log_requests, NULL, NULL, NULL, napi_default, NULL},
+    {"yieldOnClaim", NULL, js_yield_on_claim, NULL, NULL, NULL, napi_default, NULL},
     {"answererSend", NULL, js_answerer_send, NULL, NULL, NULL, napi_default, NULL},
     {"closeAnswerer", NULL, js_close_answerer, NULL, NULL, NULL, napi_default, NULL},
     {"refAnswerer", NULL, js_ref_answerer, NULL, NULL, NULL, napi_default, NULL},

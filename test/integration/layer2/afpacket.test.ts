@@ -134,6 +134,106 @@ d('native AF_PACKET addon', () => {
     expect(res.batches.length).toBeLessThan(20);
   });
 
+  /** JS for `req(sender, target, srcMac?)`: a broadcast ARP request with those IPv4 byte arrays; `macOf(ifname)` reads sysfs. */
+  const REQUESTS =
+    `const macOf=(n)=>Buffer.from(fs.readFileSync('/sys/class/net/'+n+'/address','utf8').trim().split(':').map((h)=>parseInt(h,16)));` +
+    `const req=(spa,tpa,sha=macOf('vb'),op=1)=>{const f=Buffer.alloc(60);f.fill(0xff,0,6);sha.copy(f,6);f.writeUInt16BE(0x0806,12);f.writeUInt16BE(1,14);` +
+    `f.writeUInt16BE(0x0800,16);f[18]=6;f[19]=4;f.writeUInt16BE(op,20);sha.copy(f,22);Buffer.from(spa).copy(f,28);Buffer.from(tpa).copy(f,38);return f;};`;
+
+  it('answerer: replies on its own thread only for the table, reports counts, request records and claims, and stops on close', () => {
+    const res = inNs(
+      ns,
+      REQUESTS +
+        `const drains=[];const replies=[];
+         const h=a.openAnswerer(va,macOf('va'),(recs,n,counts,m,lost,unsent,err)=>{
+           const c=[];for(let i=0;i<m;i++)c.push([[...counts.subarray(i*12,i*12+4)].join('.'),counts.readUInt32LE(i*12+4),counts.readUInt32LE(i*12+8)]);
+           const r=[];for(let i=0;i<n;i++)r.push([recs[i*44],[...recs.subarray(i*44+2+28,i*44+2+32)].join('.')]);
+           drains.push({c,r,lost,unsent,err});});
+         const peer=a.open(vb,0x0806,(f)=>{if(f.readUInt16BE(20)===2)replies.push({dst:f.subarray(0,6).toString('hex'),src:f.subarray(6,12).toString('hex'),sha:f.subarray(22,28).toString('hex'),spa:[...f.subarray(28,32)].join('.'),tpa:[...f.subarray(38,42)].join('.')});});
+         const vip=[192,168,9,1];
+         for(let i=0;i<3;i++)a.send(peer,req([10,0,0,1],vip));
+         setTimeout(()=>{
+           const before=replies.length;
+           a.setAnswered(h,Buffer.from([...vip,192,168,9,2]));
+           a.logRequests(h,true);
+           for(let i=0;i<5;i++)a.send(peer,req([10,0,0,2],vip));
+           a.send(peer,req([10,0,0,3],[192,168,9,3]));
+           a.send(peer,req(vip,vip,Buffer.from([2,0,0,0,0,0x99])));
+           setTimeout(()=>{
+             a.setAnswered(h,Buffer.alloc(0));
+             setTimeout(()=>{
+               const mid=replies.length;
+               a.send(peer,req([10,0,0,4],vip));
+               const sent=a.answererSend(h,req(vip,vip,macOf('va'),2));
+               setTimeout(()=>{
+                 a.closeAnswerer(h);a.closeAnswerer(h);
+                 let closed;try{a.setAnswered(h,Buffer.alloc(0))}catch(e){closed=e.message}
+                 let bad;try{a.setAnswered({},Buffer.alloc(3))}catch(e){bad=e.constructor.name}
+                 a.close(peer);
+                 out({before,mid,replies,drains,sent,closed,bad,va:macOf('va').toString('hex'),vb:macOf('vb').toString('hex')});
+               },300);
+             },50);
+           },300);
+         },300);`,
+    ) as {
+      before: number;
+      mid: number;
+      replies: Array<{ dst: string; src: string; sha: string; spa: string; tpa: string }>;
+      drains: Array<{ c: Array<[string, number, number]>; r: Array<[number, string]>; lost: number; unsent: number; err?: string }>;
+      sent: number;
+      closed: string;
+      bad: string;
+      va: string;
+      vb: string;
+    };
+    expect(res.before).toBe(0); // nothing answered before the table has the IP
+    const answered = res.replies.filter((r) => r.src === res.va && r.tpa === '10.0.0.2');
+    expect(answered).toHaveLength(5);
+    expect(answered[0]).toEqual({ dst: res.vb, src: res.va, sha: res.va, spa: '192.168.9.1', tpa: '10.0.0.2' });
+    expect(res.replies.some((r) => r.tpa === '10.0.0.3' || r.tpa === '10.0.0.4')).toBe(false); // not in the table / table emptied
+    expect(res.mid).toBe(6); // 5 requests + the claiming request (sender IP = VIP from another MAC: answered and reported)
+    expect(res.replies.slice(res.mid)).toEqual([{ dst: 'ffffffffffff', src: res.va, sha: res.va, spa: '192.168.9.1', tpa: '192.168.9.1' }]); // table emptied: only our gratuitous reply
+    expect(res.sent).toBe(60);
+    // The claiming frame asks for the VIP too: answered, counted and reported.
+    const counts = res.drains.flatMap((d) => d.c);
+    expect(counts.filter(([ip]) => ip === '192.168.9.1').reduce((n, [, rx, tx]) => [n[0] + rx, n[1] + tx], [0, 0])).toEqual([6, 6]);
+    const records = res.drains.flatMap((d) => d.r);
+    expect(records.filter(([kind]) => kind === 1)).toHaveLength(6); // answered, with request logging on
+    expect(records.filter(([kind]) => kind === 2)).toEqual([[2, '192.168.9.1']]); // the claim
+    expect(res.drains.every((d) => d.lost === 0 && d.unsent === 0)).toBe(true);
+    expect(res.closed).toBe('ARP answerer is closed');
+    expect(res.bad).toBe('TypeError');
+  });
+
+  it('answerer with answerIp and yieldOnClaim (handover): a claimed IP is not answered from the claiming frame on; other IPs still are', () => {
+    const res = inNs(
+      ns,
+      REQUESTS +
+        `const replies=[];const claims=[];
+         const h=a.openAnswerer(va,macOf('va'),(recs,n)=>{for(let i=0;i<n;i++)if(recs[i*44]===2)claims.push([...recs.subarray(i*44+30,i*44+34)].join('.'));});
+         const peer=a.open(vb,0x0806,(f)=>{if(f.readUInt16BE(20)===2)replies.push([...f.subarray(28,32)].join('.')+'>'+[...f.subarray(38,42)].join('.'));});
+         const v1=[192,168,9,1],v2=[192,168,9,2];
+         a.answerIp(h,Buffer.from(v1),true);a.answerIp(h,Buffer.from([9,9,9,9]),true);a.answerIp(h,Buffer.from(v2),true);a.answerIp(h,Buffer.from([9,9,9,9]),false);a.yieldOnClaim(h,true);
+         a.send(peer,req([10,0,0,1],v1));
+         setTimeout(()=>{
+           a.send(peer,req(v1,v1,Buffer.from([2,0,0,0,0,0x99])));
+           setTimeout(()=>{
+             a.send(peer,req([10,0,0,2],v1));a.send(peer,req([10,0,0,3],v2));a.send(peer,req([10,0,0,4],[9,9,9,9]));
+             setTimeout(()=>{a.closeAnswerer(h);a.close(peer);out({replies,claims});},200);
+           },100);
+         },100);`,
+    ) as { replies: string[]; claims: string[] };
+    expect(res.claims).toEqual(['192.168.9.1']);
+    expect(res.replies).toEqual(['192.168.9.1>10.0.0.1', '192.168.9.2>10.0.0.3']);
+  });
+
+  it('answerer: lets the process exit when unref()ed, and exits after close while referenced', () => {
+    const unref = inNs(ns, `const h=a.openAnswerer(va,Buffer.alloc(6),()=>{});a.refAnswerer(h,false);process.on('exit',()=>out({exited:true}));`);
+    expect(unref).toEqual({ exited: true });
+    const closed = inNs(ns, `const h=a.openAnswerer(va,Buffer.alloc(6),()=>{});setTimeout(()=>a.closeAnswerer(h),50);process.on('exit',()=>out({exited:true}));`);
+    expect(closed).toEqual({ exited: true });
+  });
+
   it('lets the process exit when unref()ed', () => {
     const res = inNs(ns, `const h=a.open(va,0x0806,()=>{});a.ref(h,false);process.on('exit',()=>out({exited:true}));`);
     expect(res).toEqual({ exited: true });
