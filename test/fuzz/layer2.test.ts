@@ -5,10 +5,18 @@ import { arbArpFrame, arbNdpMessage } from '../unit/layer2/arbitraries';
 import { silentLogger } from '../../src/core/log';
 import { Layer2Responders } from '../../plugins/layer2/responders';
 import { FakeInterfaces, FakeTransports, iface } from '../unit/layer2/fakes';
+import { addonPath, nativeArpDecision } from '../../plugins/layer2/afpacket';
+import { macToBuffer } from '../../plugins/layer2/codec';
+import { ArpResponder } from '../../plugins/layer2/arp-responder';
+import { Layer2Metrics } from '../../plugins/layer2/metrics';
+import type { TransportFactory } from '../../plugins/layer2/transport';
+import { Registry } from 'prom-client';
 
 const TOTAL = Number(process.env.FUZZ_RUNS ?? 100000);
 const RUNS = Math.max(1, Math.floor((TOTAL * 0.97) / 4));
 const RESPONDER_RUNS = Math.max(1, Math.floor(TOTAL * 0.03));
+/** On top of TOTAL: the native answer thread's decision, compared with the JS responder's. */
+const NATIVE_RUNS = Math.max(1, Math.floor(TOTAL * 0.1));
 
 function onlyDecodeErrors(decode: (b: Buffer) => unknown, bytes: Uint8Array): void {
   try {
@@ -75,6 +83,39 @@ describe(`layer2 decoders under fuzz (${TOTAL} runs)`, () => {
     } finally {
       r.stop();
     }
+  });
+  (addonPath() || process.env.CI ? it : it.skip)("ARP: the native answer decision (C) on mutated frames = the JS responder's, reply bytes and claims", () => {
+    const MAC = '02:00:00:00:00:0a';
+    const VIPS = ['192.168.1.240', '192.168.1.241'];
+    const sent: Buffer[] = [];
+    let claims = 0;
+    const transports: TransportFactory = { arp: () => ({ send: (f) => void sent.push(f), close: () => undefined }), ndp: () => { throw new Error('no NDP'); } };
+    const js = new ArpResponder({ iface: iface('eth0', 2, MAC), logger: silentLogger(), requestLogLevel: 'debug', metrics: new Layer2Metrics(new Registry()), transports, onClaim: () => void claims++ });
+    for (const ip of VIPS) js.answer(ip, true);
+    const mac = macToBuffer(MAC);
+    let claimed = 0;
+    let answered = 0;
+    const near = arbArpFrame.chain((f) =>
+      fc
+        .record({ senderIp: fc.constantFrom(f.senderIp, ...VIPS), targetIp: fc.constantFrom(f.targetIp, ...VIPS), op: fc.constantFrom(1, 2, f.op), ethDst: fc.constantFrom('ff:ff:ff:ff:ff:ff', MAC, f.ethDst) })
+        .map((o) => encodeArpFrame({ ...f, ...o })),
+    );
+    fc.assert(
+      fc.property(mutated(near), (bytes) => {
+        const frame = Buffer.from(bytes);
+        sent.length = 0;
+        const before = claims;
+        js.handleFrame(frame);
+        const native = nativeArpDecision(frame, mac, VIPS);
+        expect(native.claim).toBe(claims > before);
+        expect(native.reply?.toString('hex') ?? null).toBe(sent[0]?.toString('hex') ?? null);
+        if (native.claim) claimed++;
+        if (native.reply) answered++;
+      }),
+      { numRuns: NATIVE_RUNS },
+    );
+    expect(claimed).toBeGreaterThan(0);
+    expect(answered).toBeGreaterThan(0);
   });
   it('NDP: mutated valid messages', () => {
     fc.assert(fc.property(mutated(arbNdpMessage.map(encodeNdp)), (b) => onlyDecodeErrors(decodeNdp, b)), { numRuns: RUNS });
