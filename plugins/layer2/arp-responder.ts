@@ -68,8 +68,9 @@ export class ArpResponder {
     const { transports, iface, metrics } = deps;
     if (transports.arpAnswering) {
       this.answering = transports.arpAnswering(iface, {
-        answered: (request) => this.reportAnswered(request),
-        claimed: (frame) => this.reportClaim(frame),
+        // Requests come only while request lines are logged; claims are another MAC using an answered IP.
+        answered: (request) => this.reported(request, (req) => this.logRequest(req)),
+        claimed: (frame) => this.reported(frame, (req) => this.claim(req)),
         counted: (ip, answered, sent) => {
           if (answered > 0) metrics.requestsReceived.inc({ ip }, answered);
           if (sent > 0) metrics.responsesSent.inc({ ip }, sent);
@@ -182,21 +183,11 @@ export class ArpResponder {
     );
   }
 
-  /** Native path: a request the thread answered (reported only while request lines are logged). */
-  private reportAnswered(request: Buffer): void {
+  /** Native path: `use` gets the frame the thread reported (a request it answered, or a claim), decoded. */
+  private reported(frame: Buffer, use: (req: ArpFrame) => void): void {
     if (this.closed) return;
     try {
-      this.logRequest(decodeArpFrame(request));
-    } catch (e) {
-      if (!(e instanceof Layer2DecodeError)) throw e;
-    }
-  }
-
-  /** Native path: the thread saw another MAC use an answered IP as its sender address. */
-  private reportClaim(frame: Buffer): void {
-    if (this.closed) return;
-    try {
-      this.claim(decodeArpFrame(frame));
+      use(decodeArpFrame(frame));
     } catch (e) {
       if (!(e instanceof Layer2DecodeError)) throw e;
     }

@@ -391,6 +391,21 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return handle;
 }
 
+napi_value send_frame(napi_env env, int fd, napi_value frame) {
+  bool is_buf = false;
+  void *data;
+  size_t len;
+  if (napi_is_buffer(env, frame, &is_buf) != napi_ok || !is_buf || napi_get_buffer_info(env, frame, &data, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "frame must be a Buffer");
+    return NULL;
+  }
+  ssize_t n = send(fd, data, len, 0);
+  if (n < 0) return throw_errno(env, "send(AF_PACKET)", errno);
+  napi_value out;
+  CHECK(napi_create_int64(env, (int64_t)n, &out));
+  return out;
+}
+
 /* send(handle, frame: Buffer) -> bytes sent */
 static napi_value js_send(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -401,20 +416,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
     return NULL;
   }
   Sock *s = get_open_sock(env, argv[0]);
-  if (!s) return NULL;
-  bool is_buf = false;
-  void *data;
-  size_t len;
-  if (napi_is_buffer(env, argv[1], &is_buf) != napi_ok || !is_buf ||
-      napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "frame must be a Buffer");
-    return NULL;
-  }
-  ssize_t n = send(s->fd, data, len, 0);
-  if (n < 0) return throw_errno(env, "send(AF_PACKET)", errno);
-  napi_value out;
-  CHECK(napi_create_int64(env, (int64_t)n, &out));
-  return out;
+  return s ? send_frame(env, s->fd, argv[1]) : NULL;
 }
 
 /* sendMany(handle, frames: Buffer[]) -> frames sent, with sendmmsg. A frame the kernel refuses

@@ -44,18 +44,24 @@ static void push_record(Answerer *a, int kind, int pkttype, const unsigned char 
   memcpy(r + 2, frame, FRAME_HEAD);
 }
 
+/* n messages over consecutive buffers of `len` bytes from `base` (with a sender address each when `names`). */
+static void point_msgs(struct mmsghdr *m, struct iovec *iov, unsigned char *base, size_t len, int n, struct sockaddr_ll *names) {
+  memset(m, 0, (size_t)n * sizeof *m);
+  for (int i = 0; i < n; i++) {
+    iov[i].iov_base = base + (size_t)i * len;
+    iov[i].iov_len = len;
+    m[i].msg_hdr.msg_iov = &iov[i];
+    m[i].msg_hdr.msg_iovlen = 1;
+    if (names) m[i].msg_hdr.msg_name = &names[i], m[i].msg_hdr.msg_namelen = sizeof names[i];
+  }
+}
+
 /* Sends the k replies; a frame the kernel refuses is skipped (as sendMany). ok[i] says which went. */
 static void send_replies(Answerer *a, unsigned char (*tx)[REPLY_LEN], int k, unsigned char *ok, int *err) {
   struct mmsghdr msgs[BATCH];
   struct iovec iovs[BATCH];
-  memset(msgs, 0, sizeof msgs);
-  for (int i = 0; i < k; i++) {
-    iovs[i].iov_base = tx[i];
-    iovs[i].iov_len = REPLY_LEN;
-    msgs[i].msg_hdr.msg_iov = &iovs[i];
-    msgs[i].msg_hdr.msg_iovlen = 1;
-    ok[i] = 0;
-  }
+  point_msgs(msgs, iovs, tx[0], REPLY_LEN, k, NULL);
+  memset(ok, 0, (size_t)k);
   int next = 0;
   while (next < k) {
     int r = sendmmsg(a->fd, msgs + next, (unsigned)(k - next), 0);
@@ -188,15 +194,7 @@ void *answer_loop(void *arg) {
     }
     if (p[0].revents & POLLNVAL) break;
     for (int round = 0; round < MAX_DRAIN_ROUNDS; round++) {
-      memset(in, 0, sizeof in);
-      for (int i = 0; i < BATCH; i++) {
-        iv[i].iov_base = rx[i];
-        iv[i].iov_len = RX_FRAME;
-        in[i].msg_hdr.msg_iov = &iv[i];
-        in[i].msg_hdr.msg_iovlen = 1;
-        in[i].msg_hdr.msg_name = &names[i];
-        in[i].msg_hdr.msg_namelen = sizeof names[i];
-      }
+      point_msgs(in, iv, rx[0], RX_FRAME, BATCH, names);
       int n = recvmmsg(a->fd, in, BATCH, MSG_DONTWAIT, NULL);
       if (n <= 0) break;
       int answered = 0, urgent = 0;

@@ -189,49 +189,37 @@ static napi_value js_answer_ip(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* logRequests(handle, on): whether answered requests are reported to JS (for per-request log lines). */
-static napi_value js_log_requests(napi_env env, napi_callback_info info) {
+/* Which mode switch a call sets (both are read by the thread under the lock). */
+enum Mode { MODE_LOG_REQUESTS, MODE_YIELD_ON_CLAIM };
+
+static napi_value set_mode(napi_env env, napi_callback_info info, enum Mode mode) {
   ARGS(2);
   Answerer *a = argc >= 2 ? get_answerer(env, argv[0], 1) : NULL;
   bool on = false;
   if (!a) return NULL;
   napi_get_value_bool(env, argv[1], &on);
   pthread_mutex_lock(&a->lock);
-  a->log_requests = on;
+  if (mode == MODE_LOG_REQUESTS) a->log_requests = on;
+  else a->yield_on_claim = on;
   pthread_mutex_unlock(&a->lock);
   return NULL;
+}
+
+/* logRequests(handle, on): whether answered requests are reported to JS (for per-request log lines). */
+static napi_value js_log_requests(napi_env env, napi_callback_info info) {
+  return set_mode(env, info, MODE_LOG_REQUESTS);
+}
+
+/* yieldOnClaim(handle, on): from now on an IP another MAC claims leaves the table at once (graceful handover). */
+static napi_value js_yield_on_claim(napi_env env, napi_callback_info info) {
+  return set_mode(env, info, MODE_YIELD_ON_CLAIM);
 }
 
 /* answererSend(handle, frame: Buffer) -> bytes sent (gratuitous ARP from the JS thread). */
 static napi_value js_answerer_send(napi_env env, napi_callback_info info) {
   ARGS(2);
   Answerer *a = argc >= 2 ? get_answerer(env, argv[0], 1) : NULL;
-  bool is_buf = false;
-  void *data;
-  size_t len;
-  if (!a) return NULL;
-  if (napi_is_buffer(env, argv[1], &is_buf) != napi_ok || !is_buf || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok) {
-    napi_throw_type_error(env, NULL, "frame must be a Buffer");
-    return NULL;
-  }
-  ssize_t n = send(a->fd, data, len, 0);
-  if (n < 0) return throw_errno(env, "send(AF_PACKET)", errno);
-  napi_value out;
-  napi_create_int64(env, (int64_t)n, &out);
-  return out;
-}
-
-/* yieldOnClaim(handle, on): from now on an IP another MAC claims leaves the table at once (graceful handover). */
-static napi_value js_yield_on_claim(napi_env env, napi_callback_info info) {
-  ARGS(2);
-  Answerer *a = argc >= 2 ? get_answerer(env, argv[0], 1) : NULL;
-  bool on = false;
-  if (!a) return NULL;
-  napi_get_value_bool(env, argv[1], &on);
-  pthread_mutex_lock(&a->lock);
-  a->yield_on_claim = on;
-  pthread_mutex_unlock(&a->lock);
-  return NULL;
+  return a ? send_frame(env, a->fd, argv[1]) : NULL;
 }
 
 /* closeAnswerer(handle): idempotent; waits for the thread (it is never inside a batch for long). */
