@@ -227,6 +227,27 @@ d('native AF_PACKET addon', () => {
     expect(res.replies).toEqual(['192.168.9.1>10.0.0.1', '192.168.9.2>10.0.0.3']);
   });
 
+  it('answerer: idle while its link is down (no error loop), answering again once it is up', () => {
+    const res = inNs(
+      ns,
+      REQUESTS +
+        `const {execFileSync}=require('child_process');
+         const cpu=()=>{for(const t of fs.readdirSync('/proc/self/task')){if(fs.readFileSync('/proc/self/task/'+t+'/comm','utf8').trim()==='arp-answerer'){const x=fs.readFileSync('/proc/self/task/'+t+'/stat','utf8');const f=x.slice(x.lastIndexOf(')')+2).split(' ');return +f[11]+ +f[12];}}};
+         const h=a.openAnswerer(va,macOf('va'),()=>{});a.answerIp(h,Buffer.from([192,168,9,1]),true);
+         let replies=0;const peer=a.open(vb,0x0806,(f)=>{if(f.readUInt16BE(20)===2)replies++;});
+         a.send(peer,req([10,0,0,1],[192,168,9,1]));
+         setTimeout(()=>{const before=replies;execFileSync('ip',['link','set','va','down']);const c0=cpu();
+           setTimeout(()=>{const down=cpu()-c0;execFileSync('ip',['link','set','va','up']);
+             setTimeout(()=>{a.send(peer,req([10,0,0,2],[192,168,9,1]));
+               setTimeout(()=>{a.closeAnswerer(h);a.close(peer);out({before,after:replies,down});},300);},1500);
+           },1000);
+         },300);`,
+    ) as { before: number; after: number; down: number };
+    expect(res.before).toBe(1);
+    expect(res.after).toBe(2);
+    expect(res.down).toBeLessThan(10); // clock ticks in 1 s: a thread spinning on POLLERR would use ~100
+  });
+
   it('answerer: lets the process exit when unref()ed, and exits after close while referenced', () => {
     const unref = inNs(ns, `const h=a.openAnswerer(va,Buffer.alloc(6),()=>{});a.refAnswerer(h,false);process.on('exit',()=>out({exited:true}));`);
     expect(unref).toEqual({ exited: true });
