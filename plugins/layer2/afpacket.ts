@@ -12,6 +12,7 @@ export const PACKET_OUTGOING = 4;
 /** Native open options (see native/afpacket/src/afpacket.c). */
 interface NativeOpenOptions {
   arpOnly?: boolean;
+  ndpOnly?: boolean;
   batch?: number;
   qdiscBypass?: boolean;
   rcvbuf?: number;
@@ -68,6 +69,8 @@ export type FrameHandler = (frame: Buffer, pktType: number) => void;
 export interface PacketSocketOptions {
   /** Kernel filter (SO_ATTACH_FILTER): only Ethernet/IPv4 ARP requests and replies reach userspace. */
   arpOnly?: boolean;
+  /** Kernel filter: only IPv6 NS/NA with hop limit 255 and no extension header (RFC 4861 §7.1.1). */
+  ndpOnly?: boolean;
   /**
    * Drain up to this many frames per wake-up (recvmmsg) and hand them to JS in one native call
    * (frames over 2048 bytes are dropped in this mode); replies `queue()`d meanwhile go out in one
@@ -100,11 +103,11 @@ export class PacketSocket {
     private readonly opts: PacketSocketOptions = {},
   ) {
     const addon = loadAddon();
-    if (!opts.batch && !opts.arpOnly && !opts.qdiscBypass && !opts.rcvbuf) {
+    if (!opts.batch && !opts.arpOnly && !opts.ndpOnly && !opts.qdiscBypass && !opts.rcvbuf) {
       this.handle = addon.open(ifindex, etherType, onFrame);
       return;
     }
-    const native: NativeOpenOptions = { arpOnly: opts.arpOnly, batch: opts.batch ?? 0, qdiscBypass: opts.qdiscBypass, rcvbuf: opts.rcvbuf };
+    const native: NativeOpenOptions = { arpOnly: opts.arpOnly, ndpOnly: opts.ndpOnly, batch: opts.batch ?? 0, qdiscBypass: opts.qdiscBypass, rcvbuf: opts.rcvbuf };
     if (!opts.batch) {
       this.handle = addon.open(ifindex, etherType, onFrame, native);
       return;

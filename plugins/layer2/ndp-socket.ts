@@ -1,4 +1,8 @@
-// A raw ICMPv6 socket set up for NDP on one interface (reference/wire.md): hop limit 255, NS/NA-only filter, bound device.
+// NDP on one interface (reference/wire.md): NS/NA received on AF_PACKET, where the IPv6 hop limit is
+// visible (RFC 4861 §7.1.1 wants 255; a raw ICMPv6 socket without recvmsg cannot see it), sent on a
+// raw ICMPv6 socket (kernel checksum, hop limit 255, bound device) that also joins the solicited-node groups.
+import { PacketSocket } from './afpacket';
+import { decodeIcmpv6Frame, ETHERTYPE_IPV6, Layer2DecodeError } from './codec';
 import type { InterfaceInfo } from './interfaces';
 import { parseIp, ipToBuffer } from '../../src/core/net/ip';
 
@@ -49,6 +53,7 @@ function mreq(group: string, ifindex: number): Buffer {
 
 export class NdpSocket {
   private readonly sock: RawSocket;
+  private readonly frames: PacketSocket;
   private closed = false;
 
   constructor(
@@ -64,11 +69,30 @@ export class NdpSocket {
     this.sock.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255);
     this.sock.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, iface.ifindex);
     this.sock.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
-    // NS to answer; NA to notice another host claiming an IP we announce.
-    const filter = icmp6FilterPassing([135, 136]);
+    // Receives nothing: NS (to answer) and NA (another host claiming our IP) come from `frames`.
+    const filter = icmp6FilterPassing([]);
     this.sock.setOption(IPPROTO_ICMPV6, ICMP6_FILTER, filter, filter.length);
-    this.sock.on('message', onMessage);
     this.sock.on('error', onError);
+    try {
+      this.frames = new PacketSocket(iface.ifindex, ETHERTYPE_IPV6, (frame) => NdpSocket.deliver(frame, onMessage), { ndpOnly: true });
+    } catch (err) {
+      this.sock.close();
+      throw err;
+    }
+  }
+
+  /** Hands a frame's ICMPv6 message to `onMessage` if it is intact and from the link (hop limit 255; the kernel filter checks it too). */
+  static deliver(frame: Buffer, onMessage: (message: Buffer, source: string) => void): boolean {
+    let f;
+    try {
+      f = decodeIcmpv6Frame(frame);
+    } catch (e) {
+      if (e instanceof Layer2DecodeError) return false;
+      throw e;
+    }
+    if (f.hopLimit !== 255) return false;
+    onMessage(f.message, f.src);
+    return true;
   }
 
   send(message: Buffer, dst: string): void {
@@ -97,6 +121,7 @@ export class NdpSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.frames.close();
     this.sock.close();
   }
 }

@@ -1,7 +1,7 @@
 // Fuzzes the ARP/NDP decoders: random and mutated frames must decode or throw Layer2DecodeError, nothing else.
 import fc from 'fast-check';
-import { decodeArpFrame, decodeNdp, encodeArpFrame, encodeNdp, Layer2DecodeError, type NdpMessage } from '../../plugins/layer2/codec';
-import { arbArpFrame, arbNdpMessage } from '../unit/layer2/arbitraries';
+import { decodeArpFrame, decodeIcmpv6Frame, decodeNdp, encodeArpFrame, encodeIcmpv6Frame, encodeNdp, Layer2DecodeError, type NdpMessage } from '../../plugins/layer2/codec';
+import { arbArpFrame, arbIpv6, arbMac, arbNdpMessage } from '../unit/layer2/arbitraries';
 import { silentLogger } from '../../src/core/log';
 import { Layer2Responders } from '../../plugins/layer2/responders';
 import { FakeInterfaces, FakeTransports, iface } from '../unit/layer2/fakes';
@@ -116,6 +116,12 @@ describe(`layer2 decoders under fuzz (${TOTAL} runs)`, () => {
     );
     expect(claimed).toBeGreaterThan(0);
     expect(answered).toBeGreaterThan(0);
+  });
+  it('IPv6/ICMPv6 frames (what the NDP socket decodes): mutated valid frames', () => {
+    const frames = fc
+      .record({ ethDst: arbMac, ethSrc: arbMac, src: arbIpv6, dst: arbIpv6, hopLimit: fc.integer({ min: 0, max: 255 }), message: arbNdpMessage.map(encodeNdp) })
+      .map(encodeIcmpv6Frame);
+    fc.assert(fc.property(mutated(frames), (b) => onlyDecodeErrors(decodeIcmpv6Frame, b)), { numRuns: NATIVE_RUNS });
   });
   it('NDP: mutated valid messages', () => {
     fc.assert(fc.property(mutated(arbNdpMessage.map(encodeNdp)), (b) => onlyDecodeErrors(decodeNdp, b)), { numRuns: RUNS });

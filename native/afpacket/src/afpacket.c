@@ -237,14 +237,33 @@ static struct sock_filter ARP_FILTER[] = {
 };
 const struct sock_fprog ARP_FILTER_PROG = {sizeof ARP_FILTER / sizeof ARP_FILTER[0], ARP_FILTER};
 
+/* Classic BPF (index 9 accepts, 10 drops): only untagged IPv6 frames carrying ICMPv6 directly (no
+ * extension header) with hop limit 255 (RFC 4861 §7.1.1: anything else did not come from the link)
+ * and type NS or NA, not our own outgoing frames. */
+static struct sock_filter NDP_FILTER[] = {
+  BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+  BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 8, 0),
+  BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12), /* ethertype */
+  BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 0, 6),
+  BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20), /* next header, hop limit */
+  BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (58 << 8) | 255, 0, 4),
+  BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 54), /* ICMPv6 type */
+  BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 1, 0),
+  BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 0, 1),
+  BPF_STMT(BPF_RET | BPF_K, 0x40000),
+  BPF_STMT(BPF_RET | BPF_K, 0),
+};
+static const struct sock_fprog NDP_FILTER_PROG = {sizeof NDP_FILTER / sizeof NDP_FILTER[0], NDP_FILTER};
+
 typedef struct {
   int arp_only;
+  int ndp_only;
   int batch;
   int qdisc_bypass;
   int rcvbuf;
 } OpenOptions;
 
-/* Reads { arpOnly?: boolean, batch?: number, qdiscBypass?: boolean, rcvbuf?: number }; false on a bad value (TypeError thrown). */
+/* Reads { arpOnly?: boolean, ndpOnly?: boolean, batch?: number, qdiscBypass?: boolean, rcvbuf?: number }; false on a bad value (TypeError thrown). */
 static int read_options(napi_env env, napi_value obj, OpenOptions *o) {
   napi_valuetype t;
   if (napi_typeof(env, obj, &t) != napi_ok) return 0;
@@ -253,15 +272,15 @@ static int read_options(napi_env env, napi_value obj, OpenOptions *o) {
     napi_throw_type_error(env, NULL, "options must be an object");
     return 0;
   }
-  const char *bools[] = {"arpOnly", "qdiscBypass"};
-  int *bool_out[] = {&o->arp_only, &o->qdisc_bypass};
-  for (int i = 0; i < 2; i++) {
+  const char *bools[] = {"arpOnly", "qdiscBypass", "ndpOnly"};
+  int *bool_out[] = {&o->arp_only, &o->qdisc_bypass, &o->ndp_only};
+  for (int i = 0; i < 3; i++) {
     napi_value v;
     bool b = false;
     if (napi_get_named_property(env, obj, bools[i], &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return 0;
     if (t == napi_undefined) continue;
     if (napi_get_value_bool(env, v, &b) != napi_ok) {
-      napi_throw_type_error(env, NULL, "arpOnly/qdiscBypass must be booleans");
+      napi_throw_type_error(env, NULL, "arpOnly/qdiscBypass/ndpOnly must be booleans");
       return 0;
     }
     *bool_out[i] = b;
@@ -298,7 +317,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "open(ifindex > 0, ethertype, callback)");
     return NULL;
   }
-  OpenOptions opts = {0, 0, 0, 0};
+  OpenOptions opts = {0, 0, 0, 0, 0};
   if (argc >= 4 && !read_options(env, argv[3], &opts)) return NULL;
   /* Protocol 0 until bind: no frame is queued before the filter is attached and the interface chosen. */
   int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -309,6 +328,16 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
       close(fd);
       return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", err);
     }
+  }
+  if (opts.arp_only && opts.ndp_only) {
+    close(fd);
+    napi_throw_type_error(env, NULL, "arpOnly and ndpOnly exclude each other");
+    return NULL;
+  }
+  if (opts.ndp_only && setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &NDP_FILTER_PROG, sizeof NDP_FILTER_PROG) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", err);
   }
   if (opts.qdisc_bypass) {
     int one = 1;

@@ -255,6 +255,33 @@ d('native AF_PACKET addon', () => {
     expect(closed).toEqual({ exited: true });
   });
 
+  it('ndpOnly: the kernel filter passes only NS/NA with hop limit 255; NdpSocket hands them on with their source', () => {
+    const codec = join(REPO, 'dist', 'plugins', 'layer2', 'codec', 'index.js');
+    const ndpMod = join(REPO, 'dist', 'plugins', 'layer2', 'ndp-socket.js');
+    const res = inNs(
+      ns,
+      `const c=require(${JSON.stringify(codec)});const {NdpSocket}=require(${JSON.stringify(ndpMod)});
+       const vbMac=fs.readFileSync('/sys/class/net/vb/address','utf8').trim();
+       const ns=(target)=>c.encodeNdp({type:135,target,options:[c.llaOption(1,vbMac)]});
+       const frame=(hop,msg,src='fe80::1')=>c.encodeIcmpv6Frame({ethDst:'33:33:ff:00:00:01',ethSrc:vbMac,src,dst:'ff02::1:ff00:1',hopLimit:hop,message:msg});
+       const echo=Buffer.from([128,0,0,0,0,1,0,1]);
+       const filtered=[];const sock=[];
+       const rx=a.open(va,0x86dd,(f)=>filtered.push(c.decodeIcmpv6Frame(f).message[0]+'/'+f[21]),{ndpOnly:true});
+       const nd=new NdpSocket({name:'va',ifindex:va,mac:fs.readFileSync('/sys/class/net/va/address','utf8').trim()},(m,src)=>sock.push([c.decodeNdp(m).target,src]));
+       const tx=a.open(vb,0x86dd,()=>{});
+       const na=c.encodeNdp({type:136,router:false,solicited:false,override:true,target:'fd00::2',options:[c.llaOption(2,vbMac)]});
+       for(const f of [frame(255,ns('fd00::1')),frame(64,ns('fd00::3')),frame(255,na),frame(255,echo),frame(1,na)])a.send(tx,f);
+       let bad;try{a.open(va,0x86dd,()=>{},{ndpOnly:true,arpOnly:true})}catch(e){bad=e.constructor.name}
+       setTimeout(()=>{a.close(rx);a.close(tx);nd.close();out({filtered,sock,bad});},300);`,
+    ) as { filtered: string[]; sock: Array<[string, string]>; bad: string };
+    expect(res.filtered).toEqual(['135/255', '136/255']);
+    expect(res.sock).toEqual([
+      ['fd00::1', 'fe80::1'],
+      ['fd00::2', 'fe80::1'],
+    ]);
+    expect(res.bad).toBe('TypeError');
+  });
+
   it('lets the process exit when unref()ed', () => {
     const res = inNs(ns, `const h=a.open(va,0x0806,()=>{});a.ref(h,false);process.on('exit',()=>out({exited:true}));`);
     expect(res).toEqual({ exited: true });

@@ -1,0 +1,71 @@
+// IPv6 carrying ICMPv6 in an Ethernet frame (RFC 8200 §3, RFC 4443 §2.3): how an AF_PACKET socket sees NDP, hop limit and checksum included.
+import { ETH_HEADER_LEN, ETH_MIN_FRAME, ETHERTYPE_IPV6, writeEthernetHeader } from './ethernet';
+import { Layer2DecodeError, need } from './errors';
+import { macFromBuffer, type Mac } from './mac';
+import { canonicalIpv6, icmpv6Checksum } from './ndp';
+import { ipToBuffer, parseIp } from '../../../src/core/net/ip';
+
+export const IPV6_HEADER_LEN = 40;
+export const NEXT_HEADER_ICMPV6 = 58;
+
+/** An ICMPv6 message with the IPv6 and Ethernet fields NDP validation needs. */
+export interface Icmpv6Frame {
+  ethDst: Mac;
+  ethSrc: Mac;
+  src: string;
+  dst: string;
+  hopLimit: number;
+  /** The ICMPv6 message, checksum included. */
+  message: Buffer;
+}
+
+/**
+ * Decodes Ethernet + IPv6 (no extension header) + ICMPv6 and verifies the ICMPv6 checksum; bytes
+ * after the payload length (Ethernet padding) are ignored.
+ */
+export function decodeIcmpv6Frame(frame: Buffer): Icmpv6Frame {
+  if (!Buffer.isBuffer(frame)) throw new Layer2DecodeError('ethernet: not a Buffer');
+  need(frame, ETH_HEADER_LEN + IPV6_HEADER_LEN, 'ipv6 frame');
+  const etherType = frame.readUInt16BE(12);
+  if (etherType !== ETHERTYPE_IPV6) throw new Layer2DecodeError(`ethernet: ethertype 0x${etherType.toString(16)} is not IPv6`);
+  const ip = ETH_HEADER_LEN;
+  if (frame[ip] >> 4 !== 6) throw new Layer2DecodeError(`ipv6: version ${frame[ip] >> 4}`);
+  const payloadLen = frame.readUInt16BE(ip + 4);
+  if (frame[ip + 6] !== NEXT_HEADER_ICMPV6) throw new Layer2DecodeError(`ipv6: next header ${frame[ip + 6]} is not ICMPv6`);
+  const start = ip + IPV6_HEADER_LEN;
+  if (frame.length < start + payloadLen) throw new Layer2DecodeError(`ipv6: payload length ${payloadLen} exceeds the frame (${frame.length - start})`);
+  if (payloadLen < 4) throw new Layer2DecodeError(`icmpv6: ${payloadLen} bytes`);
+  const src = canonicalIpv6(frame, ip + 8);
+  const dst = canonicalIpv6(frame, ip + 24);
+  const message = frame.subarray(start, start + payloadLen);
+  const sum = icmpv6Checksum(src, dst, message);
+  const got = message.readUInt16BE(2);
+  // 0x0000 and 0xffff are the same one's-complement sum.
+  if (got !== sum && !((got === 0 || got === 0xffff) && (sum === 0 || sum === 0xffff))) throw new Layer2DecodeError(`icmpv6: checksum 0x${got.toString(16)}, expected 0x${sum.toString(16)}`);
+  return { ethDst: macFromBuffer(frame, 0), ethSrc: macFromBuffer(frame, 6), src, dst, hopLimit: frame[ip + 7], message };
+}
+
+function ipv6Bytes(text: string): Buffer {
+  const parsed = parseIp(text);
+  if (!parsed || parsed.family !== 6) throw new RangeError(`not an IPv6 address: ${text}`);
+  return ipToBuffer(parsed);
+}
+
+/** The frame `decodeIcmpv6Frame` reads back: checksum computed, padded to the Ethernet minimum. */
+export function encodeIcmpv6Frame(f: Icmpv6Frame): Buffer {
+  const msg = Buffer.from(f.message);
+  if (msg.length < 4) throw new RangeError('icmpv6 message shorter than 4 bytes');
+  if (!Number.isInteger(f.hopLimit) || f.hopLimit < 0 || f.hopLimit > 255) throw new RangeError(`bad hop limit ${f.hopLimit}`);
+  msg.writeUInt16BE(icmpv6Checksum(f.src, f.dst, msg), 2);
+  const frame = Buffer.alloc(Math.max(ETH_MIN_FRAME, ETH_HEADER_LEN + IPV6_HEADER_LEN + msg.length));
+  writeEthernetHeader({ dst: f.ethDst, src: f.ethSrc, etherType: ETHERTYPE_IPV6 }, frame, 0);
+  const ip = ETH_HEADER_LEN;
+  frame[ip] = 0x60;
+  frame.writeUInt16BE(msg.length, ip + 4);
+  frame[ip + 6] = NEXT_HEADER_ICMPV6;
+  frame[ip + 7] = f.hopLimit;
+  ipv6Bytes(f.src).copy(frame, ip + 8);
+  ipv6Bytes(f.dst).copy(frame, ip + 24);
+  msg.copy(frame, ip + IPV6_HEADER_LEN);
+  return frame;
+}
