@@ -58,9 +58,9 @@ native('native ARP decision = ArpResponder.handleFrame', () => {
       }),
       { numRuns: 5000 },
     );
-    // The generator must reach both outcomes, or agreeing proves little.
-    expect(answers).toBeGreaterThan(100);
-    expect(claims).toBeGreaterThan(100);
+    // The generator must reach both outcomes, or agreeing proves little (typically 90-130 answers and 190-240 claims).
+    expect(answers).toBeGreaterThan(25);
+    expect(claims).toBeGreaterThan(25);
   });
 
   it('answers nothing for truncated or non-ARP frames, and never throws on garbage', () => {
