@@ -246,10 +246,6 @@ export class ArpAnswerer {
     return loadAddon().answererSend(this.handle, frame);
   }
 
-  ref(on: boolean): void {
-    if (!this.closed) loadAddon().refAnswerer(this.handle, on);
-  }
-
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -111,10 +111,6 @@ export class ArpResponder {
     if (!this.closed) this.answering?.yieldOnClaim(true);
   }
 
-  answers(ip: string): boolean {
-    return this.answered.has(ip);
-  }
-
   private get requestLevel(): 'info' | 'debug' {
     return this.deps.requestLogLevel ?? 'info';
   }

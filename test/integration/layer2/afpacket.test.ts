@@ -282,6 +282,18 @@ d('native AF_PACKET addon', () => {
     expect(res.bad).toBe('TypeError');
   });
 
+  it('answerer: a worker thread that ends without closing it takes the answer thread with it (N-API finalizes the handle at teardown)', () => {
+    const addon = join(REPO, 'native', 'afpacket', 'build', 'Release', 'afpacket.node');
+    const res = inNs(
+      ns,
+      `const {Worker}=require('worker_threads');
+       const threads=()=>fs.readdirSync('/proc/self/task').filter((t)=>fs.readFileSync('/proc/self/task/'+t+'/comm','utf8').trim()==='arp-answerer').length;
+       const w=new Worker("const {workerData:d,parentPort:p}=require('worker_threads');const a=require(d.addon);a.openAnswerer(d.va,Buffer.alloc(6),()=>{});p.postMessage('open');",{eval:true,workerData:{addon:${JSON.stringify(addon)},va}});
+       w.on('message',()=>{const during=threads();w.terminate().then(()=>setTimeout(()=>out({during,after:threads()}),100));});`,
+    ) as { during: number; after: number };
+    expect(res).toEqual({ during: 1, after: 0 });
+  });
+
   it('lets the process exit when unref()ed', () => {
     const res = inNs(ns, `const h=a.open(va,0x0806,()=>{});a.ref(h,false);process.on('exit',()=>out({exited:true}));`);
     expect(res).toEqual({ exited: true });
