@@ -7,10 +7,12 @@
 set -euo pipefail
 shopt -s inherit_errexit  # so failures inside $(...) (the k8s wrapper step) stop the script too
 
-K8S_VERSION=v1.36.3          # k8s.io/kubernetes (kube-apiserver, kubectl)
+K8S_VERSION=v1.36.3          # k8s.io/kubernetes (control plane, kubelet, kube-proxy, kubectl)
 K8S_STAGING_VERSION=v0.36.3  # the matching k8s.io/<staging> module versions
 ETCD_VERSION=v3.6.8          # go.etcd.io/etcd/server/v3 (the client version k8s v1.36.3 uses)
 HELM_VERSION=v3.22.0         # helm.sh/helm/v3
+# Every Kubernetes command the tests and the lab run; one `go build` compiles the shared packages once.
+K8S_COMMANDS=(kube-apiserver kubectl kube-controller-manager kube-scheduler kubelet kube-proxy)
 
 CACHE=${METALLBTS_CACHE:-${HOME:-/root}/.cache/metallbts}
 BIN=$CACHE/bin
@@ -134,7 +136,7 @@ k8s_wrapper() {
   echo 'package k8sbuild' >"$dir/doc.go"
   # Resolve and download every dependency of both commands now (fills go.sum), so builds need no network.
   (cd "$dir" && GOFLAGS=-mod=mod retry "download k8s dependencies" \
-    "$GO" list -deps k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl >/dev/null)
+    "$GO" list -deps $(printf "k8s.io/kubernetes/cmd/%s " "${K8S_COMMANDS[@]}") >/dev/null)
   touch "$dir/.ready"
   echo "$dir"
 }
@@ -153,14 +155,14 @@ k8s_version_ldflags() {
 build_k8s() {
   local name
   local need=()
-  for name in kube-apiserver kubectl; do fresh "$name" "$K8S_VERSION" || need+=("$name"); done
-  if [ ${#need[@]} -eq 0 ]; then step "go: kube-apiserver, kubectl $K8S_VERSION cached"; return; fi
+  for name in "${K8S_COMMANDS[@]}"; do fresh "$name" "$K8S_VERSION" || need+=("$name"); done
+  if [ ${#need[@]} -eq 0 ]; then step "go: ${K8S_COMMANDS[*]} $K8S_VERSION cached"; return; fi
   step "go: preparing k8s.io/kubernetes $K8S_VERSION wrapper module"
   local dir; dir=$(k8s_wrapper)
   # One `go build` for both commands: shared packages compile once and the two link steps overlap.
   local pkgs=() out=$BIN/.k8s-build
   for name in "${need[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$name"); done
-  step "go: building ${need[*]} $K8S_VERSION (slow: 10-25 min cold on 2 cores)"
+  step "go: building ${need[*]} $K8S_VERSION (slow: 30-45 min cold on 2 cores)"
   rm -rf "$out" && mkdir -p "$out"
   (cd "$dir" && GOFLAGS=-mod=mod nice -n 10 "$GO" build -p "$JOBS" -trimpath \
     -ldflags "-s -w $(k8s_version_ldflags)" -o "$out/" "${pkgs[@]}")
