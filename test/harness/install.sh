@@ -18,8 +18,10 @@ CACHE=${METALLBTS_CACHE:-${HOME:-/root}/.cache/metallbts}
 BIN=$CACHE/bin
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 JOBS=${METALLBTS_GO_JOBS:-$(nproc)}
-APT_PACKAGES=(iproute2 iputils-ping arping ndisc6 tcpdump tshark frr gobgpd bird2 curl python3 openssl)
-# (gobgpd ships both the daemon and the gobgp client.)
+APT_PACKAGES=(iproute2 iputils-ping arping ndisc6 tcpdump tshark frr gobgpd bird2 curl python3 openssl
+  containerd runc containernetworking-plugins iptables conntrack nftables socat buildah mmdebstrap uidmap)
+# (gobgpd ships both the daemon and the gobgp client; containerd/runc/CNI run the lab's real nodes;
+#  buildah and mmdebstrap build the images from Debian packages, since no registry is reachable.)
 
 t0=$(date +%s)
 step_start=$t0
@@ -62,7 +64,7 @@ install_apt() {
   [ $rc -eq 0 ] || { echo "install.sh: apt-get failed ($rc)" >&2; exit $rc; }
   # Where systemd runs, make sure the daemons stay off; tests run their own instances.
   if [ -d /run/systemd/system ]; then
-    systemctl disable --now frr bird gobgpd >/dev/null 2>&1 || true
+    systemctl disable --now frr bird gobgpd containerd >/dev/null 2>&1 || true
   fi
   step "apt: done"
 }
