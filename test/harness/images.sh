@@ -4,6 +4,7 @@
 # Usage: bash test/harness/images.sh            (as root; needs mmdebstrap, buildah: install.sh apt)
 # Env:   METALLBTS_CACHE          cache root (default ~/.cache/metallbts); images land in $METALLBTS_CACHE/images
 #        METALLBTS_DEBIAN_SOURCES apt sources for the Debian rootfs (default: this machine's debian.sources)
+#        METALLBTS_IMAGES_STORE_MB  layer cache cap: above it, untagged layers are pruned (default 6000)
 #
 # Makes, each rebuilt only when its inputs change:
 #   node20 base  Debian bookworm minbase (mmdebstrap) + this machine's Node 20 runtime (node, npm, headers),
@@ -221,4 +222,10 @@ else
   build_metallbts "$base_ref" "$metallbts_ref"
 fi
 build_nginx "$nginx_ref"
+# Every change of sources leaves untagged build layers behind; keep the cache bounded.
+store_mb=$(du -sm "$STORE" | cut -f1)
+if [ "$store_mb" -gt "${METALLBTS_IMAGES_STORE_MB:-6000}" ]; then
+  "${BUILDAH[@]}" rmi --prune >/dev/null
+  step "layer cache was ${store_mb} MB: pruned untagged layers (now $(du -sm "$STORE" | cut -f1) MB)"
+fi
 step "done; archives and refs in $OUT"
