@@ -1,10 +1,11 @@
 // The controller's composition root: one container holding everything runController resolves.
 import 'reflect-metadata';
-import { Lifecycle, type DependencyContainer } from 'tsyringe';
+import { instanceCachingFactory, type DependencyContainer } from 'tsyringe';
 import type { LoadOptions } from '../config';
 import { componentContainer } from '../composition/component-container';
 import { TOKENS } from '../composition/tokens';
 import { KubeControllerAdapters } from '../k8s/controller-kube';
+import { KubeClients } from '../k8s/kube-clients';
 import type { Logger } from '../log';
 
 export interface ControllerRunOptions {
@@ -23,6 +24,12 @@ export function controllerContainer(opts: ControllerRunOptions, parent?: Depende
     { logger: opts.logger, bindings: { caller: 'controller' }, kubeconfig: opts.kubeconfig, namespace: opts.namespace, configOptions: opts.configOptions },
     parent,
   );
-  c.register(TOKENS.controllerKube, { useClass: KubeControllerAdapters }, { lifecycle: Lifecycle.ContainerScoped });
+  c.register(TOKENS.controllerKube, {
+    useFactory: instanceCachingFactory((d) => {
+      // The API clients first: a bad kubeconfig then fails with its own error, not wrapped by the injector.
+      d.resolve(KubeClients);
+      return d.resolve(KubeControllerAdapters);
+    }),
+  });
   return c;
 }

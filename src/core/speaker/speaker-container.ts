@@ -1,10 +1,11 @@
 // The speaker's composition root: one container holding everything runSpeaker resolves.
 import 'reflect-metadata';
-import { Lifecycle, type DependencyContainer } from 'tsyringe';
+import { instanceCachingFactory, type DependencyContainer } from 'tsyringe';
 import type { LoadOptions } from '../config';
 import { componentContainer } from '../composition/component-container';
 import { TOKENS } from '../composition/tokens';
 import { KubeSpeakerAdapters } from '../k8s/speaker-kube';
+import { KubeClients } from '../k8s/kube-clients';
 import type { Logger } from '../log';
 import { PluginRegistry } from '../plugins/registry';
 
@@ -28,6 +29,12 @@ export function speakerContainer(opts: SpeakerRunOptions, parent?: DependencyCon
   );
   c.register(TOKENS.nodeName, { useValue: opts.nodeName });
   c.register(PluginRegistry, { useValue: opts.registry });
-  c.register(TOKENS.speakerKube, { useClass: KubeSpeakerAdapters }, { lifecycle: Lifecycle.ContainerScoped });
+  c.register(TOKENS.speakerKube, {
+    useFactory: instanceCachingFactory((d) => {
+      // The API clients first: a bad kubeconfig then fails with its own error, not wrapped by the injector.
+      d.resolve(KubeClients);
+      return d.resolve(KubeSpeakerAdapters);
+    }),
+  });
   return c;
 }
