@@ -1,5 +1,5 @@
 // What the lab's nodes leave on the host outside their namespaces: pod processes, mounts, cgroups, log links.
-import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './shell';
 import { labDataDir, labDir } from './state';
@@ -87,4 +87,36 @@ export function removeContainerLogLinks(): number {
     }
   }
   return removed;
+}
+
+/** Host-wide sysctls every kubelet sets (kernel tunables, not per namespace): saved at `up`, put back at `down`. */
+const KUBELET_SYSCTLS = ['vm/overcommit_memory', 'kernel/panic', 'kernel/panic_on_oops', 'kernel/keys/root_maxkeys', 'kernel/keys/root_maxbytes'];
+const sysctlsFile = (): string => join(labDir(), 'host-sysctls.json');
+
+export function saveHostSysctls(): void {
+  if (existsSync(sysctlsFile())) return;
+  const saved: Record<string, string> = {};
+  for (const k of KUBELET_SYSCTLS) {
+    try {
+      saved[k] = readFileSync(`/proc/sys/${k}`, 'utf8').trim();
+    } catch {
+      /* not on this kernel */
+    }
+  }
+  writeFileSync(sysctlsFile(), JSON.stringify(saved), { mode: 0o600 });
+}
+
+/** Returns the keys it could not restore. */
+export function restoreHostSysctls(): string[] {
+  const failed: string[] = [];
+  if (!existsSync(sysctlsFile())) return failed;
+  const saved = JSON.parse(readFileSync(sysctlsFile(), 'utf8')) as Record<string, string>;
+  for (const [k, v] of Object.entries(saved)) {
+    try {
+      if (readFileSync(`/proc/sys/${k}`, 'utf8').trim() !== v) writeFileSync(`/proc/sys/${k}`, v);
+    } catch {
+      failed.push(k);
+    }
+  }
+  return failed;
 }

@@ -1,6 +1,6 @@
 // `lab down`: kills every lab process, deletes every lab namespace, FRR's run dir and the lab dir; idempotent.
 import { existsSync, rmSync } from 'node:fs';
-import { podPids, removeContainerLogLinks, removeLabCgroups, unmountLab } from './host-cleanup';
+import { podPids, removeContainerLogLinks, removeLabCgroups, restoreHostSysctls, unmountLab } from './host-cleanup';
 import { isAliveInInode, isRunning, namespaceInode, signal } from './daemons';
 import { existingLabNamespaces, LabNetwork } from './network';
 import type { Progress } from './progress';
@@ -57,6 +57,8 @@ export async function labDown(progress: Progress, opts: { quiet?: boolean } = {}
   const cgroups = removeLabCgroups();
   if (cgroups.length) report.problems.push(`cgroups left: ${cgroups.slice(0, 5).join(' ')}${cgroups.length > 5 ? ' ...' : ''}`);
   removeContainerLogLinks();
+  const sysctls = restoreHostSysctls();
+  if (sysctls.length) report.problems.push(`host sysctls not restored: ${sysctls.join(' ')}`);
 
   report.problems.push(...(await new LabNetwork().deleteNamespaces()));
   const left = existingLabNamespaces();

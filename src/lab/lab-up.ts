@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { ChartRelease } from './chart-release';
 import { LabControlPlane } from './control-plane';
+import { saveHostSysctls } from './host-cleanup';
 import { ensureImages, type LabImages } from './images';
 import { labDown } from './lab-down';
 import { LabCluster } from './lab-cluster';
@@ -99,6 +100,7 @@ async function buildCluster(progress: Progress, images: LabImages): Promise<{ cl
     await Promise.all(nodes.map((n) => n.importImages([images.pause.archive, images.metallbts.archive, images.nginx.archive])));
   });
   await progress.step('nodes: kubelet and kube-proxy started', async () => {
+    saveHostSysctls(); // the kubelets set kernel tunables host-wide; `lab down` puts them back
     for (const n of nodes) {
       n.startKubelet(cp.pki!.caCert);
       n.startKubeProxy(proxy.text);
