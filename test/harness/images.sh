@@ -88,8 +88,11 @@ metallbts_hash() { # metallbts_hash <base-ref>
     cd "$ROOT"
     local f
     for f in Dockerfile .dockerignore package.json package-lock.json tsconfig.json; do sha256sum "$f"; done
-    git ls-files -z --cached --others --exclude-standard -- bin native src plugins | sort -z |
-      while IFS= read -r -d '' f; do [ -f "$f" ] && sha256sum "$f"; done
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+      git ls-files -z --cached --others --exclude-standard -- bin native src plugins
+    else # an unpacked source tarball: every file except build outputs
+      find bin native src plugins -type f ! -path 'native/*/build/*' -print0
+    fi | sort -z | while IFS= read -r -d '' f; do [ -f "$f" ] && sha256sum "$f"; done
   } | hash_of
 }
 
