@@ -43,7 +43,7 @@ export class LabCluster {
   async applyStrictArp(withIpvs: boolean): Promise<void> {
     const bin = cachedBinary('kubectl').replace(/\/kubectl$/, '');
     const r = await runIn(CONTROL_PLANE.ns, 'env', [`PATH=${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, `KUBECONFIG=${labPaths.adminKubeconfig()}`,
-      'sh', '-c', `set -o pipefail 2>/dev/null; ${strictArpPipeline(withIpvs)}`], { timeoutMs: 30_000 });
+      'bash', '-c', `set -o pipefail; ${strictArpPipeline(withIpvs)}`], { timeoutMs: 30_000 });
     if (r.code !== 0) throw new Error(`strictARP pipeline exited ${r.code}: ${r.stderr.trim()}`);
   }
 
