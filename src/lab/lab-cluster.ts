@@ -94,6 +94,18 @@ export class LabCluster {
     }, { timeoutMs, everyMs: 1000 });
   }
 
+  /** Waits until the speaker on `node` runs Ready in a container other than `before` (restarted by its kubelet). */
+  async waitSpeakerRestarted(node: string, before: string | undefined, timeoutMs = 180_000): Promise<void> {
+    await pollUntil(`a new, Ready speaker container on ${node}`, async () => {
+      const p = (await this.pods('speaker')).find((x) => x.node === node);
+      return p?.ready && p.containerId && p.containerId !== before ? true : undefined;
+    }, { timeoutMs, everyMs: 500 });
+  }
+
+  async scale(deployment: string, replicas: number): Promise<void> {
+    await this.kubectl.ok(['scale', 'deploy', deployment, `--replicas=${replicas}`]);
+  }
+
   apply(manifest: string): Promise<string> {
     return this.kubectl.apply(manifest);
   }
