@@ -4,7 +4,8 @@ const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, 
 
 /** Seconds for a Go duration string; undefined when it is not one (a bare number has no unit and is rejected, as in Go). */
 export function parseGoDuration(text: string): number | undefined {
-  const t = text.trim();
+  // No trimming: Go's ParseDuration and the CRD's pattern take the text exactly as written.
+  const t = text;
   if (t === '0') return 0;
   const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
   let pos = 0;
