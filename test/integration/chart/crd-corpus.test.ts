@@ -1,0 +1,130 @@
+// The CRD corpus through the real API server (`kubectl apply`) and `metallbts validate`: same verdicts, messages naming the field.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useControlPlane } from '../../harness/jest-control-plane';
+import { runValidate } from '../../../src/cli/commands/validate';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const CRDS = join(ROOT, 'charts', 'metallbts', 'charts', 'crds', 'templates');
+const CORPUS = join(ROOT, 'test', 'fixtures', 'crd-corpus');
+const NS = 'crd-corpus';
+
+const files = (kind: 'invalid' | 'valid'): string[] => readdirSync(join(CORPUS, kind)).filter((f) => f.endsWith('.yaml')).sort();
+const INVALID = files('invalid');
+const VALID = files('valid');
+
+/** The field an invalid fixture is refused for, from its `# field: spec...` header line. */
+function fieldOf(file: string): string {
+  const m = /^# field: (\S+)$/m.exec(readFileSync(file, 'utf8'));
+  if (!m) throw new Error(`${file} has no "# field:" line`);
+  return m[1];
+}
+
+function validate(file: string): { code: number; lines: string[] } {
+  const lines: string[] = [];
+  const code = runValidate([file], { stdout: (l) => lines.push(l), stderr: () => undefined });
+  return { code, lines };
+}
+
+const cp = useControlPlane();
+
+beforeAll(async () => {
+  await cp.kubectlOk(['apply', '--server-side', '-f', join(CRDS, 'crds.yaml')], { timeoutMs: 60_000 });
+  await cp.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  await cp.kubectlOk(['apply', '-f', join(CRDS, 'unimplemented-fields-policy.yaml')]);
+  await cp.kubectlOk(['create', 'namespace', NS]);
+}, 120_000);
+
+describe('metallb.io CRD corpus: the API server and validate agree', () => {
+  test('the corpus has at least 30 invalid and a few valid objects', () => {
+    expect(INVALID.length).toBeGreaterThanOrEqual(30);
+    expect(VALID.length).toBeGreaterThanOrEqual(3);
+  });
+
+  test.each(INVALID)('invalid/%s is refused by kubectl apply and by validate, both naming the field', async (name) => {
+    const file = join(CORPUS, 'invalid', name);
+    const field = fieldOf(file);
+    const applied = await cp.kubectl(['apply', '-n', NS, '-f', file]);
+    const v = validate(file);
+    const validateErrors = v.lines.filter((l) => !l.includes(': warning: '));
+    expect({
+      apiserver: applied.code !== 0,
+      apiserverNamesField: applied.stderr.includes(field),
+      validate: v.code,
+      validateNamesField: validateErrors.some((l) => l.includes(`.${field}: `)),
+    }).toEqual({ apiserver: true, apiserverNamesField: true, validate: 1, validateNamesField: true });
+  });
+
+  test.each(VALID)('valid/%s is accepted by kubectl apply and by validate', async (name) => {
+    const file = join(CORPUS, 'valid', name);
+    // A namespace per file: the files reuse object names.
+    const ns = `${NS}-${name.replace(/\.yaml$/, '')}`;
+    await cp.kubectlOk(['create', 'namespace', ns]);
+    const applied = await cp.kubectl(['apply', '-n', ns, '-f', file]);
+    const v = validate(file);
+    expect({ apiserver: applied.code, stderr: applied.code === 0 ? '' : applied.stderr, validate: v.code }).toEqual({ apiserver: 0, stderr: '', validate: 0 });
+  });
+});
+
+describe('fields parsed but not implemented: warned about at admission and by validate', () => {
+  test('a BGPPeer with vrf, bfdProfile and dualStackAddressFamily is accepted with one warning per field', async () => {
+    const file = join(CORPUS, 'valid', 'peer-unimplemented-fields.yaml');
+    const fields = ['spec.vrf', 'spec.bfdProfile', 'spec.dualStackAddressFamily'];
+    // The policy is loaded asynchronously after it is created: dry runs until it answers (bounded).
+    let stderr = '';
+    for (let i = 0; i < 60 && !fields.every((f) => stderr.includes(f)); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 500));
+      stderr = (await cp.kubectl(['apply', '--dry-run=server', '-n', NS, '-f', file])).stderr;
+    }
+    for (const f of fields) expect(stderr).toMatch(new RegExp(`Warning: .*${f.replace('.', '\\.')}: .*not implemented by metallbts yet`));
+    expect(stderr).toMatch(/Warning: .*BFDProfile: BFD is not implemented by metallbts yet/);
+    const warnings = validate(file).lines.filter((l) => l.includes(': warning: ') && l.includes('not implemented by metallbts yet'));
+    expect(warnings.map((l) => l.replace(/^.*?:(BGPPeer|BFDProfile)/, '$1').replace(/: warning: .*/, ''))).toEqual([
+      'BFDProfile/fast',
+      'BGPPeer/router.spec.vrf',
+      'BGPPeer/router.spec.bfdProfile',
+      'BGPPeer/router.spec.dualStackAddressFamily',
+    ]);
+  });
+});
+
+describe('BGPPeer versions (v1beta2 stored, v1beta1 served deprecated, conversion None)', () => {
+  test('a v1beta1 peer is read back as v1beta2 with the same fields, and v1beta1 warns it is deprecated', async () => {
+    const manifest = 'apiVersion: metallb.io/v1beta1\nkind: BGPPeer\nmetadata:\n  name: legacy-peer\nspec:\n  myASN: 64500\n  peerASN: 64501\n  peerAddress: 10.0.0.1\n  holdTime: 30s\n';
+    const r = await cp.kubectl(['apply', '-n', NS, '-f', '-'], { input: manifest });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('metallb.io/v1beta1 BGPPeer is deprecated; use metallb.io/v1beta2');
+    const asV2 = await cp.kubectlJson<{ apiVersion: string; spec: Record<string, unknown> }>(['-n', NS, 'get', 'bgppeers.v1beta2.metallb.io', 'legacy-peer']);
+    expect(asV2.apiVersion).toBe('metallb.io/v1beta2');
+    expect(asV2.spec).toEqual({ myASN: 64500, peerASN: 64501, peerAddress: '10.0.0.1', holdTime: '30s', peerPort: 179 });
+    // And back: a v1beta2 object read as v1beta1 keeps the shared fields.
+    const asV1 = await cp.kubectlJson<{ apiVersion: string; spec: Record<string, unknown> }>(['-n', NS, 'get', 'bgppeers.v1beta1.metallb.io', 'legacy-peer']);
+    expect([asV1.apiVersion, asV1.spec.holdTime]).toEqual(['metallb.io/v1beta1', '30s']);
+  });
+});
+
+describe('printer columns', () => {
+  test('kubectl get ipaddresspools shows auto-assign, avoid-buggy-ips and addresses (and the counters with -o wide)', async () => {
+    const manifest = 'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: printed\nspec:\n  addresses: [192.168.7.240/28]\n  avoidBuggyIPs: true\n';
+    await cp.kubectlOk(['apply', '-n', NS, '-f', '-'], { input: manifest });
+    await cp.kubectlOk(['-n', NS, 'patch', 'ipaddresspools', 'printed', '--subresource=status', '--type=merge', '-p', '{"status":{"assignedIPv4":2,"assignedIPv6":0,"availableIPv4":14,"availableIPv6":0}}']);
+    const [header, row] = (await cp.kubectlOk(['-n', NS, 'get', 'ipaddresspools', 'printed'])).trim().split('\n');
+    expect(header.split(/\s{2,}/)).toEqual(['NAME', 'AUTO ASSIGN', 'AVOID BUGGY IPS', 'ADDRESSES']);
+    expect(row.split(/\s{2,}/)).toEqual(['printed', 'true', 'true', '["192.168.7.240/28"]']);
+    const [wideHeader, wideRow] = (await cp.kubectlOk(['-n', NS, 'get', 'ipaddresspools', 'printed', '-o', 'wide'])).trim().split('\n');
+    expect(wideHeader.split(/\s{2,}/).slice(4)).toEqual(['ASSIGNED IPV4', 'AVAILABLE IPV4', 'ASSIGNED IPV6', 'AVAILABLE IPV6']);
+    expect(wideRow.split(/\s{2,}/).slice(4)).toEqual(['2', '14', '0', '0']);
+  });
+
+  test('kubectl get servicel2statuses shows the node and the service; node is immutable', async () => {
+    await cp.kubectlOk(['apply', '-n', NS, '-f', '-'], { input: 'apiVersion: metallb.io/v1beta1\nkind: ServiceL2Status\nmetadata:\n  name: l2-status\nspec: {}\n' });
+    const status = { status: { node: 'node-a', serviceName: 'nginx', serviceNamespace: 'web', interfaces: [{ name: 'eth0' }] } };
+    await cp.kubectlOk(['-n', NS, 'patch', 'servicel2statuses', 'l2-status', '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
+    const [header, row] = (await cp.kubectlOk(['-n', NS, 'get', 'servicel2statuses'])).trim().split('\n');
+    expect(header.split(/\s{2,}/)).toEqual(['NAME', 'ALLOCATED NODE', 'SERVICE NAME', 'SERVICE NAMESPACE']);
+    expect(row.split(/\s{2,}/)).toEqual(['l2-status', 'node-a', 'nginx', 'web']);
+    const moved = await cp.kubectl(['-n', NS, 'patch', 'servicel2statuses', 'l2-status', '--subresource=status', '--type=merge', '-p', '{"status":{"node":"node-b"}}']);
+    expect(moved.code).not.toBe(0);
+    expect(moved.stderr).toContain('status.node');
+  });
+});
