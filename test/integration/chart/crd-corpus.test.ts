@@ -1,11 +1,15 @@
 // The CRD corpus through the real API server (`kubectl apply`) and `metallbts validate`: same verdicts, messages naming the field.
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as yaml from 'js-yaml';
+import { binPath } from '../../harness/bins';
 import { useControlPlane } from '../../harness/jest-control-plane';
 import { runValidate } from '../../../src/cli/commands/validate';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const CRDS = join(ROOT, 'charts', 'metallbts', 'charts', 'crds', 'templates');
+const CHART = join(ROOT, 'charts', 'metallbts');
+const SUBCHART = join(CHART, 'charts', 'crds');
 const CORPUS = join(ROOT, 'test', 'fixtures', 'crd-corpus');
 const NS = 'crd-corpus';
 
@@ -26,14 +30,53 @@ function validate(file: string): { code: number; lines: string[] } {
   return { code, lines };
 }
 
+function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(binPath('helm'), args, { timeout: 120_000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 const cp = useControlPlane();
 
 beforeAll(async () => {
-  await cp.kubectlOk(['apply', '--server-side', '-f', join(CRDS, 'crds.yaml')], { timeoutMs: 60_000 });
+  // Installed the way users get them: Helm, the crds subchart (what crds.enabled=true pulls in).
+  const installed = await helm(['install', 'metallbts-crds', SUBCHART, '--kubeconfig', cp.get().kubeconfigPath, '-n', 'default']);
+  if (installed.code !== 0) throw new Error(`helm install: ${installed.stderr}`);
   await cp.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
-  await cp.kubectlOk(['apply', '-f', join(CRDS, 'unimplemented-fields-policy.yaml')]);
   await cp.kubectlOk(['create', 'namespace', NS]);
-}, 120_000);
+}, 180_000);
+
+describe('the crds subchart', () => {
+  interface Doc {
+    kind: string;
+    metadata: { name: string; annotations?: Record<string, string> };
+  }
+  const render = async (extra: string[]): Promise<Doc[]> => {
+    const r = await helm(['template', 'metallbts', CHART, '-n', 'metallb-system', ...extra]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    return (yaml.loadAll(r.stdout) as Array<Doc | null>).filter((d): d is Doc => !!d);
+  };
+
+  test('crds.enabled (default) renders the nine CRDs, each kept on uninstall, and the warning policy', async () => {
+    const docs = await render([]);
+    const crds = docs.filter((d) => d.kind === 'CustomResourceDefinition');
+    expect(crds.map((d) => d.metadata.name).sort()).toEqual(
+      ['bfdprofiles', 'bgpadvertisements', 'bgppeers', 'communities', 'configurationstates', 'ipaddresspools', 'l2advertisements', 'servicebgpstatuses', 'servicel2statuses'].map(
+        (p) => `${p}.metallb.io`,
+      ),
+    );
+    for (const c of crds) expect(c.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    expect(docs.filter((d) => d.kind.startsWith('ValidatingAdmissionPolicy')).map((d) => d.kind)).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+  });
+
+  test('crds.enabled=false renders neither', async () => {
+    const docs = await render(['--set', 'crds.enabled=false']);
+    expect(docs.filter((d) => d.kind === 'CustomResourceDefinition' || d.kind.startsWith('ValidatingAdmissionPolicy'))).toEqual([]);
+  });
+});
 
 describe('metallb.io CRD corpus: the API server and validate agree', () => {
   test('the corpus has at least 30 invalid and a few valid objects', () => {
@@ -126,5 +169,16 @@ describe('printer columns', () => {
     const moved = await cp.kubectl(['-n', NS, 'patch', 'servicel2statuses', 'l2-status', '--subresource=status', '--type=merge', '-p', '{"status":{"node":"node-b"}}']);
     expect(moved.code).not.toBe(0);
     expect(moved.stderr).toContain('status.node');
+  });
+});
+
+describe('helm uninstall', () => {
+  test('keeps the CRDs and the objects in them (helm.sh/resource-policy: keep)', async () => {
+    const r = await helm(['uninstall', 'metallbts-crds', '--kubeconfig', cp.get().kubeconfigPath, '-n', 'default']);
+    expect(r.code).toBe(0);
+    const crds = await cp.kubectlJson<{ items: unknown[] }>(['get', 'crd', '-l', 'app.kubernetes.io/part-of=metallbts']);
+    expect(crds.items).toHaveLength(9);
+    const pools = await cp.kubectlJson<{ items: Array<{ metadata: { name: string } }> }>(['-n', NS, 'get', 'ipaddresspools']);
+    expect(pools.items.map((p) => p.metadata.name)).toContain('printed');
   });
 });
