@@ -1,5 +1,5 @@
 // Reads peers, BFD profiles and BGP advertisement fields, shared by the legacy (kebab-case) and CRD (camelCase) forms.
-import { parseIp } from '../net/ip';
+import { isIpv4Mapped, parseIp } from '../net/ip';
 import type { BfdProfile, SourceLocation } from './model';
 import type { DraftBgpAdvertisement, DraftPeer, PoolSelection } from './draft';
 import { FieldReader } from './field-reader';
@@ -60,7 +60,7 @@ function readAddress(r: FieldReader, key: string, opts: { required?: boolean; ip
   const text = r.string(key, { required: opts.required });
   if (text === undefined) return undefined;
   const ip = parseIp(text);
-  if (!ip || (opts.ipv4Only && ip.family !== 4)) {
+  if (!ip || isIpv4Mapped(ip) || (opts.ipv4Only && ip.family !== 4)) {
     r.sink.error(r.pathOf(key), `${quote(text)} is not a valid ${opts.ipv4Only ? 'IPv4' : 'IP'} address`);
     return undefined;
   }

@@ -22,6 +22,11 @@ export function parseIp(text: string): Ip | undefined {
   return { family: addr.kind() === 'ipv4' ? 4 : 6, value };
 }
 
+/** ::ffff:a.b.c.d: the Kubernetes API (isIP, isCIDR) refuses these in configuration, so metallbts does too. */
+export function isIpv4Mapped(ip: Ip): boolean {
+  return ip.family === 6 && ip.value >> 32n === 0xffffn;
+}
+
 export function ipBits(family: IpFamily): number {
   return family === 4 ? 32 : 128;
 }
