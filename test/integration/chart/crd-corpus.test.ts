@@ -9,7 +9,6 @@ import { runValidate } from '../../../src/cli/commands/validate';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CHART = join(ROOT, 'charts', 'metallbts');
-const SUBCHART = join(CHART, 'charts', 'crds');
 const CORPUS = join(ROOT, 'test', 'fixtures', 'crd-corpus');
 const NS = 'crd-corpus';
 
@@ -42,8 +41,8 @@ function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: s
 const cp = useControlPlane();
 
 beforeAll(async () => {
-  // Installed the way users get them: Helm, the crds subchart (what crds.enabled=true pulls in).
-  const installed = await helm(['install', 'metallbts-crds', SUBCHART, '--kubeconfig', cp.get().kubeconfigPath, '-n', 'default']);
+  // Installed the way users get them: `helm install` of the chart, whose crds subchart crds.enabled (default) turns on.
+  const installed = await helm(['install', 'metallbts', CHART, '--kubeconfig', cp.get().kubeconfigPath, '-n', 'metallb-system', '--create-namespace']);
   if (installed.code !== 0) throw new Error(`helm install: ${installed.stderr}`);
   await cp.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
   await cp.kubectlOk(['create', 'namespace', NS]);
@@ -172,13 +171,45 @@ describe('printer columns', () => {
   });
 });
 
-describe('helm uninstall', () => {
-  test('keeps the CRDs and the objects in them (helm.sh/resource-policy: keep)', async () => {
-    const r = await helm(['uninstall', 'metallbts-crds', '--kubeconfig', cp.get().kubeconfigPath, '-n', 'default']);
-    expect(r.code).toBe(0);
+describe('helm upgrade and uninstall keep the CRDs (helm.sh/resource-policy: keep) and the objects in them', () => {
+  const kept = async (): Promise<{ crds: number; pools: string[] }> => {
     const crds = await cp.kubectlJson<{ items: unknown[] }>(['get', 'crd', '-l', 'app.kubernetes.io/part-of=metallbts']);
-    expect(crds.items).toHaveLength(9);
     const pools = await cp.kubectlJson<{ items: Array<{ metadata: { name: string } }> }>(['-n', NS, 'get', 'ipaddresspools']);
-    expect(pools.items.map((p) => p.metadata.name)).toContain('printed');
+    return { crds: crds.items.length, pools: pools.items.map((p) => p.metadata.name) };
+  };
+
+  test('helm upgrade --set crds.enabled=false', async () => {
+    const r = await helm(['upgrade', 'metallbts', CHART, '--set', 'crds.enabled=false', '--kubeconfig', cp.get().kubeconfigPath, '-n', 'metallb-system']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(await kept()).toEqual({ crds: 9, pools: ['printed'] });
+  });
+
+  test('helm upgrade --set crds.enabled=true takes them back', async () => {
+    const r = await helm(['upgrade', 'metallbts', CHART, '--kubeconfig', cp.get().kubeconfigPath, '-n', 'metallb-system']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const managed = await cp.kubectlJson<{ metadata: { labels: Record<string, string> } }>(['get', 'crd', 'ipaddresspools.metallb.io']);
+    expect(managed.metadata.labels['app.kubernetes.io/managed-by']).toBe('Helm');
+  });
+
+  test('helm uninstall', async () => {
+    const r = await helm(['uninstall', 'metallbts', '--kubeconfig', cp.get().kubeconfigPath, '-n', 'metallb-system']);
+    expect(r.code).toBe(0);
+    expect(await kept()).toEqual({ crds: 9, pools: ['printed'] });
+  });
+});
+
+describe('CRDs another release or kubectl created (e.g. MetalLB\'s)', () => {
+  test('helm install refuses to take them over until they are handed over as the README says', async () => {
+    const args = ['install', 'other', CHART, '--kubeconfig', cp.get().kubeconfigPath, '-n', 'other-system', '--create-namespace'];
+    const refused = await helm(args);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('invalid ownership metadata');
+    // The README's hand-over: the CRDs carry the new release's name and namespace.
+    for (const crd of (await cp.kubectlOk(['get', 'crd', '-o', 'name'])).split('\n').filter((n) => n.endsWith('.metallb.io'))) {
+      await cp.kubectlOk(['label', crd, 'app.kubernetes.io/managed-by=Helm', '--overwrite']);
+      await cp.kubectlOk(['annotate', crd, 'meta.helm.sh/release-name=other', 'meta.helm.sh/release-namespace=other-system', '--overwrite']);
+    }
+    const installed = await helm(args);
+    expect([installed.code, installed.stderr]).toEqual([0, '']);
   });
 });
