@@ -6,6 +6,8 @@ import * as yaml from 'js-yaml';
 import { binPath } from '../../harness/bins';
 import { useControlPlane } from '../../harness/jest-control-plane';
 import { runValidate } from '../../../src/cli/commands/validate';
+import { parseAddressRange } from '../../../src/core/config/address-ranges';
+import { formatIp } from '../../../src/core/net/ip';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CHART = join(ROOT, 'charts', 'metallbts');
@@ -105,6 +107,47 @@ describe('metallb.io CRD corpus: the API server and validate agree', () => {
     const applied = await cp.kubectl(['apply', '-n', ns, '-f', file]);
     const v = validate(file);
     expect({ apiserver: applied.code, stderr: applied.code === 0 ? '' : applied.stderr, validate: v.code }).toEqual({ apiserver: 0, stderr: '', validate: 0 });
+  });
+});
+
+describe('the range rule (start <= end, a binary search in CEL) agrees with the parser', () => {
+  /** Deterministic pseudo-random ranges whose ends share prefixes of every length, in both orders, both families. */
+  function ranges(count: number): string[] {
+    let seed = 0x2545f491n;
+    const next = (bits: number): bigint => {
+      let v = 0n;
+      for (let i = 0; i < bits; i += 31) {
+        seed = (seed * 1103515245n + 12345n) % 2147483648n;
+        v = (v << 31n) | seed;
+      }
+      return v & ((1n << BigInt(bits)) - 1n);
+    };
+    const out: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const family = i % 2 === 0 ? 4 : 6;
+      const bits = family === 4 ? 32 : 128;
+      const a = next(bits);
+      const flip = BigInt(Number(next(8)) % bits);
+      // b shares a's first bits-1-flip bits; below that, anything.
+      const mask = (1n << (flip + 1n)) - 1n;
+      const b = (a & ~mask) | (next(bits) & mask);
+      out.push(`${formatIp({ family, value: a })}-${formatIp({ family, value: i % 7 === 0 ? a : b })}`);
+    }
+    return out;
+  }
+
+  test('on 120 ranges, the API server refuses exactly those the parser calls backwards', async () => {
+    const addresses = ranges(120);
+    const backwards = addresses.map((text, i) => [text, i] as const).filter(([text]) => {
+      const r = parseAddressRange(text);
+      return !r.ok && r.message.includes('range start is after its end');
+    }).map(([, i]) => i);
+    expect(backwards.length).toBeGreaterThan(20);
+    expect(backwards.length).toBeLessThan(100);
+    const manifest = JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'random' }, spec: { addresses } });
+    const r = await cp.kubectl(['apply', '--dry-run=server', '-n', NS, '-f', '-'], { input: manifest });
+    const refused = [...r.stderr.matchAll(/spec\.addresses\[(\d+)\]: Invalid value: "[^"]*": addresses: \S+: range start is after its end/g)].map((m) => Number(m[1]));
+    expect([...new Set(refused)].sort((x, y) => x - y)).toEqual(backwards);
   });
 });
 
