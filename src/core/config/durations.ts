@@ -2,7 +2,8 @@
 
 const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, 'μs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
-const MAX_GO_DURATION_SECONDS = 9223372036.854775807;
+// Go durations are int64 nanoseconds: (2^63 - 1) ns.
+const MAX_GO_DURATION_SECONDS = 9223372036.854776;
 
 /** Seconds for a Go duration string; undefined when it is not one (a bare number has no unit and is rejected, as in Go). */
 export function parseGoDuration(text: string): number | undefined {
