@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { loadConfig } from '../../../src/core/config';
-import { CHART, ROOT, find, helm, mainContainer, podMeta, podSpec, render, tempValues, valuesFile, type K8sDoc } from './helm';
+import { CHART, ROOT, find, helm, mainContainer, podMeta, podSpec, render, specOf, tempValues, valuesFile, type K8sDoc } from './helm';
 
 const VALUES = readdirSync(join(ROOT, 'values')).filter((f) => f.endsWith('.yaml')).sort();
 
@@ -70,7 +70,7 @@ describe('Helm chart', () => {
       expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
       expect(podSpec(d).volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
     }
-    expect((speaker as { spec: { updateStrategy: unknown } }).spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } });
+    expect(specOf(speaker).updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } });
   });
 
   test('scheduling and extras reach both pods: tolerations, nodeSelector, affinity, resources, annotations, labels, args, env, priority, update strategy', async () => {
@@ -99,7 +99,7 @@ describe('Helm chart', () => {
       expect(mainContainer(d).args.at(-1)).toBe('--metrics-host=0.0.0.0');
       expect(mainContainer(d).env).toContainEqual({ name: 'EXTRA', value: name });
     }
-    expect((find(docs, 'DaemonSet', 'speaker') as { spec: { updateStrategy: unknown } }).spec.updateStrategy).toEqual({ type: 'OnDelete' });
+    expect(specOf(find(docs, 'DaemonSet', 'speaker')).updateStrategy).toEqual({ type: 'OnDelete' });
   });
 
   test('RBAC rules are exactly the shared rules file (what the integration tests prove least-privilege)', async () => {

@@ -55,6 +55,8 @@ export function tempValues(values: unknown): string {
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
+/** An object's spec. */
+export const specOf = (d: K8sDoc): any => (d as any).spec;
 /** The pod spec of a Deployment or DaemonSet. */
 export const podSpec = (d: K8sDoc): any => (d as any).spec.template.spec;
 export const podMeta = (d: K8sDoc): any => (d as any).spec.template.metadata;

@@ -8,7 +8,7 @@ import { configOptionsFor } from '../../../src/cli/config-options';
 import { parsePluginOptions, pluginOptionsByProtocol } from '../../../src/cli/plugin-options';
 import { loadConfig } from '../../../src/core/config';
 import { silentLogger } from '../../../src/core/log';
-import type { ClusterView } from '../../../src/core/plugin-api';
+import type { ClusterView, PluginContext } from '../../../src/core/plugin-api';
 import { Speaker } from '../../../src/core/speaker/speaker';
 import { received } from '../../fixtures/plugins/static-route-plugin';
 
@@ -93,7 +93,7 @@ describe('the speaker with the plugin example', () => {
     });
     received.ctx = undefined;
     await speaker.setConfig(result.config!);
-    expect(received.ctx?.options).toEqual({ table: 100 });
+    expect((received.ctx as PluginContext | undefined)?.options).toEqual({ table: 100 });
     await speaker.shutdown();
   });
 });
