@@ -57,6 +57,14 @@ describe('chart on a real apiserver', () => {
     expect(difference(after, before).filter(notCrd)).toEqual([]);
   }, 120_000);
 
+  test('helm install refuses a misspelt value before creating anything, naming the key', async () => {
+    for (const [set, message] of [['speaker.tolerate=x', "at '/speaker': additional properties 'tolerate' not allowed"], ['controler.enabled=false', "additional properties 'controler' not allowed"]]) {
+      const r = await helm(['install', 'metallbts', CHART, '-n', 'chart-typo', '--create-namespace', '--set', set, '--kubeconfig', cp.get().kubeconfigPath]);
+      expect([r.code, r.stderr]).toEqual([1, expect.stringContaining(message)]);
+    }
+    expect((await cp.kubectl(['get', 'namespace', 'chart-typo'])).code).not.toBe(0);
+  }, 60_000);
+
   test('everything on (monitoring, dashboard, NetworkPolicy, plugins, chart-made Secret, extras) is accepted', async () => {
     const ns = 'chart-everything';
     const values = tempValues({
