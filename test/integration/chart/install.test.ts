@@ -5,6 +5,9 @@ import { useControlPlane } from '../../harness/jest-control-plane';
 import { CHART, ROOT, helm, tempValues, valuesFile, type HelmResult } from './helm';
 
 const cp = useControlPlane();
+// One namespace and release name for every install, as users have: CRDs a release keeps after uninstall carry its
+// name and namespace, so a later install elsewhere could not adopt them.
+const NS = 'metallb-system';
 const VALUES = readdirSync(join(ROOT, 'values')).filter((f) => f.endsWith('.yaml')).sort();
 
 /** helm against the harness apiserver; throws with helm's output on failure. */
@@ -41,11 +44,11 @@ describe('chart on a real apiserver', () => {
   beforeAll(async () => {
     await cp.kubectlOk(['apply', '-f', join(ROOT, 'test', 'fixtures', 'chart', 'monitoring-crds.yaml')]);
     await cp.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+    await cp.kubectlOk(['create', 'namespace', NS]);
   }, 90_000);
 
   test.each(VALUES)('values/%s installs (every object accepted) and uninstalls without leftovers', async (file) => {
-    const ns = `chart-${file.replace(/\.yaml$/, '')}`;
-    await cp.kubectlOk(['create', 'namespace', ns]);
+    const ns = NS;
     const before = await snapshot(ns);
     const r = await helmOk(['install', 'metallbts', CHART, '-n', ns, '-f', valuesFile(file)]);
     expect(r.stdout).toContain('STATUS: deployed');
@@ -66,7 +69,7 @@ describe('chart on a real apiserver', () => {
   }, 60_000);
 
   test('everything on (monitoring, dashboard, NetworkPolicy, plugins, chart-made Secret, extras) is accepted', async () => {
-    const ns = 'chart-everything';
+    const ns = NS;
     const values = tempValues({
       speaker: {
         memberlist: { createSecret: true }, bgpPasswordSecrets: ['peer-password'],
@@ -78,7 +81,7 @@ describe('chart on a real apiserver', () => {
       prometheus: { serviceMonitor: { enabled: true }, rules: { enabled: true } },
       grafana: { dashboard: { enabled: true } },
     });
-    const r = await helmOk(['install', 'metallbts', CHART, '-n', ns, '--create-namespace', '-f', values, '-f', valuesFile('plugin-example.yaml')]);
+    const r = await helmOk(['install', 'metallbts', CHART, '-n', ns, '-f', values, '-f', valuesFile('plugin-example.yaml')]);
     expect(r.stdout).toContain('The chart creates Secret memberlist with a random key.');
     const objects = await cp.kubectlOk(['get', 'servicemonitor,prometheusrule,networkpolicy,configmap,service,secret', '-n', ns, '-o', 'name']);
     for (const o of ['servicemonitor.monitoring.coreos.com/metallbts', 'prometheusrule.monitoring.coreos.com/metallbts', 'networkpolicy.networking.k8s.io/controller',
@@ -89,8 +92,8 @@ describe('chart on a real apiserver', () => {
   }, 120_000);
 
   test('NOTES: asks for the memberlist Secret only while it is missing, then says how to go on', async () => {
-    const ns = 'chart-notes';
-    const first = await helmOk(['install', 'metallbts', CHART, '-n', ns, '--create-namespace']);
+    const ns = NS;
+    const first = await helmOk(['install', 'metallbts', CHART, '-n', ns]);
     expect(first.stdout).toContain('Secret memberlist was not found. Create it');
     expect(first.stdout).toContain(`kubectl create secret generic -n ${ns} memberlist --from-literal=secretkey="$(openssl rand -base64 128)"`);
     expect(first.stdout).toContain('kind: IPAddressPool');
@@ -100,22 +103,23 @@ describe('chart on a real apiserver', () => {
     expect(second.stdout).toContain('Secret memberlist is there: the speakers use it.');
     expect(second.stdout).toContain('The inline configuration (ConfigMap config) is installed');
     await helmOk(['uninstall', 'metallbts', '-n', ns]);
+    await cp.kubectlOk(['delete', 'secret', 'memberlist', '-n', ns]);
   }, 120_000);
 
   test("createSecret never touches a user's Secret, keeps its own key across upgrades, and removes only its own on uninstall", async () => {
     // A Secret made with kubectl, as the tutorials say: left alone by install, upgrade and uninstall.
-    const userNs = 'chart-user-secret';
-    await cp.kubectlOk(['create', 'namespace', userNs]);
+    const userNs = NS;
     await cp.kubectlOk(['create', 'secret', 'generic', '-n', userNs, 'memberlist', '--from-literal=secretkey=chosen-by-the-user']);
     await helmOk(['install', 'metallbts', CHART, '-n', userNs, '--set', 'speaker.memberlist.createSecret=true']);
     await helmOk(['upgrade', 'metallbts', CHART, '-n', userNs, '--set', 'speaker.memberlist.createSecret=true', '-f', valuesFile('bgp-tutorial.yaml')]);
     expect(await secretKey(userNs, 'memberlist')).toEqual({ key: 'chosen-by-the-user', releaseName: undefined });
     await helmOk(['uninstall', 'metallbts', '-n', userNs]);
     expect((await secretKey(userNs, 'memberlist')).key).toBe('chosen-by-the-user');
+    await cp.kubectlOk(['delete', 'secret', 'memberlist', '-n', userNs]);
 
     // No Secret: the chart makes one, keeps its key through upgrades (another values file too), deletes it on uninstall.
-    const ns = 'chart-own-secret';
-    await helmOk(['install', 'metallbts', CHART, '-n', ns, '--create-namespace', '--set', 'speaker.memberlist.createSecret=true', '-f', valuesFile('layer2-tutorial.yaml')]);
+    const ns = NS;
+    await helmOk(['install', 'metallbts', CHART, '-n', ns, '--set', 'speaker.memberlist.createSecret=true', '-f', valuesFile('layer2-tutorial.yaml')]);
     const made = await secretKey(ns, 'memberlist');
     expect(made).toEqual({ key: expect.stringMatching(/^[A-Za-z0-9]{128}$/), releaseName: 'metallbts' });
     await helmOk(['upgrade', 'metallbts', CHART, '-n', ns, '--set', 'speaker.memberlist.createSecret=true', '-f', valuesFile('bgp-tutorial.yaml')]);
@@ -126,8 +130,7 @@ describe('chart on a real apiserver', () => {
   }, 180_000);
 
   test('helm upgrade between two values files changes what differs and leaves nothing of the old one', async () => {
-    const ns = 'chart-upgrade';
-    await cp.kubectlOk(['create', 'namespace', ns]);
+    const ns = NS;
     const before = await snapshot(ns);
     await helmOk(['install', 'metallbts', CHART, '-n', ns, '-f', valuesFile('layer2-tutorial.yaml'), '--set', 'prometheus.rules.enabled=true', '--set', 'controller.networkPolicy.enabled=true']);
     expect(await cp.kubectlOk(['get', 'configmap', 'config', '-n', ns, '-o', 'jsonpath={.data.config}'])).toContain('layer2');
