@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { loadConfig } from '../../../src/core/config';
+import { rbacManifests } from '../../support/metallb-system';
 import { CHART, ROOT, find, helm, mainContainer, podMeta, podSpec, render, specOf, tempValues, valuesFile, type K8sDoc } from './helm';
 
 const VALUES = readdirSync(join(ROOT, 'values')).filter((f) => f.endsWith('.yaml')).sort();
@@ -121,6 +122,12 @@ describe('Helm chart', () => {
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['ml-key'], verbs: ['get', 'list', 'watch'] },
     ]);
     expect(mainContainer(find(docs, 'Deployment', 'controller')).args).toContain('--memberlist-secret=ml-key');
+  });
+
+  test("the tests' RBAC helper grants what the chart grants for the same BGP password Secrets", async () => {
+    const docs = await render(['--set', 'speaker.bgpPasswordSecrets={bgp-auth}']);
+    const helper = yaml.loadAll(rbacManifests('metallb-system', { speakerSecrets: ['bgp-auth'] })) as K8sDoc[];
+    for (const c of ['controller', 'speaker']) expect(find(helper, 'Role', c).rules).toEqual(find(docs, 'Role', c).rules);
   });
 
   test('memberlist.createSecret renders a Secret with a random key (helm template has no cluster to look up)', async () => {
