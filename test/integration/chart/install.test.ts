@@ -89,6 +89,7 @@ describe('chart on a real apiserver', () => {
       expect(objects).toContain(o);
     }
     await helmOk(['uninstall', 'metallbts', '-n', ns]);
+    await cp.kubectlOk(['delete', 'secret', 'memberlist', '-n', ns]); // kept by the chart (resource-policy)
   }, 120_000);
 
   test('NOTES: asks for the memberlist Secret only while it is missing, then says how to go on', async () => {
@@ -106,7 +107,7 @@ describe('chart on a real apiserver', () => {
     await cp.kubectlOk(['delete', 'secret', 'memberlist', '-n', ns]);
   }, 120_000);
 
-  test("createSecret never touches a user's Secret, keeps its own key across upgrades, and removes only its own on uninstall", async () => {
+  test("createSecret never touches a user's Secret, and keeps its own key across upgrades, turning it off, uninstall and reinstall", async () => {
     // A Secret made with kubectl, as the tutorials say: left alone by install, upgrade and uninstall.
     const userNs = NS;
     await cp.kubectlOk(['create', 'secret', 'generic', '-n', userNs, 'memberlist', '--from-literal=secretkey=chosen-by-the-user']);
@@ -117,7 +118,7 @@ describe('chart on a real apiserver', () => {
     expect((await secretKey(userNs, 'memberlist')).key).toBe('chosen-by-the-user');
     await cp.kubectlOk(['delete', 'secret', 'memberlist', '-n', userNs]);
 
-    // No Secret: the chart makes one, keeps its key through upgrades (another values file too), deletes it on uninstall.
+    // No Secret: the chart makes one, keeps its key through upgrades (another values file too), uninstall and reinstall.
     const ns = NS;
     await helmOk(['install', 'metallbts', CHART, '-n', ns, '--set', 'speaker.memberlist.createSecret=true', '-f', valuesFile('layer2-tutorial.yaml')]);
     const made = await secretKey(ns, 'memberlist');
@@ -125,8 +126,14 @@ describe('chart on a real apiserver', () => {
     await helmOk(['upgrade', 'metallbts', CHART, '-n', ns, '--set', 'speaker.memberlist.createSecret=true', '-f', valuesFile('bgp-tutorial.yaml')]);
     await helmOk(['upgrade', 'metallbts', CHART, '-n', ns, '--reuse-values', '--set', 'logLevel=debug']);
     expect(await secretKey(ns, 'memberlist')).toEqual(made);
+    await helmOk(['upgrade', 'metallbts', CHART, '-n', ns, '--set', 'speaker.memberlist.createSecret=false']);
+    expect(await secretKey(ns, 'memberlist')).toEqual(made);
     await helmOk(['uninstall', 'metallbts', '-n', ns]);
-    expect((await cp.kubectl(['get', 'secret', 'memberlist', '-n', ns])).stderr).toMatch(/NotFound/);
+    expect(await secretKey(ns, 'memberlist')).toEqual(made);
+    await helmOk(['install', 'metallbts', CHART, '-n', ns, '--set', 'speaker.memberlist.createSecret=true']);
+    expect(await secretKey(ns, 'memberlist')).toEqual(made);
+    await helmOk(['uninstall', 'metallbts', '-n', ns]);
+    await cp.kubectlOk(['delete', 'secret', 'memberlist', '-n', ns]);
   }, 180_000);
 
   test('helm upgrade between two values files changes what differs and leaves nothing of the old one', async () => {
