@@ -9,12 +9,16 @@ import { CHART, ROOT, find, helm, mainContainer, podMeta, podSpec, render, specO
 const VALUES = readdirSync(join(ROOT, 'values')).filter((f) => f.endsWith('.yaml')).sort();
 
 describe('Helm chart', () => {
-  test('helm lint --strict passes with the defaults and every example values file', async () => {
+  test('helm lint --strict passes with the defaults, every example values file, and everything turned on', async () => {
     for (const v of [undefined, ...VALUES]) {
       const r = await helm(['lint', '--strict', CHART, ...(v ? ['-f', valuesFile(v)] : [])]);
       expect([v, r.code, r.stdout]).toEqual([v, 0, expect.stringContaining('0 chart(s) failed')]);
       expect(r.stdout).not.toMatch(/\[(WARNING|ERROR)\]/);
     }
+    const everything = ['prometheus.serviceMonitor.enabled', 'prometheus.rules.enabled', 'grafana.dashboard.enabled', 'controller.networkPolicy.enabled', 'speaker.memberlist.createSecret']
+      .flatMap((k) => ['--set', `${k}=true`]);
+    const r = await helm(['lint', '--strict', CHART, ...everything, '-f', valuesFile('plugin-example.yaml')]);
+    expect([r.code, r.stdout]).toEqual([0, expect.not.stringMatching(/\[(WARNING|ERROR)\]/)]);
   });
 
   test.each([
