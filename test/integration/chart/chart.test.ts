@@ -47,7 +47,7 @@ describe('Helm chart', () => {
     expect(podSpec(speaker).hostNetwork).toBe(true);
     const sp = mainContainer(speaker);
     expect(sp.args).toEqual(expect.arrayContaining([
-      'speaker', '--node-name=$(METALLB_NODE_NAME)', '--memberlist-bind=$(METALLB_HOST):7946', '--memberlist-key-derivation=metallb-v0.16.2',
+      'speaker', '--node-name=$(METALLB_NODE_NAME)', '--memberlist-bind=[$(METALLB_HOST)]:7946', '--memberlist-key-derivation=metallb-v0.16.2',
     ]));
     const key = sp.env.find((e: { name: string }) => e.name === 'METALLB_ML_SECRET_KEY');
     expect(key.valueFrom.secretKeyRef).toEqual({ name: 'memberlist', key: 'secretkey' });
