@@ -19,9 +19,10 @@ BIN=$CACHE/bin
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 JOBS=${METALLBTS_GO_JOBS:-$(nproc)}
 APT_PACKAGES=(iproute2 iputils-ping arping ndisc6 tcpdump tshark frr gobgpd bird2 curl python3 openssl
-  containerd runc containernetworking-plugins iptables conntrack nftables socat buildah mmdebstrap uidmap)
+  containerd runc containernetworking-plugins iptables conntrack nftables socat buildah mmdebstrap uidmap prometheus)
 # (gobgpd ships both the daemon and the gobgp client; containerd/runc/CNI run the lab's real nodes;
-#  buildah and mmdebstrap build the images from Debian packages, since no registry is reachable.)
+#  buildah and mmdebstrap build the images from Debian packages, since no registry is reachable;
+#  prometheus brings promtool, which checks the chart's PrometheusRule.)
 
 t0=$(date +%s)
 step_start=$t0

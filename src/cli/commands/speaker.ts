@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../core/log';
 import { runSpeaker } from '../../core/speaker/run-speaker';
-import { createPluginRegistry } from '../builtin-plugins';
+import { loadPlugins } from '../builtin-plugins';
 import { configOptionsFor } from '../config-options';
+import { parsePluginOptions, pluginOptionsByProtocol, PLUGIN_OPTIONS_ENV } from '../plugin-options';
 import { untilSignal } from '../signals';
 
 interface SpeakerFlags {
@@ -37,8 +38,9 @@ export function register(program: Command): void {
     .option('--memberlist-insecure-clear', 'layer2: gossip without encryption when no secret is set')
     .action(async (o: SpeakerFlags) => {
       const logger = createLogger();
-      const registry = createPluginRegistry(o.plugin ?? []);
-      const fromEnv = pluginOptionsFromEnv();
+      const plugins = loadPlugins(o.plugin ?? []);
+      const registry = plugins.registry;
+      const fromEnv = pluginOptionsByProtocol(parsePluginOptions(process.env[PLUGIN_OPTIONS_ENV]), plugins);
       const layer2 = fromEnv.layer2 ?? {};
       // Flags win over the chart's per-plugin options; unset flags leave those options alone.
       const memberlist: Record<string, unknown> = { ...((layer2.memberlist as Record<string, unknown> | undefined) ?? {}) };
@@ -65,17 +67,6 @@ export function register(program: Command): void {
       await running.stop();
       process.exit(0);
     });
-}
-
-/** Per-plugin options from the chart (`METALLBTS_PLUGIN_OPTIONS`: [{module, protocol?, options}]). */
-function pluginOptionsFromEnv(): Record<string, Record<string, unknown>> {
-  const raw = process.env.METALLBTS_PLUGIN_OPTIONS;
-  if (!raw) return {};
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const p of JSON.parse(raw) as Array<{ module: string; protocol?: string; options?: Record<string, unknown> }>) {
-    out[p.protocol ?? p.module] = p.options ?? {};
-  }
-  return out;
 }
 
 /** `10.0.0.1:7946` or `[fd00::1]:7946` → bind address and port. */
