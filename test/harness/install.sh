@@ -206,6 +206,7 @@ install_go() {
   build_k8s
   step "go: memberlist interop nodes (hashicorp/memberlist, pinned; test/interop/memberlist-go/build.sh)"
   bash "$(dirname "$0")/../interop/memberlist-go/build.sh"
+  bash "$(dirname "$0")/../interop/metallb/build.sh" # real MetalLB speakers v0.16.1, v0.16.2 for the mixed-cluster tests
   # One human- and script-readable summary of what the cache holds.
   printf 'kubernetes=%s\netcd=%s\nhelm=%s\ngo=%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$HELM_VERSION" \
     "$("$GO" env GOVERSION)" >"$BIN/VERSIONS"

@@ -1,6 +1,7 @@
 // `metallbts speaker`: runs on every node and announces Service IPs through the pools' plugins.
 import type { Command } from 'commander';
 import { createLogger } from '../../core/log';
+import { parseKeyDerivation } from '../../memberlist/key-derivation';
 import { runSpeaker } from '../../core/speaker/run-speaker';
 import { loadPlugins } from '../builtin-plugins';
 import { configOptionsFor } from '../config-options';
@@ -19,6 +20,7 @@ interface SpeakerFlags {
   memberlistJoin?: string[];
   memberlistProfile?: string;
   memberlistInsecureClear?: boolean;
+  memberlistKeyDerivation?: string;
 }
 
 export function register(program: Command): void {
@@ -36,6 +38,7 @@ export function register(program: Command): void {
     .option('--memberlist-join <addr:port...>', 'layer2: memberlist peers to join')
     .option('--memberlist-profile <name>', 'layer2: memberlist timings, fast (default) or lan')
     .option('--memberlist-insecure-clear', 'layer2: gossip without encryption when no secret is set')
+    .option('--memberlist-key-derivation <name>', 'layer2: key sent with, metallb-v0.16.2 (default, as current MetalLB) or metallb-legacy (MetalLB <= v0.16.1); both are accepted on receive')
     .action(async (o: SpeakerFlags) => {
       const logger = createLogger();
       const plugins = loadPlugins(o.plugin ?? []);
@@ -48,6 +51,7 @@ export function register(program: Command): void {
       if (o.memberlistJoin?.length) memberlist.join = o.memberlistJoin;
       memberlist.profile = o.memberlistProfile ?? memberlist.profile ?? 'fast';
       if (o.memberlistInsecureClear) memberlist.insecureClear = true;
+      if (o.memberlistKeyDerivation) memberlist.keyDerivation = parseKeyDerivation(o.memberlistKeyDerivation, '--memberlist-key-derivation');
       const pluginOptions: Record<string, Record<string, unknown>> = { ...fromEnv, layer2: { ...layer2, memberlist } };
       const running = await runSpeaker({
         kubeconfig: o.kubeconfig,
