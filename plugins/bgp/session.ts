@@ -1,7 +1,6 @@
 // One active BGP-4 session (RFC 4271 FSM): connect with backoff, OPEN, timers, Adj-RIB-Out, NOTIFICATIONs.
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
-import { isIPv4 } from 'node:net';
 import { silentLogger, type Logger } from '../../src/core/log';
 import {
   BgpDecodeError,
@@ -29,6 +28,7 @@ import { backoffDelay, resolveOptions, type BgpSessionOptions, type ResolvedOpti
 import { openTransport } from './transport';
 import { UpdateSender } from './update-sender';
 import { afiOf, negotiateOpen, type Negotiated } from './open-negotiation';
+import { NO_ROUTER_ID, pickRouterId } from './router-id';
 
 export type SessionState = 'Idle' | 'Connect' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
@@ -198,9 +198,9 @@ export class BgpSession extends EventEmitter {
   private onConnect(): void {
     const sock = this.sock!;
     const local = (sock.localAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
-    const routerId = this.opts.raw.routerId ?? (isIPv4(local) ? local : undefined);
+    const routerId = this.opts.raw.routerId ?? pickRouterId(local, this.opts.raw.interfaces?.());
     if (!routerId) {
-      this.fail('no router ID: the session has no local IPv4 address; set router-id');
+      this.fail(NO_ROUTER_ID);
       return;
     }
     this.sender = undefined;

@@ -101,7 +101,7 @@ export function register(program: Command): void {
     .option('--peer-port <port>', 'peer TCP port', '179')
     .requiredOption('--my-asn <asn>', 'local ASN (1..4294967295)')
     .requiredOption('--peer-asn <asn>', 'peer ASN')
-    .option('--router-id <id>', 'BGP identifier (default: local IPv4 of the session)')
+    .option('--router-id <id>', 'BGP identifier (default: local IPv4 of the session, else an IPv4 of this host)')
     .option('--source-address <addr>', 'local address to connect from')
     .option('--hold-time <s>', 'hold time in seconds (0 or ≥ 3)', '90')
     .option('--keepalive-time <s>', 'keepalive interval (default hold/3)')
