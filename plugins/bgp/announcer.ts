@@ -120,6 +120,10 @@ export class BgpAnnouncer implements Announcer {
     }
     for (const [name, p] of wanted) {
       if (this.peers.has(name)) continue;
+      if (p.passwordSecret && p.password === undefined) {
+        this.ctx.logger.error({ event: 'peerSkipped', peer: name, secret: p.passwordSecret.name }, 'BGP peer has a passwordSecret but no password was read; not connecting without it');
+        continue;
+      }
       const session = this.createSession(this.sessionOptions(p));
       this.peers.set(name, { peer: p, signature: this.signature(p), session });
       session.start();
@@ -134,10 +138,9 @@ export class BgpAnnouncer implements Announcer {
     return JSON.stringify([rest, this.password(p)]);
   }
 
+  /** The core fills `password` from passwordSecret (or rejects the config); never fall back to no MD5. */
   private password(p: Peer): string | undefined {
-    if (p.password) return p.password;
-    if (p.passwordSecret) return this.ctx.secret(p.passwordSecret.name, 'password');
-    return undefined;
+    return p.password;
   }
 
   private sessionOptions(p: Peer): BgpSessionOptions {

@@ -6,7 +6,8 @@ import { formatIssue } from '../config/model';
 import { HealthServer } from '../http/health-server';
 import { KubeClusterView } from '../k8s/cluster-view';
 import { ConfigSnapshotReader } from '../k8s/config-snapshot';
-import { KubeConfigSource } from '../k8s/config-source';
+import { KubeConfigSource, type ConfigSnapshot } from '../k8s/config-source';
+import { KubePasswordSecrets } from '../k8s/password-secrets';
 import { KubeEventRecorder } from '../k8s/event-recorder';
 import { ResourceWatch } from '../k8s/resource-watch';
 import { KubeSecretReader } from '../k8s/secret-reader';
@@ -87,24 +88,24 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
   const metricsPort = await health.listen(opts.metricsPort, opts.metricsHost);
 
   const reader = new ConfigSnapshotReader(opts.namespace);
-  const configSource = new KubeConfigSource(
-    clients,
-    opts.namespace,
-    (snap) => {
-      void queue.push(async () => {
-        const result = buildConfig(reader.objects(snap), opts.configOptions);
-        if (!result.config) {
-          for (const i of result.issues.filter((x) => x.severity === 'error')) {
-            log.error({ event: 'configStale', error: formatIssue(i) }, 'invalid configuration rejected, keeping the last good one');
-          }
-          return;
+  let lastSnapshot: ConfigSnapshot | undefined;
+  const passwordSecrets = KubePasswordSecrets.of(clients, opts.namespace, () => lastSnapshot && loadConfig(lastSnapshot), log);
+  const loadConfig = (snap: ConfigSnapshot): void => {
+    lastSnapshot = snap;
+    void queue.push(async () => {
+      const built = buildConfig(reader.objects(snap), opts.configOptions);
+      const result = built.config ? await passwordSecrets.resolve(built.config) : built;
+      if (!result.config) {
+        for (const i of result.issues.filter((x) => x.severity === 'error')) {
+          log.error({ event: 'configStale', error: formatIssue(i) }, 'invalid configuration rejected, keeping the last good one');
         }
-        config = result.config;
-        await speaker.setConfig(result.config);
-      }, 'config');
-    },
-    log,
-  );
+        return;
+      }
+      config = result.config;
+      await speaker.setConfig(result.config);
+    }, 'config');
+  };
+  const configSource = new KubeConfigSource(clients, opts.namespace, loadConfig, log);
   const services = new ResourceWatch<k8s.V1Service>(
     clients.kc,
     '/api/v1/services',
@@ -138,6 +139,7 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
       await queue.push(() => speaker.shutdown());
       // Status deletes from the hand-over must reach the API before the process exits.
       await Promise.allSettled(statusWriters.map((w) => w.flush()));
+      passwordSecrets.stop();
       await Promise.allSettled([services.stop(), configSource.stop(), cluster.stop()]);
       await health.close();
     },
