@@ -147,6 +147,14 @@ export class BgpSession extends EventEmitter {
     await closed;
   }
 
+  /** Tears the session down at once (BFD says the path is dead: Cease/BFD Down, no wait) and reconnects with backoff. */
+  reset(reason: string): void {
+    const sock = this.sock;
+    if (!sock) return;
+    this.fail(reason, { code: ErrorCode.Cease, subcode: CeaseSubcode.BfdDown, data: Buffer.alloc(0) });
+    sock.destroy();
+  }
+
   // ---- connection lifecycle -------------------------------------------------------------
 
   private scheduleConnect(): void {
