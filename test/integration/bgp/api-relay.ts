@@ -22,8 +22,12 @@ export interface ApiRelay {
 export async function relayApiserverInto(ns: string, server: string, dir: string): Promise<ApiRelay> {
   const port = Number(new URL(server).port);
   const sock = join(dir, 'apiserver.sock');
+  const open = new Set<net.Socket>();
   const root = net.createServer((c) => {
     const u = net.connect(port, '127.0.0.1');
+    open.add(c).add(u);
+    c.on('close', () => open.delete(c));
+    u.on('close', () => open.delete(u));
     c.on('error', () => u.destroy());
     u.on('error', () => c.destroy());
     c.pipe(u).pipe(c);
@@ -32,6 +36,8 @@ export async function relayApiserverInto(ns: string, server: string, dir: string
   const child: ChildProcess = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', NAMESPACE_SIDE, sock, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // Watches held open by the speaker would keep close() waiting forever.
+    for (const s of open) s.destroy();
     await new Promise<void>((resolve) => root.close(() => resolve()));
   };
   try {

@@ -94,10 +94,13 @@ d('BGPPeer passwordSecret against FRR with TCP-MD5', () => {
 
   afterAll(async () => {
     if (speaker && speaker.exitCode === null) speaker.kill('SIGKILL');
-    await controller?.stop();
-    await relay?.stop();
-    lab.down();
-  });
+    try {
+      await relay?.stop();
+      await controller?.stop();
+    } finally {
+      lab.down();
+    }
+  }, 60_000);
 
   test('without the Secret: a located config error, and no session to the MD5 router', async () => {
     const line = await eventually('configStale naming the Secret', async () => logs.find((l) => l.includes('configStale') && l.includes('bgp-auth')), 60_000);
