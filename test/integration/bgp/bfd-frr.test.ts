@@ -1,0 +1,134 @@
+// BFD against FRR's bfdd: the speaker (from BGPPeer + BFDProfile objects) brings BFD up; a dead link withdraws the route long before the 90 s hold timer.
+import { useControlPlane } from '../../harness/jest-control-plane';
+import { runController, type RunningController } from '../../../src/core/controller/run-controller';
+import { silentLogger } from '../../../src/core/log';
+import { BUILTIN_PROTOCOLS } from '../../../src/core/config';
+import { loadSockopt } from '../../../plugins/bgp/native';
+import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
+import { BgpLab, labAvailable } from './lab';
+import { startSpeakerIn, type NamespacedSpeaker } from './speaker-in-namespace';
+
+const enabled = labAvailable('frr') && loadSockopt()?.udpOpen !== undefined;
+// In CI (root, packages installed) these must run: a missing prerequisite fails instead of skipping.
+const d = enabled || process.env.CI ? describe : describe.skip;
+
+const BGPD = `frr defaults traditional
+hostname R
+router bgp 64500
+ bgp router-id 192.168.1.1
+ no bgp ebgp-requires-policy
+ neighbor 192.168.1.10 remote-as 64501
+ neighbor 192.168.1.10 timers 30 90
+ neighbor 192.168.1.10 bfd
+ neighbor 192.168.1.10 bfd profile fast
+`;
+const BFDD = `bfd
+ profile fast
+  detect-multiplier 3
+  receive-interval 100
+  transmit-interval 100
+ !
+!
+`;
+
+const OBJECTS = `
+apiVersion: v1
+kind: Node
+metadata: { name: node-a }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: bgp-pool, namespace: ${NAMESPACE} }
+spec: { addresses: [198.51.100.32/28] }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: all, namespace: ${NAMESPACE} }
+---
+apiVersion: metallb.io/v1beta1
+kind: BFDProfile
+metadata: { name: fast, namespace: ${NAMESPACE} }
+spec: { receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3 }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: router, namespace: ${NAMESPACE} }
+spec: { myASN: 64501, peerASN: 64500, peerAddress: 192.168.1.1, holdTime: 90s, bfdProfile: fast }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: default }
+spec: { type: LoadBalancer, selector: { app: web }, ports: [{ port: 80 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: web-1, namespace: default, labels: { kubernetes.io/service-name: web } }
+addressType: IPv4
+endpoints: [{ addresses: [10.244.0.5], nodeName: node-a, conditions: { ready: true } }]
+ports: [{ port: 80, protocol: TCP }]
+`;
+
+interface BfdPeer {
+  peer: string;
+  status: string;
+  'receive-interval'?: number;
+  'transmit-interval'?: number;
+}
+
+d('BFD with FRR bfdd', () => {
+  jest.setTimeout(120_000);
+  const cp = useControlPlane();
+  // Two speaker namespaces keep the router's bridge up when the first loses its link (no interface-down shortcut).
+  const lab = new BgpLab('bfd');
+  let controller: RunningController | undefined;
+  let speaker: NamespacedSpeaker | undefined;
+  let ip = '';
+  const bfdPeer = () => lab.vtyshJson<BfdPeer[]>('show bfd peers json').find((p) => p.peer === '192.168.1.10');
+  const routes = () => lab.vtyshJson<{ routes?: Record<string, unknown> }>('show bgp ipv4 unicast json').routes ?? {};
+
+  beforeAll(async () => {
+    try {
+      const kubeconfigs = await installMetallbSystem(cp);
+      await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
+      controller = await runController({ kubeconfig: kubeconfigs.controller, namespace: NAMESPACE, metricsPort: 0, metricsHost: '127.0.0.1', logger: silentLogger(), configOptions: BUILTIN_PROTOCOLS });
+      lab.up(2);
+      lab.startFrr(BGPD, BFDD);
+      speaker = await startSpeakerIn(lab, 0, cp, kubeconfigs.speaker, 'node-a');
+      ip = await eventually('Service IP', async () => {
+        const s = await cp.kubectlJson<{ status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } }>(['get', 'svc', 'web']);
+        return s.status?.loadBalancer?.ingress?.[0]?.ip;
+      });
+    } catch (err) {
+      await speaker?.stop();
+      lab.down();
+      throw err;
+    }
+  }, 150_000);
+
+  afterAll(async () => {
+    try {
+      await speaker?.stop();
+      await controller?.stop();
+    } finally {
+      lab.down();
+    }
+  }, 60_000);
+
+  test('the BFD session with bfdd comes up at the profile intervals, next to the BGP route', async () => {
+    await eventually(`${ip}/32 in FRR`, async () => (routes()[`${ip}/32`] ? true : undefined), 60_000);
+    const peer = await eventually('BFD up in bfdd', async () => (bfdPeer()?.status === 'up' ? bfdPeer() : undefined), 30_000);
+    expect(peer).toMatchObject({ 'receive-interval': 100, 'transmit-interval': 100 });
+    // The speaker's own session saw Up too (its JSON log line).
+    await eventually('bfdSessionUp in the speaker log', async () => speaker?.logs.find((l) => l.includes('"bfdSessionUp"')), 10_000);
+  });
+
+  test('the speaker link dies: BFD takes the BGP session down and the route is withdrawn, well before the 90 s hold time', async () => {
+    lab.exec(lab.speakers[0].ns, 'ip', ['link', 'set', 'eth0', 'down']);
+    // Bounded by a third of the hold time: only BFD can withdraw it this early.
+    await eventually(`${ip}/32 withdrawn`, async () => (routes()[`${ip}/32`] ? undefined : true), 30_000);
+    expect(bfdPeer()?.status).toBe('down');
+    const neighbor = lab.vtyshJson<Record<string, { bgpState?: string; lastNotificationReason?: string }>>('show bgp neighbors 192.168.1.10 json')['192.168.1.10'];
+    expect(neighbor?.bgpState).not.toBe('Established');
+    expect(neighbor?.lastNotificationReason).toBe('Cease/BFD Down');
+  });
+});
