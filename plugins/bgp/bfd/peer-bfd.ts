@@ -20,15 +20,21 @@ export interface BfdSessions {
 
 /** Real sessions over UDP 3784 with the native TTL helper. */
 export function nativeBfdSessions(opts: { logger: Logger; metrics?: Registry; transport?: Partial<BfdTransportOptions> }): BfdSessions {
-  let transport: BfdTransport | undefined;
+  // One transport for single-hop peers (3784) and one for ebgp-multihop peers (RFC 5883, 4784).
+  const transports = new Map<boolean, BfdTransport>();
   return {
     create(peer, profile) {
-      transport ??= new BfdTransport({ logger: opts.logger, ...opts.transport });
+      const multihop = peer.ebgpMultiHop;
+      let transport = transports.get(multihop);
+      if (!transport) {
+        transport = new BfdTransport({ logger: opts.logger, ...opts.transport, multihop });
+        transports.set(multihop, transport);
+      }
       return new BfdSession(peer.peerAddress, profile, transport, { logger: opts.logger, metrics: opts.metrics, name: peer.name });
     },
     close() {
-      transport?.close();
-      transport = undefined;
+      for (const t of transports.values()) t.close();
+      transports.clear();
     },
   };
 }

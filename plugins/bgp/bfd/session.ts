@@ -14,6 +14,8 @@ export interface BfdProfileSettings {
   transmitInterval?: number;
   detectMultiplier?: number;
   passiveMode?: boolean;
+  /** Multihop only: lowest TTL accepted on received packets (FRR's default 254). */
+  minimumTtl?: number;
 }
 
 export function timersOf(p: BfdProfileSettings): BfdTimers {
@@ -33,6 +35,7 @@ export class BfdSession extends EventEmitter {
   private txTimer?: NodeJS.Timeout;
   private detectTimer?: NodeJS.Timeout;
   private unregister?: () => void;
+  private readonly minimumTtl?: number;
 
   constructor(
     readonly peer: string,
@@ -42,6 +45,7 @@ export class BfdSession extends EventEmitter {
   ) {
     super();
     this.fsm = new BfdStateMachine(opts.localDiscriminator ?? randomInt(1, 0xffffffff), timersOf(profile));
+    this.minimumTtl = profile.minimumTtl;
     this.log = opts.logger.child({ caller: 'bfd-session', peer: opts.name ?? peer });
     if (opts.metrics) this.metrics = bfdMetrics(opts.metrics);
     this.metrics?.sessionUp.set({ peer: this.label }, 0);
@@ -64,7 +68,7 @@ export class BfdSession extends EventEmitter {
     this.unregister = this.transport.register(this.peer, (packet) => {
       this.metrics?.controlPacketInput.inc({ peer: this.label });
       this.apply(this.fsm.step({ type: 'rx', packet }));
-    });
+    }, this.minimumTtl);
     this.apply(this.fsm.step({ type: 'start' }));
   }
 

@@ -1,10 +1,13 @@
-// BFD single-hop UDP (RFC 5881): receive on 3784 with the TTL-255 check, send from a 49152–65535 port at TTL 255; demux by peer.
+// BFD over UDP: single hop (RFC 5881, port 3784, TTL must be 255) or multihop (RFC 5883, port 4784, TTL ≥ minimum); demux by peer.
 import { isIPv4 } from 'node:net';
 import type { Logger } from '../../../src/core/plugin-api';
 import { loadSockopt, type SockoptHelper, type UdpHandle } from '../native';
 import { BfdDecodeError, decodeBfdControl, type BfdControlPacket } from './codec';
 
 export const BFD_SINGLE_HOP_PORT = 3784;
+export const BFD_MULTIHOP_PORT = 4784;
+/** FRR's default minimum TTL for multihop sessions (MetalLB's BFDProfile minimumTtl). */
+export const DEFAULT_MULTIHOP_MIN_TTL = 254;
 const SOURCE_PORT_MIN = 49152;
 const SOURCE_PORT_MAX = 65535;
 /** RFC 5881 §5: a single-hop packet arrives with TTL/hop limit 255 or it did not come from a neighbour. */
@@ -13,9 +16,11 @@ export const SINGLE_HOP_TTL = 255;
 export type PacketHandler = (packet: BfdControlPacket) => void;
 
 export interface BfdTransportOptions {
-  /** Port to listen on (default 3784; tests use others). */
+  /** RFC 5883 multihop: port 4784 and a per-session minimum TTL instead of exactly 255. */
+  multihop?: boolean;
+  /** Port to listen on (default 3784, or 4784 multihop; tests use others). */
   port?: number;
-  /** Port the peer listens on (default 3784). */
+  /** Port the peer listens on (default as `port`). */
   peerPort?: number;
   logger: Logger;
   native?: SockoptHelper;
@@ -30,7 +35,7 @@ interface FamilySockets {
 export class BfdTransport {
   private readonly native: SockoptHelper;
   private readonly sockets = new Map<4 | 6, FamilySockets>();
-  private readonly handlers = new Map<string, PacketHandler>();
+  private readonly handlers = new Map<string, { handler: PacketHandler; minTtl: number }>();
   /** Packets dropped before any session saw them, by reason (for status and tests). */
   readonly dropped = { ttl: 0, decode: 0, unknownPeer: 0 };
 
@@ -40,20 +45,28 @@ export class BfdTransport {
     this.native = native;
   }
 
-  /** Starts delivering packets from `peer` to `handler`; returns the unregister function. */
-  register(peer: string, handler: PacketHandler): () => void {
+  private get defaultPort(): number {
+    return this.opts.multihop ? BFD_MULTIHOP_PORT : BFD_SINGLE_HOP_PORT;
+  }
+
+  /**
+   * Starts delivering packets from `peer` to `handler`; returns the unregister function.
+   * `minimumTtl` applies to multihop only: single-hop packets must arrive with TTL 255.
+   */
+  register(peer: string, handler: PacketHandler, minimumTtl = DEFAULT_MULTIHOP_MIN_TTL): () => void {
     const family = isIPv4(peer) ? 4 : 6;
     this.open(family);
-    this.handlers.set(peer, handler);
+    const entry = { handler, minTtl: this.opts.multihop ? minimumTtl : SINGLE_HOP_TTL };
+    this.handlers.set(peer, entry);
     return () => {
-      if (this.handlers.get(peer) === handler) this.handlers.delete(peer);
+      if (this.handlers.get(peer) === entry) this.handlers.delete(peer);
       if (![...this.handlers.keys()].some((p) => (isIPv4(p) ? 4 : 6) === family)) this.closeFamily(family);
     };
   }
 
   send(peer: string, packet: Buffer): void {
     const s = this.sockets.get(isIPv4(peer) ? 4 : 6);
-    if (s) this.native.udpSend(s.tx, packet, peer, this.opts.peerPort ?? BFD_SINGLE_HOP_PORT);
+    if (s) this.native.udpSend(s.tx, packet, peer, this.opts.peerPort ?? this.opts.port ?? this.defaultPort);
   }
 
   close(): void {
@@ -64,7 +77,7 @@ export class BfdTransport {
   private open(family: 4 | 6): void {
     if (this.sockets.has(family)) return;
     const any = family === 4 ? '0.0.0.0' : '::';
-    const rx = this.native.udpOpen(family, any, this.opts.port ?? BFD_SINGLE_HOP_PORT, null, (msg, address, _port, ttl) => this.onMessage(msg, address, ttl));
+    const rx = this.native.udpOpen(family, any, this.opts.port ?? this.defaultPort, null, (msg, address, _port, ttl) => this.onMessage(msg, address, ttl));
     let tx: UdpHandle | undefined;
     // RFC 5881 §4: the source port is in 49152–65535; try a few random ones in that range.
     for (let i = 0; i < 32 && !tx; i++) {
@@ -95,14 +108,14 @@ export class BfdTransport {
 
   private onMessage(msg: Buffer, address: string, ttl: number): void {
     const peer = address.replace(/^::ffff:(?=\d+\.)/i, '');
-    const handler = this.handlers.get(peer);
-    if (!handler) {
+    const entry = this.handlers.get(peer);
+    if (!entry) {
       this.dropped.unknownPeer++;
       return;
     }
-    if (ttl !== SINGLE_HOP_TTL) {
+    if (ttl < entry.minTtl) {
       this.dropped.ttl++;
-      this.opts.logger.debug({ event: 'bfdTtlDrop', peer, ttl }, 'BFD packet with TTL other than 255 dropped (RFC 5881)');
+      this.opts.logger.debug({ event: 'bfdTtlDrop', peer, ttl, minimumTtl: entry.minTtl }, 'BFD packet below the minimum TTL dropped (RFC 5881/5883)');
       return;
     }
     let packet: BfdControlPacket;
@@ -114,6 +127,6 @@ export class BfdTransport {
       this.opts.logger.debug({ event: 'bfdDecodeDrop', peer, reason: err.reason }, err.message);
       return;
     }
-    handler(packet);
+    entry.handler(packet);
   }
 }

@@ -73,24 +73,44 @@ d('BfdSession over loopback', () => {
     expect(await down).toEqual({ diag: 3, from: 'Up' });
   });
 
-  test('packets that did not arrive with TTL 255 are dropped before the state machine', async () => {
+  const pkt = encodeBfdControl({
+    diag: 0, state: BfdState.Down, poll: false, final: false, controlPlaneIndependent: false, demand: false,
+    detectMult: 3, myDiscriminator: 9, yourDiscriminator: 0, desiredMinTxUs: 1e6, requiredMinRxUs: 1e6, requiredMinEchoRxUs: 0,
+  });
+
+  /** Sends `pkt` at each TTL to the transport on `base` and waits (bounded) until each was delivered or dropped. */
+  async function deliverAt(t: BfdTransport, seen: number[], ttls: number[]): Promise<void> {
+    const before = seen.length + t.dropped.ttl;
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    for (const ttl of ttls) {
+      sock.setTTL(ttl);
+      await new Promise<void>((r) => sock.send(pkt, base, '127.0.0.1', () => r()));
+    }
+    for (let i = 0; i < 100 && seen.length + t.dropped.ttl < before + ttls.length; i++) await new Promise((r) => setTimeout(r, 20));
+    sock.close();
+  }
+
+  test('single hop: packets that did not arrive with TTL 255 are dropped before the state machine', async () => {
     const t = new BfdTransport({ port: base, peerPort: base + 1, logger: silentLogger() });
     transports.push(t);
     const seen: number[] = [];
-    t.register('127.0.0.1', (p) => seen.push(p.state));
-    const pkt = encodeBfdControl({
-      diag: 0, state: BfdState.Down, poll: false, final: false, controlPlaneIndependent: false, demand: false,
-      detectMult: 3, myDiscriminator: 9, yourDiscriminator: 0, desiredMinTxUs: 1e6, requiredMinRxUs: 1e6, requiredMinEchoRxUs: 0,
-    });
-    const sock = dgram.createSocket('udp4');
-    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
-    sock.setTTL(64);
-    await new Promise<void>((r) => sock.send(pkt, base, '127.0.0.1', () => r()));
-    sock.setTTL(255);
-    await new Promise<void>((r) => sock.send(pkt, base, '127.0.0.1', () => r()));
-    for (let i = 0; i < 100 && seen.length + t.dropped.ttl < 2; i++) await new Promise((r) => setTimeout(r, 20));
-    sock.close();
+    t.register('127.0.0.1', (p) => seen.push(p.state), 10);
+    await deliverAt(t, seen, [64, 255]);
     expect(t.dropped.ttl).toBe(1);
     expect(seen).toEqual([BfdState.Down]);
+  });
+
+  test('multihop: the minimum TTL (default 254) decides', async () => {
+    const t = new BfdTransport({ multihop: true, port: base, peerPort: base + 1, logger: silentLogger() });
+    transports.push(t);
+    const seen: number[] = [];
+    const off = t.register('127.0.0.1', (p) => seen.push(p.state));
+    await deliverAt(t, seen, [253, 254]);
+    expect([t.dropped.ttl, seen.length]).toEqual([1, 1]);
+    off();
+    t.register('127.0.0.1', (p) => seen.push(p.state), 10);
+    await deliverAt(t, seen, [9, 10]);
+    expect([t.dropped.ttl, seen.length]).toEqual([2, 2]);
   });
 });
