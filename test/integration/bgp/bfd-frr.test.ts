@@ -21,6 +21,13 @@ router bgp 64500
  neighbor 192.168.1.10 timers 30 90
  neighbor 192.168.1.10 bfd
  neighbor 192.168.1.10 bfd profile fast
+ neighbor fd00:1::a remote-as 64501
+ neighbor fd00:1::a timers 30 90
+ neighbor fd00:1::a bfd
+ neighbor fd00:1::a bfd profile fast
+ address-family ipv6 unicast
+  neighbor fd00:1::a activate
+ exit-address-family
 `;
 const BFDD = `bfd
  profile fast
@@ -55,6 +62,11 @@ kind: BGPPeer
 metadata: { name: router, namespace: ${NAMESPACE} }
 spec: { myASN: 64501, peerASN: 64500, peerAddress: 192.168.1.1, holdTime: 90s, bfdProfile: fast }
 ---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: router-v6, namespace: ${NAMESPACE} }
+spec: { myASN: 64501, peerASN: 64500, peerAddress: "fd00:1::1", holdTime: 90s, bfdProfile: fast }
+---
 apiVersion: v1
 kind: Service
 metadata: { name: web, namespace: default }
@@ -83,7 +95,7 @@ d('BFD with FRR bfdd', () => {
   let controller: RunningController | undefined;
   let speaker: NamespacedSpeaker | undefined;
   let ip = '';
-  const bfdPeer = () => lab.vtyshJson<BfdPeer[]>('show bfd peers json').find((p) => p.peer === '192.168.1.10');
+  const bfdPeer = (address = '192.168.1.10') => lab.vtyshJson<BfdPeer[]>('show bfd peers json').find((p) => p.peer === address);
   const routes = () => lab.vtyshJson<{ routes?: Record<string, unknown> }>('show bgp ipv4 unicast json').routes ?? {};
 
   beforeAll(async () => {
@@ -114,10 +126,12 @@ d('BFD with FRR bfdd', () => {
     }
   }, 60_000);
 
-  test('the BFD session with bfdd comes up at the profile intervals, next to the BGP route', async () => {
+  test('BFD sessions with bfdd (IPv4 and IPv6) come up at the profile intervals, next to the BGP route', async () => {
     await eventually(`${ip}/32 in FRR`, async () => (routes()[`${ip}/32`] ? true : undefined), 60_000);
     const peer = await eventually('BFD up in bfdd', async () => (bfdPeer()?.status === 'up' ? bfdPeer() : undefined), 30_000);
     expect(peer).toMatchObject({ 'receive-interval': 100, 'transmit-interval': 100 });
+    // The IPv6 peering (no router-id configured) gets its own BFD session over IPv6.
+    await eventually('IPv6 BFD up in bfdd', async () => (bfdPeer('fd00:1::a')?.status === 'up' ? true : undefined), 30_000);
     // The speaker's own session saw Up too (its JSON log line).
     await eventually('bfdSessionUp in the speaker log', async () => speaker?.logs.find((l) => l.includes('"bfdSessionUp"')), 10_000);
   });
@@ -127,6 +141,7 @@ d('BFD with FRR bfdd', () => {
     // Bounded by a third of the hold time: only BFD can withdraw it this early.
     await eventually(`${ip}/32 withdrawn`, async () => (routes()[`${ip}/32`] ? undefined : true), 30_000);
     expect(bfdPeer()?.status).toBe('down');
+    await eventually('IPv6 BFD down in bfdd', async () => (bfdPeer('fd00:1::a')?.status === 'down' ? true : undefined), 10_000);
     const neighbor = lab.vtyshJson<Record<string, { bgpState?: string; lastNotificationReason?: string }>>('show bgp neighbors 192.168.1.10 json')['192.168.1.10'];
     expect(neighbor?.bgpState).not.toBe('Established');
     expect(neighbor?.lastNotificationReason).toBe('Cease/BFD Down');
