@@ -29,6 +29,8 @@ export interface SessionLike {
   stop(opts?: { withdraw?: boolean }): Promise<void>;
   /** Drops the session at once (BFD Down) and lets it reconnect. */
   reset?(reason: string): void;
+  /** Reconnects now instead of after the backoff (BFD Up again). */
+  retryNow?(): void;
 }
 
 export type SessionFactory = (opts: BgpSessionOptions) => SessionLike;
@@ -165,6 +167,7 @@ export class BgpAnnouncer implements Announcer {
         this.ctx.logger.warn({ event: 'bfdDown', peer: p.name, diag }, 'BFD session down: dropping the BGP session');
         session.reset?.(`BFD down (diag ${diag})`);
       });
+      bfd.on('up', () => session.retryNow?.());
       bfd.start();
       return bfd;
     } catch (err) {

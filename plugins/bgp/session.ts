@@ -147,6 +147,15 @@ export class BgpSession extends EventEmitter {
     await closed;
   }
 
+  /** Skips the remaining reconnect backoff (BFD says the path is back): connects now if idle and waiting. */
+  retryNow(): void {
+    if (this.stopped || this.sock || this.timers.reconnect === undefined) return;
+    clearTimeout(this.timers.reconnect);
+    this.timers.reconnect = undefined;
+    this.attempt = 1;
+    this.connect();
+  }
+
   /** Tears the session down at once (BFD says the path is dead: Cease/BFD Down, no wait) and reconnects with backoff. */
   reset(reason: string): void {
     const sock = this.sock;
@@ -163,7 +172,10 @@ export class BgpSession extends EventEmitter {
     const delay = backoffDelay(this.attempt, raw.backoff?.unitMs, raw.backoff?.maxMs);
     this.attempt++;
     this.log.debug({ event: 'connectScheduled', delayMs: delay }, 'next connection attempt');
-    this.timers.reconnect = setTimeout(() => this.connect(), delay);
+    this.timers.reconnect = setTimeout(() => {
+      this.timers.reconnect = undefined;
+      this.connect();
+    }, delay);
   }
 
   private connect(): void {

@@ -10,6 +10,7 @@ export interface BfdLike {
   start(): void;
   stop(): void;
   on(event: 'down', listener: (info: { diag: number; from: string }) => void): unknown;
+  on(event: 'up', listener: () => void): unknown;
 }
 
 export interface BfdSessions {
