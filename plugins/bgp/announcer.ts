@@ -161,6 +161,9 @@ export class BgpAnnouncer implements Announcer {
       this.ctx.logger.error({ event: 'bfdProfileMissing', peer: p.name, profile: p.bfdProfile }, 'BGP peer names an unknown BFD profile; no BFD');
       return undefined;
     }
+    if (profile.echoMode) {
+      this.ctx.logger.warn({ event: 'bfdEchoUnsupported', peer: p.name, profile: profile.name }, 'BFD echo mode is not supported; running asynchronous mode only');
+    }
     try {
       const bfd = this.bfdSessions.create(p, profile);
       bfd.on('down', ({ diag }) => {
