@@ -7,13 +7,15 @@ import { ANNOTATION, metallbAnnotation, serviceKeyString, type ServiceKey, type 
 import type { Allocator, Assigned } from '../ipam/allocator';
 import { managedBy } from '../ipam/service-request';
 import type { Result } from '../ipam/allocation-error';
-import type { ConfigStatusSink, ControllerEvents, ServiceStatusWriter } from './ports';
+import type { ConfigStatusSink, ControllerEvents, PoolStatusSink, ServiceStatusWriter } from './ports';
 
 export interface ControllerDeps {
   allocator: Allocator;
   status: ServiceStatusWriter;
   events: ControllerEvents;
   configStatus?: ConfigStatusSink;
+  /** IPAddressPool status counters (pools defined by IPAddressPool objects only). */
+  poolStatus?: PoolStatusSink;
   logger: Logger;
   metrics: Registry;
   /** `--lb-class`: with none, only Services without a class are ours. */
@@ -80,6 +82,7 @@ export class Controller {
     }
     this.config = result.config;
     this.deps.allocator.setPools(result.config.pools);
+    this.updateUsage();
     this.stale.set(0);
     this.loaded.set(1);
     this.log.info({ event: 'configLoaded', pools: result.config.pools.map((p) => p.name) }, 'config (re)loaded');
@@ -259,6 +262,19 @@ export class Controller {
       this.inUse.set({ pool }, st.inUse);
       this.total.set({ pool }, Number(st.total));
     }
+    if (!this.deps.poolStatus) return;
+    // ConfigMap pools have no object to carry a status; IPAddressPools are located as `IPAddressPool/<name>`.
+    for (const pool of this.config?.pools ?? []) {
+      if (!pool.source.path.startsWith('IPAddressPool/')) continue;
+      const st = this.deps.allocator.stats(pool.name);
+      if (!st) continue;
+      this.deps.poolStatus.update(pool.name, {
+        assignedIPv4: st.assignedIPv4,
+        assignedIPv6: st.assignedIPv6,
+        availableIPv4: countForStatus(st.availableIPv4),
+        availableIPv6: countForStatus(st.availableIPv6),
+      });
+    }
   }
 
   private async reportConfig(state: { valid: boolean; errors: string[] }): Promise<void> {
@@ -268,6 +284,12 @@ export class Controller {
       this.log.warn({ event: 'configStatusFailed', error: (err as Error).message }, 'could not record configuration status');
     }
   }
+}
+
+/** A count as a JSON-safe number: exact up to 2^53-1, saturating above (an IPv6 /64 pool is bigger). */
+function countForStatus(n: bigint): number {
+  const max = BigInt(Number.MAX_SAFE_INTEGER);
+  return Number(n > max ? max : n);
 }
 
 function sameIps(a: string[], b: string[]): boolean {

@@ -15,3 +15,16 @@ export interface ControllerEvents {
 export interface ConfigStatusSink {
   report(state: { valid: boolean; errors: string[] }): Promise<void>;
 }
+
+/** IPAddressPool status counters, as MetalLB writes them. */
+export interface PoolCounters {
+  assignedIPv4: number;
+  assignedIPv6: number;
+  availableIPv4: number;
+  availableIPv6: number;
+}
+
+/** Where the controller publishes per-pool counters (the IPAddressPool status); writes may be coalesced. */
+export interface PoolStatusSink {
+  update(pool: string, counters: PoolCounters): void;
+}

@@ -1,35 +1,17 @@
 // Wires the speaker to the Kubernetes API: config, Services, Nodes and EndpointSlices in; plugins announce.
 import 'reflect-metadata';
-import type * as k8s from '@kubernetes/client-node';
-import { buildConfig, type Config, type LoadOptions } from '../config';
+import type { DependencyContainer } from 'tsyringe';
+import { buildConfig, type Config } from '../config';
 import { formatIssue } from '../config/model';
-import { HealthServer } from '../http/health-server';
-import { KubeClusterView } from '../k8s/cluster-view';
+import { TOKENS } from '../composition/tokens';
 import { ConfigSnapshotReader } from '../k8s/config-snapshot';
-import { KubeConfigSource, type ConfigSnapshot } from '../k8s/config-source';
-import { KubePasswordSecrets } from '../k8s/password-secrets';
-import { KubeEventRecorder } from '../k8s/event-recorder';
-import { ResourceWatch } from '../k8s/resource-watch';
-import { KubeSecretReader } from '../k8s/secret-reader';
-import { KubeServiceStatusObjects, STATUS_KINDS } from '../k8s/service-status-objects';
-import { toServiceView } from '../k8s/service-view';
-import type { Logger } from '../log';
-import type { PluginRegistry } from '../plugins/registry';
-import { componentSetup } from '../component-setup';
+import type { ConfigSnapshot } from '../k8s/config-source';
+import type { NodeStatusObjects } from '../k8s/speaker-kube';
+import { PluginRegistry } from '../plugins/registry';
 import { Speaker } from './speaker';
+import { speakerContainer, type SpeakerRunOptions } from './speaker-container';
 
-export interface SpeakerRunOptions {
-  kubeconfig?: string;
-  namespace: string;
-  nodeName: string;
-  loadBalancerClass?: string;
-  metricsPort: number;
-  metricsHost?: string;
-  logger: Logger;
-  registry: PluginRegistry;
-  configOptions: LoadOptions;
-  pluginOptions?: Record<string, Record<string, unknown>>;
-}
+export type { SpeakerRunOptions } from './speaker-container';
 
 export interface RunningSpeaker {
   speaker: Speaker;
@@ -38,19 +20,29 @@ export interface RunningSpeaker {
   stop(): Promise<void>;
 }
 
-export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeaker> {
-  const { log, metrics, clients, queue } = componentSetup(opts.logger, { caller: 'speaker', node: opts.nodeName }, opts.kubeconfig);
+/**
+ * Starts the speaker from its container; `configure` may register replacements (fakes in tests)
+ * before anything is resolved.
+ */
+export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: DependencyContainer) => void): Promise<RunningSpeaker> {
+  const c = speakerContainer(opts);
+  configure?.(c);
+  const log = c.resolve(TOKENS.log);
+  const metrics = c.resolve(TOKENS.metrics);
+  const queue = c.resolve(TOKENS.eventQueue);
+  const kube = c.resolve(TOKENS.speakerKube);
+  const configOptions = c.resolve(TOKENS.configOptions);
 
   let synced = false;
   let config: Config | undefined;
 
-  const secrets = new KubeSecretReader(clients, opts.namespace);
+  const secrets = kube.secrets();
   await secrets.load(['memberlist']);
-  const cluster = new KubeClusterView(clients, log);
-  const statusWriters: KubeServiceStatusObjects[] = [];
-  for (const protocol of Object.keys(STATUS_KINDS)) {
+  const cluster = kube.cluster();
+  const statusWriters: NodeStatusObjects[] = [];
+  for (const protocol of kube.statusProtocols()) {
     try {
-      const removed = await new KubeServiceStatusObjects(clients, opts.namespace, opts.nodeName, protocol, log).removeStale();
+      const removed = await kube.serviceStatus(protocol).removeStale();
       if (removed > 0) log.info({ event: 'staleStatusRemoved', protocol, count: removed }, 'removed status objects left by an earlier run of this speaker');
     } catch (err) {
       log.warn({ event: 'staleStatusFailed', protocol, error: (err as Error).message }, 'could not clean up old status objects');
@@ -58,22 +50,22 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
   }
   const speaker = new Speaker({
     nodeName: opts.nodeName,
-    registry: opts.registry,
-    logger: opts.logger.child({ node: opts.nodeName }),
+    registry: c.resolve(PluginRegistry),
+    logger: c.resolve(TOKENS.rootLogger).child({ node: opts.nodeName }),
     metrics,
     cluster,
-    events: new KubeEventRecorder(clients, 'metallb-speaker', log, opts.nodeName),
+    events: kube.events(),
     loadBalancerClass: opts.loadBalancerClass,
     pluginOptions: opts.pluginOptions,
     secret: (name, key) => secrets.get(name, key),
     serviceStatus: (protocol) => {
-      const w = new KubeServiceStatusObjects(clients, opts.namespace, opts.nodeName, protocol, log);
+      const w = kube.serviceStatus(protocol);
       statusWriters.push(w);
       return w;
     },
     runExclusive: (job) => queue.push(job, 'plugin-requested resync'),
   });
-  const health = new HealthServer(metrics, {
+  const health = c.resolve(TOKENS.healthEndpoint)({
     healthy: () => true,
     ready: () => {
       const reasons: string[] = [];
@@ -89,12 +81,13 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
 
   const reader = new ConfigSnapshotReader(opts.namespace);
   let lastSnapshot: ConfigSnapshot | undefined;
-  const passwordSecrets = KubePasswordSecrets.of(clients, opts.namespace, () => lastSnapshot && loadConfig(lastSnapshot), log);
+  // BGPPeer passwordSecret: read (and re-read on rotation) before a config reaches the plugins.
+  const passwordSecrets = kube.passwordSecrets?.(() => lastSnapshot && loadConfig(lastSnapshot));
   const loadConfig = (snap: ConfigSnapshot): void => {
     lastSnapshot = snap;
     void queue.push(async () => {
-      const built = buildConfig(reader.objects(snap), opts.configOptions);
-      const result = built.config ? await passwordSecrets.resolve(built.config) : built;
+      const built = buildConfig(reader.objects(snap), configOptions);
+      const result = built.config && passwordSecrets ? await passwordSecrets.resolve(built.config) : built;
       if (!result.config) {
         for (const i of result.issues.filter((x) => x.severity === 'error')) {
           log.error({ event: 'configStale', error: formatIssue(i) }, 'invalid configuration rejected, keeping the last good one');
@@ -105,17 +98,11 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
       await speaker.setConfig(result.config);
     }, 'config');
   };
-  const configSource = new KubeConfigSource(clients, opts.namespace, loadConfig, log);
-  const services = new ResourceWatch<k8s.V1Service>(
-    clients.kc,
-    '/api/v1/services',
-    () => clients.core.listServiceForAllNamespaces(),
-    {
-      upsert: (s) => void queue.push(() => speaker.upsertService(toServiceView(s)), `service ${s.metadata?.namespace}/${s.metadata?.name}`),
-      remove: (s) => void queue.push(() => speaker.deleteService({ namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '' }), `delete ${s.metadata?.namespace}/${s.metadata?.name}`),
-    },
-    log,
-  );
+  const configSource = kube.configSource(loadConfig);
+  const services = kube.services({
+    upsert: (s) => void queue.push(() => speaker.upsertService(s), `service ${s.namespace}/${s.name}`),
+    remove: (k) => void queue.push(() => speaker.deleteService(k), `delete ${k.namespace}/${k.name}`),
+  });
   // A Node/EndpointSlice change during the initial sync is not dropped: a Service evaluated before it (e.g. no
   // endpoint yet) would otherwise never be looked at again. It is answered by one resync once the sync is done.
   let changedDuringSync = false;
@@ -139,7 +126,7 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
       await queue.push(() => speaker.shutdown());
       // Status deletes from the hand-over must reach the API before the process exits.
       await Promise.allSettled(statusWriters.map((w) => w.flush()));
-      passwordSecrets.stop();
+      passwordSecrets?.stop();
       await Promise.allSettled([services.stop(), configSource.stop(), cluster.stop()]);
       await health.close();
     },
