@@ -71,7 +71,9 @@ export class Speaker {
   /** Applies an accepted configuration: creates announcers for protocols in use, then re-evaluates everything. */
   async setConfig(config: Config): Promise<void> {
     this.config = config;
-    const protocols = new Set(config.pools.flatMap((p) => p.protocols));
+    // Announcers whose protocol no pool uses any more still get the config: a bgp announcer must drop its peers.
+    const running = [...this.slots].filter(([, s]) => s.announcer).map(([protocol]) => protocol);
+    const protocols = new Set([...config.pools.flatMap((p) => p.protocols), ...running]);
     for (const protocol of protocols) {
       const slot = this.slot(protocol);
       if (!slot.announcer) continue;
