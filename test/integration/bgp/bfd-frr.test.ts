@@ -134,6 +134,11 @@ d('BFD with FRR bfdd', () => {
     await eventually('IPv6 BFD up in bfdd', async () => (bfdPeer('fd00:1::a')?.status === 'up' ? true : undefined), 30_000);
     // The speaker's own session saw Up too (its JSON log line).
     await eventually('bfdSessionUp in the speaker log', async () => speaker?.logs.find((l) => l.includes('"bfdSessionUp"')), 10_000);
+    // MetalLB's metric names on the speaker's own /metrics (inside its namespace).
+    const metrics = lab.exec(lab.speakers[0].ns, process.execPath, ['-e', 'fetch("http://127.0.0.1:7473/metrics").then((r) => r.text()).then((t) => process.stdout.write(t))']);
+    expect(metrics).toMatch(/metallb_bfd_session_up\{peer="192\.168\.1\.1"\} 1/);
+    expect(metrics).toMatch(/metallb_bfd_session_up\{peer="fd00:1::1"\} 1/);
+    expect(metrics).toMatch(/metallb_bfd_control_packet_input\{peer="192\.168\.1\.1"\} [1-9]/);
   });
 
   test('the speaker link dies: BFD takes the BGP session down and the route is withdrawn, well before the 90 s hold time', async () => {
