@@ -2,6 +2,7 @@
 import type { Logger } from './log';
 import type { Registry } from 'prom-client';
 import type {
+  BfdProfile,
   BgpAdvertisement,
   Config,
   ConfigIssue,
@@ -13,6 +14,7 @@ import type {
 import type { ServiceKey, ServiceView } from './service';
 
 export type {
+  BfdProfile,
   BgpAdvertisement,
   Community,
   Config,
@@ -48,6 +50,8 @@ export interface PluginConfigView {
   l2Advertisements: L2Advertisement[];
   pluginAdvertisements: PluginAdvertisement[];
   communityAliases: Record<string, string>;
+  /** BFD profiles the peers may name (bgp only; optional so older views stay valid). */
+  bfdProfiles?: BfdProfile[];
 }
 
 export interface NodeView {

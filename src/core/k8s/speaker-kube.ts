@@ -13,6 +13,8 @@ import { KubeEventRecorder } from './event-recorder';
 import { KubeClients } from './kube-clients';
 import { ResourceWatch } from './resource-watch';
 import { KubeSecretReader } from './secret-reader';
+import { KubePasswordSecrets } from './password-secrets';
+import type { Config, ConfigIssue } from '../config/model';
 import { KubeServiceStatusObjects, STATUS_KINDS } from './service-status-objects';
 import { toServiceView } from './service-view';
 
@@ -37,8 +39,16 @@ export interface ServiceHandlers {
   remove(key: ServiceKey): void;
 }
 
+/** Fills BGPPeer passwords from their passwordSecret (see password-secrets.ts). */
+export interface PasswordSecretResolver {
+  resolve(config: Config): Promise<{ config?: Config; issues: ConfigIssue[] }>;
+  stop(): void;
+}
+
 export interface SpeakerKube {
   secrets(): SecretSource;
+  /** Optional so test fakes without BGP passwords stay valid; `onChange` fires when a read Secret changed. */
+  passwordSecrets?(onChange: () => void): PasswordSecretResolver;
   cluster(): WatchedClusterView;
   events(): EventRecorder;
   /** Protocols that have a status-object kind. */
@@ -59,6 +69,10 @@ export class KubeSpeakerAdapters implements SpeakerKube {
 
   secrets(): SecretSource {
     return new KubeSecretReader(this.clients, this.namespace);
+  }
+
+  passwordSecrets(onChange: () => void): PasswordSecretResolver {
+    return KubePasswordSecrets.of(this.clients, this.namespace, onChange, this.log);
   }
 
   cluster(): WatchedClusterView {

@@ -300,6 +300,7 @@ export class Speaker {
       l2Advertisements: protocol === 'layer2' ? config.l2Advertisements.filter(touches) : [],
       pluginAdvertisements: config.pluginAdvertisements.filter((a) => a.protocol === protocol && touches(a)),
       communityAliases: config.communityAliases,
+      bfdProfiles: protocol === 'bgp' ? config.bfdProfiles : [],
     };
   }
 }
