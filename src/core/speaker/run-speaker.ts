@@ -13,6 +13,7 @@ import { KubeSecretReader } from '../k8s/secret-reader';
 import { KubeServiceStatusObjects, STATUS_KINDS } from '../k8s/service-status-objects';
 import { toServiceView } from '../k8s/service-view';
 import type { Logger } from '../log';
+import type { ServiceView } from '../service';
 import type { PluginRegistry } from '../plugins/registry';
 import { componentSetup } from '../component-setup';
 import { Speaker } from './speaker';
@@ -61,7 +62,7 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
     logger: opts.logger.child({ node: opts.nodeName }),
     metrics,
     cluster,
-    events: new KubeEventRecorder(clients, 'metallb-speaker', log, opts.nodeName),
+    events: new KubeEventRecorder(clients, 'metallb-speaker', log, opts.nodeName, { resolve: (key): ServiceView | undefined => speaker.service(key) }),
     loadBalancerClass: opts.loadBalancerClass,
     pluginOptions: opts.pluginOptions,
     secret: (name, key) => secrets.get(name, key),

@@ -107,6 +107,11 @@ export class Speaker {
     }
   }
 
+  /** The Service as last seen (Events fill a plugin's bare key with its uid from here). */
+  service(key: ServiceKey): ServiceView | undefined {
+    return this.services.get(serviceKeyString(key));
+  }
+
   /** Protocols and pools currently announced for a Service (for tests and status). */
   announcements(key: ServiceKey): Record<string, Announcement> {
     return Object.fromEntries(this.announced.get(serviceKeyString(key)) ?? []);
