@@ -1,6 +1,7 @@
 // What the controller and the speaker both start with: their logger, metrics registry, API clients and
 // the one queue their watch events are handled on.
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { clientMetrics } from './client-metrics';
 import { KubeClients } from './k8s/kube-clients';
 import type { Logger } from './log';
 import { SerialQueue } from './serial-queue';
@@ -21,5 +22,10 @@ export function componentSetup(logger: Logger, bindings: Record<string, string>,
     (err) => log.error({ event: 'reconcileFailed', error: (err as Error).message }, 'event handling failed'),
     (label, ms) => log.warn({ event: 'slowEvent', job: label, ms }, 'event handling is slow; later events wait behind it'),
   );
+  const counters = clientMetrics(metrics);
+  queue.observe((ok) => {
+    counters.updates.inc();
+    if (!ok) counters.updateErrors.inc();
+  });
   return { log, metrics, clients, queue };
 }

@@ -1,5 +1,6 @@
 // The controller loop: configuration → allocator → Service status, with MetalLB's events and metrics.
-import { Gauge, type Registry } from 'prom-client';
+import { type Counter, Gauge, type Registry } from 'prom-client';
+import { clientMetrics } from '../client-metrics';
 import type { Config, ConfigIssue } from '../config/model';
 import { formatIssue } from '../config/model';
 import type { Logger } from '../log';
@@ -43,18 +44,19 @@ export class Controller {
   private readonly log: Logger;
   private readonly stale: Gauge;
   private readonly loaded: Gauge;
+  private readonly updateErrors: Counter;
   private readonly inUse: Gauge<'pool'>;
   private readonly total: Gauge<'pool'>;
 
   constructor(private readonly deps: ControllerDeps) {
     this.log = deps.logger.child({ caller: 'controller' });
     const registers = [deps.metrics];
-    this.stale = new Gauge({ name: 'metallb_k8s_client_config_stale_bool', help: '1 if running on a stale configuration, because the latest config failed to load.', registers });
-    this.loaded = new Gauge({ name: 'metallb_k8s_client_config_loaded_bool', help: '1 if the MetalLB configuration was successfully loaded at least once.', registers });
+    const client = clientMetrics(deps.metrics);
+    this.stale = client.configStale;
+    this.loaded = client.configLoaded;
+    this.updateErrors = client.updateErrors;
     this.inUse = new Gauge({ name: 'metallb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool', labelNames: ['pool'], registers });
     this.total = new Gauge({ name: 'metallb_allocator_addresses_total', help: 'Number of usable IP addresses, per pool', labelNames: ['pool'], registers });
-    this.loaded.set(0);
-    this.stale.set(0);
   }
 
   /** The configuration currently in force (the last valid one). */
@@ -138,6 +140,7 @@ export class Controller {
   }
 
   private scheduleRetry(key: string, err: unknown): void {
+    this.updateErrors.inc();
     const attempt = (this.retries.get(key)?.attempt ?? 0) + 1;
     const delay = Math.min(1000 * 2 ** (attempt - 1), 30_000);
     this.log.error({ event: 'reconcileFailed', service: key, error: (err as Error).message, retryInMs: delay }, 'service reconcile failed; will retry');

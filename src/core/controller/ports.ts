@@ -12,6 +12,4 @@ export interface ControllerEvents {
 }
 
 /** Where the controller reports whether the configuration is valid (a status object, e.g. ConfigurationState). */
-export interface ConfigStatusSink {
-  report(state: { valid: boolean; errors: string[] }): Promise<void>;
-}
+export type { ComponentStateSink as ConfigStatusSink } from '../component-state';

@@ -7,7 +7,7 @@ import { HealthServer } from '../http/health-server';
 import { Allocator } from '../ipam/allocator';
 import { ConfigSnapshotReader } from '../k8s/config-snapshot';
 import { KubeConfigSource } from '../k8s/config-source';
-import { KubeConfigStatusSink } from '../k8s/config-status';
+import { COMPONENT_TYPE_LABEL, KubeConfigStatusSink } from '../k8s/config-status';
 import { KubeEventRecorder } from '../k8s/event-recorder';
 import { ensureMemberlistSecret } from '../k8s/memberlist-secret';
 import { KubeNamespaceLabels } from '../k8s/namespace-labels';
@@ -75,7 +75,7 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
     allocator,
     status: new KubeServiceStatusWriter(clients),
     events: new KubeEventRecorder(clients, 'metallb-controller', log),
-    configStatus: new KubeConfigStatusSink(clients, opts.namespace, 'controller'),
+    configStatus: new KubeConfigStatusSink(clients, opts.namespace, 'controller', { [COMPONENT_TYPE_LABEL]: 'controller' }),
     logger: opts.logger,
     metrics,
     loadBalancerClass: opts.loadBalancerClass,

@@ -1,31 +1,63 @@
-// Records whether the configuration is valid on a ConfigurationState object (metallb.io), as MetalLB does.
-import type { ConfigStatusSink } from '../controller/ports';
+// Records a component's configuration state on a ConfigurationState object (metallb.io), as MetalLB does.
+import type { ComponentState, ComponentStateSink, StateCondition } from '../component-state';
+import { carryTransitions } from '../component-state';
 import type { KubeClients } from './kube-clients';
 import { apiStatusCode, MERGE_PATCH } from './kube-clients';
 
-export class KubeConfigStatusSink implements ConfigStatusSink {
+/** MetalLB's labels on ConfigurationState objects. */
+export const COMPONENT_TYPE_LABEL = 'metallb.io/component-type';
+export const NODE_NAME_LABEL = 'metallb.io/node-name';
+
+export class KubeConfigStatusSink implements ComponentStateSink {
+  private ensured = false;
+  private conditions?: StateCondition[];
+
   constructor(
     private readonly clients: KubeClients,
     private readonly namespace: string,
     private readonly name: string,
+    private readonly labels: Record<string, string> = {},
   ) {}
 
-  async report(state: { valid: boolean; errors: string[] }): Promise<void> {
+  /** `result`/`lastError` as MetalLB; `errorSummary` (every error), conditions and details are ours. */
+  async report(state: ComponentState): Promise<void> {
     const ref = { group: 'metallb.io', version: 'v1beta1', namespace: this.namespace, plural: 'configurationstates', name: this.name };
+    if (!this.ensured) await this.ensure(ref);
+    const now = new Date().toISOString();
+    const conditions = state.conditions ? carryTransitions(this.conditions, state.conditions, now) : undefined;
+    const status = {
+      ...(state.details ?? {}),
+      result: state.valid ? 'Valid' : 'Invalid',
+      lastError: state.errors[0] ?? '',
+      errorSummary: state.errors.join('\n'),
+      lastUpdate: now,
+      ...(conditions ? { conditions } : {}),
+    };
     try {
-      await this.clients.custom.getNamespacedCustomObject(ref);
+      await this.clients.custom.patchNamespacedCustomObjectStatus({ ...ref, body: { status } }, MERGE_PATCH);
+    } catch (err) {
+      // Deleted behind our back: made again on the next report.
+      if (apiStatusCode(err) === 404) this.ensured = false;
+      throw err;
+    }
+    this.conditions = conditions;
+  }
+
+  private async ensure(ref: { group: string; version: string; namespace: string; plural: string; name: string }): Promise<void> {
+    try {
+      const existing = (await this.clients.custom.getNamespacedCustomObject(ref)) as { metadata?: { labels?: Record<string, string> }; status?: { conditions?: StateCondition[] } };
+      this.conditions ??= existing.status?.conditions;
+      const labels = existing.metadata?.labels ?? {};
+      if (Object.entries(this.labels).some(([k, v]) => labels[k] !== v)) {
+        await this.clients.custom.patchNamespacedCustomObject({ ...ref, body: { metadata: { labels: this.labels } } }, MERGE_PATCH);
+      }
     } catch (err) {
       if (apiStatusCode(err) !== 404) throw err;
       await this.clients.custom.createNamespacedCustomObject({
         ...ref,
-        body: { apiVersion: 'metallb.io/v1beta1', kind: 'ConfigurationState', metadata: { name: this.name, namespace: this.namespace }, spec: {} },
+        body: { apiVersion: 'metallb.io/v1beta1', kind: 'ConfigurationState', metadata: { name: this.name, namespace: this.namespace, labels: this.labels }, spec: {} },
       });
     }
-    const status = {
-      result: state.valid ? 'Valid' : 'Invalid',
-      errorSummary: state.errors.join('\n'),
-      lastUpdate: new Date().toISOString(),
-    };
-    await this.clients.custom.patchNamespacedCustomObjectStatus({ ...ref, body: { status } }, MERGE_PATCH);
+    this.ensured = true;
   }
 }

@@ -1,12 +1,12 @@
 // Wires the speaker to the Kubernetes API: config, Services, Nodes and EndpointSlices in; plugins announce.
 import 'reflect-metadata';
 import type * as k8s from '@kubernetes/client-node';
-import { buildConfig, type Config, type LoadOptions } from '../config';
-import { formatIssue } from '../config/model';
+import { buildConfig, type LoadOptions } from '../config';
 import { HealthServer } from '../http/health-server';
 import { KubeClusterView } from '../k8s/cluster-view';
 import { ConfigSnapshotReader } from '../k8s/config-snapshot';
 import { KubeConfigSource } from '../k8s/config-source';
+import { COMPONENT_TYPE_LABEL, KubeConfigStatusSink, NODE_NAME_LABEL } from '../k8s/config-status';
 import { KubeEventRecorder } from '../k8s/event-recorder';
 import { ResourceWatch } from '../k8s/resource-watch';
 import { KubeSecretReader } from '../k8s/secret-reader';
@@ -17,6 +17,7 @@ import type { ServiceView } from '../service';
 import type { PluginRegistry } from '../plugins/registry';
 import { componentSetup } from '../component-setup';
 import { Speaker } from './speaker';
+import { SpeakerState } from './speaker-state';
 
 export interface SpeakerRunOptions {
   kubeconfig?: string;
@@ -42,7 +43,6 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
   const { log, metrics, clients, queue } = componentSetup(opts.logger, { caller: 'speaker', node: opts.nodeName }, opts.kubeconfig);
 
   let synced = false;
-  let config: Config | undefined;
 
   const secrets = new KubeSecretReader(clients, opts.namespace);
   await secrets.load(['memberlist']);
@@ -73,12 +73,20 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
     },
     runExclusive: (job) => queue.push(job, 'plugin-requested resync'),
   });
+  // ConfigurationState `speaker-<node>`, labelled as MetalLB labels its speakers' objects.
+  const state = new SpeakerState({
+    nodeName: opts.nodeName,
+    metrics,
+    logger: log,
+    plugins: () => speaker.pluginStatus(),
+    sink: new KubeConfigStatusSink(clients, opts.namespace, `speaker-${opts.nodeName}`, { [COMPONENT_TYPE_LABEL]: 'speaker', [NODE_NAME_LABEL]: opts.nodeName }),
+  });
   const health = new HealthServer(metrics, {
     healthy: () => true,
     ready: () => {
       const reasons: string[] = [];
       if (!synced) reasons.push('initial sync not done');
-      if (!config) reasons.push('no valid configuration loaded');
+      if (!state.current()) reasons.push('no valid configuration loaded');
       for (const [protocol, st] of Object.entries(speaker.pluginStatus())) {
         if (!st.healthy) reasons.push(`plugin ${protocol}: ${st.message ?? 'unhealthy'}`);
       }
@@ -93,15 +101,8 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
     opts.namespace,
     (snap) => {
       void queue.push(async () => {
-        const result = buildConfig(reader.objects(snap), opts.configOptions);
-        if (!result.config) {
-          for (const i of result.issues.filter((x) => x.severity === 'error')) {
-            log.error({ event: 'configStale', error: formatIssue(i) }, 'invalid configuration rejected, keeping the last good one');
-          }
-          return;
-        }
-        config = result.config;
-        await speaker.setConfig(result.config);
+        const accepted = await state.offer(buildConfig(reader.objects(snap), opts.configOptions));
+        if (accepted) await speaker.setConfig(accepted);
       }, 'config');
     },
     log,
@@ -130,7 +131,8 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
   await queue.drain();
   synced = true;
   if (changedDuringSync) void queue.push(() => speaker.resyncAll(), 'resync after node/endpoint changes during the initial sync');
-  log.info({ event: 'syncDone', configLoaded: !!config }, 'initial sync done');
+  state.start();
+  log.info({ event: 'syncDone', configLoaded: !!state.current() }, 'initial sync done');
 
   return {
     speaker,
@@ -139,7 +141,7 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
       await queue.push(() => speaker.shutdown());
       // Status deletes from the hand-over must reach the API before the process exits.
       await Promise.allSettled(statusWriters.map((w) => w.flush()));
-      await Promise.allSettled([services.stop(), configSource.stop(), cluster.stop()]);
+      await Promise.allSettled([services.stop(), configSource.stop(), cluster.stop(), state.stop()]);
       await health.close();
     },
   };

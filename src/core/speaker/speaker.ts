@@ -9,6 +9,7 @@ import type {
   EventRecorder,
   PluginConfigView,
   PluginContext,
+  PluginStatus,
   ServiceStatusPublisher,
 } from '../plugin-api';
 import type { PluginRegistry } from '../plugins/registry';
@@ -117,8 +118,8 @@ export class Speaker {
     return Object.fromEntries(this.announced.get(serviceKeyString(key)) ?? []);
   }
 
-  pluginStatus(): Record<string, { healthy: boolean; message?: string }> {
-    const out: Record<string, { healthy: boolean; message?: string }> = {};
+  pluginStatus(): Record<string, PluginStatus> {
+    const out: Record<string, PluginStatus> = {};
     for (const [protocol, slot] of this.slots) {
       if (slot.failed) out[protocol] = { healthy: false, message: slot.failed };
       else if (slot.announcer) {

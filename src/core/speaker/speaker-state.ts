@@ -1,0 +1,158 @@
+// The speaker's configuration state, as the controller's: last good config, stale/loaded gauges, ConfigurationState.
+import { networkInterfaces } from 'node:os';
+import type { Registry } from 'prom-client';
+import { clientMetrics, type ClientMetrics } from '../client-metrics';
+import type { ComponentStateSink, StateCondition } from '../component-state';
+import type { Config, ConfigIssue } from '../config/model';
+import { formatIssue } from '../config/model';
+import type { Logger } from '../log';
+import type { PluginStatus } from '../plugin-api';
+
+/** A host interface and its addresses with prefix length (the speaker runs in the node's network namespace). */
+export interface HostInterface {
+  name: string;
+  cidrs: string[];
+}
+
+export interface SpeakerStateDeps {
+  nodeName: string;
+  metrics: Registry;
+  sink?: ComponentStateSink;
+  logger: Logger;
+  /** Each plugin's status (layer2: members, interfaces; bgp: sessions). */
+  plugins: () => Record<string, PluginStatus>;
+  /** Extra conditions computed elsewhere (e.g. memberlist reachability); default none. */
+  conditions?: () => StateCondition[];
+  /** Host interfaces (default: this process's network namespace). */
+  interfaces?: () => HostInterface[];
+  /** Republish at most this often when nothing changed (default 5 min); changes are published at the next tick. */
+  refreshMs?: number;
+  tickMs?: number;
+}
+
+export class SpeakerState {
+  private config?: Config;
+  private errors: string[] = [];
+  private readonly m: ClientMetrics;
+  private readonly log: Logger;
+  private lastPublished = '';
+  private lastPublishedAt = 0;
+  private timer?: NodeJS.Timeout;
+  private publishing?: Promise<void>;
+
+  constructor(private readonly deps: SpeakerStateDeps) {
+    this.m = clientMetrics(deps.metrics);
+    this.log = deps.logger.child({ caller: 'speaker-state' });
+  }
+
+  /** The configuration in force (the last valid one). */
+  current(): Config | undefined {
+    return this.config;
+  }
+
+  /** A new configuration arrived: returns it when accepted, undefined when rejected (the last good one stays). */
+  async offer(result: { config?: Config; issues: ConfigIssue[] }): Promise<Config | undefined> {
+    const errors = result.issues.filter((i) => i.severity === 'error').map(formatIssue);
+    for (const w of result.issues.filter((i) => i.severity === 'warning')) this.log.warn({ event: 'configWarning' }, formatIssue(w));
+    if (errors.length > 0 || !result.config) {
+      this.m.configStale.set(1);
+      this.errors = errors.length > 0 ? errors : ['configuration could not be built'];
+      for (const line of this.errors) this.log.error({ event: 'configStale', error: line }, 'invalid configuration rejected, keeping the last good one');
+      await this.publish();
+      return undefined;
+    }
+    this.config = result.config;
+    this.errors = [];
+    this.m.configStale.set(0);
+    this.m.configLoaded.set(1);
+    await this.publish();
+    return result.config;
+  }
+
+  /** Publishes now and then on every tick when something changed (plugin health, members, sessions). */
+  start(): void {
+    const tick = this.deps.tickMs ?? 10_000;
+    this.timer = setInterval(() => void this.publish(), tick);
+    this.timer.unref();
+    void this.publish();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.publishing;
+  }
+
+  /** Writes the ConfigurationState when its content changed or the refresh interval passed; never throws. */
+  async publish(): Promise<void> {
+    const previous = this.publishing;
+    const run = (async (): Promise<void> => {
+      await previous;
+      if (!this.deps.sink) return;
+      const state = this.snapshot();
+      const text = JSON.stringify(state);
+      const now = Date.now();
+      if (text === this.lastPublished && now - this.lastPublishedAt < (this.deps.refreshMs ?? 300_000)) return;
+      try {
+        await this.deps.sink.report(state);
+        this.lastPublished = text;
+        this.lastPublishedAt = now;
+      } catch (err) {
+        this.log.warn({ event: 'configStatusFailed', error: (err as Error).message }, 'could not record configuration status');
+      }
+    })();
+    this.publishing = run;
+    await run;
+  }
+
+  private snapshot(): { valid: boolean; errors: string[]; conditions: StateCondition[]; details: Record<string, unknown> } {
+    const plugins = safely(() => this.deps.plugins(), {} as Record<string, PluginStatus>);
+    const unhealthy = Object.entries(plugins).filter(([, s]) => !s.healthy);
+    const valid = this.errors.length === 0;
+    const conditions: StateCondition[] = [
+      valid
+        ? { type: 'ConfigValid', status: this.config ? 'True' : 'Unknown', reason: this.config ? 'Valid' : 'NoConfig', message: this.config ? 'configuration loaded' : 'no configuration loaded yet' }
+        : { type: 'ConfigValid', status: 'False', reason: 'Invalid', message: this.errors.join('; ') },
+      unhealthy.length === 0
+        ? { type: 'PluginsHealthy', status: 'True', reason: 'Healthy', message: `${Object.keys(plugins).length} plugin(s) healthy` }
+        : { type: 'PluginsHealthy', status: 'False', reason: 'PluginUnhealthy', message: unhealthy.map(([p, s]) => `${p}: ${s.message ?? 'unhealthy'}`).join('; ') },
+      ...safely(() => this.deps.conditions?.() ?? [], []),
+    ];
+    return {
+      valid,
+      errors: this.errors,
+      conditions,
+      details: {
+        node: this.deps.nodeName,
+        plugins: jsonSafe(plugins),
+        interfaces: safely(() => (this.deps.interfaces ?? hostInterfaces)(), []),
+      },
+    };
+  }
+}
+
+/** Non-internal interfaces and their global/unique-local addresses as CIDRs. */
+export function hostInterfaces(): HostInterface[] {
+  const out: HostInterface[] = [];
+  for (const [name, addrs] of Object.entries(networkInterfaces())) {
+    const cidrs = (addrs ?? []).filter((a) => !a.internal && !(a.family === 'IPv6' && a.address.startsWith('fe80'))).map((a) => a.cidr).filter((c): c is string => !!c);
+    if (cidrs.length > 0) out.push({ name, cidrs });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function safely<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
+/** Plugin details may hold Maps, bigints or cycles; the status object gets plain JSON only. */
+function jsonSafe(v: unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x instanceof Map ? Object.fromEntries(x) : x)) ?? 'null') as unknown;
+  } catch {
+    return {};
+  }
+}
