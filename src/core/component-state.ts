@@ -1,4 +1,5 @@
 // What a component reports on its ConfigurationState: config validity, conditions and details (plugins, interfaces).
+import { Gauge, type Registry } from 'prom-client';
 
 /** A Kubernetes-style condition (metav1.Condition shape). */
 export interface StateCondition {
@@ -28,4 +29,25 @@ export function carryTransitions(prev: StateCondition[] | undefined, next: State
     const old = prev?.find((p) => p.type === c.type);
     return { ...c, lastTransitionTime: old && old.status === c.status ? (old.lastTransitionTime ?? now) : now };
   });
+}
+
+/** Conditions whose status changed to False since `prev` (each is told once, as a Warning Event). */
+export function newlyFalse(prev: StateCondition[] | undefined, next: StateCondition[]): StateCondition[] {
+  return next.filter((c) => c.status === 'False' && prev?.find((p) => p.type === c.type)?.status !== 'False');
+}
+
+const gauges = new WeakMap<Registry, Gauge<'type'>>();
+
+/** `metallbts_condition{type}`: 1 True, 0 False, -1 Unknown — an alert can fire on `== 0` without anyone running doctor. */
+export function conditionGauge(registry: Registry): Gauge<'type'> {
+  let g = gauges.get(registry);
+  if (!g) {
+    g = new Gauge({ name: 'metallbts_condition', help: "This component's ConfigurationState conditions: 1 True, 0 False, -1 Unknown.", labelNames: ['type'], registers: [registry] });
+    gauges.set(registry, g);
+  }
+  return g;
+}
+
+export function setConditionGauge(g: Gauge<'type'>, conditions: StateCondition[]): void {
+  for (const c of conditions) g.set({ type: c.type }, c.status === 'True' ? 1 : c.status === 'False' ? 0 : -1);
 }

@@ -1,6 +1,7 @@
 // The controller loop: configuration → allocator → Service status, with MetalLB's events and metrics.
 import { type Counter, Gauge, type Registry } from 'prom-client';
 import { clientMetrics } from '../client-metrics';
+import { conditionGauge, newlyFalse, setConditionGauge, type StateCondition } from '../component-state';
 import type { Config, ConfigIssue } from '../config/model';
 import { formatIssue } from '../config/model';
 import type { Logger } from '../log';
@@ -15,6 +16,10 @@ export interface ControllerDeps {
   status: ServiceStatusWriter;
   events: ControllerEvents;
   configStatus?: ConfigStatusSink;
+  /** Told once when a condition of the controller's state turns False (a Warning Event on its ConfigurationState). */
+  stateWarning?: (reason: string, message: string) => void;
+  /** Debounce for republishing conditions after Services change (default 1 s). */
+  statePublishMs?: number;
   logger: Logger;
   metrics: Registry;
   /** `--lb-class`: with none, only Services without a class are ours. */
@@ -47,6 +52,14 @@ export class Controller {
   private readonly updateErrors: Counter;
   private readonly inUse: Gauge<'pool'>;
   private readonly total: Gauge<'pool'>;
+  private readonly conditionGauge: Gauge<'type'>;
+  /** Services whose allocation failed, with the allocator's reason (ServicesAllocated condition). */
+  private readonly failures = new Map<string, string>();
+  private configErrors: string[] = [];
+  private publishedConditions?: StateCondition[];
+  private lastStateText = '';
+  private stateTimer?: NodeJS.Timeout;
+  private statePublishing: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: ControllerDeps) {
     this.log = deps.logger.child({ caller: 'controller' });
@@ -57,6 +70,7 @@ export class Controller {
     this.updateErrors = client.updateErrors;
     this.inUse = new Gauge({ name: 'metallb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool', labelNames: ['pool'], registers });
     this.total = new Gauge({ name: 'metallb_allocator_addresses_total', help: 'Number of usable IP addresses, per pool', labelNames: ['pool'], registers });
+    this.conditionGauge = conditionGauge(deps.metrics);
   }
 
   /** The configuration currently in force (the last valid one). */
@@ -77,7 +91,8 @@ export class Controller {
       this.stale.set(1);
       const lines = errors.map(formatIssue);
       for (const line of lines) this.log.error({ event: 'configStale', error: line }, 'invalid configuration rejected, keeping the last good one');
-      await this.reportConfig({ valid: false, errors: lines });
+      this.configErrors = lines;
+      await this.publishState(true);
       return false;
     }
     this.config = result.config;
@@ -85,8 +100,9 @@ export class Controller {
     this.stale.set(0);
     this.loaded.set(1);
     this.log.info({ event: 'configLoaded', pools: result.config.pools.map((p) => p.name) }, 'config (re)loaded');
-    await this.reportConfig({ valid: true, errors: [] });
+    this.configErrors = [];
     if (this.synced) await this.reconcileAll();
+    await this.publishState(true);
     return true;
   }
 
@@ -112,6 +128,7 @@ export class Controller {
 
   async deleteService(key: ServiceKey): Promise<void> {
     this.services.delete(serviceKeyString(key));
+    this.failures.delete(serviceKeyString(key));
     this.deps.allocator.release(key);
     this.log.info({ event: 'serviceDeleted', service: serviceKeyString(key) }, 'service deleted, IP released');
     this.updateUsage();
@@ -157,6 +174,7 @@ export class Controller {
 
   /** Stops pending retries (shutdown). */
   stop(): void {
+    if (this.stateTimer) clearTimeout(this.stateTimer);
     for (const r of this.retries.values()) clearTimeout(r.timer);
     this.retries.clear();
   }
@@ -169,6 +187,7 @@ export class Controller {
   private async reconcile(svc: ServiceView, precomputed?: Result<Assigned>): Promise<void> {
     const key = serviceKeyString(svc);
     if (!this.ours(svc)) {
+      this.failures.delete(key);
       this.deps.allocator.release(svc);
       // A Service that stopped being a LoadBalancer (ours) must not keep advertising our IP in its status.
       if (svc.type !== 'LoadBalancer' && (svc.ingressIPs.length > 0 || metallbAnnotation(svc, ANNOTATION.ipAllocatedFromPool))) {
@@ -183,11 +202,13 @@ export class Controller {
       const reason = result.error.message;
       this.log.error({ event: 'allocationFailed', service: key, error: reason }, 'IP allocation failed');
       this.deps.events.warning(svc, 'AllocationFailed', `Failed to allocate IP for "${key}": ${reason}`);
+      this.failures.set(key, reason);
       if (svc.ingressIPs.length > 0) await this.write(svc, [], undefined);
       this.updateUsage();
       return;
     }
     const outcome = result.value;
+    this.failures.delete(key);
     const samePool = metallbAnnotation(svc, ANNOTATION.ipAllocatedFromPool) === outcome.pool;
     if (sameIps(svc.ingressIPs, outcome.ips) && samePool) {
       this.updateUsage();
@@ -254,6 +275,7 @@ export class Controller {
   }
 
   private updateUsage(): void {
+    this.schedulePublish();
     this.inUse.reset();
     this.total.reset();
     for (const pool of this.deps.allocator.poolNames()) {
@@ -264,13 +286,56 @@ export class Controller {
     }
   }
 
-  private async reportConfig(state: { valid: boolean; errors: string[] }): Promise<void> {
-    try {
-      await this.deps.configStatus?.report(state);
-    } catch (err) {
-      this.log.warn({ event: 'configStatusFailed', error: (err as Error).message }, 'could not record configuration status');
-    }
+  private schedulePublish(): void {
+    if (this.stateTimer || !this.config) return;
+    this.stateTimer = setTimeout(() => {
+      this.stateTimer = undefined;
+      void this.publishState(false);
+    }, this.deps.statePublishMs ?? 1000);
+    this.stateTimer.unref();
   }
+
+  /** The controller's conditions: ConfigValid, ServicesAllocated, PoolsAvailable. */
+  conditions(): StateCondition[] {
+    const valid = this.configErrors.length === 0;
+    const failed = [...this.failures.entries()].sort(([a], [b]) => a.localeCompare(b));
+    const exhausted = this.deps.allocator.poolNames().filter((p) => {
+      const st = this.deps.allocator.stats(p);
+      return !!st && st.total > 0n && st.available === 0n;
+    });
+    return [
+      valid
+        ? { type: 'ConfigValid', status: this.config ? 'True' : 'Unknown', reason: this.config ? 'Valid' : 'NoConfig', message: this.config ? 'configuration loaded' : 'no configuration loaded yet' }
+        : { type: 'ConfigValid', status: 'False', reason: 'Invalid', message: this.configErrors.join('; ') },
+      failed.length === 0
+        ? { type: 'ServicesAllocated', status: 'True', reason: 'AllAllocated', message: 'every LoadBalancer Service has its IPs' }
+        : { type: 'ServicesAllocated', status: 'False', reason: 'AllocationFailed', message: `${failed.length} Service(s) without IP: ${failed.slice(0, 3).map(([k, r]) => `${k}: ${r}`).join('; ')}${failed.length > 3 ? '; ...' : ''}` },
+      exhausted.length === 0
+        ? { type: 'PoolsAvailable', status: 'True', reason: 'AddressesFree', message: 'every pool has free addresses' }
+        : { type: 'PoolsAvailable', status: 'False', reason: 'PoolExhausted', message: `no free address in pool(s) ${exhausted.join(', ')}` },
+    ];
+  }
+
+  /** Writes the ConfigurationState (always when `force`, else when the conditions changed); never throws. */
+  private publishState(force: boolean): Promise<void> {
+    this.statePublishing = this.statePublishing.then(async () => {
+      const conditions = this.conditions();
+      setConditionGauge(this.conditionGauge, conditions);
+      const state = { valid: this.configErrors.length === 0, errors: this.configErrors, conditions };
+      const text = JSON.stringify(state);
+      if (!force && text === this.lastStateText) return;
+      try {
+        await this.deps.configStatus?.report(state);
+        this.lastStateText = text;
+      } catch (err) {
+        this.log.warn({ event: 'configStatusFailed', error: (err as Error).message }, 'could not record configuration status');
+      }
+      for (const c of newlyFalse(this.publishedConditions, conditions)) this.deps.stateWarning?.(c.reason, c.message);
+      this.publishedConditions = conditions;
+    });
+    return this.statePublishing;
+  }
+
 }
 
 function sameIps(a: string[], b: string[]): boolean {

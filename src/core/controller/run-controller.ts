@@ -71,11 +71,17 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
     }
   });
   const allocator = new Allocator([], { namespaceLabels: (ns) => namespaces.get(ns) });
+  const events = new KubeEventRecorder(clients, 'metallb-controller', log);
+  const stateSink = new KubeConfigStatusSink(clients, opts.namespace, 'controller', { [COMPONENT_TYPE_LABEL]: 'controller' });
   const controller = new Controller({
     allocator,
     status: new KubeServiceStatusWriter(clients),
-    events: new KubeEventRecorder(clients, 'metallb-controller', log),
-    configStatus: new KubeConfigStatusSink(clients, opts.namespace, 'controller', { [COMPONENT_TYPE_LABEL]: 'controller' }),
+    events,
+    configStatus: stateSink,
+    stateWarning: (reason, message) => {
+      const ref = stateSink.objectRef();
+      if (ref) events.onObject(ref, 'Warning', reason, message);
+    },
     logger: opts.logger,
     metrics,
     loadBalancerClass: opts.loadBalancerClass,

@@ -1,6 +1,7 @@
 // Records a component's configuration state on a ConfigurationState object (metallb.io), as MetalLB does.
 import type { ComponentState, ComponentStateSink, StateCondition } from '../component-state';
 import { carryTransitions } from '../component-state';
+import type { InvolvedObject } from './event-correlator';
 import type { KubeClients } from './kube-clients';
 import { apiStatusCode, MERGE_PATCH } from './kube-clients';
 
@@ -10,6 +11,7 @@ export const NODE_NAME_LABEL = 'metallb.io/node-name';
 
 export class KubeConfigStatusSink implements ComponentStateSink {
   private ensured = false;
+  private uid?: string;
   private conditions?: StateCondition[];
 
   constructor(
@@ -18,6 +20,11 @@ export class KubeConfigStatusSink implements ComponentStateSink {
     private readonly name: string,
     private readonly labels: Record<string, string> = {},
   ) {}
+
+  /** The ConfigurationState as an Event's involvedObject (known once written), so `kubectl describe` lists its Events. */
+  objectRef(): InvolvedObject | undefined {
+    return this.uid ? { kind: 'ConfigurationState', apiVersion: 'metallb.io/v1beta1', namespace: this.namespace, name: this.name, uid: this.uid } : undefined;
+  }
 
   /** `result`/`lastError` as MetalLB; `errorSummary` (every error), conditions and details are ours. */
   async report(state: ComponentState): Promise<void> {
@@ -45,7 +52,8 @@ export class KubeConfigStatusSink implements ComponentStateSink {
 
   private async ensure(ref: { group: string; version: string; namespace: string; plural: string; name: string }): Promise<void> {
     try {
-      const existing = (await this.clients.custom.getNamespacedCustomObject(ref)) as { metadata?: { labels?: Record<string, string> }; status?: { conditions?: StateCondition[] } };
+      const existing = (await this.clients.custom.getNamespacedCustomObject(ref)) as { metadata?: { uid?: string; labels?: Record<string, string> }; status?: { conditions?: StateCondition[] } };
+      this.uid = existing.metadata?.uid;
       this.conditions ??= existing.status?.conditions;
       const labels = existing.metadata?.labels ?? {};
       if (Object.entries(this.labels).some(([k, v]) => labels[k] !== v)) {
@@ -53,11 +61,26 @@ export class KubeConfigStatusSink implements ComponentStateSink {
       }
     } catch (err) {
       if (apiStatusCode(err) !== 404) throw err;
-      await this.clients.custom.createNamespacedCustomObject({
+      const created = (await this.clients.custom.createNamespacedCustomObject({
         ...ref,
         body: { apiVersion: 'metallb.io/v1beta1', kind: 'ConfigurationState', metadata: { name: this.name, namespace: this.namespace, labels: this.labels }, spec: {} },
-      });
+      })) as { metadata?: { uid?: string } };
+      this.uid = created.metadata?.uid;
     }
     this.ensured = true;
   }
+}
+
+/** Speakers' ConfigurationStates (node and last report), read by each speaker to tell which peers its memberlist should see. */
+export async function listSpeakerReports(clients: KubeClients, namespace: string): Promise<Array<{ node: string; lastUpdate?: string }>> {
+  const list = (await clients.custom.listNamespacedCustomObject({
+    group: 'metallb.io',
+    version: 'v1beta1',
+    namespace,
+    plural: 'configurationstates',
+    labelSelector: `${COMPONENT_TYPE_LABEL}=speaker`,
+  })) as { items?: Array<{ metadata?: { labels?: Record<string, string> }; status?: { lastUpdate?: string } }> };
+  return (list.items ?? [])
+    .map((o) => ({ node: o.metadata?.labels?.[NODE_NAME_LABEL] ?? '', lastUpdate: o.status?.lastUpdate }))
+    .filter((r) => r.node);
 }

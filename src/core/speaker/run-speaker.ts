@@ -6,7 +6,7 @@ import { HealthServer } from '../http/health-server';
 import { KubeClusterView } from '../k8s/cluster-view';
 import { ConfigSnapshotReader } from '../k8s/config-snapshot';
 import { KubeConfigSource } from '../k8s/config-source';
-import { COMPONENT_TYPE_LABEL, KubeConfigStatusSink, NODE_NAME_LABEL } from '../k8s/config-status';
+import { COMPONENT_TYPE_LABEL, KubeConfigStatusSink, listSpeakerReports, NODE_NAME_LABEL } from '../k8s/config-status';
 import { KubeEventRecorder } from '../k8s/event-recorder';
 import { ResourceWatch } from '../k8s/resource-watch';
 import { KubeSecretReader } from '../k8s/secret-reader';
@@ -56,13 +56,14 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
       log.warn({ event: 'staleStatusFailed', protocol, error: (err as Error).message }, 'could not clean up old status objects');
     }
   }
+  const events = new KubeEventRecorder(clients, 'metallb-speaker', log, opts.nodeName, { resolve: (key): ServiceView | undefined => speaker.service(key) });
   const speaker = new Speaker({
     nodeName: opts.nodeName,
     registry: opts.registry,
     logger: opts.logger.child({ node: opts.nodeName }),
     metrics,
     cluster,
-    events: new KubeEventRecorder(clients, 'metallb-speaker', log, opts.nodeName, { resolve: (key): ServiceView | undefined => speaker.service(key) }),
+    events,
     loadBalancerClass: opts.loadBalancerClass,
     pluginOptions: opts.pluginOptions,
     secret: (name, key) => secrets.get(name, key),
@@ -74,12 +75,18 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
     runExclusive: (job) => queue.push(job, 'plugin-requested resync'),
   });
   // ConfigurationState `speaker-<node>`, labelled as MetalLB labels its speakers' objects.
+  const stateSink = new KubeConfigStatusSink(clients, opts.namespace, `speaker-${opts.nodeName}`, { [COMPONENT_TYPE_LABEL]: 'speaker', [NODE_NAME_LABEL]: opts.nodeName });
   const state = new SpeakerState({
     nodeName: opts.nodeName,
     metrics,
     logger: log,
     plugins: () => speaker.pluginStatus(),
-    sink: new KubeConfigStatusSink(clients, opts.namespace, `speaker-${opts.nodeName}`, { [COMPONENT_TYPE_LABEL]: 'speaker', [NODE_NAME_LABEL]: opts.nodeName }),
+    sink: stateSink,
+    peers: () => listSpeakerReports(clients, opts.namespace),
+    warn: (reason, message) => {
+      const ref = stateSink.objectRef();
+      if (ref) events.onObject(ref, 'Warning', reason, message);
+    },
   });
   const health = new HealthServer(metrics, {
     healthy: () => true,

@@ -2,7 +2,7 @@
 import { networkInterfaces } from 'node:os';
 import type { Registry } from 'prom-client';
 import { clientMetrics, type ClientMetrics } from '../client-metrics';
-import type { ComponentStateSink, StateCondition } from '../component-state';
+import { conditionGauge, newlyFalse, setConditionGauge, type ComponentStateSink, type StateCondition } from '../component-state';
 import type { Config, ConfigIssue } from '../config/model';
 import { formatIssue } from '../config/model';
 import type { Logger } from '../log';
@@ -25,6 +25,10 @@ export interface SpeakerStateDeps {
   conditions?: () => StateCondition[];
   /** Host interfaces (default: this process's network namespace). */
   interfaces?: () => HostInterface[];
+  /** Other speakers that report (their ConfigurationStates): the memberlist should see each recent one. */
+  peers?: () => Promise<Array<{ node: string; lastUpdate?: string }>>;
+  /** Told once when a condition turns False (a Warning Event on the ConfigurationState). */
+  warn?: (reason: string, message: string) => void;
   /** Republish at most this often when nothing changed (default 5 min); changes are published at the next tick. */
   refreshMs?: number;
   tickMs?: number;
@@ -39,6 +43,8 @@ export class SpeakerState {
   private lastPublishedAt = 0;
   private timer?: NodeJS.Timeout;
   private publishing?: Promise<void>;
+  private peerNodes?: string[];
+  private published?: StateCondition[];
 
   constructor(private readonly deps: SpeakerStateDeps) {
     this.m = clientMetrics(deps.metrics);
@@ -87,21 +93,49 @@ export class SpeakerState {
     const previous = this.publishing;
     const run = (async (): Promise<void> => {
       await previous;
-      if (!this.deps.sink) return;
+      await this.refreshPeers();
       const state = this.snapshot();
+      setConditionGauge(conditionGauge(this.deps.metrics), state.conditions);
       const text = JSON.stringify(state);
       const now = Date.now();
-      if (text === this.lastPublished && now - this.lastPublishedAt < (this.deps.refreshMs ?? 300_000)) return;
-      try {
-        await this.deps.sink.report(state);
-        this.lastPublished = text;
-        this.lastPublishedAt = now;
-      } catch (err) {
-        this.log.warn({ event: 'configStatusFailed', error: (err as Error).message }, 'could not record configuration status');
+      if (this.deps.sink && (text !== this.lastPublished || now - this.lastPublishedAt >= (this.deps.refreshMs ?? 300_000))) {
+        try {
+          await this.deps.sink.report(state);
+          this.lastPublished = text;
+          this.lastPublishedAt = now;
+        } catch (err) {
+          this.log.warn({ event: 'configStatusFailed', error: (err as Error).message }, 'could not record configuration status');
+        }
       }
+      // After the write: the Warning Event's involved object (the ConfigurationState) exists by now.
+      for (const c of newlyFalse(this.published, state.conditions)) this.deps.warn?.(c.reason, c.message);
+      this.published = state.conditions;
     })();
     this.publishing = run;
     await run;
+  }
+
+  /** Speakers that reported within the last 15 minutes (a stopped speaker's object stays behind). */
+  private async refreshPeers(): Promise<void> {
+    if (!this.deps.peers) return;
+    try {
+      const recent = Date.now() - 15 * 60_000;
+      this.peerNodes = (await this.deps.peers()).filter((p) => !p.lastUpdate || Date.parse(p.lastUpdate) >= recent).map((p) => p.node);
+    } catch (err) {
+      this.log.debug({ event: 'peerListFailed', error: (err as Error).message }, 'could not list the other speakers');
+    }
+  }
+
+  /** MemberlistReachable: every speaker that reports is in this speaker's memberlist (else 7946 is blocked somewhere). */
+  private memberlistCondition(plugins: Record<string, PluginStatus>): StateCondition[] {
+    const members = (plugins.layer2?.details as { members?: unknown } | undefined)?.members;
+    if (!Array.isArray(members) || !this.peerNodes) return [];
+    const missing = this.peerNodes.filter((n) => n !== this.deps.nodeName && !members.includes(n)).sort();
+    return [
+      missing.length === 0
+        ? { type: 'MemberlistReachable', status: 'True', reason: 'AllSpeakersSeen', message: `sees ${members.length} member(s)` }
+        : { type: 'MemberlistReachable', status: 'False', reason: 'SpeakersUnreachable', message: `memberlist does not see ${missing.join(', ')} (their speakers report): check TCP and UDP 7946 between the nodes` },
+    ];
   }
 
   private snapshot(): { valid: boolean; errors: string[]; conditions: StateCondition[]; details: Record<string, unknown> } {
@@ -115,6 +149,8 @@ export class SpeakerState {
       unhealthy.length === 0
         ? { type: 'PluginsHealthy', status: 'True', reason: 'Healthy', message: `${Object.keys(plugins).length} plugin(s) healthy` }
         : { type: 'PluginsHealthy', status: 'False', reason: 'PluginUnhealthy', message: unhealthy.map(([p, s]) => `${p}: ${s.message ?? 'unhealthy'}`).join('; ') },
+      ...this.memberlistCondition(plugins),
+      ...bgpCondition(plugins),
       ...safely(() => this.deps.conditions?.() ?? [], []),
     ];
     return {
@@ -128,6 +164,18 @@ export class SpeakerState {
       },
     };
   }
+}
+
+/** BGPSessionsEstablished, when the bgp plugin reports sessions. */
+function bgpCondition(plugins: Record<string, PluginStatus>): StateCondition[] {
+  const sessions = (plugins.bgp?.details as { sessions?: Array<{ peer: string; state: string; lastError?: string }> } | undefined)?.sessions;
+  if (!Array.isArray(sessions) || sessions.length === 0) return [];
+  const down = sessions.filter((s) => s.state !== 'Established');
+  return [
+    down.length === 0
+      ? { type: 'BGPSessionsEstablished', status: 'True', reason: 'Established', message: `${sessions.length} session(s) established` }
+      : { type: 'BGPSessionsEstablished', status: 'False', reason: 'SessionDown', message: down.map((s) => `${s.peer}: ${s.state}${s.lastError ? ` (${s.lastError})` : ''}`).join('; ') },
+  ];
 }
 
 /** Non-internal interfaces and their global/unique-local addresses as CIDRs. */

@@ -73,3 +73,44 @@ describe('SpeakerState', () => {
     await expect(state.offer({ config: good, issues: [] })).resolves.toBe(good);
   });
 });
+
+describe('SpeakerState live conditions', () => {
+  function live(plugins: Record<string, PluginStatus>, peers: string[]) {
+    const reg = new Registry();
+    const warnings: string[] = [];
+    const reports: ComponentState[] = [];
+    const state = new SpeakerState({
+      nodeName: 'node-a',
+      metrics: reg,
+      logger: silentLogger(),
+      plugins: () => plugins,
+      interfaces: () => [],
+      peers: async () => peers.map((node) => ({ node, lastUpdate: new Date().toISOString() })),
+      warn: (reason, message) => warnings.push(`${reason}: ${message}`),
+      sink: { report: async (s) => void reports.push(s) },
+    });
+    return { state, reg, warnings, reports };
+  }
+
+  it('MemberlistReachable False names the reporting speakers the memberlist does not see; Warning once; gauge 0', async () => {
+    const plugins: Record<string, PluginStatus> = { layer2: { healthy: true, details: { members: ['node-a', 'node-b'] } } };
+    const { state, reg, warnings, reports } = live(plugins, ['node-a', 'node-b', 'node-c']);
+    await state.offer({ config: good, issues: [] });
+    const cond = reports.at(-1)?.conditions?.find((c) => c.type === 'MemberlistReachable');
+    expect(cond).toMatchObject({ status: 'False', reason: 'SpeakersUnreachable', message: expect.stringContaining('does not see node-c') });
+    expect(warnings).toEqual([expect.stringMatching(/^SpeakersUnreachable: memberlist does not see node-c/)]);
+    await state.publish();
+    expect(warnings).toHaveLength(1);
+    expect(await reg.metrics()).toContain('metallbts_condition{type="MemberlistReachable"} 0');
+    plugins.layer2 = { healthy: true, details: { members: ['node-a', 'node-b', 'node-c'] } };
+    await state.publish();
+    expect(reports.at(-1)?.conditions?.find((c) => c.type === 'MemberlistReachable')?.status).toBe('True');
+    expect(await reg.metrics()).toContain('metallbts_condition{type="MemberlistReachable"} 1');
+  });
+
+  it('BGPSessionsEstablished False lists the sessions that are down', async () => {
+    const { state, reports } = live({ bgp: { healthy: true, details: { sessions: [{ peer: 'r1', state: 'Active', lastError: 'connection refused' }, { peer: 'r2', state: 'Established' }] } } }, []);
+    await state.offer({ config: good, issues: [] });
+    expect(reports.at(-1)?.conditions?.find((c) => c.type === 'BGPSessionsEstablished')).toMatchObject({ status: 'False', message: 'r1: Active (connection refused)' });
+  });
+});
