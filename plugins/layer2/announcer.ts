@@ -9,6 +9,7 @@ import type {
   ServiceKey,
   ServiceView,
 } from '../../src/core/plugin-api';
+import { secretFingerprint } from '../../src/core/plugin-api';
 import { canonicalIp } from '../../src/core/net/ip';
 import { advertisementsFor, electOwner, interfacesFor } from './owner-election';
 import { NoMembership, SpeakerMembership, type MemberSource } from './membership';
@@ -131,6 +132,8 @@ export class Layer2Announcer implements Announcer {
         interfaces,
         announcedIPs: this.responders.ownedIps(),
         members: this.members.members() ?? 'all nodes',
+        // Which memberlist key this speaker uses (fingerprint; null: none), so doctor can find speakers on an old key.
+        ...(this.opts.memberlist.enabled ? { memberlistKey: memberlistKeyFingerprint(this.ctx.secret('memberlist', 'secretkey')) } : {}),
         // IP → other MACs seen claiming it in the last minute.
         duplicateOwners: Object.fromEntries(
           this.responders
@@ -235,6 +238,10 @@ export class Layer2Announcer implements Announcer {
           .map((n) => (n.addresses[0].includes(':') ? `[${n.addresses[0]}]:${port}` : `${n.addresses[0]}:${port}`)),
     });
   }
+}
+
+function memberlistKeyFingerprint(secret: string | undefined): string | null {
+  return secret ? secretFingerprint(secret) : null;
 }
 
 export function createLayer2Announcer(ctx: PluginContext, deps?: Layer2AnnouncerDeps): Layer2Announcer {

@@ -67,7 +67,7 @@ export function nodesCheck(facts: ClusterFacts, snap: ClusterSnapshot): CheckRes
 export function memberlistSecretCheck(facts: ClusterFacts, snap: ClusterSnapshot): CheckResult {
   const check = 'memberlist-secret';
   if (!snap.memberlistSecret.ok) return { check, verdict: 'skip', evidence: `cannot read Secret ${snap.namespace}/memberlist: ${snap.memberlistSecret.error}` };
-  if (!snap.memberlistSecret.value) {
+  if (!snap.memberlistSecret.value.present) {
     return {
       check,
       verdict: 'fail',
@@ -84,7 +84,21 @@ export function memberlistSecretCheck(facts: ClusterFacts, snap: ClusterSnapshot
       fix: `kubectl -n ${snap.namespace} rollout restart daemonset -l app.kubernetes.io/component=speaker`,
     };
   }
-  return { check, verdict: 'ok', evidence: `Secret ${snap.namespace}/memberlist present` };
+  // Speakers read the key at start: one started before the Secret existed or changed gossips with another key.
+  const fp = snap.memberlistSecret.value.fingerprint;
+  const stale = [...facts.speakers.values()].filter((s) => {
+    const used = (s.plugins.layer2?.details as { memberlistKey?: string | null } | undefined)?.memberlistKey;
+    return used !== undefined && facts.speakerNodes.has(s.node) && used !== fp;
+  });
+  if (stale.length) {
+    return {
+      check,
+      verdict: 'fail',
+      evidence: `speaker(s) ${stale.map((s) => s.node).join(', ')} do not use the key in Secret ${snap.namespace}/memberlist (started before it was created or changed): they cannot gossip with the others`,
+      fix: `kubectl -n ${snap.namespace} rollout restart daemonset -l app.kubernetes.io/component=speaker`,
+    };
+  }
+  return { check, verdict: 'ok', evidence: `Secret ${snap.namespace}/memberlist present${stale.length === 0 && facts.speakers.size ? ', used by every speaker that reports its key' : ''}` };
 }
 
 /** Every speaker reports the memberlist members it sees; a speaker missing from another's view is a broken pair. */

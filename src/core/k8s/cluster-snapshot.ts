@@ -1,6 +1,7 @@
 // One-shot, read-only reads of everything `status` and `doctor` look at; each read fails alone, with its reason.
 import type * as k8s from '@kubernetes/client-node';
 import type { ConfigObject } from '../config';
+import { secretFingerprint } from '../plugin-api';
 import type { KubeClients } from './kube-clients';
 import { apiStatusCode } from './kube-clients';
 import { CONFIG_CRDS, CONFIGMAP_NAME } from './config-source';
@@ -32,8 +33,8 @@ export interface ClusterSnapshot {
   configObjects: Read<ConfigObject[]>;
   /** kube-system/kube-proxy ConfigMap (undefined value: not there, e.g. no kube-proxy). */
   kubeProxy: Read<k8s.V1ConfigMap | undefined>;
-  /** Whether Secret `memberlist` exists in the namespace (its content is not read). */
-  memberlistSecret: Read<boolean>;
+  /** Secret `memberlist`: whether it exists and the fingerprint of its `secretkey` (the key itself is not kept). */
+  memberlistSecret: Read<{ present: boolean; fingerprint?: string }>;
 }
 
 export interface SnapshotOptions {
@@ -74,10 +75,11 @@ export async function readClusterSnapshot(clients: KubeClients, namespace: strin
     }),
     read(async () => {
       try {
-        await clients.core.readNamespacedSecret({ namespace, name: 'memberlist' });
-        return true;
+        const secret = await clients.core.readNamespacedSecret({ namespace, name: 'memberlist' });
+        const key = secret.data?.secretkey;
+        return { present: true, fingerprint: key ? secretFingerprint(Buffer.from(key, 'base64').toString('utf8')) : undefined };
       } catch (err) {
-        if (apiStatusCode(err) === 404) return false;
+        if (apiStatusCode(err) === 404) return { present: false };
         throw err;
       }
     }),

@@ -59,10 +59,20 @@ describe('doctor checks', () => {
 
   it('memberlist Secret missing fails with the create command', () => {
     const snap = healthySnapshot();
-    snap.memberlistSecret = ok(false);
+    snap.memberlistSecret = ok({ present: false });
     const c = check(snap, 'memberlist-secret');
     expect(c.verdict).toBe('fail');
     expect(c.fix).toContain('kubectl create secret generic -n metallb-system memberlist --from-literal=secretkey=');
+  });
+
+  it('a speaker on another memberlist key than the Secret\'s fails', () => {
+    const snap = healthySnapshot();
+    const states = [speakerState('node-a'), speakerState('node-b')];
+    for (const [i, st] of states.entries()) ((st.status?.plugins as { layer2: { details: Record<string, unknown> } }).layer2.details.memberlistKey = i === 0 ? 'abc123' : 'old999');
+    snap.configurationStates = ok(states);
+    const c = check(snap, 'memberlist-secret');
+    expect(c).toMatchObject({ verdict: 'fail', evidence: expect.stringContaining('speaker(s) node-b do not use the key') });
+    expect(c.fix).toContain('rollout restart');
   });
 
   it('memberlist partition is named by node pairs', () => {

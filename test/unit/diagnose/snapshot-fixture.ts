@@ -73,6 +73,6 @@ export function healthySnapshot(): ClusterSnapshot {
     serviceStatuses: { layer2: ok([]), bgp: ok([]) },
     configObjects: ok([{ object: configMap(), kind: 'ConfigMap', file: 'configmap/metallb-system/config' }]),
     kubeProxy: ok({ metadata: { name: 'kube-proxy', namespace: 'kube-system' }, data: { 'config.conf': 'mode: ipvs\nipvs:\n  strictARP: true\n' } }),
-    memberlistSecret: ok(true),
+    memberlistSecret: ok({ present: true, fingerprint: 'abc123' }),
   };
 }
