@@ -24,7 +24,7 @@ const pool = (name: string, addresses: string): string =>
   yaml.dump({ apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name, namespace: NAMESPACE }, spec: { ipAddressPools: [name] } });
 
 d('doctor with real speakers in namespaces', () => {
-  jest.setTimeout(120_000);
+  jest.setTimeout(200_000);
   const cp = useControlPlane();
   const cluster = new SpeakerCluster(cp, NAMES, 'opsdoc');
   let failed = false;
@@ -43,7 +43,7 @@ d('doctor with real speakers in namespaces', () => {
     eventually(`doctor ${name} ${verdict}`, async () => {
       const c = await check(name);
       return c.verdict === verdict && pred(c) ? c : undefined;
-    }, 60_000, 1000);
+    }, 90_000, 1000);
 
   /** Drops memberlist traffic (TCP and UDP 7946) into and out of `node`'s namespace. */
   function block7946(node: string, on: boolean): void {
@@ -66,6 +66,8 @@ d('doctor with real speakers in namespaces', () => {
   }
 
   beforeAll(async () => {
+    // Speakers inherit this: a node alone re-joins every 2 s (default 60 s, as MetalLB), so healing is quick to observe.
+    process.env.METALLBTS_PLUGIN_OPTIONS = JSON.stringify([{ module: 'layer2', protocol: 'layer2', options: { memberlist: { rejoinMs: 2000 } } }]);
     try {
       await cluster.up([VIP], async () => {
         await apply(pool('lan-pool', `${VIP}/32`));
@@ -87,6 +89,7 @@ d('doctor with real speakers in namespaces', () => {
   }, 240_000);
 
   afterAll(() => {
+    delete process.env.METALLBTS_PLUGIN_OPTIONS;
     for (const n of NAMES) block7946(n, false);
     if (failed) process.stdout.write(`doctor netns test failed: speaker logs kept in ${cluster.dir}\n`);
     cluster.down(failed);
