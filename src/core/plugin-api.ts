@@ -63,6 +63,11 @@ export interface NodeView {
   networkUnavailable: boolean;
   /** InternalIP / ExternalIP addresses. */
   addresses: string[];
+  /**
+   * The node's interfaces and their subnets (`192.168.1.10/24`) as its speaker reports them on its
+   * ConfigurationState; undefined until that speaker has reported. Every speaker sees the same data.
+   */
+  interfaces?: Array<{ name: string; cidrs: string[] }>;
 }
 
 export interface EndpointView {

@@ -46,7 +46,7 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
 
   const secrets = new KubeSecretReader(clients, opts.namespace);
   await secrets.load(['memberlist']);
-  const cluster = new KubeClusterView(clients, log);
+  const cluster = new KubeClusterView(clients, log, opts.namespace);
   const statusWriters: KubeServiceStatusObjects[] = [];
   for (const protocol of Object.keys(STATUS_KINDS)) {
     try {
