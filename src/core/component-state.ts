@@ -21,6 +21,8 @@ export interface ComponentState {
 /** Where a component's state goes (ConfigurationState in production, a fake in unit tests). */
 export interface ComponentStateSink {
   report(state: ComponentState): Promise<void>;
+  /** A condition turned False: recorded once as a Warning Event on the state object (optional). */
+  warn?(reason: string, message: string): void;
 }
 
 /** Keeps each condition's lastTransitionTime unless its status changed. */

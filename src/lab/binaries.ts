@@ -3,7 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-export type CachedBinary = 'kube-apiserver' | 'etcd' | 'kubectl';
+export type CachedBinary = 'kube-apiserver' | 'etcd' | 'kubectl' | 'helm' | 'kube-controller-manager' | 'kube-scheduler'
+  | 'kubelet' | 'kube-proxy';
+
+const CACHED: readonly CachedBinary[] = ['etcd', 'kube-apiserver', 'kubectl', 'helm', 'kube-controller-manager', 'kube-scheduler',
+  'kubelet', 'kube-proxy'];
 
 /** Same cache as test/harness/install.sh: $METALLBTS_CACHE or ~/.cache/metallbts ($METALLBTS_KUBECTL overrides kubectl). */
 export function cachedBinary(name: CachedBinary): string {
@@ -46,13 +50,16 @@ export function missingPrerequisites(): string[] {
   const missing: string[] = [];
   if (process.platform !== 'linux') missing.push('the lab needs Linux network namespaces');
   if (process.getuid?.() !== 0) missing.push('the lab must run as root (it creates network namespaces)');
-  for (const b of ['etcd', 'kube-apiserver', 'kubectl'] as const) {
+  for (const b of CACHED) {
     if (!existsSync(cachedBinary(b))) missing.push(`${b} not found at ${cachedBinary(b)}: run sudo bash test/harness/install.sh go`);
   }
   for (const f of [FRR_ZEBRA, FRR_BGPD, '/usr/bin/vtysh']) {
     if (!existsSync(f)) missing.push(`${f} not found: install the Debian package frr (test/harness/install.sh)`);
   }
+  for (const f of ['/usr/bin/containerd', '/usr/bin/ctr', '/usr/sbin/runc', '/usr/lib/cni/bridge', '/usr/lib/cni/host-local',
+    '/usr/sbin/iptables', '/usr/sbin/conntrack', '/usr/bin/buildah', '/usr/bin/mmdebstrap']) {
+    if (!existsSync(f)) missing.push(`${f} not found: run sudo bash test/harness/install.sh apt`);
+  }
   if (!existsSync(cliEntry())) missing.push(`${cliEntry()} not found`);
-  if (!existsSync(backendScript())) missing.push(`${backendScript()} not found: run npm run build`);
   return missing;
 }

@@ -3,17 +3,26 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { labPaths, recordProcess, type LabProcessRecord } from './state';
 
+export interface DaemonOptions {
+  /**
+   * Enter only the network namespace (`nsenter --net`). `ip netns exec` also remounts /sys for the namespace, which
+   * hides the cgroup mounts: runc (under containerd) and the kubelet need them.
+   */
+  netOnly?: boolean;
+}
+
 /**
- * `ip netns exec NS cmd args` detached (own process group, outlives the CLI). `ip netns exec` execs the
+ * `ip netns exec NS cmd args` (or `nsenter --net=...`) detached (own process group, outlives the CLI). Both exec the
  * command after entering the namespace, so the recorded pid is the daemon itself.
  */
-export function startDaemon(name: string, ns: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}):
-  LabProcessRecord {
+export function startDaemon(name: string, ns: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {},
+  opts: DaemonOptions = {}): LabProcessRecord {
   const log = labPaths.log(name);
   const fd = openSync(log, 'a');
   let pid: number | undefined;
   try {
-    const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
+    const enter = opts.netOnly ? ['nsenter', `--net=/run/netns/${ns}`, '--'] : ['ip', 'netns', 'exec', ns];
+    const child = spawn(enter[0] as string, [...enter.slice(1), cmd, ...args], {
       detached: true,
       stdio: ['ignore', fd, fd],
       env: { ...process.env, ...env },

@@ -1,96 +1,119 @@
-// `lab failover`: SIGKILLs the speaker of the node that owns 192.168.1.240 and times how long until another node answers.
+// `lab failover`: kills the speaker pod (or the whole node) owning a layer2 VIP and measures takeover and outage.
 import { performance } from 'node:perf_hooks';
-import { speakerProcessName, startSpeaker } from './components';
-import { isAliveIn, signal } from './daemons';
+import type { LabCluster } from './lab-cluster';
+import { LabNode } from './lab-node';
 import { clientNeighbour, curlFromClient } from './probes';
 import type { Progress } from './progress';
-import { sleep } from './shell';
-import { labPaths, readState, type LabProcessRecord } from './state';
-import { L2_EXPECTED_IP, type LabHost } from './topology';
+import { pollUntil, sleep } from './shell';
+import { L2_EXPECTED_IP, nodeByMac, type LabHost } from './topology';
 
 export interface FailoverOptions {
   vip: string;
   intervalMs: number;
   timeoutMs: number;
-  /** Start the killed speaker again afterwards, so the lab is whole (default true). */
+  /** Take the whole node down (kubelet, containerd, pods, link) instead of killing only its speaker container. */
+  node: boolean;
+  /** Bring a downed node back afterwards (a killed speaker container is restarted by its kubelet anyway). */
   restart: boolean;
 }
 
-export const DEFAULT_FAILOVER: FailoverOptions = { vip: L2_EXPECTED_IP, intervalMs: 50, timeoutMs: 30_000, restart: true };
+export const DEFAULT_FAILOVER: FailoverOptions = { vip: L2_EXPECTED_IP, intervalMs: 50, timeoutMs: 60_000, node: false, restart: true };
 
 export interface FailoverResult {
   ok: boolean;
   vip: string;
   oldOwner: string;
   newOwner?: string;
-  /** From the SIGKILL to the first HTTP answer from another node. */
-  failoverMs?: number;
-  /** Answers from the old node, and failed attempts, while waiting. */
-  oldAnswers: number;
+  /** From the kill to the client's neighbour entry naming another node (gratuitous ARP or a new answer). */
+  takeoverMs?: number;
+  /** Longest run of failed requests (first failure to the next answer); 0 when none failed. */
+  outageMs: number;
   failures: number;
   attempts: number;
-  newMac?: string;
 }
 
-/** The node currently answering for `vip`: the client's neighbour entry after one request. */
-async function currentOwner(vip: string): Promise<{ node: LabHost; answeredBy?: string }> {
+/** The node the client's ARP entry names for `vip`, after one request (so the entry is fresh). */
+export async function currentOwner(vip: string): Promise<LabHost> {
   const answer = await curlFromClient(vip, 2);
   const neigh = await clientNeighbour(vip);
   if (!neigh?.node) {
-    throw new Error(`the client has no neighbour entry naming a node for ${vip} (curl: ${answer.error ?? answer.body}); is the lab up and announcing?`);
+    throw new Error(`the client has no neighbour entry naming a node for ${vip} (curl: ${answer.error ?? 'ok'}); is the lab up and announcing?`);
   }
-  return { node: neigh.node, answeredBy: answer.node };
+  return neigh.node;
 }
 
-function speakerRecord(node: LabHost): LabProcessRecord {
-  const rec = readState()?.processes.find((p) => p.name === speakerProcessName(node));
-  if (!rec) throw new Error(`no speaker recorded for ${node.name} in ${labPaths.state()}; run metallbts lab up`);
-  if (!isAliveIn(rec.pid, rec.ns)) throw new Error(`the speaker on ${node.name} (pid ${rec.pid}) is not running`);
-  return rec;
+/** SIGKILL of the speaker container on `node` through that node's containerd (as an OOM kill or crash would). */
+export async function killSpeakerContainer(cluster: LabCluster, node: LabHost): Promise<string> {
+  const pod = (await cluster.pods('speaker')).find((p) => p.node === node.name && p.containerId);
+  if (!pod?.containerId) throw new Error(`no running speaker pod on ${node.name}`);
+  await new LabNode(node).ctr(['tasks', 'kill', '-s', 'SIGKILL', pod.containerId], 10_000);
+  return pod.name;
 }
 
-export async function labFailover(opts: FailoverOptions, progress: Progress): Promise<FailoverResult> {
-  const { node: owner, answeredBy } = await progress.step(`owner of ${opts.vip}`, () => currentOwner(opts.vip));
-  progress.info(`client's ARP entry for ${opts.vip} → ${owner.name} (${owner.mac}); last answer from ${answeredBy ?? '-'}`);
-  const rec = speakerRecord(owner);
-
-  const result: FailoverResult = { ok: false, vip: opts.vip, oldOwner: owner.name, oldAnswers: 0, failures: 0, attempts: 0 };
-  signal(rec.pid, 'SIGKILL');
-  const t0 = performance.now();
-  progress.note(`SIGKILL speaker on ${owner.name} (pid ${rec.pid}); polling http://${opts.vip} from client every ${opts.intervalMs} ms`);
-
+/** Polls the VIP from the client until another node owns it and answers, measuring takeover and the longest outage. */
+export async function measureFailover(vip: string, old: LabHost, t0: number, opts: { intervalMs: number; timeoutMs: number }):
+  Promise<FailoverResult> {
+  const r: FailoverResult = { ok: false, vip, oldOwner: old.name, outageMs: 0, failures: 0, attempts: 0 };
+  let failingSince: number | undefined;
   const maxAttempts = Math.ceil(opts.timeoutMs / opts.intervalMs) + 1;
-  while (performance.now() - t0 < opts.timeoutMs && result.attempts < maxAttempts) {
-    result.attempts++;
-    const a = await curlFromClient(opts.vip, 1);
-    if (a.ok && a.node !== owner.name) {
-      result.failoverMs = Math.round(performance.now() - t0);
-      result.newOwner = a.node;
-      result.ok = true;
+  while (performance.now() - t0 < opts.timeoutMs && r.attempts < maxAttempts) {
+    r.attempts++;
+    const a = await curlFromClient(vip, 1);
+    const now = performance.now();
+    if (a.ok) {
+      if (failingSince !== undefined) r.outageMs = Math.max(r.outageMs, Math.round(now - failingSince));
+      failingSince = undefined;
+    } else {
+      r.failures++;
+      failingSince ??= now;
+    }
+    if (r.takeoverMs === undefined) {
+      const owner = nodeByMac((await clientNeighbour(vip))?.mac ?? '');
+      if (owner && owner.name !== old.name) {
+        r.takeoverMs = Math.round(performance.now() - t0);
+        r.newOwner = owner.name;
+      }
+    }
+    if (r.takeoverMs !== undefined && a.ok) {
+      r.ok = true;
       break;
     }
-    if (a.ok) result.oldAnswers++;
-    else result.failures++;
     await sleep(opts.intervalMs);
   }
-  const neigh = await clientNeighbour(opts.vip);
-  result.newMac = neigh?.mac;
+  if (failingSince !== undefined) r.outageMs = Math.max(r.outageMs, Math.round(performance.now() - failingSince));
+  return r;
+}
 
-  if (result.ok) {
-    progress.note(`failover: ${owner.name} -> ${result.newOwner} in ${result.failoverMs} ms`);
-    progress.info(`${result.attempts} attempts: ${result.oldAnswers} still answered by ${owner.name} (its node is up, only the speaker died), ` +
-      `${result.failures} failed; client's ARP entry now ${neigh?.node?.name ?? '?'} (${neigh?.mac ?? '-'})`);
+export async function labFailover(cluster: LabCluster, opts: FailoverOptions, progress: Progress): Promise<FailoverResult> {
+  const owner = await progress.step(`owner of ${opts.vip}`, () => currentOwner(opts.vip));
+  progress.info(`client's ARP entry for ${opts.vip} → ${owner.name} (${owner.mac})`);
+  const node = new LabNode(owner);
+  let t0: number;
+  if (opts.node) {
+    t0 = performance.now();
+    await node.powerOff();
+    progress.note(`${owner.name} powered off (kubelet, kube-proxy, containerd, pods killed; eth0 down); polling every ${opts.intervalMs} ms`);
   } else {
-    progress.note(`failover FAILED: no other node answered for ${opts.vip} within ${opts.timeoutMs} ms ` +
-      `(${result.oldAnswers} answers from ${owner.name}, ${result.failures} failures)`);
+    t0 = performance.now();
+    const pod = await killSpeakerContainer(cluster, owner);
+    progress.note(`SIGKILL speaker container of ${pod} on ${owner.name}; polling http://${opts.vip} every ${opts.intervalMs} ms`);
   }
-
-  if (opts.restart) {
-    await progress.step(`restarted the speaker on ${owner.name}`, async () => {
-      startSpeaker(owner, labPaths.kubeconfig('speaker'));
-    });
+  const result = await measureFailover(opts.vip, owner, t0, opts);
+  if (result.ok) {
+    progress.note(`failover: ${owner.name} -> ${result.newOwner}: client's ARP entry moved after ${result.takeoverMs} ms; ` +
+      `longest outage ${result.outageMs} ms (${result.failures} of ${result.attempts} requests failed)`);
   } else {
-    progress.info(`the speaker on ${owner.name} stays down (metallbts lab up rebuilds everything)`);
+    progress.note(`failover FAILED: no other node took ${opts.vip} over within ${opts.timeoutMs} ms ` +
+      `(${result.failures} of ${result.attempts} requests failed)`);
+  }
+  if (opts.node && opts.restart) {
+    await progress.step(`${owner.name} powered on again (link up, containerd, kubelet, kube-proxy)`, () => node.powerOn());
+    await progress.step('speakers Ready on every node again', () => cluster.waitMetallbReady());
+  } else if (!opts.node) {
+    await progress.step(`the kubelet restarted the speaker on ${owner.name}`, () => pollUntil('speaker Ready', async () => {
+      const p = (await cluster.pods('speaker')).find((x) => x.node === owner.name);
+      return p?.ready ? true : undefined;
+    }, { timeoutMs: 60_000, everyMs: 500 }));
   }
   return result;
 }

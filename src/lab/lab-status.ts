@@ -1,14 +1,14 @@
-// `lab status`: which lab processes run, the Services and their IPs, who owns the layer2 IP, the router's BGP view.
+// `lab status`: lab daemons, pods, each LoadBalancer IP and the node answering ARP for it, the router's BGP sessions.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAliveIn, isAliveInInode } from './daemons';
 import { LabKubectl } from './kubectl';
 import { existingLabNamespaces } from './network';
-import { clientNeighbour, curlFromClient } from './probes';
+import { arpAnswerers, curlFromClient } from './probes';
 import type { Progress } from './progress';
 import { LabRouter } from './router';
 import { readState } from './state';
-import { FRR_RUN_DIR, L2_EXPECTED_IP, ROUTER } from './topology';
+import { FRR_RUN_DIR, L2_EXPECTED_IP, nodeByMac, ROUTER } from './topology';
 
 export interface StatusReport {
   up: boolean;
@@ -45,16 +45,26 @@ export async function labStatus(progress: Progress): Promise<StatusReport> {
   for (const p of processes) progress.info(`${p.running ? 'running' : 'DOWN   '}  ${p.name.padEnd(20)} pid ${p.pid}`);
 
   const kubectl = new LabKubectl();
-  const svcs = await kubectl.run(['get', 'svc', '-A', '--field-selector=spec.type=LoadBalancer'], { timeoutMs: 10_000 });
-  progress.note('LoadBalancer Services:');
-  progress.info(svcs.code === 0 ? svcs.stdout : `(apiserver unreachable: ${svcs.stderr.trim()})`);
-
+  const pods = await kubectl.run(['get', 'pods', '-A', '-o', 'wide'], { timeoutMs: 10_000 });
+  progress.note('pods:');
+  progress.info(pods.code === 0 ? pods.stdout : `(apiserver unreachable: ${pods.stderr.trim()})`);
+  const svcs = await kubectl.run(['get', 'svc', '-A', '--field-selector=spec.type=LoadBalancer', '-o',
+    'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}={.status.loadBalancer.ingress[*].ip}{"\\n"}{end}'], { timeoutMs: 10_000 });
   const report: StatusReport = { up: true, processes };
-  const answer = await curlFromClient(L2_EXPECTED_IP, 2);
-  const neigh = await clientNeighbour(L2_EXPECTED_IP);
-  report.owner = neigh?.node?.name;
-  progress.note(`layer2 owner of ${L2_EXPECTED_IP} (client ip neigh): ${neigh?.node ? `${neigh.node.name} ${neigh.mac} ${neigh.state}` : neigh?.mac ?? 'none'}; ` +
-    `curl: ${answer.ok ? `answered by ${answer.node}` : answer.error}`);
+  progress.note('LoadBalancer Services and who the client sees answering (ARP) for each IP:');
+  for (const line of svcs.stdout.split('\n').filter(Boolean)) {
+    const [svc, ips = ''] = line.split('=');
+    for (const vip of ips.split(' ').filter(Boolean)) {
+      const answer = await curlFromClient(vip, 2);
+      const macs = await arpAnswerers(vip);
+      const owners = macs.map((m) => `${nodeByMac(m)?.name ?? '?'} (${m})`);
+      if (vip === L2_EXPECTED_IP) report.owner = macs.length === 1 ? nodeByMac(macs[0] ?? '')?.name : undefined;
+      progress.info(`${svc} ${vip}: ARP ${owners.join(', ') || 'no answer (BGP or not announced)'}; curl ${answer.ok ? 'nginx answered' : answer.error}`);
+    }
+  }
+  const l2 = await kubectl.run(['get', 'servicel2statuses', '-n', 'metallb-system', '-o',
+    'custom-columns=NAME:.metadata.name,SERVICE:.status.serviceName,NODE:.status.node'], { timeoutMs: 10_000 });
+  if (l2.code === 0) progress.info(l2.stdout);
 
   const router = new LabRouter();
   const peers = await router.establishedPeers().catch(() => undefined);

@@ -1,10 +1,7 @@
 // Builds and removes the lab's network: one bridge in its own namespace, every host on a veth, all inside namespaces.
 import { readdirSync } from 'node:fs';
 import { must, run } from './shell';
-import {
-  ALL_NAMESPACES, BGP_POOL, CLIENT, HOSTS, KUBE_IPVS_DEV, LAN_PREFIX_LEN, NODES, NS_PREFIX, ROUTER, SWITCH_NS,
-  type LabHost,
-} from './topology';
+import { ALL_NAMESPACES, HOSTS, LAN_PREFIX_LEN, NS_PREFIX, ROUTER, SWITCH_NS, type LabHost } from './topology';
 
 const ip = (args: string[]): Promise<string> => must('ip', args);
 const sysctl = (ns: string, key: string, value: string | number): Promise<string> =>
@@ -46,38 +43,13 @@ export class LabNetwork {
     await ip(['-n', h.ns, 'link', 'set', 'eth0', 'up']);
   }
 
-  /** Node namespaces: kube-ipvs0 dummy for Service IPs and strictARP (only the speaker answers ARP for them). */
-  async prepareNodes(): Promise<void> {
-    for (const n of NODES) {
-      // kube-proxy's IPVS device is a dummy; kernels without the dummy driver get a port-less bridge (same effect: a
-      // local address no wire carries, so with strictARP only the speaker makes it reachable).
-      const dummy = await run('ip', ['-n', n.ns, 'link', 'add', KUBE_IPVS_DEV, 'type', 'dummy']);
-      if (dummy.code !== 0) await ip(['-n', n.ns, 'link', 'add', KUBE_IPVS_DEV, 'type', 'bridge']);
-      await ip(['-n', n.ns, 'link', 'set', KUBE_IPVS_DEV, 'up']);
-      for (const scope of ['all', 'default', 'eth0']) {
-        await sysctl(n.ns, `net.ipv4.conf.${scope}.arp_ignore`, 1);
-        await sysctl(n.ns, `net.ipv4.conf.${scope}.arp_announce`, 2);
-      }
-      await ip(['-n', n.ns, 'route', 'add', 'default', 'via', ROUTER.ip]);
-    }
-  }
-
-  /** Router forwards (ECMP routes come from zebra); the client reaches the BGP range through it. */
+  /** Router forwards (ECMP routes come from zebra). */
   async prepareRouting(): Promise<void> {
     await sysctl(ROUTER.ns, 'net.ipv4.ip_forward', 1);
     // Hash ECMP on ports too, so separate connections from the one client spread over the nodes.
     await sysctl(ROUTER.ns, 'net.ipv4.fib_multipath_hash_policy', 1);
     // The router forwards back onto the same LAN; a redirect would make the client bypass the ECMP route.
     for (const scope of ['all', 'default', 'eth0']) await sysctl(ROUTER.ns, `net.ipv4.conf.${scope}.send_redirects`, 0);
-    await ip(['-n', CLIENT.ns, 'route', 'add', BGP_POOL.routedCidr, 'via', ROUTER.ip]);
-  }
-
-  /** The kube-proxy stand-in: puts a Service IP on every node's kube-ipvs0 (idempotent). */
-  async addServiceIp(vip: string): Promise<void> {
-    for (const n of NODES) {
-      const r = await run('ip', ['-n', n.ns, 'addr', 'replace', `${vip}/32`, 'dev', KUBE_IPVS_DEV]);
-      if (r.code !== 0) throw new Error(`adding ${vip} to ${n.name}/${KUBE_IPVS_DEV}: ${r.stderr.trim()}`);
-    }
   }
 
   /** Deletes every lab namespace that exists (deleting a namespace removes its veth ends and the bridge). */

@@ -26,6 +26,25 @@ export function labDir(): string {
   return process.env.METALLBTS_LAB_DIR || '/run/metallbts-lab';
 }
 
+/** $METALLBTS_LAB_DATA or /var/lib/metallbts-lab: the nodes' containerd and kubelet roots (image layers do not fit a tmpfs). */
+export function labDataDir(): string {
+  return process.env.METALLBTS_LAB_DATA || '/var/lib/metallbts-lab';
+}
+
+/** Where one lab node keeps its runtime: containerd root (disk), state and socket (tmpfs), kubelet root, CNI config. */
+export const nodePaths = (node: string) => ({
+  containerdRoot: join(labDataDir(), node, 'containerd'),
+  containerdState: join(labDir(), 'nodes', node, 'containerd'),
+  containerdConfig: join(labDir(), 'nodes', node, 'containerd.toml'),
+  containerdSocket: join(labDir(), 'nodes', node, 'containerd.sock'),
+  cniConfDir: join(labDir(), 'nodes', node, 'net.d'),
+  cniDataDir: join(labDataDir(), node, 'cni'),
+  kubeletRoot: join(labDataDir(), node, 'kubelet'),
+  podLogs: join(labDataDir(), node, 'pod-logs'),
+  kubeletConfig: join(labDir(), 'nodes', node, 'kubelet.yaml'),
+  kubeProxyConfig: join(labDir(), 'nodes', node, 'kube-proxy.yaml'),
+});
+
 export const labPaths = {
   root: (): string => labDir(),
   state: (): string => join(labDir(), 'state.json'),
@@ -67,5 +86,13 @@ export function recordProcess(rec: LabProcessRecord): void {
   const state = readState() ?? { createdAt: new Date().toISOString(), processes: [] };
   state.processes = state.processes.filter((p) => p.name !== rec.name);
   state.processes.push(rec);
+  writeState(state);
+}
+
+/** Forgets a process (stopped on purpose, e.g. a node taken down by `lab failover --node`). */
+export function forgetProcess(name: string): void {
+  const state = readState();
+  if (!state) return;
+  state.processes = state.processes.filter((p) => p.name !== name);
   writeState(state);
 }

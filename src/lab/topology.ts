@@ -31,14 +31,17 @@ export const CLIENT = host('client', 100);
 export const HOSTS: readonly LabHost[] = [ROUTER, CONTROL_PLANE, ...NODES, CLIENT];
 export const ALL_NAMESPACES: readonly string[] = [SWITCH_NS, ...HOSTS.map((h) => h.ns)];
 
-/** Dummy device the kube-proxy stand-in puts Service IPs on (as kube-proxy IPVS mode does). */
-export const KUBE_IPVS_DEV = 'kube-ipvs0';
+/** Cluster networking of the real nodes: Service range (the apiserver's), pod range, one /24 per node. */
+export const SERVICE_CIDR = '10.96.0.0/16';
+export const KUBERNETES_SERVICE_IP = '10.96.0.1';
+export const CLUSTER_CIDR = '10.244.0.0/16';
+export const podCidr = (node: LabHost): string => `10.244.${NODES.indexOf(node)}.0/24`;
+export const KUBELET_PORT = 10250;
 
 export const APISERVER_PORT = 6443;
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
 export const MEMBERLIST_PORT = 7946;
-export const BACKEND_PORT = 80;
 export const METALLB_NAMESPACE = 'metallb-system';
 
 /** The layer2 tutorial: pool, Service and the address it must get. */
@@ -46,10 +49,8 @@ export const L2_POOL = { name: 'my-ip-space', range: '192.168.1.240-192.168.1.25
 export const L2_SERVICE = 'nginx';
 export const L2_EXPECTED_IP = '192.168.1.240';
 
-/** The BGP part: a documentation range that is not on the LAN, reached through the router. */
+/** The BGP tutorial's AS (router and speakers, iBGP). */
 export const BGP_ASN = 64500;
-export const BGP_POOL = { name: 'bgp-space', range: '198.51.100.10-198.51.100.20', routedCidr: '198.51.100.0/24' };
-export const BGP_SERVICE = 'nginx-bgp';
 
 /** FRR pathspace (-N) for the router's daemons: sockets and pid files live in /var/run/frr/<name>. */
 export const FRR_PATHSPACE = ROUTER.ns;

@@ -1,14 +1,11 @@
 // The tutorials' observable outcomes, checked from the outside: EXTERNAL-IP, curl from the client, the router's routes.
-import { assertComponentsRunning } from './components';
-import { speakerFailures } from './diagnosis';
+import type { ChartRelease } from './chart-release';
 import type { LabCluster } from './lab-cluster';
-import { layer2AndBgpConfigMap } from './manifests';
-import type { LabNetwork } from './network';
-import { clientNeighbour, curlFromClient, type HttpAnswer } from './probes';
+import { arpAnswerers, clientNeighbour, curlFromClient, NGINX_WELCOME, type HttpAnswer } from './probes';
 import type { Progress } from './progress';
 import type { LabRouter } from './router';
-import { pollUntil } from './shell';
-import { BGP_POOL, BGP_SERVICE, FRR_PATHSPACE, L2_EXPECTED_IP, L2_SERVICE, NODES } from './topology';
+import { must, pollUntil } from './shell';
+import { CLIENT, FRR_PATHSPACE, L2_EXPECTED_IP, L2_SERVICE, NODES, ROUTER } from './topology';
 
 export interface CheckResult {
   name: string;
@@ -16,29 +13,19 @@ export interface CheckResult {
   summary: string;
 }
 
-interface CheckDeps {
+export interface CheckDeps {
   progress: Progress;
   cluster: LabCluster;
-  net: LabNetwork;
+  release: ChartRelease;
 }
 
-/** Waits for the Service's IP, prints `kubectl get svc`, and has the kube-proxy stand-in put it on kube-ipvs0. */
-async function serviceIp(d: CheckDeps, name: string): Promise<string> {
-  const ip = await d.progress.step(`${name} got an EXTERNAL-IP from the controller`, () => d.cluster.waitForIngress(name))
-    .catch(async (err: Error) => {
-      d.progress.info(`events for ${name}:\n${await d.cluster.serviceEvents(name)}`);
-      throw err;
-    });
-  d.progress.info(`$ kubectl get svc ${name}\n${await d.cluster.getService(name)}`);
-  await d.progress.step(`kube-proxy stand-in: ${ip}/32 on kube-ipvs0 of every node`, () => d.net.addServiceIp(ip));
-  return ip;
-}
+/** The BGP tutorial's pool (values/bgp-tutorial.yaml): on the LAN's range, reached through the router. */
+export const BGP_TUTORIAL_CIDR = '192.168.1.240/28';
 
-/** Bounded wait for an HTTP answer from a node through `vip`. */
-function waitForAnswer(vip: string, timeoutMs: number): Promise<HttpAnswer> {
+/** Bounded wait for nginx's page through `vip`. */
+export function waitForAnswer(vip: string, timeoutMs: number): Promise<HttpAnswer> {
   let last: HttpAnswer | undefined;
   return pollUntil(`an answer from http://${vip}`, async () => {
-    assertComponentsRunning();
     last = await curlFromClient(vip, 1);
     return last.ok ? last : undefined;
   }, { timeoutMs, everyMs: 500 }).catch((err: Error & { fatal?: boolean }) => {
@@ -47,61 +34,69 @@ function waitForAnswer(vip: string, timeoutMs: number): Promise<HttpAnswer> {
   });
 }
 
-function failed(d: CheckDeps, name: string, err: Error, protocol: string): CheckResult {
-  const why = speakerFailures(protocol);
+async function failed(d: CheckDeps, name: string, err: Error): Promise<CheckResult> {
   d.progress.info(`${name} FAILED: ${err.message}`);
-  if (why.length) d.progress.info(`speakers report (${protocol}):\n  ${why.join('\n  ')}`);
-  const reason = why.length ? `${err.message.split('\n')[0]}; speakers: ${why[0]}` : err.message.split('\n')[0];
-  return { name, ok: false, summary: reason };
+  const logs = await d.cluster.speakerLogs(40).catch(() => '');
+  const bad = logs.split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).slice(-8);
+  if (bad.length) d.progress.info(`speaker warnings/errors:\n  ${bad.join('\n  ')}`);
+  d.progress.info(`events for ${L2_SERVICE}:\n${await d.cluster.serviceEvents(L2_SERVICE)}`);
+  return { name, ok: false, summary: err.message.split('\n')[0] ?? err.message };
 }
 
-/** Layer 2 tutorial: nginx gets 192.168.1.240 and `curl http://192.168.1.240` from the client answers. */
+/** Layer 2 tutorial: nginx gets 192.168.1.240, one node answers ARP for it, and `curl http://192.168.1.240` shows nginx's page. */
 export async function checkLayer2Tutorial(d: CheckDeps): Promise<CheckResult> {
   const name = 'layer2 tutorial';
   try {
-    const ip = await serviceIp(d, L2_SERVICE);
+    const ip = await d.progress.step(`${L2_SERVICE} got an EXTERNAL-IP from the controller`, () => d.cluster.waitForIngress(L2_SERVICE));
+    d.progress.info(`$ kubectl get svc ${L2_SERVICE}\n${await d.cluster.getService(L2_SERVICE)}`);
     if (ip !== L2_EXPECTED_IP) return { name, ok: false, summary: `${L2_SERVICE} got ${ip}, the tutorial says ${L2_EXPECTED_IP}` };
-    const answer = await d.progress.step(`curl http://${ip} from client (192.168.1.100)`, () => waitForAnswer(ip, 30_000));
+    const answer = await d.progress.step(`curl http://${ip} from client (192.168.1.100)`, () => waitForAnswer(ip, 60_000));
+    const title = /<title>([^<]*)<\/title>/.exec(answer.body)?.[1] ?? NGINX_WELCOME;
     const neigh = await clientNeighbour(ip);
     const owner = neigh?.node ? `${neigh.node.name} (${neigh.mac})` : `unknown MAC ${neigh?.mac ?? '-'}`;
-    d.progress.info(`answered by ${answer.node}; client's ARP entry for ${ip}: ${owner}`);
-    return { name, ok: true, summary: `${L2_SERVICE} EXTERNAL-IP ${ip}; curl from client answered by ${answer.node}; ARP owner ${owner}` };
+    const macs = await arpAnswerers(ip);
+    d.progress.info(`nginx answered: "${title}"; client's ARP entry for ${ip}: ${owner}; arping answered by ${macs.join(' ') || 'nobody'}`);
+    const announced = (await d.cluster.speakerLogs()).split('\n').find((l) => l.includes('"serviceAnnounced"') && l.includes(ip));
+    if (announced) d.progress.info(`speaker log: ${announced.trim()}`);
+    if (macs.length !== 1) return { name, ok: false, summary: `${macs.length} MACs answer ARP for ${ip}: ${macs.join(' ')}` };
+    return { name, ok: true, summary: `${L2_SERVICE} EXTERNAL-IP ${ip}; curl from client: "${title}"; ARP owner ${owner}` };
   } catch (err) {
-    return failed(d, name, err as Error, 'layer2');
+    return failed(d, name, err as Error);
   }
 }
 
-/** BGP part: a bgp pool + iBGP peer 192.168.1.1 (AS 64500); the router gets an ECMP route; the client reaches the IP through it. */
+/** Adds or removes the client's route to the BGP tutorial's range through the router (a LAN host needs it: no ARP in BGP mode). */
+export async function clientRouteViaRouter(on: boolean): Promise<void> {
+  await must('ip', ['-n', CLIENT.ns, 'route', on ? 'replace' : 'del', BGP_TUTORIAL_CIDR, 'via', ROUTER.ip]).catch((e: Error) => {
+    if (on) throw e;
+  });
+}
+
+/** BGP tutorial: `helm upgrade -f values/bgp-tutorial.yaml`; every node peers with 192.168.1.1, which gets an ECMP route. */
 export async function checkBgpTutorial(d: CheckDeps & { router: LabRouter }): Promise<CheckResult> {
   const name = 'bgp tutorial';
   try {
-    await d.progress.step(`applied ConfigMap with peer 192.168.1.1 AS 64500 and pool ${BGP_POOL.name} (${BGP_POOL.range})`,
-      () => d.cluster.applyConfigMap(layer2AndBgpConfigMap()));
-    await d.progress.step(`created Service ${BGP_SERVICE} (metallb.io/address-pool: ${BGP_POOL.name}) and its EndpointSlice`,
-      () => d.cluster.createService(BGP_SERVICE, BGP_POOL.name));
-    const ip = await serviceIp(d, BGP_SERVICE);
+    await d.progress.step(`$ ${d.release.describe('upgrade', 'bgp-tutorial.yaml')}`, () => d.release.upgrade('bgp-tutorial.yaml'));
+    await d.progress.step(`client: route ${BGP_TUTORIAL_CIDR} via the router ${ROUTER.ip}`, () => clientRouteViaRouter(true));
+    const ip = await d.cluster.waitForIngress(L2_SERVICE);
     const prefix = `${ip}/32`;
     let hops: string[] = [];
     await d.progress.step(`router: ECMP route ${prefix} via every node`, () => pollUntil(`${NODES.length} next hops for ${prefix}`, async () => {
       hops = await d.router.fibNextHops(prefix).catch(() => []);
       return hops.length >= NODES.length ? hops : undefined;
-    }, { timeoutMs: 60_000, everyMs: 1000 })).catch(async (err: Error) => {
+    }, { timeoutMs: 90_000, everyMs: 1000 })).catch(async (err: Error) => {
       const peers = await d.router.establishedPeers().catch(() => new Map<string, number>());
       throw new Error(`${err.message}; router has ${peers.size} established BGP session(s)` +
         `${peers.size ? ` (${[...peers].map(([a, n]) => `${a}: ${n} prefixes`).join(', ')})` : ''}; next hops now: ${hops.join(' ') || 'none'}`);
     });
     d.progress.info(`$ vtysh -N ${FRR_PATHSPACE} -c 'show ip route ${prefix}'\n${(await d.router.vtysh(`show ip route ${prefix}`)).trim()}`);
-    const answer = await d.progress.step(`curl http://${ip} from client, routed by 192.168.1.1`, () => waitForAnswer(ip, 30_000));
-    const spread = new Map<string, number>();
-    for (let i = 0; i < 9; i++) {
-      const a = await curlFromClient(ip, 2);
-      const key = a.node ?? `error: ${a.error}`;
-      spread.set(key, (spread.get(key) ?? 0) + 1);
-    }
-    const dist = [...spread].map(([k, n]) => `${k}×${n}`).join(', ');
-    d.progress.info(`first answer from ${answer.node}; 9 more connections spread over ECMP: ${dist}`);
-    return { name, ok: true, summary: `${BGP_SERVICE} EXTERNAL-IP ${ip}; router route via ${hops.join(', ')}; curl from client: ${dist}` };
+    await d.progress.step(`curl http://${ip} from client, routed by ${ROUTER.ip}`, () => waitForAnswer(ip, 30_000));
+    let ok = 0;
+    for (let i = 0; i < 9; i++) if ((await curlFromClient(ip, 2)).ok) ok++;
+    d.progress.info(`9 more connections through the ECMP route: ${ok} answered by nginx`);
+    if (ok !== 9) return { name, ok: false, summary: `only ${ok}/9 connections through the router were answered` };
+    return { name, ok: true, summary: `${L2_SERVICE} ${ip} announced by BGP; router route via ${hops.join(', ')}; 10/10 curls answered` };
   } catch (err) {
-    return failed(d, name, err as Error, 'bgp');
+    return failed(d, name, err as Error);
   }
 }

@@ -1,6 +1,8 @@
 // `metallbts lab up|down|status|failover`: the tutorials' network in local namespaces, with the real product running in it.
 import type { Command } from 'commander';
 import { DEFAULT_FAILOVER, labFailover } from '../../lab/failover-probe';
+import { LabCluster } from '../../lab/lab-cluster';
+import { LabKubectl } from '../../lab/kubectl';
 import { labDown } from '../../lab/lab-down';
 import { labStatus } from '../../lab/lab-status';
 import { labUp } from '../../lab/lab-up';
@@ -44,15 +46,28 @@ export function register(program: Command): void {
     .action(() => action(async () => (await labStatus(new Progress())).up));
 
   lab.command('failover')
-    .description('SIGKILL the speaker owning 192.168.1.240 and time until the client reaches it through another node')
+    .description('SIGKILL the speaker container owning 192.168.1.240 (or --node: the whole node) and measure takeover and outage')
     .option('--vip <ip>', 'layer2 Service IP to fail over', DEFAULT_FAILOVER.vip)
+    .option('--node', 'take the whole owning node down: kubelet, kube-proxy, containerd, pods, link')
     .option('--interval <ms>', 'poll interval', String(DEFAULT_FAILOVER.intervalMs))
     .option('--timeout <ms>', 'give up after', String(DEFAULT_FAILOVER.timeoutMs))
-    .option('--no-restart', 'leave the killed speaker down')
-    .action((o: { vip: string; interval: string; timeout: string; restart: boolean }) => action(async () => {
+    .option('--no-restart', 'with --node: leave the node down')
+    .action((o: { vip: string; node?: boolean; interval: string; timeout: string; restart: boolean }) => action(async () => {
       const intervalMs = Math.max(10, Number(o.interval));
       const timeoutMs = Math.min(300_000, Math.max(1000, Number(o.timeout)));
       if (!Number.isFinite(intervalMs) || !Number.isFinite(timeoutMs)) throw new Error('--interval and --timeout take milliseconds');
-      return (await labFailover({ vip: o.vip, intervalMs, timeoutMs, restart: o.restart }, new Progress())).ok;
+      const cluster = new LabCluster(new LabKubectl());
+      return (await labFailover(cluster, { vip: o.vip, intervalMs, timeoutMs, node: !!o.node, restart: o.restart }, new Progress())).ok;
+    }));
+
+  lab.command('kubectl')
+    .description('kubectl against the lab cluster (admin), e.g. metallbts lab kubectl -- get pods -n metallb-system')
+    .argument('[args...]', 'kubectl arguments (after --)')
+    .allowUnknownOption()
+    .action((args: string[]) => action(async () => {
+      const r = await new LabKubectl().run(args, { timeoutMs: 120_000 });
+      process.stdout.write(r.stdout);
+      process.stderr.write(r.stderr);
+      return r.code === 0;
     }));
 }

@@ -16,8 +16,6 @@ export interface ControllerDeps {
   status: ServiceStatusWriter;
   events: ControllerEvents;
   configStatus?: ConfigStatusSink;
-  /** Told once when a condition of the controller's state turns False (a Warning Event on its ConfigurationState). */
-  stateWarning?: (reason: string, message: string) => void;
   /** Debounce for republishing conditions after Services change (default 1 s). */
   statePublishMs?: number;
   logger: Logger;
@@ -330,7 +328,7 @@ export class Controller {
       } catch (err) {
         this.log.warn({ event: 'configStatusFailed', error: (err as Error).message }, 'could not record configuration status');
       }
-      for (const c of newlyFalse(this.publishedConditions, conditions)) this.deps.stateWarning?.(c.reason, c.message);
+      for (const c of newlyFalse(this.publishedConditions, conditions)) this.deps.configStatus?.warn?.(c.reason, c.message);
       this.publishedConditions = conditions;
     });
     return this.statePublishing;

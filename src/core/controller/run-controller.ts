@@ -1,34 +1,15 @@
 // Wires the controller to the Kubernetes API: config + Services in, status + Events out, metrics served.
 import 'reflect-metadata';
 import { setFlagsFromString } from 'node:v8';
-import type * as k8s from '@kubernetes/client-node';
-import { buildConfig, type LoadOptions } from '../config';
-import { HealthServer } from '../http/health-server';
+import type { DependencyContainer } from 'tsyringe';
+import { buildConfig } from '../config';
+import { TOKENS } from '../composition/tokens';
 import { Allocator } from '../ipam/allocator';
 import { ConfigSnapshotReader } from '../k8s/config-snapshot';
-import { KubeConfigSource } from '../k8s/config-source';
-import { COMPONENT_TYPE_LABEL, KubeConfigStatusSink } from '../k8s/config-status';
-import { KubeEventRecorder } from '../k8s/event-recorder';
-import { ensureMemberlistSecret } from '../k8s/memberlist-secret';
-import { KubeNamespaceLabels } from '../k8s/namespace-labels';
-import { KubeServiceStatusWriter } from '../k8s/service-status-writer';
-import { toServiceView } from '../k8s/service-view';
-import { ViewWatch } from '../k8s/view-watch';
-import type { Logger } from '../log';
-import type { ServiceView } from '../service';
-import { componentSetup } from '../component-setup';
 import { Controller } from './controller';
+import { controllerContainer, type ControllerRunOptions } from './controller-container';
 
-export interface ControllerRunOptions {
-  kubeconfig?: string;
-  namespace: string;
-  loadBalancerClass?: string;
-  metricsPort: number;
-  metricsHost?: string;
-  logger: Logger;
-  /** Installed protocols and plugin validators (from the plugin registry). */
-  configOptions: LoadOptions;
-}
+export type { ControllerRunOptions } from './controller-container';
 
 export interface RunningController {
   controller: Controller;
@@ -36,15 +17,25 @@ export interface RunningController {
   stop(): Promise<void>;
 }
 
-export async function runController(opts: ControllerRunOptions): Promise<RunningController> {
+/**
+ * Starts the controller from its container; `configure` may register replacements (fakes in tests)
+ * before anything is resolved.
+ */
+export async function runController(opts: ControllerRunOptions, configure?: (c: DependencyContainer) => void): Promise<RunningController> {
   // Live data is small (compact views) but a full sync makes much garbage: V8's default heap growth
   // (up to 4× live) held ~50 MB more RSS at 10k Services. The flag is read at each GC, so it applies.
   setFlagsFromString('--optimize-for-size');
-  const { log, metrics, clients, queue } = componentSetup(opts.logger, { caller: 'controller' }, opts.kubeconfig);
+  const c = controllerContainer(opts);
+  configure?.(c);
+  const log = c.resolve(TOKENS.log);
+  const metrics = c.resolve(TOKENS.metrics);
+  const queue = c.resolve(TOKENS.eventQueue);
+  const kube = c.resolve(TOKENS.controllerKube);
+  const configOptions = c.resolve(TOKENS.configOptions);
   let synced = false;
   let configSeen = false;
 
-  const health = new HealthServer(metrics, {
+  const health = c.resolve(TOKENS.healthEndpoint)({
     healthy: () => true,
     ready: () => {
       const reasons: string[] = [];
@@ -56,14 +47,14 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
   const metricsPort = await health.listen(opts.metricsPort, opts.metricsHost);
 
   try {
-    if (await ensureMemberlistSecret(clients, opts.namespace)) {
+    if (await kube.ensureMemberlistSecret()) {
       log.info({ event: 'secretCreated', secret: 'memberlist' }, 'created the memberlist Secret');
     }
   } catch (err) {
     log.warn({ event: 'secretCreateFailed', error: (err as Error).message }, 'could not ensure the memberlist Secret');
   }
 
-  const namespaces = new KubeNamespaceLabels(clients, log, (ns) => {
+  const namespaces = kube.namespaceLabels((ns) => {
     // Namespace labels feed serviceAllocation.namespaceSelectors: re-evaluate that namespace's Services.
     if (!synced) return;
     for (const s of services.items()) {
@@ -71,18 +62,12 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
     }
   });
   const allocator = new Allocator([], { namespaceLabels: (ns) => namespaces.get(ns) });
-  const events = new KubeEventRecorder(clients, 'metallb-controller', log);
-  const stateSink = new KubeConfigStatusSink(clients, opts.namespace, 'controller', { [COMPONENT_TYPE_LABEL]: 'controller' });
   const controller = new Controller({
     allocator,
-    status: new KubeServiceStatusWriter(clients),
-    events,
-    configStatus: stateSink,
-    stateWarning: (reason, message) => {
-      const ref = stateSink.objectRef();
-      if (ref) events.onObject(ref, 'Warning', reason, message);
-    },
-    logger: opts.logger,
+    status: kube.statusWriter(),
+    events: kube.events(),
+    configStatus: kube.configStatus(),
+    logger: c.resolve(TOKENS.rootLogger),
     metrics,
     loadBalancerClass: opts.loadBalancerClass,
     runExclusive: (job) => queue.push(job),
@@ -90,26 +75,15 @@ export async function runController(opts: ControllerRunOptions): Promise<Running
   });
 
   const reader = new ConfigSnapshotReader(opts.namespace);
-  const configSource = new KubeConfigSource(
-    clients,
-    opts.namespace,
-    (snap) => {
-      configSeen = true;
-      void queue.push(async () => {
-        await controller.setConfig(buildConfig(reader.objects(snap), opts.configOptions));
-      });
-    },
-    log,
-  );
-  // Only compact views are cached: the controller never needs a Service's full object.
-  const services = new ViewWatch<k8s.V1Service, ServiceView>({
-    kc: clients.kc,
-    path: '/api/v1/services',
-    list: (page) => clients.core.listServiceForAllNamespaces(page),
-    view: toServiceView,
+  const configSource = kube.configSource((snap) => {
+    configSeen = true;
+    void queue.push(async () => {
+      await controller.setConfig(buildConfig(reader.objects(snap), configOptions));
+    });
+  });
+  const services = kube.services({
     upsert: (s) => void queue.push(() => controller.upsertService(s)),
     remove: (s) => void queue.push(() => controller.deleteService(s)),
-    log,
   });
 
   await namespaces.start();

@@ -19,7 +19,14 @@ export class KubeConfigStatusSink implements ComponentStateSink {
     private readonly namespace: string,
     private readonly name: string,
     private readonly labels: Record<string, string> = {},
+    /** Where Warning Events on this object go (the component's recorder). */
+    private readonly events?: { onObject(object: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): void },
   ) {}
+
+  warn(reason: string, message: string): void {
+    const ref = this.objectRef();
+    if (ref) this.events?.onObject(ref, 'Warning', reason, message);
+  }
 
   /** The ConfigurationState as an Event's involvedObject (known once written), so `kubectl describe` lists its Events. */
   objectRef(): InvolvedObject | undefined {

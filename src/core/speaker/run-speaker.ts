@@ -1,36 +1,17 @@
 // Wires the speaker to the Kubernetes API: config, Services, Nodes and EndpointSlices in; plugins announce.
 import 'reflect-metadata';
-import type * as k8s from '@kubernetes/client-node';
-import { buildConfig, type LoadOptions } from '../config';
-import { HealthServer } from '../http/health-server';
-import { KubeClusterView } from '../k8s/cluster-view';
+import type { DependencyContainer } from 'tsyringe';
+import { buildConfig } from '../config';
+import { TOKENS } from '../composition/tokens';
 import { ConfigSnapshotReader } from '../k8s/config-snapshot';
-import { KubeConfigSource } from '../k8s/config-source';
-import { COMPONENT_TYPE_LABEL, KubeConfigStatusSink, listSpeakerReports, NODE_NAME_LABEL } from '../k8s/config-status';
-import { KubeEventRecorder } from '../k8s/event-recorder';
-import { ResourceWatch } from '../k8s/resource-watch';
-import { KubeSecretReader } from '../k8s/secret-reader';
-import { KubeServiceStatusObjects, STATUS_KINDS } from '../k8s/service-status-objects';
-import { toServiceView } from '../k8s/service-view';
-import type { Logger } from '../log';
+import type { NodeStatusObjects } from '../k8s/speaker-kube';
+import { PluginRegistry } from '../plugins/registry';
 import type { ServiceView } from '../service';
-import type { PluginRegistry } from '../plugins/registry';
-import { componentSetup } from '../component-setup';
 import { Speaker } from './speaker';
 import { SpeakerState } from './speaker-state';
+import { speakerContainer, type SpeakerRunOptions } from './speaker-container';
 
-export interface SpeakerRunOptions {
-  kubeconfig?: string;
-  namespace: string;
-  nodeName: string;
-  loadBalancerClass?: string;
-  metricsPort: number;
-  metricsHost?: string;
-  logger: Logger;
-  registry: PluginRegistry;
-  configOptions: LoadOptions;
-  pluginOptions?: Record<string, Record<string, unknown>>;
-}
+export type { SpeakerRunOptions } from './speaker-container';
 
 export interface RunningSpeaker {
   speaker: Speaker;
@@ -39,56 +20,53 @@ export interface RunningSpeaker {
   stop(): Promise<void>;
 }
 
-export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeaker> {
-  const { log, metrics, clients, queue } = componentSetup(opts.logger, { caller: 'speaker', node: opts.nodeName }, opts.kubeconfig);
+/**
+ * Starts the speaker from its container; `configure` may register replacements (fakes in tests)
+ * before anything is resolved.
+ */
+export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: DependencyContainer) => void): Promise<RunningSpeaker> {
+  const c = speakerContainer(opts);
+  configure?.(c);
+  const log = c.resolve(TOKENS.log);
+  const metrics = c.resolve(TOKENS.metrics);
+  const queue = c.resolve(TOKENS.eventQueue);
+  const kube = c.resolve(TOKENS.speakerKube);
+  const configOptions = c.resolve(TOKENS.configOptions);
 
   let synced = false;
 
-  const secrets = new KubeSecretReader(clients, opts.namespace);
+  const secrets = kube.secrets();
   await secrets.load(['memberlist']);
-  const cluster = new KubeClusterView(clients, log, opts.namespace);
-  const statusWriters: KubeServiceStatusObjects[] = [];
-  for (const protocol of Object.keys(STATUS_KINDS)) {
+  const cluster = kube.cluster();
+  const statusWriters: NodeStatusObjects[] = [];
+  for (const protocol of kube.statusProtocols()) {
     try {
-      const removed = await new KubeServiceStatusObjects(clients, opts.namespace, opts.nodeName, protocol, log).removeStale();
+      const removed = await kube.serviceStatus(protocol).removeStale();
       if (removed > 0) log.info({ event: 'staleStatusRemoved', protocol, count: removed }, 'removed status objects left by an earlier run of this speaker');
     } catch (err) {
       log.warn({ event: 'staleStatusFailed', protocol, error: (err as Error).message }, 'could not clean up old status objects');
     }
   }
-  const events = new KubeEventRecorder(clients, 'metallb-speaker', log, opts.nodeName, { resolve: (key): ServiceView | undefined => speaker.service(key) });
   const speaker = new Speaker({
     nodeName: opts.nodeName,
-    registry: opts.registry,
-    logger: opts.logger.child({ node: opts.nodeName }),
+    registry: c.resolve(PluginRegistry),
+    logger: c.resolve(TOKENS.rootLogger).child({ node: opts.nodeName }),
     metrics,
     cluster,
-    events,
+    events: kube.events((key): ServiceView | undefined => speaker.service(key)),
     loadBalancerClass: opts.loadBalancerClass,
     pluginOptions: opts.pluginOptions,
     secret: (name, key) => secrets.get(name, key),
     serviceStatus: (protocol) => {
-      const w = new KubeServiceStatusObjects(clients, opts.namespace, opts.nodeName, protocol, log);
+      const w = kube.serviceStatus(protocol);
       statusWriters.push(w);
       return w;
     },
     runExclusive: (job) => queue.push(job, 'plugin-requested resync'),
   });
-  // ConfigurationState `speaker-<node>`, labelled as MetalLB labels its speakers' objects.
-  const stateSink = new KubeConfigStatusSink(clients, opts.namespace, `speaker-${opts.nodeName}`, { [COMPONENT_TYPE_LABEL]: 'speaker', [NODE_NAME_LABEL]: opts.nodeName });
-  const state = new SpeakerState({
-    nodeName: opts.nodeName,
-    metrics,
-    logger: log,
-    plugins: () => speaker.pluginStatus(),
-    sink: stateSink,
-    peers: () => listSpeakerReports(clients, opts.namespace),
-    warn: (reason, message) => {
-      const ref = stateSink.objectRef();
-      if (ref) events.onObject(ref, 'Warning', reason, message);
-    },
-  });
-  const health = new HealthServer(metrics, {
+  // Last good config, stale/loaded gauges, ConfigurationState speaker-NODE with conditions (as the controller's).
+  const state = new SpeakerState({ nodeName: opts.nodeName, metrics, logger: log, plugins: () => speaker.pluginStatus(), sink: kube.configState(), peers: () => kube.speakerReports() });
+  const health = c.resolve(TOKENS.healthEndpoint)({
     healthy: () => true,
     ready: () => {
       const reasons: string[] = [];
@@ -103,27 +81,16 @@ export async function runSpeaker(opts: SpeakerRunOptions): Promise<RunningSpeake
   const metricsPort = await health.listen(opts.metricsPort, opts.metricsHost);
 
   const reader = new ConfigSnapshotReader(opts.namespace);
-  const configSource = new KubeConfigSource(
-    clients,
-    opts.namespace,
-    (snap) => {
-      void queue.push(async () => {
-        const accepted = await state.offer(buildConfig(reader.objects(snap), opts.configOptions));
-        if (accepted) await speaker.setConfig(accepted);
-      }, 'config');
-    },
-    log,
-  );
-  const services = new ResourceWatch<k8s.V1Service>(
-    clients.kc,
-    '/api/v1/services',
-    () => clients.core.listServiceForAllNamespaces(),
-    {
-      upsert: (s) => void queue.push(() => speaker.upsertService(toServiceView(s)), `service ${s.metadata?.namespace}/${s.metadata?.name}`),
-      remove: (s) => void queue.push(() => speaker.deleteService({ namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '' }), `delete ${s.metadata?.namespace}/${s.metadata?.name}`),
-    },
-    log,
-  );
+  const configSource = kube.configSource((snap) => {
+    void queue.push(async () => {
+      const accepted = await state.offer(buildConfig(reader.objects(snap), configOptions));
+      if (accepted) await speaker.setConfig(accepted);
+    }, 'config');
+  });
+  const services = kube.services({
+    upsert: (s) => void queue.push(() => speaker.upsertService(s), `service ${s.namespace}/${s.name}`),
+    remove: (k) => void queue.push(() => speaker.deleteService(k), `delete ${k.namespace}/${k.name}`),
+  });
   // A Node/EndpointSlice change during the initial sync is not dropped: a Service evaluated before it (e.g. no
   // endpoint yet) would otherwise never be looked at again. It is answered by one resync once the sync is done.
   let changedDuringSync = false;

@@ -27,8 +27,6 @@ export interface SpeakerStateDeps {
   interfaces?: () => HostInterface[];
   /** Other speakers that report (their ConfigurationStates): the memberlist should see each recent one. */
   peers?: () => Promise<Array<{ node: string; lastUpdate?: string }>>;
-  /** Told once when a condition turns False (a Warning Event on the ConfigurationState). */
-  warn?: (reason: string, message: string) => void;
   /** Republish at most this often when nothing changed (default 5 min); changes are published at the next tick. */
   refreshMs?: number;
   tickMs?: number;
@@ -108,7 +106,7 @@ export class SpeakerState {
         }
       }
       // After the write: the Warning Event's involved object (the ConfigurationState) exists by now.
-      for (const c of newlyFalse(this.published, state.conditions)) this.deps.warn?.(c.reason, c.message);
+      for (const c of newlyFalse(this.published, state.conditions)) this.deps.sink?.warn?.(c.reason, c.message);
       this.published = state.conditions;
     })();
     this.publishing = run;

@@ -86,8 +86,7 @@ describe('SpeakerState live conditions', () => {
       plugins: () => plugins,
       interfaces: () => [],
       peers: async () => peers.map((node) => ({ node, lastUpdate: new Date().toISOString() })),
-      warn: (reason, message) => warnings.push(`${reason}: ${message}`),
-      sink: { report: async (s) => void reports.push(s) },
+      sink: { report: async (s) => void reports.push(s), warn: (reason, message) => void warnings.push(`${reason}: ${message}`) },
     });
     return { state, reg, warnings, reports };
   }

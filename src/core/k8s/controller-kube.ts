@@ -1,0 +1,96 @@
+// The controller's Kubernetes adapters, built from one set of API clients; its container holds one (tests, a fake).
+import 'reflect-metadata';
+import type * as k8s from '@kubernetes/client-node';
+import { inject, injectable } from 'tsyringe';
+import type { ConfigStatusSink, ControllerEvents, ServiceStatusWriter } from '../controller/ports';
+import type { Logger } from '../log';
+import type { ServiceView } from '../service';
+import { TOKENS } from '../composition/tokens';
+import { KubeConfigSource, type ConfigSnapshot } from './config-source';
+import { COMPONENT_TYPE_LABEL, KubeConfigStatusSink } from './config-status';
+import { KubeEventRecorder } from './event-recorder';
+import { KubeClients } from './kube-clients';
+import { ensureMemberlistSecret } from './memberlist-secret';
+import { KubeNamespaceLabels } from './namespace-labels';
+import { KubeServiceStatusWriter } from './service-status-writer';
+import { toServiceView } from './service-view';
+import { ViewWatch } from './view-watch';
+
+/** A list+watch that runs until stopped. */
+export interface Watching {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface NamespaceLabelSource extends Watching {
+  get(namespace: string): Record<string, string>;
+}
+
+export interface ServiceViewSource extends Watching {
+  items(): ServiceView[];
+}
+
+export interface ServiceViewHandlers {
+  upsert(view: ServiceView): void;
+  remove(view: ServiceView): void;
+}
+
+export interface ControllerKube {
+  /** Creates the memberlist Secret when missing; true when it did. */
+  ensureMemberlistSecret(): Promise<boolean>;
+  namespaceLabels(onChange: (namespace: string) => void): NamespaceLabelSource;
+  statusWriter(): ServiceStatusWriter;
+  events(): ControllerEvents;
+  configStatus(): ConfigStatusSink;
+  configSource(onSnapshot: (snap: ConfigSnapshot) => void): Watching;
+  /** Every Service, cached as compact views (the controller never needs a full object). */
+  services(handlers: ServiceViewHandlers): ServiceViewSource;
+}
+
+@injectable()
+export class KubeControllerAdapters implements ControllerKube {
+  constructor(
+    @inject(KubeClients) private readonly clients: KubeClients,
+    @inject(TOKENS.namespace) private readonly namespace: string,
+    @inject(TOKENS.log) private readonly log: Logger,
+  ) {}
+
+  ensureMemberlistSecret(): Promise<boolean> {
+    return ensureMemberlistSecret(this.clients, this.namespace);
+  }
+
+  namespaceLabels(onChange: (namespace: string) => void): NamespaceLabelSource {
+    return new KubeNamespaceLabels(this.clients, this.log, onChange);
+  }
+
+  statusWriter(): ServiceStatusWriter {
+    return new KubeServiceStatusWriter(this.clients);
+  }
+
+  events(): ControllerEvents {
+    return new KubeEventRecorder(this.clients, 'metallb-controller', this.log);
+  }
+
+  configStatus(): ConfigStatusSink {
+    // MetalLB's label; conditions turning False become Warning Events on this ConfigurationState.
+    const events = new KubeEventRecorder(this.clients, 'metallb-controller', this.log);
+    return new KubeConfigStatusSink(this.clients, this.namespace, 'controller', { [COMPONENT_TYPE_LABEL]: 'controller' }, events);
+  }
+
+  configSource(onSnapshot: (snap: ConfigSnapshot) => void): Watching {
+    return new KubeConfigSource(this.clients, this.namespace, onSnapshot, this.log);
+  }
+
+  services(handlers: ServiceViewHandlers): ServiceViewSource {
+    const clients = this.clients;
+    return new ViewWatch<k8s.V1Service, ServiceView>({
+      kc: clients.kc,
+      path: '/api/v1/services',
+      list: (page) => clients.core.listServiceForAllNamespaces(page),
+      view: toServiceView,
+      upsert: (s) => handlers.upsert(s),
+      remove: (s) => handlers.remove(s),
+      log: this.log,
+    });
+  }
+}

@@ -1,0 +1,222 @@
+// The real-cluster proof: `lab up` (real kubelets, our image, helm install), then failover, rolling upgrade, chaos, uninstall, down.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ChartRelease } from '../../src/lab/chart-release';
+import { killSpeakerContainer, measureFailover, currentOwner } from '../../src/lab/failover-probe';
+import { labMounts, podPids } from '../../src/lab/host-cleanup';
+import { LabKubectl } from '../../src/lab/kubectl';
+import { LabCluster } from '../../src/lab/lab-cluster';
+import { LabNode } from '../../src/lab/lab-node';
+import { arpAnswerers, curlFromClient } from '../../src/lab/probes';
+import { labDataDir, labDir } from '../../src/lab/state';
+import { L2_EXPECTED_IP, NODES, nodeByMac } from '../../src/lab/topology';
+
+const REPO = join(__dirname, '..', '..');
+const CLI = join(REPO, 'bin', 'metallbts.js');
+
+interface CliRun {
+  code: number | null;
+  output: string;
+}
+
+/** Runs the built CLI with a hard timeout, collecting stdout+stderr (echoed when METALLBTS_E2E_VERBOSE=1). */
+function cli(args: string[], timeoutMs: number): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (d: Buffer): void => {
+      output += d.toString();
+      if (process.env.METALLBTS_E2E_VERBOSE === '1') process.stderr.write(d);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+/** What the root namespace's addresses and routes look like (the lab must not change them). */
+const rootNet = (): string => ['addr', 'route', '-6 route'].map((w) =>
+  spawnSync('ip', ['-br', ...w.split(' ')], { encoding: 'utf8' }).stdout.replace(/\s+$/gm, '')).join('\n');
+
+const labNamespaces = (): string[] => {
+  try {
+    return readdirSync('/run/netns').filter((n) => n.startsWith('mlbts-lab-'));
+  } catch {
+    return [];
+  }
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls the VIP every `everyMs` while `during` runs (and `settleMs` after), counting failed requests. */
+async function pollWhile(vip: string, during: Promise<unknown>, everyMs = 50, settleMs = 3000): Promise<{ ok: number; failed: string[] }> {
+  let done = false;
+  void during.finally(() => { done = true; });
+  const r = { ok: 0, failed: [] as string[] };
+  let doneAt: number | undefined;
+  for (let i = 0; i < 20_000; i++) {
+    const a = await curlFromClient(vip, 1);
+    if (a.ok) r.ok++;
+    else r.failed.push(`${new Date().toISOString()} ${a.error ?? ''}`);
+    if (done) doneAt ??= performance.now();
+    if (doneAt !== undefined && performance.now() - doneAt > settleMs) break;
+    await sleep(everyMs);
+  }
+  await during;
+  return r;
+}
+
+const kubectl = new LabKubectl();
+const cluster = new LabCluster(kubectl);
+const svcIp = async (name: string): Promise<string> =>
+  (await kubectl.ok(['get', 'svc', name, '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).trim();
+
+describe('the real cluster: chart pods on real kubelets (e2e, root)', () => {
+  let up: CliRun;
+  let rootBefore: string;
+  let release: ChartRelease;
+
+  beforeAll(async () => {
+    expect(process.getuid?.()).toBe(0);
+    rootBefore = rootNet();
+    up = await cli(['lab', 'up'], 1_500_000);
+    const ref = readFileSync(join(process.env.METALLBTS_CACHE || join(process.env.HOME ?? '/root', '.cache', 'metallbts'), 'images', 'metallbts.ref'), 'utf8').trim();
+    release = new ChartRelease({ ref, archive: '' });
+  }, 1_600_000);
+
+  afterAll(async () => {
+    const down = await cli(['lab', 'down'], 180_000);
+    if (down.code !== 0) process.stderr.write(`lab down:\n${down.output}\n`);
+  }, 200_000);
+
+  it('lab up: helm install puts 1 controller and 3 speakers on the nodes, and the tutorials happen', async () => {
+    if (up.code !== 0) throw new Error(`lab up exited ${up.code}:\n${up.output}`);
+    expect(up.output).toMatch(/nginx\s+LoadBalancer\s+\S+\s+192\.168\.1\.240\s/);
+    expect(up.output).toMatch(/OK\s+layer2 tutorial: .*Welcome to nginx!/);
+    expect(up.output).toMatch(/OK\s+bgp tutorial: .*router route via 192\.168\.1\.10, 192\.168\.1\.11, 192\.168\.1\.12/);
+    expect(up.output).toMatch(/speaker log: .*"event":"serviceAnnounced".*192\.168\.1\.240/);
+    const pods = await cli(['lab', 'kubectl', '--', 'get', 'pods', '-n', 'metallb-system', '-o', 'wide'], 60_000);
+    expect(pods.code).toBe(0);
+    const lines = pods.output.split('\n').filter((l) => /\s1\/1\s+Running\s/.test(l));
+    expect(lines.filter((l) => l.startsWith('controller-'))).toHaveLength(1);
+    const speakers = lines.filter((l) => l.startsWith('speaker-'));
+    expect(speakers).toHaveLength(3);
+    for (const n of NODES) expect(speakers.some((l) => l.includes(` ${n.name} `))).toBe(true);
+    expect((await curlFromClient(L2_EXPECTED_IP, 2)).body).toContain('Welcome to nginx!');
+  });
+
+  it('nothing of the lab in the root namespace (ip addr, ip route unchanged)', () => {
+    expect(rootNet()).toBe(rootBefore);
+  });
+
+  it('speaker container SIGKILLed: another node takes the VIP over and nginx answers through it', async () => {
+    const owner = await currentOwner(L2_EXPECTED_IP);
+    const t0 = performance.now();
+    await killSpeakerContainer(cluster, owner);
+    const r = await measureFailover(L2_EXPECTED_IP, owner, t0, { intervalMs: 50, timeoutMs: 30_000 });
+    process.stdout.write(`speaker kill: ${owner.name} -> ${r.newOwner} takeover ${r.takeoverMs} ms, outage ${r.outageMs} ms\n`);
+    expect(r.ok).toBe(true);
+    expect(r.newOwner).not.toBe(owner.name);
+    await cluster.waitMetallbReady();
+  }, 120_000);
+
+  it('helm upgrade rolling the speaker DaemonSet: 0 failed requests to the layer2 VIP', async () => {
+    const rev = (await kubectl.ok(['get', 'ds', 'speaker', '-n', 'metallb-system', '-o', 'jsonpath={.metadata.generation}'])).trim();
+    // A changed pod template (log level) makes the DaemonSet roll every speaker, one node at a time.
+    const rolled = (async (): Promise<void> => {
+      await release.upgrade('layer2-tutorial.yaml', ['--set', 'logLevel=debug']);
+      await kubectl.ok(['rollout', 'status', 'ds/speaker', '-n', 'metallb-system', '--timeout=300s'], { timeoutMs: 320_000 });
+    })();
+    const r = await pollWhile(L2_EXPECTED_IP, rolled);
+    const gen = (await kubectl.ok(['get', 'ds', 'speaker', '-n', 'metallb-system', '-o', 'jsonpath={.metadata.generation}'])).trim();
+    process.stdout.write(`rolling upgrade: ${r.ok} requests answered, ${r.failed.length} failed\n`);
+    expect(gen).not.toBe(rev);
+    expect(r.ok).toBeGreaterThan(20);
+    expect(r.failed).toEqual([]);
+  }, 400_000);
+
+  it('controller pod deleted: no Service changes its IP', async () => {
+    for (const name of ['extra-a', 'extra-b']) {
+      await kubectl.ok(['create', 'service', 'loadbalancer', name, '--tcp=80:80']);
+    }
+    const before = new Map<string, string>();
+    for (const name of ['nginx', 'extra-a', 'extra-b']) before.set(name, await cluster.waitForIngress(name));
+    expect(new Set(before.values()).size).toBe(3);
+    await kubectl.ok(['delete', 'pod', '-n', 'metallb-system', '-l', 'app.kubernetes.io/component=controller', '--wait=true']);
+    await cluster.waitMetallbReady();
+    await kubectl.ok(['create', 'service', 'loadbalancer', 'extra-c', '--tcp=80:80']);
+    const fresh = await cluster.waitForIngress('extra-c');
+    expect([...before.values()]).not.toContain(fresh);
+    for (const [name, ip] of before) expect(await svcIp(name)).toBe(ip);
+    await kubectl.ok(['delete', 'service', 'extra-a', 'extra-b', 'extra-c']);
+  }, 300_000);
+
+  it('chaos: 20 random speaker kills and node power cycles, then exactly one MAC answers each VIP', async () => {
+    await kubectl.ok(['scale', 'deploy', 'nginx', '--replicas=3']);
+    await cluster.waitDeploymentAvailable('nginx');
+    const events: string[] = [];
+    let seed = 20261205;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 20; i++) {
+      const node = NODES[rand(NODES.length)]!;
+      const kind = i % 5 === 4 ? 'node' : rand(2) === 0 ? 'container' : 'pod';
+      if (kind === 'node') {
+        const n = new LabNode(node);
+        await n.powerOff();
+        await sleep(3000);
+        await n.powerOn();
+      } else if (kind === 'container') {
+        await killSpeakerContainer(cluster, node).catch((e: Error) => events.push(`(${e.message})`));
+      } else {
+        await kubectl.run(['delete', 'pod', '-n', 'metallb-system', '--grace-period=0', '--force', '-l', 'app.kubernetes.io/component=speaker',
+          '--field-selector', `spec.nodeName=${node.name}`]);
+      }
+      events.push(`${kind}:${node.name}`);
+      await sleep(1000 + rand(2000));
+    }
+    process.stdout.write(`chaos: ${events.join(' ')}\n`);
+    await cluster.waitNodesReady(300_000);
+    await cluster.waitMetallbReady(600_000);
+    const vips = [L2_EXPECTED_IP];
+    for (const vip of vips) {
+      let macs: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        macs = await arpAnswerers(vip);
+        if (macs.length === 1) break;
+        await sleep(1000);
+      }
+      expect(macs).toHaveLength(1);
+      expect(nodeByMac(macs[0]!)).toBeDefined();
+      expect((await curlFromClient(vip, 2)).ok).toBe(true);
+    }
+  }, 1_200_000);
+
+  it('helm uninstall leaves no metallbts object (the memberlist Secret the user made and the CRDs stay)', async () => {
+    await release.uninstall();
+    const left = await kubectl.ok(['get', 'all,configmap,serviceaccount,role,rolebinding,secret', '-n', 'metallb-system', '-o', 'name']);
+    const names = left.split('\n').filter(Boolean).filter((n) => !n.endsWith('/kube-root-ca.crt') && !n.endsWith('/default'));
+    expect(names).toEqual(['secret/memberlist']);
+    const cluster = await kubectl.ok(['get', 'clusterrole,clusterrolebinding', '-o', 'name']);
+    expect(cluster.split('\n').filter((n) => n.includes('metallbts'))).toEqual([]);
+  }, 200_000);
+
+  it('lab down leaves no namespace, mount, pod process or file', async () => {
+    const down = await cli(['lab', 'down'], 180_000);
+    if (down.code !== 0) throw new Error(`lab down exited ${down.code}:\n${down.output}`);
+    expect(labNamespaces()).toEqual([]);
+    expect(labMounts()).toEqual([]);
+    expect(podPids()).toEqual([]);
+    expect(existsSync(labDir())).toBe(false);
+    expect(existsSync(labDataDir())).toBe(false);
+    expect(rootNet()).toBe(rootBefore);
+  }, 200_000);
+});
