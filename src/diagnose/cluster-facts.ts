@@ -62,13 +62,17 @@ export function speakerReport(o: MetallbObject): SpeakerReport | undefined {
 }
 
 export function clusterFacts(snap: ClusterSnapshot, loadOptions: LoadOptions): ClusterFacts {
-  const nodes = snap.nodes.ok ? snap.nodes.value.map(toNodeView) : [];
   const states = snap.configurationStates.ok ? snap.configurationStates.value : [];
   const speakers = new Map<string, SpeakerReport>();
   for (const o of states) {
     const r = speakerReport(o);
     if (r) speakers.set(r.node, r);
   }
+  // As the speakers' cluster view does: each node carries the interfaces its speaker reported.
+  const nodes = (snap.nodes.ok ? snap.nodes.value.map(toNodeView) : []).map((n) => {
+    const reported = speakers.get(n.name)?.interfaces;
+    return reported && reported.length > 0 ? { ...n, interfaces: reported } : n;
+  });
   const speakerPods = snap.pods.ok ? snap.pods.value.filter(isSpeakerPod) : [];
   const speakerSource = speakerPods.length > 0 ? 'pods' : 'configurationstates';
   const speakerNodes = new Set(

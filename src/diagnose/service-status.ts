@@ -88,7 +88,7 @@ function layer2Verdicts(svc: ServiceView, pool: string, facts: ClusterFacts, end
   const owner = [...announced.keys()][0];
   const view = (owner ? facts.speakers.get(owner)?.members : undefined) ?? [...facts.speakers.values()].find((s) => s.members)?.members;
   const members = view?.filter((m) => facts.speakerNodes.has(m));
-  const election = electOwner({ service: svc, pool, nodes: facts.nodes, members, endpoints, l2Advertisements: l2Ads });
+  const election = electOwner({ service: svc, pool, nodes: facts.nodes, members, endpoints, l2Advertisements: l2Ads, subnetAware: true });
   const anyActive = endpoints.some((e) => e.ready || e.serving);
   return facts.nodes.map((n): NodeVerdict => {
     const st = announced.get(n.name);
@@ -118,6 +118,7 @@ function layer2Why(
   if (svc.externalTrafficPolicy === 'Local' && !activeOn(endpoints, n.name)) return 'externalTrafficPolicy Local and no serving endpoint on this node';
   if (members && !members.includes(n.name)) return 'not in the memberlist as the other speakers see it (memberlist 7946 blocked or speaker down?)';
   const rank = election.candidates.indexOf(n.name);
+  if (rank < 0 && election.reason.endsWith('on its subnet')) return `no interface on the subnet of ${svc.ingressIPs[0]} (subnet-aware layer 2: ${election.candidates.join(', ')} are)`;
   if (rank > 0) return `standby: ${election.owner} wins the election for ${svc.ingressIPs[0]} (this node is candidate ${rank + 1} of ${election.candidates.length})`;
   if (rank === 0) return `elected owner${interfaces.length ? ` (interfaces ${interfaces.join(', ')})` : ''} but no ServiceL2Status yet: the speaker has not announced (see its ConfigurationState and logs)`;
   return election.reason;

@@ -58,6 +58,13 @@ describe('status svc', () => {
     expect(formatServiceStatus(r)).toContain('BGP peers carrying it: node-a → peer0');
   });
 
+  it('subnet-aware: a node without an interface on the VIP subnet says so', () => {
+    const snap = healthySnapshot();
+    snap.configurationStates = ok([speakerState('node-a', { cidrs: ['10.0.0.1/24'] }), speakerState('node-b'), speakerState('node-c', { cidrs: ['192.168.1.12/24'] })]);
+    const why = Object.fromEntries(status(snap).protocols.layer2.map((v) => [v.node, v.reason]));
+    expect(why['node-a']).toBe('no interface on the subnet of 192.168.1.240 (subnet-aware layer 2: ' + electionOrder(['node-b', 'node-c'], '192.168.1.240').join(', ') + ' are)');
+  });
+
   it('a Service with no IP, or no announcer, lists problems', () => {
     const snap = healthySnapshot();
     snap.services = ok([service('nginx', [])]);
