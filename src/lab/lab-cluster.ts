@@ -43,7 +43,7 @@ export class LabCluster {
   async applyStrictArp(withIpvs: boolean): Promise<void> {
     const bin = cachedBinary('kubectl').replace(/\/kubectl$/, '');
     const r = await runIn(CONTROL_PLANE.ns, 'env', [`PATH=${bin}:/usr/sbin:/usr/bin:/sbin:/bin`, `KUBECONFIG=${labPaths.adminKubeconfig()}`,
-      'sh', '-c', `set -o pipefail 2>/dev/null; ${strictArpPipeline(withIpvs)}`], { timeoutMs: 30_000 });
+      'bash', '-c', `set -o pipefail; ${strictArpPipeline(withIpvs)}`], { timeoutMs: 30_000 });
     if (r.code !== 0) throw new Error(`strictARP pipeline exited ${r.code}: ${r.stderr.trim()}`);
   }
 
@@ -92,6 +92,18 @@ export class LabCluster {
       const okNodes = new Set(s.filter((p) => p.ready).map((p) => p.node));
       return c.filter((p) => p.ready).length === 1 && NODES.every((n) => okNodes.has(n.name)) ? true : undefined;
     }, { timeoutMs, everyMs: 1000 });
+  }
+
+  /** Waits until the speaker on `node` runs Ready in a container other than `before` (restarted by its kubelet). */
+  async waitSpeakerRestarted(node: string, before: string | undefined, timeoutMs = 180_000): Promise<void> {
+    await pollUntil(`a new, Ready speaker container on ${node}`, async () => {
+      const p = (await this.pods('speaker')).find((x) => x.node === node);
+      return p?.ready && p.containerId && p.containerId !== before ? true : undefined;
+    }, { timeoutMs, everyMs: 500 });
+  }
+
+  async scale(deployment: string, replicas: number): Promise<void> {
+    await this.kubectl.ok(['scale', 'deploy', deployment, `--replicas=${replicas}`]);
   }
 
   apply(manifest: string): Promise<string> {

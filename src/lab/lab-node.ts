@@ -1,5 +1,6 @@
 // One real Kubernetes node in a lab namespace: its own containerd, kubelet and kube-proxy, pod network on a bridge.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cachedBinary } from './binaries';
 import { isRunning, logTail, signal, startDaemon } from './daemons';
 import { podPids } from './host-cleanup';
@@ -68,6 +69,25 @@ export class LabNode {
     writeFileSync(`${this.paths.cniConfDir}/10-lab.conflist`, cniConflist(this.host));
   }
 
+  /**
+   * The kubelet's cgroup root (`/mlbts-lab-node-x`) in every cgroup v1 hierarchy, as a node's init would have made
+   * it: the kubelet refuses a root with missing paths. cpuset needs its cpus/mems filled before children can use it.
+   */
+  createCgroupRoot(): void {
+    const base = '/sys/fs/cgroup';
+    for (const h of readdirSync(base)) {
+      const dir = join(base, h, this.host.ns);
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch {
+        continue; // not a writable hierarchy (e.g. the tmpfs itself)
+      }
+      if (h === 'cpuset') {
+        for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(dir, f), readFileSync(join(base, h, f), 'utf8').trim());
+      }
+    }
+  }
+
   async startContainerd(sandboxImage?: string): Promise<LabProcessRecord> {
     if (sandboxImage) writeFileSync(this.paths.containerdConfig, containerdConfig(this.host, sandboxImage));
     const rec = startDaemon(containerdName(this.host), this.host.ns, '/usr/bin/containerd',
@@ -88,6 +108,7 @@ export class LabNode {
   startKubelet(caFile?: string): LabProcessRecord {
     const kubeconfig = labPaths.kubeconfig(`kubelet-${this.host.name}`);
     if (caFile) writeFileSync(this.paths.kubeletConfig, kubeletConfig(this.host, { kubeconfig, caFile }));
+    this.createCgroupRoot();
     return startDaemon(kubeletName(this.host), this.host.ns, cachedBinary('kubelet'), [
       `--config=${this.paths.kubeletConfig}`, `--kubeconfig=${kubeconfig}`, `--root-dir=${this.paths.kubeletRoot}`,
       `--hostname-override=${this.host.name}`, `--node-ip=${this.host.ip}`, '--v=1',

@@ -25,6 +25,8 @@ export function containerdConfig(node: LabHost, sandboxImage: string): string {
     '  stream_server_address = "127.0.0.1"',
     '  stream_server_port = "0"',
     '  enable_selinux = false',
+    // This host denies lowering oom_score_adj (no CAP_SYS_RESOURCE here); clamp to containerd's own, as in rootless setups.
+    '  restrict_oom_score_adj = true',
     '  [plugins."io.containerd.grpc.v1.cri".containerd]',
     '    snapshotter = "overlayfs"',
     '    default_runtime_name = "runc"',

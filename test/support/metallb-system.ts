@@ -55,7 +55,7 @@ export function rbacManifests(namespace = NAMESPACE): string {
 /** Namespace, CRDs and RBAC; returns kubeconfig paths that authenticate as the two ServiceAccounts. */
 export async function installMetallbSystem(cp: ControlPlaneAccess): Promise<{ controller: string; speaker: string }> {
   await cp.kubectlOk(['create', 'namespace', NAMESPACE]);
-  await cp.kubectlOk(['apply', '-f', join(CHART, 'crds', 'metallb.io.yaml')]);
+  await cp.kubectlOk(['apply', '-f', join(CHART, 'charts', 'crds', 'templates', 'crds.yaml')]);
   await cp.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
   await cp.kubectlOk(['apply', '-f', '-'], { input: rbacManifests() });
   return {

@@ -1,5 +1,5 @@
 // Pool address text (`a.b.c.d/n` or `first-last`, IPv4 or IPv6) as inclusive bigint ranges, and CIDR cover maths.
-import { formatIp, ipBits, parseIp, type IpFamily } from '../net/ip';
+import { formatIp, ipBits, isIpv4Mapped, parseIp, type IpFamily } from '../net/ip';
 import type { IpRange } from './model';
 
 export type RangeParse = { ok: true; range: IpRange; note?: string } | { ok: false; message: string };
@@ -8,7 +8,12 @@ export type RangeParse = { ok: true; range: IpRange; note?: string } | { ok: fal
 export function parseAddressRange(text: string): RangeParse {
   const trimmed = text.trim();
   const notRange = { ok: false as const, message: `${JSON.stringify(text)} is not a CIDR or an address range` };
-  if (trimmed.includes('/')) return parseCidr(trimmed, text) ?? notRange;
+  const mapped = { ok: false as const, message: `${JSON.stringify(text)} uses IPv4-mapped IPv6 addresses (::ffff:a.b.c.d); write the IPv4 addresses` };
+  if (trimmed.includes('/')) {
+    const cidr = parseCidr(trimmed, text);
+    if (cidr?.ok && isIpv4Mapped({ family: cidr.range.family, value: cidr.range.first })) return mapped;
+    return cidr ?? notRange;
+  }
   const dash = trimmed.indexOf('-');
   if (dash < 0) {
     // MetalLB rejects a bare address; say how to write a single one.
@@ -20,6 +25,7 @@ export function parseAddressRange(text: string): RangeParse {
   const start = parseIp(trimmed.slice(0, dash));
   const end = parseIp(trimmed.slice(dash + 1));
   if (!start || !end) return notRange;
+  if (isIpv4Mapped(start) || isIpv4Mapped(end)) return mapped;
   if (start.family !== end.family) {
     return { ok: false, message: `${JSON.stringify(text)} mixes IPv4 and IPv6 addresses` };
   }
@@ -30,7 +36,7 @@ export function parseAddressRange(text: string): RangeParse {
 }
 
 function parseCidr(trimmed: string, text: string): RangeParse | undefined {
-  const m = /^([^/\s]+)\/(\d{1,3})$/.exec(trimmed);
+  const m = /^([^/\s]+)\/(0|[1-9]\d{0,2})$/.exec(trimmed);
   if (!m) return undefined;
   const ip = parseIp(m[1]);
   if (!ip) return undefined;

@@ -1,11 +1,12 @@
 // Reads peers, BFD profiles and BGP advertisement fields, shared by the legacy (kebab-case) and CRD (camelCase) forms.
-import { parseIp } from '../net/ip';
+import { isIpv4Mapped, parseIp } from '../net/ip';
 import type { BfdProfile, SourceLocation } from './model';
 import type { DraftBgpAdvertisement, DraftPeer, PoolSelection } from './draft';
 import { FieldReader } from './field-reader';
 import { parseGoDuration } from './durations';
 import { quote } from './issues';
 import { readSelectorList, type KeyStyle } from './selectors';
+import { warnUnimplemented } from './unimplemented-fields';
 
 const LEGACY_KEYS: Record<string, string> = {
   myASN: 'my-asn',
@@ -59,7 +60,7 @@ function readAddress(r: FieldReader, key: string, opts: { required?: boolean; ip
   const text = r.string(key, { required: opts.required });
   if (text === undefined) return undefined;
   const ip = parseIp(text);
-  if (!ip || (opts.ipv4Only && ip.family !== 4)) {
+  if (!ip || isIpv4Mapped(ip) || (opts.ipv4Only && ip.family !== 4)) {
     r.sink.error(r.pathOf(key), `${quote(text)} is not a valid ${opts.ipv4Only ? 'IPv4' : 'IP'} address`);
     return undefined;
   }
@@ -78,8 +79,14 @@ function readDuration(r: FieldReader, key: string): number | undefined {
   return seconds;
 }
 
+/** TCP MD5 keys are at most 80 bytes (Linux TCP_MD5SIG_MAXKEYLEN). */
+const MAX_PASSWORD_LENGTH = 80;
+
+/** The peer version whose fields a CRD object may use; v1beta1 lacks v1beta2's additions. */
+export type PeerVersion = 'v1beta1' | 'v1beta2';
+
 /** Reads a peer; undefined when a required field is unusable (the problems are reported). */
-export function readPeer(r: FieldReader, style: KeyStyle, name: string, source: SourceLocation): DraftPeer | undefined {
+export function readPeer(r: FieldReader, style: KeyStyle, name: string, source: SourceLocation, version: PeerVersion = 'v1beta2'): DraftPeer | undefined {
   const k = (camel: string): string => fieldKey(style, camel);
   const myASN = readAsn(r, k('myASN'));
   const peerASN = readAsn(r, k('peerASN'));
@@ -90,6 +97,9 @@ export function readPeer(r: FieldReader, style: KeyStyle, name: string, source: 
   const holdTime = readDuration(r, k('holdTime'));
   const keepaliveTime = readDuration(r, k('keepaliveTime'));
   const password = r.string(k('password'));
+  if (password !== undefined && Buffer.byteLength(password) > MAX_PASSWORD_LENGTH) {
+    r.sink.error(r.pathOf(k('password')), `password is ${Buffer.byteLength(password)} bytes; TCP MD5 allows at most ${MAX_PASSWORD_LENGTH}`);
+  }
   const bfdProfile = r.string(k('bfdProfile'));
   const ebgpMultiHop = r.boolean(k('ebgpMultiHop')) ?? false;
   const nodeSelectors = readSelectorList(r, k('nodeSelectors'), style);
@@ -98,22 +108,29 @@ export function readPeer(r: FieldReader, style: KeyStyle, name: string, source: 
   let enableGracefulRestart = false;
   let vrf: string | undefined;
   let dualStackAddressFamily = false;
-  if (style === 'crd') {
+  // v1beta1 objects do not have these fields: left unread, they are reported as unknown (the API server refuses them too).
+  if (style === 'crd' && version === 'v1beta2') {
     connectTime = readDuration(r, 'connectTime');
+    if (connectTime !== undefined && (connectTime < 1 || connectTime > 65535 || !Number.isInteger(connectTime))) {
+      r.sink.error(r.pathOf('connectTime'), `connect time ${quote(r.raw('connectTime'))} must be a whole number of seconds from 1s to 65535s`);
+      connectTime = undefined;
+    }
     const secret = r.object('passwordSecret');
     if (secret) {
       const secretName = secret.string('name', { required: true });
       const namespace = secret.string('namespace');
       secret.finish();
-      if (secretName !== undefined) passwordSecret = namespace === undefined ? { name: secretName } : { name: secretName, namespace };
+      if (secretName === '') secret.sink.error(secret.pathOf('name'), 'name must not be empty');
+      else if (secretName !== undefined) passwordSecret = namespace === undefined ? { name: secretName } : { name: secretName, namespace };
     }
     enableGracefulRestart = r.boolean('enableGracefulRestart') ?? false;
     vrf = r.string('vrf');
     dualStackAddressFamily = r.boolean('dualStackAddressFamily') ?? false;
-    for (const unsupported of ['disableMP', 'dynamicASN', 'interface']) {
-      if (r.has(unsupported)) r.sink.warning(r.pathOf(unsupported), `${unsupported} is not supported by metallbts; ignored`);
-    }
+    if (r.boolean('disableMP') === true) r.sink.error(r.pathOf('disableMP'), 'disableMP: true is not supported by metallbts (deprecated in MetalLB too)');
+    if (r.has('dynamicASN')) r.sink.error(r.pathOf('dynamicASN'), 'dynamicASN is not supported by metallbts; set peerASN');
+    if (r.has('interface')) r.sink.error(r.pathOf('interface'), 'interface (BGP unnumbered) is not supported by metallbts; set peerAddress');
   }
+  warnUnimplemented('BGPPeer', r, k);
   checkTimers(r, k, holdTime, keepaliveTime);
   if (password !== undefined && passwordSecret !== undefined) {
     r.sink.error(r.pathOf('passwordSecret'), 'set either password or passwordSecret, not both');
@@ -163,6 +180,7 @@ function checkTimers(r: FieldReader, k: (c: string) => string, hold: number | un
 export function readBfdProfile(r: FieldReader, style: KeyStyle, name: string, source: SourceLocation): BfdProfile {
   const k = (camel: string): string => fieldKey(style, camel);
   const profile: BfdProfile = { name, source };
+  warnUnimplemented('BFDProfile', r, k, source.path);
   const ms = (camel: 'receiveInterval' | 'transmitInterval' | 'echoInterval'): void => {
     const v = r.integer(k(camel), 10, 60000, { what: `${k(camel)} (ms)` });
     if (v !== undefined) profile[camel] = v;

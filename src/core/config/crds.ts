@@ -4,7 +4,7 @@ import type { ConfigDraft, PoolSelection } from './draft';
 import { FieldReader, isMapping } from './field-reader';
 import { IssueSink, quote } from './issues';
 import { readAddressList } from './pool-addresses';
-import { readBfdProfile, readBgpAdvertisementFields, readPeer } from './bgp-fields';
+import { readBfdProfile, readBgpAdvertisementFields, readPeer, type PeerVersion } from './bgp-fields';
 import { readSelectorList } from './selectors';
 
 export const METALLB_GROUP = 'metallb.io';
@@ -27,6 +27,16 @@ export function isMetallbKind(kind: string): boolean {
  * Paths look like `IPAddressPool/default.spec.addresses[0]`.
  */
 export function readCrd(kind: string, object: Record<string, unknown>, docPath: string, sink: IssueSink, draft: ConfigDraft): void {
+  const previous = sink.unknownFields;
+  sink.unknownFields = sink.fromFiles ? 'error' : 'warning';
+  try {
+    readCrdObject(kind, object, docPath, sink, draft);
+  } finally {
+    sink.unknownFields = previous;
+  }
+}
+
+function readCrdObject(kind: string, object: Record<string, unknown>, docPath: string, sink: IssueSink, draft: ConfigDraft): void {
   const rawMeta = object.metadata;
   const rawName = isMapping(rawMeta) ? rawMeta.name : undefined;
   const name = typeof rawName === 'string' && rawName !== '' ? rawName : undefined;
@@ -36,11 +46,15 @@ export function readCrd(kind: string, object: Record<string, unknown>, docPath: 
   top.accept('kind', 'status', 'spec');
   const meta = top.object('metadata');
   if (name === undefined) sink.error(`${base}.metadata.name`, `${kind} has no metadata.name`);
+  let version = VERSIONS[kind].at(-1);
   if (apiVersion !== undefined) {
-    const [group, version] = apiVersion.split('/');
-    if (group === METALLB_GROUP && !VERSIONS[kind].includes(version)) {
-      sink.warning(`${base}.apiVersion`, `${kind} ${apiVersion} is not a known version (known: ${VERSIONS[kind].map((v) => `${METALLB_GROUP}/${v}`).join(', ')}); read as ${VERSIONS[kind].at(-1)}`);
+    const [group, v] = apiVersion.split('/');
+    if (group === METALLB_GROUP && !VERSIONS[kind].includes(v)) {
+      // The API server serves no such version (kubectl: "no matches for kind"), so nothing is read.
+      sink.error(`${base}.apiVersion`, `${kind} ${apiVersion} is not a served version (served: ${VERSIONS[kind].map((x) => `${METALLB_GROUP}/${x}`).join(', ')})`);
+      return;
     }
+    if (group === METALLB_GROUP) version = v;
   }
   const labels = meta?.stringMap('labels') ?? {};
   const loc: SourceLocation = sink.file === undefined ? { path: base } : { file: sink.file, path: base };
@@ -60,7 +74,7 @@ export function readCrd(kind: string, object: Record<string, unknown>, docPath: 
         name,
         poolSelection: readPoolSelection(spec),
         nodeSelectors: readSelectorList(spec, 'nodeSelectors', 'crd'),
-        interfaces: (spec.stringList('interfaces') ?? []).map((i) => i.value),
+        interfaces: readInterfaces(spec),
         serviceSelectors: readSelectorList(spec, 'serviceSelectors', 'crd'),
         source: loc,
         legacy: false,
@@ -75,7 +89,7 @@ export function readCrd(kind: string, object: Record<string, unknown>, docPath: 
       break;
     }
     case 'BGPPeer': {
-      const peer = readPeer(spec, 'crd', name, loc);
+      const peer = readPeer(spec, 'crd', name, loc, version as PeerVersion);
       if (peer) draft.peers.push(peer);
       break;
     }
@@ -132,4 +146,14 @@ function readCommunities(spec: FieldReader, loc: SourceLocation, draft: ConfigDr
       draft.communities.push({ name, value, source: { ...loc, path: `${item.path}.value` } });
     }
   }
+}
+
+/** Linux interface names: 1 to 15 characters, no '/', ':' or whitespace (as the CRD schema says). */
+function readInterfaces(spec: FieldReader): string[] {
+  const out: string[] = [];
+  for (const item of spec.stringList('interfaces') ?? []) {
+    if (/^[^/\s:]{1,15}$/.test(item.value)) out.push(item.value);
+    else spec.sink.error(item.path, `${quote(item.value)} is not an interface name (1 to 15 characters, no "/", ":" or spaces)`);
+  }
+  return out;
 }

@@ -121,12 +121,14 @@ export class FieldReader {
     return Object.fromEntries(out);
   }
 
-  /** Warns about every key not read or accepted, suggesting the closest known one. */
+  /** Reports every key not read or accepted (at the sink's `unknownFields` severity), suggesting the closest known one. */
   finish(): void {
     for (const key of Object.keys(this.value)) {
       if (this.known.has(key)) continue;
       const hint = closest(key, [...this.known]);
-      this.sink.warning(this.pathOf(key), `unknown field ${quote(key)}${hint ? ` (did you mean ${quote(hint)}?)` : ''}; ignored`);
+      const text = `unknown field ${quote(key)}${hint ? ` (did you mean ${quote(hint)}?)` : ''}`;
+      if (this.sink.unknownFields === 'error') this.sink.error(this.pathOf(key), text);
+      else this.sink.warning(this.pathOf(key), `${text}; ignored`);
     }
   }
 

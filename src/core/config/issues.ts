@@ -5,6 +5,14 @@ export class IssueSink {
   readonly issues: ConfigIssue[] = [];
   /** The file being read; stamped on every issue reported until changed. */
   file: string | undefined;
+  /**
+   * How a field nobody reads is reported. Errors while reading metallb.io objects from files: `kubectl apply`
+   * refuses unknown fields (strict field validation), so `validate` does too. Objects from the API were already
+   * checked (and pruned) by the API server, so there they stay warnings.
+   */
+  unknownFields: ConfigIssue['severity'] = 'warning';
+  /** True while reading files (`validate`, `plan`) rather than objects the API server already admitted. */
+  fromFiles = false;
 
   constructor(file?: string) {
     this.file = file;

@@ -40,6 +40,7 @@ export interface LoadResult {
 export function loadConfig(sources: ConfigSource[], opts: LoadOptions = {}): LoadResult {
   const catalog = catalogOf(opts);
   const sink = new IssueSink();
+  sink.fromFiles = true;
   const draft = emptyDraft();
   for (const source of sources) {
     sink.file = source.file;

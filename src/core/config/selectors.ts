@@ -22,7 +22,7 @@ export function readLabelSelector(value: unknown, path: string, sink: IssueSink,
   const matchExpressions: LabelSelectorRequirement[] = [];
   let ok = true;
   for (const item of r.list(exprKey) ?? []) {
-    const req = readRequirement(item.value, item.path, sink);
+    const req = readRequirement(item.value, item.path, sink, style);
     if (req) matchExpressions.push(req);
     else ok = false;
   }
@@ -30,7 +30,7 @@ export function readLabelSelector(value: unknown, path: string, sink: IssueSink,
   return ok ? { matchLabels, matchExpressions } : undefined;
 }
 
-function readRequirement(value: unknown, path: string, sink: IssueSink): LabelSelectorRequirement | undefined {
+function readRequirement(value: unknown, path: string, sink: IssueSink, style: KeyStyle): LabelSelectorRequirement | undefined {
   const r = FieldReader.of(value, path, sink, 'a match expression mapping');
   if (!r) return undefined;
   const key = r.string('key', { required: true });
@@ -38,7 +38,8 @@ function readRequirement(value: unknown, path: string, sink: IssueSink): LabelSe
   const values = (r.stringList('values') ?? []).map((v) => v.value);
   r.finish();
   if (key === undefined || opText === undefined) return undefined;
-  const operator = OPERATORS.get(opText.toLowerCase());
+  // Kubernetes (and the CRD schema) takes the exact spelling; the legacy ConfigMap was read case-insensitively.
+  const operator = style === 'crd' ? [...OPERATORS.values()].find((o) => o === opText) : OPERATORS.get(opText.toLowerCase());
   if (!operator) {
     sink.error(r.pathOf('operator'), `operator ${quote(opText)} must be one of In, NotIn, Exists, DoesNotExist`);
     return undefined;

@@ -9,7 +9,7 @@ import { ANNOTATION, metallbAnnotation, serviceKeyString, type ServiceKey, type 
 import type { Allocator, Assigned } from '../ipam/allocator';
 import { managedBy } from '../ipam/service-request';
 import type { Result } from '../ipam/allocation-error';
-import type { ConfigStatusSink, ControllerEvents, ServiceStatusWriter } from './ports';
+import type { ConfigStatusSink, ControllerEvents, PoolStatusSink, ServiceStatusWriter } from './ports';
 
 export interface ControllerDeps {
   allocator: Allocator;
@@ -18,6 +18,8 @@ export interface ControllerDeps {
   configStatus?: ConfigStatusSink;
   /** Debounce for republishing conditions after Services change (default 1 s). */
   statePublishMs?: number;
+  /** IPAddressPool status counters (pools defined by IPAddressPool objects only). */
+  poolStatus?: PoolStatusSink;
   logger: Logger;
   metrics: Registry;
   /** `--lb-class`: with none, only Services without a class are ours. */
@@ -95,6 +97,7 @@ export class Controller {
     }
     this.config = result.config;
     this.deps.allocator.setPools(result.config.pools);
+    this.updateUsage();
     this.stale.set(0);
     this.loaded.set(1);
     this.log.info({ event: 'configLoaded', pools: result.config.pools.map((p) => p.name) }, 'config (re)loaded');
@@ -282,6 +285,19 @@ export class Controller {
       this.inUse.set({ pool }, st.inUse);
       this.total.set({ pool }, Number(st.total));
     }
+    if (!this.deps.poolStatus) return;
+    // ConfigMap pools have no object to carry a status; IPAddressPools are located as `IPAddressPool/<name>`.
+    for (const pool of this.config?.pools ?? []) {
+      if (!pool.source.path.startsWith('IPAddressPool/')) continue;
+      const st = this.deps.allocator.stats(pool.name);
+      if (!st) continue;
+      this.deps.poolStatus.update(pool.name, {
+        assignedIPv4: st.assignedIPv4,
+        assignedIPv6: st.assignedIPv6,
+        availableIPv4: countForStatus(st.availableIPv4),
+        availableIPv6: countForStatus(st.availableIPv6),
+      });
+    }
   }
 
   private schedulePublish(): void {
@@ -334,6 +350,12 @@ export class Controller {
     return this.statePublishing;
   }
 
+}
+
+/** A count as a JSON-safe number: exact up to 2^53-1, saturating above (an IPv6 /64 pool is bigger). */
+function countForStatus(n: bigint): number {
+  const max = BigInt(Number.MAX_SAFE_INTEGER);
+  return Number(n > max ? max : n);
 }
 
 function sameIps(a: string[], b: string[]): boolean {

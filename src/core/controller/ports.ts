@@ -13,3 +13,16 @@ export interface ControllerEvents {
 
 /** Where the controller reports whether the configuration is valid (a status object, e.g. ConfigurationState). */
 export type { ComponentStateSink as ConfigStatusSink } from '../component-state';
+
+/** IPAddressPool status counters, as MetalLB writes them. */
+export interface PoolCounters {
+  assignedIPv4: number;
+  assignedIPv6: number;
+  availableIPv4: number;
+  availableIPv6: number;
+}
+
+/** Where the controller publishes per-pool counters (the IPAddressPool status); writes may be coalesced. */
+export interface PoolStatusSink {
+  update(pool: string, counters: PoolCounters): void;
+}

@@ -62,11 +62,13 @@ export async function runController(opts: ControllerRunOptions, configure?: (c: 
     }
   });
   const allocator = new Allocator([], { namespaceLabels: (ns) => namespaces.get(ns) });
+  const poolStatus = kube.poolStatus();
   const controller = new Controller({
     allocator,
     status: kube.statusWriter(),
     events: kube.events(),
     configStatus: kube.configStatus(),
+    poolStatus,
     logger: c.resolve(TOKENS.rootLogger),
     metrics,
     loadBalancerClass: opts.loadBalancerClass,
@@ -102,6 +104,7 @@ export async function runController(opts: ControllerRunOptions, configure?: (c: 
       await queue.drain();
       await controller.flush();
       controller.stop();
+      await poolStatus.stop();
       await health.close();
     },
   };

@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import type * as k8s from '@kubernetes/client-node';
 import { inject, injectable } from 'tsyringe';
-import type { ConfigStatusSink, ControllerEvents, ServiceStatusWriter } from '../controller/ports';
+import type { ConfigStatusSink, ControllerEvents, PoolStatusSink, ServiceStatusWriter } from '../controller/ports';
 import type { Logger } from '../log';
 import type { ServiceView } from '../service';
 import { TOKENS } from '../composition/tokens';
@@ -12,6 +12,7 @@ import { KubeEventRecorder } from './event-recorder';
 import { KubeClients } from './kube-clients';
 import { ensureMemberlistSecret } from './memberlist-secret';
 import { KubeNamespaceLabels } from './namespace-labels';
+import { KubePoolStatusWriter } from './pool-status';
 import { KubeServiceStatusWriter } from './service-status-writer';
 import { toServiceView } from './service-view';
 import { ViewWatch } from './view-watch';
@@ -42,6 +43,8 @@ export interface ControllerKube {
   statusWriter(): ServiceStatusWriter;
   events(): ControllerEvents;
   configStatus(): ConfigStatusSink;
+  /** IPAddressPool status counters; stop() writes what is pending. */
+  poolStatus(): PoolStatusSink & { stop(): Promise<void> };
   configSource(onSnapshot: (snap: ConfigSnapshot) => void): Watching;
   /** Every Service, cached as compact views (the controller never needs a full object). */
   services(handlers: ServiceViewHandlers): ServiceViewSource;
@@ -75,6 +78,10 @@ export class KubeControllerAdapters implements ControllerKube {
     // MetalLB's label; conditions turning False become Warning Events on this ConfigurationState.
     const events = new KubeEventRecorder(this.clients, 'metallb-controller', this.log);
     return new KubeConfigStatusSink(this.clients, this.namespace, 'controller', { [COMPONENT_TYPE_LABEL]: 'controller' }, events);
+  }
+
+  poolStatus(): PoolStatusSink & { stop(): Promise<void> } {
+    return new KubePoolStatusWriter(this.clients, this.namespace, this.log);
   }
 
   configSource(onSnapshot: (snap: ConfigSnapshot) => void): Watching {

@@ -11,14 +11,20 @@ export interface Ip {
 /** Parses a textual IPv4/IPv6 address; undefined when it is not one. IPv4-mapped IPv6 stays IPv6. */
 export function parseIp(text: string): Ip | undefined {
   const trimmed = text.trim();
-  if (!ipaddr.isValid(trimmed)) return undefined;
-  // ipaddr.js accepts odd IPv4 forms ("10", "0x0a.1"); MetalLB (Go net.ParseIP) takes only dotted quads.
-  if (!trimmed.includes(':') && !/^\d{1,3}(\.\d{1,3}){3}$/.test(trimmed)) return undefined;
+  // Zones (fe80::1%eth0) are not addresses Go's net.ParseIP or the API server's isIP() accept.
+  if (trimmed.includes('%') || !ipaddr.isValid(trimmed)) return undefined;
+  // ipaddr.js accepts odd IPv4 forms ("10", "0x0a.1", octal "010"); Go takes only dotted quads without leading zeros.
+  if (!trimmed.includes(':') && !/^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/.test(trimmed)) return undefined;
   const addr = ipaddr.parse(trimmed);
   const bytes = addr.toByteArray();
   let value = 0n;
   for (const b of bytes) value = (value << 8n) | BigInt(b);
   return { family: addr.kind() === 'ipv4' ? 4 : 6, value };
+}
+
+/** ::ffff:a.b.c.d: the Kubernetes API (isIP, isCIDR) refuses these in configuration, so metallbts does too. */
+export function isIpv4Mapped(ip: Ip): boolean {
+  return ip.family === 6 && ip.value >> 32n === 0xffffn;
 }
 
 export function ipBits(family: IpFamily): number {

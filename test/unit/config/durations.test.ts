@@ -13,7 +13,7 @@ describe('parseGoDuration', () => {
     expect(parseGoDuration(text)).toBeCloseTo(seconds);
   });
 
-  it.each(['', '90', 's', '1d', '1m30', '-5s', '1 s'])('rejects %j', (text) => {
+  it.each(['', '90', 's', '1d', '1m30', '-5s', '1 s', ' 90s', '2562048h'])('rejects %j', (text) => {
     expect(parseGoDuration(text)).toBeUndefined();
   });
 });

@@ -81,7 +81,7 @@ const CASES: Record<string, Expectation> = {
   'cidr-host-bits.yaml': { path: 'address-pools[0].addresses[0]', message: /host bits set; it means 192\.168\.1\.240\/28/, severity: 'warning' },
   'document-not-a-mapping.yaml': { path: '(document)', message: /expected a Kubernetes object or a MetalLB config mapping, got list/ },
   'list-items-not-a-list.yaml': { path: 'items', message: /expected a list, got mapping/ },
-  'unknown-crd-version.yaml': { path: 'IPAddressPool/a.apiVersion', message: /v1alpha9 is not a known version/, severity: 'warning' },
+  'unknown-crd-version.yaml': { path: 'IPAddressPool/a.apiVersion', message: /v1alpha9 is not a served version \(served: metallb\.io\/v1beta1\)/ },
   'configmap-without-config.yaml': { path: 'ConfigMap/config', message: /has no data\.config; ignored/, severity: 'warning' },
   'bgp-pool-without-peers.yaml': { path: 'address-pools[0]', message: /announced with bgp but no BGP peers/, severity: 'warning' },
 };

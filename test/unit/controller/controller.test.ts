@@ -3,9 +3,11 @@ import { Controller } from '../../../src/core/controller/controller';
 import { Allocator } from '../../../src/core/ipam/allocator';
 import { silentLogger } from '../../../src/core/log';
 import type { ServiceView } from '../../../src/core/service';
+import type { PoolCounters } from '../../../src/core/controller/ports';
 import { config, pool, service } from '../../support/fixtures';
 
 function setup(lbClass?: string) {
+  const poolCounters = new Map<string, PoolCounters>();
   const writes: Array<{ service: string; ips: string[]; pool?: string }> = [];
   const events: Array<{ type: string; service: string; reason: string; message: string }> = [];
   const reports: Array<{ valid: boolean; errors: string[] }> = [];
@@ -22,11 +24,12 @@ function setup(lbClass?: string) {
       warning: (k, reason, message) => events.push({ type: 'Warning', service: `${k.namespace}/${k.name}`, reason, message }),
     },
     configStatus: { report: async (s) => void reports.push(s) },
+    poolStatus: { update: (p, c) => void poolCounters.set(p, c) },
     logger: silentLogger(),
     metrics,
     loadBalancerClass: lbClass,
   });
-  return { controller, writes, events, reports, metrics };
+  return { controller, writes, events, reports, metrics, poolCounters };
 }
 
 const tutorial = { config: config(pool('my-ip-space', ['192.168.1.240-192.168.1.250'])), issues: [] };
@@ -43,6 +46,17 @@ describe('Controller loop', () => {
     expect(text).toContain('metallb_allocator_addresses_in_use_total{pool="my-ip-space"} 1');
     expect(text).toContain('metallb_allocator_addresses_total{pool="my-ip-space"} 11');
     expect(text).toContain('metallb_k8s_client_config_loaded_bool 1');
+  });
+
+  test('IPAddressPool counters: published for IPAddressPool objects only, IPv6 saturating at 2^53-1', async () => {
+    const { controller, poolCounters } = setup();
+    const crdPool = pool('crd', ['192.168.1.240/30', 'fc00::/64'], ['layer2'], { source: { path: 'IPAddressPool/crd' } });
+    await controller.setConfig({ config: config(crdPool, pool('legacy', ['10.0.0.0/30'])), issues: [] });
+    await controller.initialSync([]);
+    expect(poolCounters.get('crd')).toEqual({ assignedIPv4: 0, assignedIPv6: 0, availableIPv4: 4, availableIPv6: Number.MAX_SAFE_INTEGER });
+    await controller.upsertService(service('nginx'));
+    expect(poolCounters.get('crd')).toEqual({ assignedIPv4: 1, assignedIPv6: 0, availableIPv4: 3, availableIPv6: Number.MAX_SAFE_INTEGER });
+    expect(poolCounters.has('legacy')).toBe(false);
   });
 
   test('restart: services with status keep their IPs even when listed in an adverse order', async () => {

@@ -32,6 +32,7 @@ function fakeKube(configMap: k8s.V1ConfigMap | undefined, existing: ServiceView[
     statusWriter: () => ({ writeStatus: async (svc, ips, pool) => void log.push(`status ${svc.namespace}/${svc.name} ${ips.join(',')} ${pool}`) }),
     events: () => ({ normal: (k, reason, msg) => log.push(`Normal ${k.name} ${reason} ${msg}`), warning: (k, reason, msg) => log.push(`Warning ${k.name} ${reason} ${msg}`) }),
     configStatus: () => ({ report: async (s) => void log.push(`config valid=${s.valid}`) }),
+    poolStatus: () => ({ update: () => undefined, stop: async () => undefined }),
     configSource: (onSnapshot: (s: ConfigSnapshot) => void) => ({
       start: async () => {
         log.push('start config');
