@@ -176,11 +176,18 @@ function bgpCondition(plugins: Record<string, PluginStatus>): StateCondition[] {
   ];
 }
 
-/** Non-internal interfaces and their global/unique-local addresses as CIDRs. */
+/** Interfaces that are never a LAN (MetalLB's layer2 exclusions): kube-proxy IPVS puts every Service IP on kube-ipvs0. */
+const NOT_A_LAN = /^(lo$|kube-ipvs|dummy|docker|cbr|virbr|lxcbr|veth|cali|tunl|flannel|cni|nodelocaldns|lxc)/;
+
+/** LAN interfaces and their addresses as CIDRs: no loopback, link-local or host routes (/32, /128 are VIPs, not subnets). */
 export function hostInterfaces(): HostInterface[] {
   const out: HostInterface[] = [];
   for (const [name, addrs] of Object.entries(networkInterfaces())) {
-    const cidrs = (addrs ?? []).filter((a) => !a.internal && !(a.family === 'IPv6' && a.address.startsWith('fe80'))).map((a) => a.cidr).filter((c): c is string => !!c);
+    if (NOT_A_LAN.test(name)) continue;
+    const cidrs = (addrs ?? [])
+      .filter((a) => !a.internal && !(a.family === 'IPv6' && a.address.startsWith('fe80')))
+      .map((a) => a.cidr)
+      .filter((c): c is string => !!c && !c.endsWith('/32') && !c.endsWith('/128'));
     if (cidrs.length > 0) out.push({ name, cidrs });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -4,7 +4,7 @@ import type { ComponentState } from '../../../src/core/component-state';
 import type { Config, ConfigIssue } from '../../../src/core/config/model';
 import { silentLogger } from '../../../src/core/log';
 import type { PluginStatus } from '../../../src/core/plugin-api';
-import { SpeakerState } from '../../../src/core/speaker/speaker-state';
+import { hostInterfaces, SpeakerState } from '../../../src/core/speaker/speaker-state';
 
 const good = { pools: [{ name: 'a' }] } as unknown as Config;
 const other = { pools: [{ name: 'b' }] } as unknown as Config;
@@ -111,5 +111,25 @@ describe('SpeakerState live conditions', () => {
     const { state, reports } = live({ bgp: { healthy: true, details: { sessions: [{ peer: 'r1', state: 'Active', lastError: 'connection refused' }, { peer: 'r2', state: 'Established' }] } } }, []);
     await state.offer({ config: good, issues: [] });
     expect(reports.at(-1)?.conditions?.find((c) => c.type === 'BGPSessionsEstablished')).toMatchObject({ status: 'False', message: 'r1: Active (connection refused)' });
+  });
+});
+
+describe('hostInterfaces', () => {
+  it('reports LAN subnets only: no loopback, kube-ipvs0 VIPs or /32 host addresses', () => {
+    const os = jest.requireActual<typeof import('node:os')>('node:os');
+    const spy = jest.spyOn(os, 'networkInterfaces').mockReturnValue({
+      lo: [{ address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' }],
+      eth0: [
+        { address: '192.168.1.10', netmask: '255.255.255.0', family: 'IPv4', mac: '02:00:00:00:01:0a', internal: false, cidr: '192.168.1.10/24' },
+        { address: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '02:00:00:00:01:0a', internal: false, cidr: 'fe80::1/64', scopeid: 2 },
+        { address: '192.168.1.240', netmask: '255.255.255.255', family: 'IPv4', mac: '02:00:00:00:01:0a', internal: false, cidr: '192.168.1.240/32' },
+      ],
+      'kube-ipvs0': [{ address: '192.168.2.204', netmask: '255.255.255.255', family: 'IPv4', mac: '02:00:00:00:00:01', internal: false, cidr: '192.168.2.204/24' }],
+    });
+    try {
+      expect(hostInterfaces()).toEqual([{ name: 'eth0', cidrs: ['192.168.1.10/24'] }]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
