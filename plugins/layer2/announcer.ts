@@ -11,7 +11,7 @@ import type {
 } from '../../src/core/plugin-api';
 import { secretFingerprint } from '../../src/core/plugin-api';
 import { canonicalIp } from '../../src/core/net/ip';
-import { advertisementsFor, electOwner, interfacesFor, subnetInterfaces } from './owner-election';
+import { advertisementsFor, electOwner, interfacesFor, subnetAwareFor, subnetInterfaces } from './owner-election';
 import { NoMembership, SpeakerMembership, type MemberSource } from './membership';
 import { parseLayer2Options, type Layer2Options } from './options';
 import { Layer2Responders } from './responders';
@@ -102,7 +102,7 @@ export class Layer2Announcer implements Announcer {
     let everywhere = false;
     for (const ip of next) {
       // Subnet-aware: answer on the interface(s) on the VIP's subnet; L2Advertisement interfaces win.
-      const interfaces = named.length > 0 || !this.opts.subnetAware ? named : subnetInterfaces(me, ip);
+      const interfaces = named.length > 0 || !subnetAwareFor(ads, this.opts.subnetAware) ? named : subnetInterfaces(me, ip);
       for (const i of interfaces) used.add(i);
       if (interfaces.length === 0) everywhere = true;
       const w = this.wanted.get(ip) ?? { services: new Set<string>(), interfaces };

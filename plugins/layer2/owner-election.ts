@@ -59,6 +59,11 @@ export function interfacesFor(node: NodeView, ads: L2Advertisement[]): string[] 
   return [...new Set(selecting.flatMap((ad) => ad.interfaces))].sort();
 }
 
+/** Subnet-aware for these advertisements: the plugin option, unless one names interfaces (they win) or opts out by annotation. */
+export function subnetAwareFor(ads: L2Advertisement[], option: boolean | undefined): boolean {
+  return !!option && !ads.some((ad) => ad.interfaces.length > 0 || ad.subnetAware === false);
+}
+
 /** The node's reported interfaces with an address whose subnet holds `ip` (none when it reported nothing). */
 export function subnetInterfaces(node: NodeView | undefined, ip: string): string[] {
   const parsed = parseIp(ip);
@@ -107,7 +112,7 @@ export function electOwner(input: ElectionInput): ElectionResult {
     .map((n) => n.name);
   let pool = names;
   let where = '';
-  if (input.subnetAware && !ads.some((ad) => ad.interfaces.length > 0)) {
+  if (subnetAwareFor(ads, input.subnetAware)) {
     const byName = new Map(input.nodes.map((n) => [n.name, n]));
     const onSubnet = names.filter((n) => subnetInterfaces(byName.get(n), ip).length > 0);
     if (onSubnet.length > 0) {
