@@ -38,11 +38,12 @@ export class KubeConfigStatusSink implements ComponentStateSink {
     const ref = { group: 'metallb.io', version: 'v1beta1', namespace: this.namespace, plural: 'configurationstates', name: this.name };
     if (!this.ensured) await this.ensure(ref);
     const now = new Date().toISOString();
-    const conditions = state.conditions ? carryTransitions(this.conditions, state.conditions, now) : undefined;
+    // Bounded as the CRD schema bounds them (a long list of unreachable nodes must not get the write refused).
+    const conditions = state.conditions ? carryTransitions(this.conditions, state.conditions, now).map((c) => ({ ...c, message: clip(c.message, 4096) })) : undefined;
     const status = {
       ...(state.details ?? {}),
       result: state.valid ? 'Valid' : 'Invalid',
-      lastError: state.errors[0] ?? '',
+      lastError: clip(state.errors[0] ?? '', 32_768),
       errorSummary: state.errors.join('\n'),
       lastUpdate: now,
       ...(conditions ? { conditions } : {}),
@@ -90,4 +91,8 @@ export async function listSpeakerReports(clients: KubeClients, namespace: string
   return (list.items ?? [])
     .map((o) => ({ node: o.metadata?.labels?.[NODE_NAME_LABEL] ?? '', lastUpdate: o.status?.lastUpdate }))
     .filter((r) => r.node);
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }

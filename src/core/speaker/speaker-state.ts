@@ -188,9 +188,10 @@ export function hostInterfaces(): HostInterface[] {
       .filter((a) => !a.internal && !(a.family === 'IPv6' && a.address.startsWith('fe80')))
       .map((a) => a.cidr)
       .filter((c): c is string => !!c && !c.endsWith('/32') && !c.endsWith('/128'));
-    if (cidrs.length > 0) out.push({ name, cidrs });
+    // The ConfigurationState schema allows 64 addresses per interface and 256 interfaces.
+    if (cidrs.length > 0) out.push({ name, cidrs: cidrs.slice(0, 64) });
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  return out.sort((a, b) => a.name.localeCompare(b.name)).slice(0, 256);
 }
 
 function safely<T>(fn: () => T, fallback: T): T {
