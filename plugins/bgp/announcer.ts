@@ -17,6 +17,7 @@ import { BgpSession } from './session';
 import type { BgpSessionOptions } from './session-options';
 import type { SessionState } from './session';
 import { anySelectorMatches } from './selectors';
+import { nativeBfdSessions, type BfdLike, type BfdSessions } from './bfd/peer-bfd';
 
 /** What the announcer needs from a session (BgpSession, or a fake in tests). */
 export interface SessionLike {
@@ -26,6 +27,10 @@ export interface SessionLike {
   announce(prefix: string, attrs?: RouteAttributes): string;
   withdraw(prefix: string): boolean;
   stop(opts?: { withdraw?: boolean }): Promise<void>;
+  /** Drops the session at once (BFD Down) and lets it reconnect. */
+  reset?(reason: string): void;
+  /** Reconnects now instead of after the backoff (BFD Up again). */
+  retryNow?(): void;
 }
 
 export type SessionFactory = (opts: BgpSessionOptions) => SessionLike;
@@ -41,6 +46,7 @@ interface PeerSlot {
   peer: Peer;
   signature: string;
   session: SessionLike;
+  bfd?: BfdLike;
 }
 
 type Contribution = Map<string, Map<string, RouteAttributes>>; // peer → prefix → attrs
@@ -83,6 +89,7 @@ export class BgpAnnouncer implements Announcer {
   constructor(
     private readonly ctx: PluginContext,
     private readonly createSession: SessionFactory = (o) => new BgpSession(o),
+    private readonly bfdSessions: BfdSessions = nativeBfdSessions({ logger: ctx.logger, metrics: ctx.metrics }),
   ) {
     this.unsubscribe = ctx.cluster.onChange(() => {
       // Node labels select peers and advertisements.
@@ -113,6 +120,7 @@ export class BgpAnnouncer implements Announcer {
       if (!p || this.signature(p) !== slot.signature) {
         this.peers.delete(name);
         this.routes.delete(name);
+        slot.bfd?.stop();
         void slot.session.stop({ withdraw: true });
         this.ctx.logger.info({ event: 'peerRemoved', peer: name }, 'BGP peer removed or changed');
         changed = true;
@@ -120,8 +128,14 @@ export class BgpAnnouncer implements Announcer {
     }
     for (const [name, p] of wanted) {
       if (this.peers.has(name)) continue;
+      if (p.passwordSecret && p.password === undefined) {
+        this.ctx.logger.error({ event: 'peerSkipped', peer: name, secret: p.passwordSecret.name }, 'BGP peer has a passwordSecret but no password was read; not connecting without it');
+        continue;
+      }
       const session = this.createSession(this.sessionOptions(p));
-      this.peers.set(name, { peer: p, signature: this.signature(p), session });
+      const slot: PeerSlot = { peer: p, signature: this.signature(p), session };
+      this.peers.set(name, slot);
+      slot.bfd = this.startBfd(p, session);
       session.start();
       this.ctx.logger.info({ event: 'peerAdded', peer: name, address: p.peerAddress }, 'BGP peer added');
       changed = true;
@@ -131,13 +145,43 @@ export class BgpAnnouncer implements Announcer {
 
   private signature(p: Peer): string {
     const { source: _s, nodeSelectors: _n, name: _name, ...rest } = p;
-    return JSON.stringify([rest, this.password(p)]);
+    const bfd = this.bfdProfile(p);
+    return JSON.stringify([rest, this.password(p), bfd && { ...bfd, source: undefined }]);
   }
 
+  private bfdProfile(p: Peer) {
+    return p.bfdProfile === undefined ? undefined : this.config?.bfdProfiles?.find((b) => b.name === p.bfdProfile);
+  }
+
+  /** A BFD session for peers naming a profile; its Down drops the BGP session at once. */
+  private startBfd(p: Peer, session: SessionLike): BfdLike | undefined {
+    if (p.bfdProfile === undefined) return undefined;
+    const profile = this.bfdProfile(p);
+    if (!profile) {
+      this.ctx.logger.error({ event: 'bfdProfileMissing', peer: p.name, profile: p.bfdProfile }, 'BGP peer names an unknown BFD profile; no BFD');
+      return undefined;
+    }
+    if (profile.echoMode) {
+      this.ctx.logger.warn({ event: 'bfdEchoUnsupported', peer: p.name, profile: profile.name }, 'BFD echo mode is not supported; running asynchronous mode only');
+    }
+    try {
+      const bfd = this.bfdSessions.create(p, profile);
+      bfd.on('down', ({ diag }) => {
+        this.ctx.logger.warn({ event: 'bfdDown', peer: p.name, diag }, 'BFD session down: dropping the BGP session');
+        session.reset?.(`BFD down (diag ${diag})`);
+      });
+      bfd.on('up', () => session.retryNow?.());
+      bfd.start();
+      return bfd;
+    } catch (err) {
+      this.ctx.logger.error({ event: 'bfdFailed', peer: p.name, error: (err as Error).message }, 'cannot start BFD for the peer');
+      return undefined;
+    }
+  }
+
+  /** The core fills `password` from passwordSecret (or rejects the config); never fall back to no MD5. */
   private password(p: Peer): string | undefined {
-    if (p.password) return p.password;
-    if (p.passwordSecret) return this.ctx.secret(p.passwordSecret.name, 'password');
-    return undefined;
+    return p.password;
   }
 
   private sessionOptions(p: Peer): BgpSessionOptions {
@@ -270,7 +314,13 @@ export class BgpAnnouncer implements Announcer {
   }
 
   status(): PluginStatus {
-    const sessions = [...this.peers.entries()].map(([name, s]) => ({ peer: name, address: s.peer.peerAddress, state: s.session.state, announced: s.session.announcedCount }));
+    const sessions = [...this.peers.entries()].map(([name, s]) => ({
+      peer: name,
+      address: s.peer.peerAddress,
+      state: s.session.state,
+      announced: s.session.announcedCount,
+      ...(s.bfd ? { bfd: s.bfd.state } : {}),
+    }));
     const up = sessions.filter((s) => s.state === 'Established').length;
     return { healthy: true, message: `${up}/${sessions.length} BGP sessions established`, details: { sessions } };
   }
@@ -281,6 +331,8 @@ export class BgpAnnouncer implements Announcer {
     this.peers.clear();
     // Everything is withdrawn: this node advertises no Service any more.
     for (const k of [...this.published.keys()]) this.publishStatus(k, []);
+    for (const s of slots) s.bfd?.stop();
     await Promise.all(slots.map((s) => s.session.stop({ withdraw: true })));
+    this.bfdSessions.close();
   }
 }

@@ -2,6 +2,7 @@
 import type { Registry } from 'prom-client';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type { Logger } from '../../src/core/plugin-api';
+import type { InterfaceTable } from './router-id';
 
 export interface BgpSessionOptions {
   peerAddress: string;
@@ -10,8 +11,10 @@ export interface BgpSessionOptions {
   sourceAddress?: string;
   myAsn: number;
   peerAsn: number;
-  /** Dotted quad; default: the session's local IPv4 address. */
+  /** Dotted quad; default: the session's local IPv4 address, else one of the node's (see router-id.ts). */
   routerId?: string;
+  /** The node's addresses, for the default router ID; default os.networkInterfaces (tests inject). */
+  interfaces?: () => InterfaceTable;
   /** Seconds; 0 or ≥ 3. Default 90. */
   holdTime?: number;
   /** Seconds; default hold/3. */

@@ -1,7 +1,6 @@
 // One active BGP-4 session (RFC 4271 FSM): connect with backoff, OPEN, timers, Adj-RIB-Out, NOTIFICATIONs.
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
-import { isIPv4 } from 'node:net';
 import { silentLogger, type Logger } from '../../src/core/log';
 import {
   BgpDecodeError,
@@ -29,6 +28,7 @@ import { backoffDelay, resolveOptions, type BgpSessionOptions, type ResolvedOpti
 import { openTransport } from './transport';
 import { UpdateSender } from './update-sender';
 import { afiOf, negotiateOpen, type Negotiated } from './open-negotiation';
+import { NO_ROUTER_ID, pickRouterId } from './router-id';
 
 export type SessionState = 'Idle' | 'Connect' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
@@ -147,6 +147,23 @@ export class BgpSession extends EventEmitter {
     await closed;
   }
 
+  /** Skips the remaining reconnect backoff (BFD says the path is back): connects now if idle and waiting. */
+  retryNow(): void {
+    if (this.stopped || this.sock || this.timers.reconnect === undefined) return;
+    clearTimeout(this.timers.reconnect);
+    this.timers.reconnect = undefined;
+    this.attempt = 1;
+    this.connect();
+  }
+
+  /** Tears the session down at once (BFD says the path is dead: Cease/BFD Down, no wait) and reconnects with backoff. */
+  reset(reason: string): void {
+    const sock = this.sock;
+    if (!sock) return;
+    this.fail(reason, { code: ErrorCode.Cease, subcode: CeaseSubcode.BfdDown, data: Buffer.alloc(0) });
+    sock.destroy();
+  }
+
   // ---- connection lifecycle -------------------------------------------------------------
 
   private scheduleConnect(): void {
@@ -155,7 +172,10 @@ export class BgpSession extends EventEmitter {
     const delay = backoffDelay(this.attempt, raw.backoff?.unitMs, raw.backoff?.maxMs);
     this.attempt++;
     this.log.debug({ event: 'connectScheduled', delayMs: delay }, 'next connection attempt');
-    this.timers.reconnect = setTimeout(() => this.connect(), delay);
+    this.timers.reconnect = setTimeout(() => {
+      this.timers.reconnect = undefined;
+      this.connect();
+    }, delay);
   }
 
   private connect(): void {
@@ -198,9 +218,9 @@ export class BgpSession extends EventEmitter {
   private onConnect(): void {
     const sock = this.sock!;
     const local = (sock.localAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
-    const routerId = this.opts.raw.routerId ?? (isIPv4(local) ? local : undefined);
+    const routerId = this.opts.raw.routerId ?? pickRouterId(local, this.opts.raw.interfaces?.());
     if (!routerId) {
-      this.fail('no router ID: the session has no local IPv4 address; set router-id');
+      this.fail(NO_ROUTER_ID);
       return;
     }
     this.sender = undefined;

@@ -89,6 +89,7 @@ export class SpeakerMembership implements MemberSource {
       bindAddr: settings.bindAddr,
       bindPort: settings.bindPort,
       secret: this.deps.secret,
+      keyDerivation: settings.keyDerivation,
       insecureClear: !this.deps.secret,
       label: settings.label,
       profile: settings.profile,
@@ -99,6 +100,9 @@ export class SpeakerMembership implements MemberSource {
       return;
     }
     this.ml = ml;
+    if (this.deps.secret) {
+      logger.info({ event: 'memberlistKeys', keyDerivation: settings.keyDerivation, keys: ml.keyring.size }, 'memberlist sends with the key of this derivation and accepts the keys of all derivations');
+    }
     ml.on('change', (ev, info) => {
       logger.info({ event: 'memberlistEvent', type: ev, member: info.name }, 'memberlist membership changed');
       for (const cb of this.listeners) cb();

@@ -1,4 +1,5 @@
 // The layer2 plugin's settings (values `speaker.plugins[].options` for layer2), validated with defaults.
+import { DEFAULT_KEY_DERIVATION, KeyDerivation, parseKeyDerivation } from '../../src/memberlist';
 import type { GratuitousTiming } from './gratuitous';
 import { METALLB_GRATUITOUS } from './gratuitous';
 import { RESCAN_INTERVAL_MS } from './responders';
@@ -12,6 +13,8 @@ export interface MemberlistSettings {
   join?: string[];
   profile: 'lan' | 'fast';
   label: string;
+  /** How the Secret becomes the key we send with; keys of every derivation are accepted on receive. */
+  keyDerivation: KeyDerivation;
   /** Gossip without encryption when the `memberlist` Secret is missing (MetalLB does it silently; we need an opt-in). */
   insecureClear: boolean;
   /** Re-join period while alone (MetalLB: every minute). */
@@ -76,6 +79,7 @@ export function parseLayer2Options(raw: Record<string, unknown>): Layer2Options 
       join: strs(ml.join, 'memberlist.join'),
       profile,
       label: typeof ml.label === 'string' ? ml.label : '',
+      keyDerivation: parseKeyDerivation(ml.keyDerivation ?? DEFAULT_KEY_DERIVATION, 'layer2 option memberlist.keyDerivation'),
       insecureClear: bool(ml.insecureClear, false, 'memberlist.insecureClear'),
       rejoinMs: num(ml.rejoinMs, 60_000, 'memberlist.rejoinMs', 100),
     },

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from './log';
 import type { Registry } from 'prom-client';
 import type {
+  BfdProfile,
   BgpAdvertisement,
   Config,
   ConfigIssue,
@@ -14,6 +15,7 @@ import type {
 import type { ServiceKey, ServiceView } from './service';
 
 export type {
+  BfdProfile,
   BgpAdvertisement,
   Community,
   Config,
@@ -54,6 +56,8 @@ export interface PluginConfigView {
   l2Advertisements: L2Advertisement[];
   pluginAdvertisements: PluginAdvertisement[];
   communityAliases: Record<string, string>;
+  /** BFD profiles the peers may name (bgp only; optional so older views stay valid). */
+  bfdProfiles?: BfdProfile[];
 }
 
 export interface NodeView {

@@ -1,6 +1,6 @@
-// memberlist's AES-GCM payload encryption (v1; v0 = PKCS#7-padded, decrypt only) and keyring, plus
-// MetalLB's key derivation, so a Secret made for MetalLB works unchanged.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+// memberlist's AES-GCM payload encryption (v1; v0 = PKCS#7-padded, decrypt only) and its keyring
+// (primary key sends, every key receives), as hashicorp/memberlist's security.go and keyring.go.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { fail } from './errors';
 
 const VERSION_SIZE = 1;
@@ -64,20 +64,27 @@ function decryptWithKey(key: Buffer, msg: Buffer, aad: Buffer): Buffer | undefin
   }
 }
 
-/** Tries every key; throws MemberlistDecodeError('decrypt'|'truncated') when none authenticates. */
-export function decryptPayload(keys: readonly Buffer[], msg: Buffer, aad: Buffer): Buffer {
+/** Tries every key in order; returns the plaintext and the index of the key that authenticated it. */
+export function decryptPayloadWithIndex(keys: readonly Buffer[], msg: Buffer, aad: Buffer): { plain: Buffer; keyIndex: number } {
   if (msg.length < ENCRYPT_OVERHEAD) fail('truncated', 'encrypted payload too short');
   if (msg[0] > 1) fail('decrypt', `unsupported encryption version ${msg[0]}`);
-  for (const key of keys) {
-    const plain = decryptWithKey(key, msg, aad);
-    if (plain) return plain;
+  for (let i = 0; i < keys.length; i++) {
+    const plain = decryptWithKey(keys[i], msg, aad);
+    if (plain) return { plain, keyIndex: i };
   }
   return fail('decrypt', 'no installed key could decrypt the message');
+}
+
+/** Tries every key; throws MemberlistDecodeError('decrypt'|'truncated') when none authenticates. */
+export function decryptPayload(keys: readonly Buffer[], msg: Buffer, aad: Buffer): Buffer {
+  return decryptPayloadWithIndex(keys, msg, aad).plain;
 }
 
 /** Keys in use: encrypt with the primary (first), decrypt with any; changeable at runtime. */
 export class Keyring {
   private keys: Buffer[] = [];
+  /** Told after each successful decryption whether the primary key (index 0) authenticated it. */
+  onDecrypt?: (primary: boolean) => void;
 
   constructor(keys: readonly Buffer[] = [], primary?: Buffer) {
     for (const k of keys) this.addKey(k);
@@ -119,13 +126,11 @@ export class Keyring {
   get size(): number {
     return this.keys.length;
   }
-}
 
-/**
- * MetalLB's key from the Secret's `secretkey`: Go's `sha256.New().Sum(secret)[:32]` appends the
- * empty-input digest to the secret (it does not hash it), so key = (secret ‖ SHA256(""))[0:32].
- */
-export function deriveMetalLBKey(secret: string | Buffer): Buffer {
-  const s = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
-  return Buffer.concat([s, createHash('sha256').digest()]).subarray(0, 32);
+  /** Decrypts with the primary key first, then the others (Go's decryptPayload order). */
+  decrypt(msg: Buffer, aad: Buffer): Buffer {
+    const { plain, keyIndex } = decryptPayloadWithIndex(this.keys, msg, aad);
+    this.onDecrypt?.(keyIndex === 0);
+    return plain;
+  }
 }

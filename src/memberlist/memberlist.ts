@@ -70,6 +70,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
     this.keyring = this.opts.keyring;
     this.log = options.logger ?? noopLogger;
     this.metrics = new MemberlistMetrics(options.registry);
+    this.keyring.onDecrypt = (primary) => this.metrics.decrypt(primary);
     this.awareness = new Awareness(this.opts.timings.awarenessMaxMultiplier);
     this.broadcasts = new BroadcastQueue(
       () => this.opts.timings.retransmitMult,

@@ -8,6 +8,8 @@ export class MemberlistMetrics {
   private readonly dropCounts = new Map<string, number>();
   private readonly dropped?: Counter<'reason'>;
   private readonly members?: Gauge<'state'>;
+  private readonly decrypts = { primary: 0, secondary: 0 };
+  private readonly decrypted?: Counter<'key'>;
 
   constructor(registry?: Registry) {
     if (!registry) return;
@@ -27,6 +29,26 @@ export class MemberlistMetrics {
         labelNames: ['state'],
         registers: [registry],
       });
+    this.decrypted =
+      (registry.getSingleMetric('metallbts_memberlist_decrypted_total') as Counter<'key'> | undefined) ??
+      new Counter({
+        name: 'metallbts_memberlist_decrypted_total',
+        help: 'Memberlist packets and streams decrypted, by the keyring key that authenticated them (primary or secondary)',
+        labelNames: ['key'],
+        registers: [registry],
+      });
+  }
+
+  /** A message was authenticated by the primary key, or by a secondary one (a peer sends with another key). */
+  decrypt(primary: boolean): void {
+    const key = primary ? 'primary' : 'secondary';
+    this.decrypts[key]++;
+    this.decrypted?.inc({ key });
+  }
+
+  /** Decryptions so far by the key that authenticated them. */
+  decryptedCounts(): { primary: number; secondary: number } {
+    return { ...this.decrypts };
   }
 
   drop(reason: DropReason): void {

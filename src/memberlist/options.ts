@@ -1,6 +1,7 @@
 // Constructor options of Memberlist and their validation (key or explicit clear text, label, timings).
 import type { Registry } from 'prom-client';
-import { Keyring, deriveMetalLBKey } from './crypto';
+import { Keyring } from './crypto';
+import { DEFAULT_KEY_DERIVATION, KEY_DERIVATIONS, KeyDerivation, installSecretKeys, parseKeyDerivation } from './key-derivation';
 import { validateLabel } from './label';
 import { MemberlistTimings, ProfileName, profileTimings } from './profiles';
 
@@ -21,8 +22,12 @@ export interface MemberlistOptions {
   /** Address/port others should use (default: bind address/port). */
   advertiseAddr?: string;
   advertisePort?: number;
-  /** MetalLB Secret `secretkey` value; its derived key becomes the primary key. */
+  /** MetalLB Secret `secretkey` value; the `keyDerivation` key becomes primary, the others secondary. */
   secret?: string | Buffer;
+  /** How `secret` becomes the key we send with (default `metallb-v0.16.2`, as current MetalLB). */
+  keyDerivation?: KeyDerivation;
+  /** Derivations whose keys we also accept on receive (default: all of them, so a cluster can roll). */
+  acceptKeyDerivations?: KeyDerivation[];
   /** Raw AES keys (16/24/32 bytes); the first is primary unless `secret` is given. */
   keys?: Buffer[];
   /** Required to run without any key (MetalLB gossips in clear when no secret exists). */
@@ -62,9 +67,9 @@ export function resolveOptions(o: MemberlistOptions): ResolvedOptions {
   if (!o.name) throw new Error('memberlist: name is required');
   const keyring = new Keyring(o.keys ?? []);
   if (o.secret !== undefined && o.secret.length > 0) {
-    const k = deriveMetalLBKey(o.secret);
-    keyring.addKey(k);
-    keyring.useKey(k);
+    const send = parseKeyDerivation(o.keyDerivation ?? DEFAULT_KEY_DERIVATION, 'memberlist keyDerivation');
+    const accept = (o.acceptKeyDerivations ?? KEY_DERIVATIONS).map((d) => parseKeyDerivation(d, 'memberlist acceptKeyDerivations'));
+    installSecretKeys(keyring, o.secret, send, accept);
   }
   if (keyring.size === 0 && !o.insecureClear) {
     throw new Error('memberlist: no encryption key configured; pass a secret/keys or insecureClear: true to gossip in clear text');

@@ -4,7 +4,7 @@ import { COMPOUND_OVERHEAD } from './compound';
 import { decodeCompound } from './compound';
 import { compressMessage, decompressBody } from './compression';
 import { addCrc, stripCrc } from './crc';
-import { ENCRYPT_OVERHEAD, Keyring, decryptPayload, encryptPayload } from './crypto';
+import { ENCRYPT_OVERHEAD, Keyring, encryptPayload } from './crypto';
 import { fail } from './errors';
 import { addLabel, removeLabel } from './label';
 import { MessageType } from './messages';
@@ -59,7 +59,7 @@ export function decodePacket(buf: Buffer, sec: PacketSecurity): Buffer {
   const { label, rest } = removeLabel(buf);
   if (label !== sec.label) fail('label', `packet label ${JSON.stringify(label)} does not match`);
   let plain = rest;
-  if (sec.keyring.size > 0) plain = decryptPayload(sec.keyring.getKeys(), rest, Buffer.from(label, 'utf8'));
+  if (sec.keyring.size > 0) plain = sec.keyring.decrypt(rest, Buffer.from(label, 'utf8'));
   plain = stripCrc(plain);
   if (plain.length < 1) fail('truncated', 'empty message');
   return plain;

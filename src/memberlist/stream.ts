@@ -1,7 +1,7 @@
 // TCP stream framing (push/pull, TCP ping), pure: `0a | u32 len | encrypted(compress(msg))` with the
 // 5 header bytes + label as AAD; unencrypted streams are parsed incrementally as bytes arrive.
 import { compressMessage, decompressBody } from './compression';
-import { Keyring, decryptPayload, encryptPayload, encryptedLength } from './crypto';
+import { Keyring, encryptPayload, encryptedLength } from './crypto';
 import { MemberlistDecodeError, fail } from './errors';
 import { labelHeader } from './label';
 import {
@@ -87,7 +87,7 @@ export function parseStream(buf: Buffer, sec: StreamSecurity): StreamParse {
     if (len > MAX_STREAM_BYTES) fail('oversized', `stream state of ${len} bytes`);
     if (buf.length < 5 + len) return { done: false };
     const aad = Buffer.concat([buf.subarray(0, 5), Buffer.from(sec.label, 'utf8')]);
-    msg = decryptPayload(sec.keyring.getKeys(), buf.subarray(5, 5 + len), aad);
+    msg = sec.keyring.decrypt(buf.subarray(5, 5 + len), aad);
     complete = true;
   } else {
     if (sec.keyring.size > 0) fail('decrypt', 'encryption is configured but the stream is not encrypted');

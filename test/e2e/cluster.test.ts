@@ -202,6 +202,11 @@ describe('the real cluster: chart pods on real kubelets (e2e, root)', () => {
 
   it('helm uninstall leaves no metallbts object (the memberlist Secret the user made and the CRDs stay)', async () => {
     await release.uninstall();
+    // `helm uninstall --wait` returns once the objects are deleted; their pods may still be terminating.
+    for (let i = 0; i < 120; i++) {
+      if (!(await kubectl.ok(['get', 'pods', '-n', 'metallb-system', '-o', 'name'])).trim()) break;
+      await sleep(1000);
+    }
     const left = await kubectl.ok(['get', 'all,configmap,serviceaccount,role,rolebinding,secret', '-n', 'metallb-system', '-o', 'name']);
     const names = left.split('\n').filter(Boolean).filter((n) => !n.endsWith('/kube-root-ca.crt') && !n.endsWith('/default'));
     expect(names).toEqual(['secret/memberlist']);

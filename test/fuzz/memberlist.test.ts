@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { decodeCompound, makeCompoundMessage } from '../../src/memberlist/compound';
 import { compressMessage, decompressBody } from '../../src/memberlist/compression';
 import { addCrc, stripCrc } from '../../src/memberlist/crc';
-import { Keyring, deriveMetalLBKey } from '../../src/memberlist/crypto';
+import { Keyring } from '../../src/memberlist/crypto';
+import { deriveMetalLBKey } from '../../src/memberlist/key-derivation';
 import { MemberlistDecodeError } from '../../src/memberlist/errors';
 import { removeLabel } from '../../src/memberlist/label';
 import { lzwCompress, lzwDecompress } from '../../src/memberlist/lzw';
@@ -14,7 +15,7 @@ import { decodePacket, encodePacket, unpackMessages } from '../../src/memberlist
 import { encodeStreamMessage, parseStream } from '../../src/memberlist/stream';
 
 const TOTAL = Number(process.env.FUZZ_RUNS ?? 100_000);
-const keyring = new Keyring([deriveMetalLBKey('AbCdEfGhIjKlMnOpQrStUv')]);
+const keyring = new Keyring([deriveMetalLBKey('AbCdEfGhIjKlMnOpQrStUv', 'metallb-legacy')]);
 const clear = new Keyring();
 
 /** Decoders under test: each gets bytes and must return or throw MemberlistDecodeError. */

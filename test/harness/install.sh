@@ -19,9 +19,10 @@ BIN=$CACHE/bin
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 JOBS=${METALLBTS_GO_JOBS:-$(nproc)}
 APT_PACKAGES=(iproute2 iputils-ping arping ndisc6 tcpdump tshark frr gobgpd bird2 curl python3 openssl
-  containerd runc containernetworking-plugins iptables conntrack nftables socat buildah mmdebstrap uidmap)
+  containerd runc containernetworking-plugins iptables conntrack nftables socat buildah mmdebstrap uidmap prometheus)
 # (gobgpd ships both the daemon and the gobgp client; containerd/runc/CNI run the lab's real nodes;
-#  buildah and mmdebstrap build the images from Debian packages, since no registry is reachable.)
+#  buildah and mmdebstrap build the images from Debian packages, since no registry is reachable;
+#  prometheus brings promtool, which checks the chart's PrometheusRule.)
 
 t0=$(date +%s)
 step_start=$t0
@@ -205,6 +206,7 @@ install_go() {
   build_k8s
   step "go: memberlist interop nodes (hashicorp/memberlist, pinned; test/interop/memberlist-go/build.sh)"
   bash "$(dirname "$0")/../interop/memberlist-go/build.sh"
+  bash "$(dirname "$0")/../interop/metallb/build.sh" # real MetalLB speakers v0.16.1, v0.16.2 for the mixed-cluster tests
   # One human- and script-readable summary of what the cache holds.
   printf 'kubernetes=%s\netcd=%s\nhelm=%s\ngo=%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$HELM_VERSION" \
     "$("$GO" env GOVERSION)" >"$BIN/VERSIONS"

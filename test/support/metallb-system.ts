@@ -22,12 +22,22 @@ interface Rules {
   speaker: { cluster: unknown[]; namespace: unknown[] };
 }
 
-/** The RBAC objects the chart renders, built from the same rules file. */
-export function rbacManifests(namespace = NAMESPACE): string {
+/** Secrets the speaker may read besides `memberlist`: what the chart's `speaker.bgpPasswordSecrets` adds. */
+export interface RbacOptions {
+  speakerSecrets?: string[];
+}
+
+type Rule = { resources?: string[]; resourceNames?: string[] };
+
+/** The RBAC objects the chart renders, built from the same rules file (with the chart's Secret-name substitution). */
+export function rbacManifests(namespace = NAMESPACE, opts: RbacOptions = {}): string {
   const rules = yaml.load(readFileSync(join(CHART, 'files', 'rbac-rules.yaml'), 'utf8')) as Rules;
   const docs: unknown[] = [];
   for (const component of ['controller', 'speaker'] as const) {
-    const r = rules[component];
+    const extra = component === 'speaker' ? (opts.speakerSecrets ?? []) : [];
+    const named = (rule: Rule): Rule =>
+      rule.resources?.includes('secrets') && rule.resourceNames ? { ...rule, resourceNames: [...new Set([...rule.resourceNames, ...extra])] } : rule;
+    const r = { cluster: rules[component].cluster, namespace: (rules[component].namespace as Rule[]).map(named) };
     const subject = [{ kind: 'ServiceAccount', name: component, namespace }];
     docs.push(
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: component, namespace } },
@@ -53,11 +63,11 @@ export function rbacManifests(namespace = NAMESPACE): string {
 }
 
 /** Namespace, CRDs and RBAC; returns kubeconfig paths that authenticate as the two ServiceAccounts. */
-export async function installMetallbSystem(cp: ControlPlaneAccess): Promise<{ controller: string; speaker: string }> {
+export async function installMetallbSystem(cp: ControlPlaneAccess, opts: RbacOptions = {}): Promise<{ controller: string; speaker: string }> {
   await cp.kubectlOk(['create', 'namespace', NAMESPACE]);
   await cp.kubectlOk(['apply', '-f', join(CHART, 'charts', 'crds', 'templates', 'crds.yaml')]);
   await cp.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
-  await cp.kubectlOk(['apply', '-f', '-'], { input: rbacManifests() });
+  await cp.kubectlOk(['apply', '-f', '-'], { input: rbacManifests(NAMESPACE, opts) });
   return {
     controller: await serviceAccountKubeconfig(cp, 'controller'),
     speaker: await serviceAccountKubeconfig(cp, 'speaker'),

@@ -1,4 +1,4 @@
-// Socket options Node cannot set before connect(): TCP_MD5SIG (RFC 2385) and IP_TTL / IPV6_UNICAST_HOPS.
+// Socket options Node cannot set before connect(): TCP_MD5SIG (RFC 2385) and IP_TTL / IPV6_UNICAST_HOPS (UDP with received TTL: ttl_udp.c).
 // The fd is created here, configured, and handed to `new net.Socket({ fd })` which then connects it.
 #include <node_api.h>
 #include <arpa/inet.h>
@@ -119,6 +119,8 @@ static napi_value Close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+void ttl_udp_register(napi_env env, napi_value exports);
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"socket", NULL, Socket, NULL, NULL, NULL, napi_default, NULL},
@@ -127,6 +129,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  ttl_udp_register(env, exports);
   return exports;
 }
 

@@ -43,6 +43,8 @@ export const CeaseSubcode = {
   OtherConfigurationChange: 6,
   ConnectionCollision: 7,
   OutOfResources: 8,
+  /** RFC 9384: the BFD session protecting this BGP session went down. */
+  BfdDown: 10,
 } as const;
 
 /** RFC 7606 error-handling approaches, weakest first. */

@@ -7,6 +7,8 @@ import { BgpOptionsError } from '../../../plugins/bgp/session-options';
 import { loadSockopt } from '../../../plugins/bgp/native';
 import { canonicalPrefix } from '../../../plugins/bgp/codec';
 import { parseCommunity, splitCommunities } from '../../../plugins/bgp/communities';
+import { BfdSession } from '../../../plugins/bgp/bfd/session';
+import { BfdTransport } from '../../../plugins/bgp/bfd/transport';
 
 interface AnnounceOptions {
   peer: string;
@@ -29,6 +31,8 @@ interface AnnounceOptions {
   nextHop?: string;
   prefix?: string[];
   prefixesFrom?: string;
+  bfd?: string;
+  bfdMultiplier: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -70,6 +74,7 @@ async function announce(o: AnnounceOptions): Promise<void> {
     nextHopV6: o.nextHopV6,
     logger,
   });
+  const bfd = startBfd(o, session, logger);
   const attrs = { communities, largeCommunities, localPref: int(o.localPref, 'local-pref', 0, 0xffffffff), med: int(o.med, 'med', 0, 0xffffffff) };
   for (const p of prefixes) session.announce(p, attrs);
   session.on('established', () =>
@@ -82,6 +87,7 @@ async function announce(o: AnnounceOptions): Promise<void> {
       if (stopping) return;
       stopping = true;
       line({ event: 'stopping', signal, peer: session.opts.name });
+      bfd?.stop();
       void session.stop({ withdraw: true }).then(() => {
         line({ event: 'stopped', peer: session.opts.name });
         resolve();
@@ -90,6 +96,30 @@ async function announce(o: AnnounceOptions): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/** With --bfd: a single-hop (or multihop with --ebgp-multihop) BFD session whose Down resets the BGP session. */
+function startBfd(o: AnnounceOptions, session: BgpSession, logger: ReturnType<typeof createLogger>): { stop(): void } | undefined {
+  const interval = int(o.bfd, 'bfd', 10, 60000);
+  if (interval === undefined) return undefined;
+  if (!loadSockopt()?.udpOpen) throw new BgpOptionsError('--bfd needs the native helper: build it with `npm run build:native`');
+  const transport = new BfdTransport({ logger, multihop: o.ebgpMultihop === true });
+  const bfd = new BfdSession(o.peer, { receiveInterval: interval, transmitInterval: interval, detectMultiplier: int(o.bfdMultiplier, 'bfd-multiplier', 2, 255) }, transport, { logger });
+  bfd.on('up', () => {
+    line({ event: 'bfdUp', peer: o.peer });
+    session.retryNow();
+  });
+  bfd.on('down', ({ diag }: { diag: number }) => {
+    line({ event: 'bfdDown', peer: o.peer, diag });
+    session.reset(`BFD down (diag ${diag})`);
+  });
+  bfd.start();
+  return {
+    stop() {
+      bfd.stop();
+      transport.close();
+    },
+  };
 }
 
 export function register(program: Command): void {
@@ -101,7 +131,7 @@ export function register(program: Command): void {
     .option('--peer-port <port>', 'peer TCP port', '179')
     .requiredOption('--my-asn <asn>', 'local ASN (1..4294967295)')
     .requiredOption('--peer-asn <asn>', 'peer ASN')
-    .option('--router-id <id>', 'BGP identifier (default: local IPv4 of the session)')
+    .option('--router-id <id>', 'BGP identifier (default: local IPv4 of the session, else an IPv4 of this host)')
     .option('--source-address <addr>', 'local address to connect from')
     .option('--hold-time <s>', 'hold time in seconds (0 or ≥ 3)', '90')
     .option('--keepalive-time <s>', 'keepalive interval (default hold/3)')
@@ -117,6 +147,8 @@ export function register(program: Command): void {
     .option('--next-hop-v6 <addr>', 'IPv6 next hop (default: local IPv6 address, or IPv4-mapped)')
     .option('--prefix <p...>', 'prefixes to announce')
     .option('--prefixes-from <file>', 'more prefixes, whitespace-separated, from a file')
+    .option('--bfd <ms>', 'run BFD with this receive/transmit interval; its Down resets the session (needs native/tcpmd5)')
+    .option('--bfd-multiplier <n>', 'BFD detect multiplier', '3')
     .action(async (o: AnnounceOptions, cmd: Command) => {
       try {
         await announce(o);

@@ -16,7 +16,8 @@ export function register(program: Command): void {
     .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '7472')
     .option('--metrics-host <addr>', 'address for the metrics server', '0.0.0.0')
     .option('--plugin <module...>', 'third-party plugin modules (their protocols become valid in pools)')
-    .action(async (o: { kubeconfig?: string; namespace: string; lbClass?: string; metricsPort: string; metricsHost: string; plugin?: string[] }) => {
+    .option('--memberlist-secret <name>', 'the memberlist Secret created (random key) when missing', 'memberlist')
+    .action(async (o: { kubeconfig?: string; namespace: string; lbClass?: string; metricsPort: string; metricsHost: string; plugin?: string[]; memberlistSecret: string }) => {
       const logger = createLogger();
       const registry = createPluginRegistry(o.plugin ?? []);
       const running = await runController({
@@ -25,6 +26,7 @@ export function register(program: Command): void {
         loadBalancerClass: o.lbClass,
         metricsPort: Number(o.metricsPort),
         metricsHost: o.metricsHost,
+        memberlistSecret: o.memberlistSecret,
         logger,
         configOptions: configOptionsFor(registry),
       });

@@ -5,6 +5,7 @@ import { splitHostPort } from '../../memberlist/address';
 import { Memberlist } from '../../memberlist/memberlist';
 import type { MemberInfo, MembershipEvent } from '../../memberlist/membership';
 import type { ProfileName } from '../../memberlist/profiles';
+import { DEFAULT_KEY_DERIVATION, parseKeyDerivation } from '../../memberlist/key-derivation';
 import { createLogger } from '../../core/log';
 
 interface MemberlistCliOptions {
@@ -15,6 +16,7 @@ interface MemberlistCliOptions {
   secret?: string;
   insecureClear?: boolean;
   profile: string;
+  keyDerivation: string;
   label?: string;
   joinTimeout: string;
 }
@@ -37,6 +39,7 @@ async function run(o: MemberlistCliOptions): Promise<void> {
     bindAddr: host,
     bindPort: port,
     secret,
+    keyDerivation: parseKeyDerivation(o.keyDerivation, '--key-derivation'),
     insecureClear: o.insecureClear === true,
     label: o.label,
     profile: o.profile as ProfileName,
@@ -87,6 +90,7 @@ export function register(program: Command): void {
     .option('--join <addr:port>', 'peer to join (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--secret-file <file>', 'file holding the MetalLB memberlist secret (secretkey)')
     .option('--secret <secret>', 'the MetalLB memberlist secret itself')
+    .option('--key-derivation <name>', 'secret to key: metallb-v0.16.2 (sha256(secret)) or metallb-legacy; sends with it, accepts both', DEFAULT_KEY_DERIVATION)
     .option('--insecure-clear', 'gossip without encryption (refused otherwise)')
     .option('--label <label>', 'memberlist label header (memberlist >= 0.3 peers only)')
     .option('--profile <profile>', 'timings: fast | lan', 'fast')

@@ -1,9 +1,11 @@
 // `metallbts speaker`: runs on every node and announces Service IPs through the pools' plugins.
 import type { Command } from 'commander';
 import { createLogger } from '../../core/log';
+import { parseKeyDerivation } from '../../memberlist/key-derivation';
 import { runSpeaker } from '../../core/speaker/run-speaker';
-import { createPluginRegistry } from '../builtin-plugins';
+import { loadPlugins } from '../builtin-plugins';
 import { configOptionsFor } from '../config-options';
+import { parsePluginOptions, pluginOptionsByProtocol, PLUGIN_OPTIONS_ENV } from '../plugin-options';
 import { untilSignal } from '../signals';
 
 interface SpeakerFlags {
@@ -18,6 +20,7 @@ interface SpeakerFlags {
   memberlistJoin?: string[];
   memberlistProfile?: string;
   memberlistInsecureClear?: boolean;
+  memberlistKeyDerivation?: string;
 }
 
 export function register(program: Command): void {
@@ -35,10 +38,12 @@ export function register(program: Command): void {
     .option('--memberlist-join <addr:port...>', 'layer2: memberlist peers to join')
     .option('--memberlist-profile <name>', 'layer2: memberlist timings, fast (default) or lan')
     .option('--memberlist-insecure-clear', 'layer2: gossip without encryption when no secret is set')
+    .option('--memberlist-key-derivation <name>', 'layer2: key sent with, metallb-v0.16.2 (default, as current MetalLB) or metallb-legacy (MetalLB <= v0.16.1); both are accepted on receive')
     .action(async (o: SpeakerFlags) => {
       const logger = createLogger();
-      const registry = createPluginRegistry(o.plugin ?? []);
-      const fromEnv = pluginOptionsFromEnv();
+      const plugins = loadPlugins(o.plugin ?? []);
+      const registry = plugins.registry;
+      const fromEnv = pluginOptionsByProtocol(parsePluginOptions(process.env[PLUGIN_OPTIONS_ENV]), plugins);
       const layer2 = fromEnv.layer2 ?? {};
       // Flags win over the chart's per-plugin options; unset flags leave those options alone.
       const memberlist: Record<string, unknown> = { ...((layer2.memberlist as Record<string, unknown> | undefined) ?? {}) };
@@ -46,6 +51,7 @@ export function register(program: Command): void {
       if (o.memberlistJoin?.length) memberlist.join = o.memberlistJoin;
       memberlist.profile = o.memberlistProfile ?? memberlist.profile ?? 'fast';
       if (o.memberlistInsecureClear) memberlist.insecureClear = true;
+      if (o.memberlistKeyDerivation) memberlist.keyDerivation = parseKeyDerivation(o.memberlistKeyDerivation, '--memberlist-key-derivation');
       const pluginOptions: Record<string, Record<string, unknown>> = { ...fromEnv, layer2: { ...layer2, memberlist } };
       const running = await runSpeaker({
         kubeconfig: o.kubeconfig,
@@ -65,17 +71,6 @@ export function register(program: Command): void {
       await running.stop();
       process.exit(0);
     });
-}
-
-/** Per-plugin options from the chart (`METALLBTS_PLUGIN_OPTIONS`: [{module, protocol?, options}]). */
-function pluginOptionsFromEnv(): Record<string, Record<string, unknown>> {
-  const raw = process.env.METALLBTS_PLUGIN_OPTIONS;
-  if (!raw) return {};
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const p of JSON.parse(raw) as Array<{ module: string; protocol?: string; options?: Record<string, unknown> }>) {
-    out[p.protocol ?? p.module] = p.options ?? {};
-  }
-  return out;
 }
 
 /** `10.0.0.1:7946` or `[fd00::1]:7946` → bind address and port. */

@@ -212,6 +212,7 @@ export function readBgpAdvertisementFields(
   const aggregationLengthV6 = r.integer(k('aggregationLengthV6'), 0, 128, { what: 'IPv6 aggregation length' }) ?? 128;
   const localPref = r.integer(k('localPref'), 0, 4294967295, { what: 'local preference' });
   const communityRefs = (r.stringList(k('communities')) ?? []).map((c) => ({ text: c.value, path: c.path }));
+  reportDuplicateCommunities(r, communityRefs);
   const ad: DraftBgpAdvertisement = {
     name,
     aggregationLength,
@@ -231,4 +232,14 @@ export function readBgpAdvertisementFields(
   };
   if (localPref !== undefined) ad.localPref = localPref;
   return ad;
+}
+
+/** The same community written twice in one advertisement is an error, as in MetalLB (compared as written). */
+function reportDuplicateCommunities(r: FieldReader, refs: Array<{ text: string; path: string }>): void {
+  const first = new Map<string, string>();
+  for (const ref of refs) {
+    const earlier = first.get(ref.text);
+    if (earlier === undefined) first.set(ref.text, ref.path);
+    else r.sink.error(ref.path, `duplicate definition of community ${quote(ref.text)} (first at ${earlier})`);
+  }
 }

@@ -5,3 +5,4 @@ export { BUILTIN_PROTOCOLS, type ProtocolCatalog } from './protocols';
 export { selectorMatches, anySelectorMatches } from './selectors';
 export { parseAddressRange, coveringCidrs, formatCidr, rangesOverlap, rangeSize } from './address-ranges';
 export { parseCommunity, formatCommunity } from './communities';
+export { resolvePeerPasswords, BASIC_AUTH_SECRET_TYPE, PASSWORD_SECRET_KEY, type SecretLookup } from './peer-passwords';

@@ -112,11 +112,14 @@ function readLegacyPool(
   } else if (protocol === 'bgp') {
     const ads: DraftBgpAdvertisement[] = [];
     for (const item of adItems ?? []) {
-      const ar = FieldReader.of(item.value, item.path, sink, 'a BGP advertisement mapping');
+      // An empty entry (`- ` alone) is a default advertisement, as MetalLB reads it.
+      const value = item.value === null || item.value === undefined ? {} : item.value;
+      const ar = FieldReader.of(value, item.path, sink, 'a BGP advertisement mapping');
       if (!ar) continue;
       ads.push(readBgpAdvertisementFields(ar, 'legacy', item.path, loc(item.path), selection));
       ar.finish();
     }
+    reportDuplicateAdvertisements(adItems ?? [], sink);
     if (!adItems || adItems.length === 0) {
       const defaults = new FieldReader({}, joinPath(path, adsKey), sink);
       ads.push(readBgpAdvertisementFields(defaults, 'legacy', path, loc(path), selection));
@@ -125,4 +128,28 @@ function readLegacyPool(
   } else {
     draft.pluginAdvertisements.push({ protocol, pools: [name], source: loc(path), protocolPath: r.pathOf('protocol') });
   }
+}
+
+/** Two identical entries in one pool's advertisements are an error, as in MetalLB (compared as written). */
+function reportDuplicateAdvertisements(items: Array<{ value: unknown; path: string }>, sink: IssueSink): void {
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const key = canonicalJson(item.value ?? {});
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, i);
+      return;
+    }
+    sink.error(item.path, `duplicate definition of bgp-advertisements: advertisement ${first + 1} and ${i + 1} are equal (first at ${items[first].path})`);
+  });
+}
+
+/** JSON with mapping keys sorted, so key order does not make two equal mappings differ. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

@@ -14,6 +14,8 @@ export interface ControllerRunOptions {
   loadBalancerClass?: string;
   metricsPort: number;
   metricsHost?: string;
+  /** The memberlist Secret created when missing (default `memberlist`). */
+  memberlistSecret?: string;
   logger: Logger;
   /** Installed protocols and plugin validators (from the plugin registry). */
   configOptions: LoadOptions;

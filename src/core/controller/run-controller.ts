@@ -47,8 +47,9 @@ export async function runController(opts: ControllerRunOptions, configure?: (c: 
   const metricsPort = await health.listen(opts.metricsPort, opts.metricsHost);
 
   try {
-    if (await kube.ensureMemberlistSecret()) {
-      log.info({ event: 'secretCreated', secret: 'memberlist' }, 'created the memberlist Secret');
+    const secret = opts.memberlistSecret ?? 'memberlist';
+    if (await kube.ensureMemberlistSecret(secret)) {
+      log.info({ event: 'secretCreated', secret }, 'created the memberlist Secret');
     }
   } catch (err) {
     log.warn({ event: 'secretCreateFailed', error: (err as Error).message }, 'could not ensure the memberlist Secret');

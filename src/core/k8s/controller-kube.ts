@@ -37,8 +37,8 @@ export interface ServiceViewHandlers {
 }
 
 export interface ControllerKube {
-  /** Creates the memberlist Secret when missing; true when it did. */
-  ensureMemberlistSecret(): Promise<boolean>;
+  /** Creates the memberlist Secret (default name `memberlist`) when missing; true when it did. */
+  ensureMemberlistSecret(name?: string): Promise<boolean>;
   namespaceLabels(onChange: (namespace: string) => void): NamespaceLabelSource;
   statusWriter(): ServiceStatusWriter;
   events(): ControllerEvents;
@@ -58,8 +58,8 @@ export class KubeControllerAdapters implements ControllerKube {
     @inject(TOKENS.log) private readonly log: Logger,
   ) {}
 
-  ensureMemberlistSecret(): Promise<boolean> {
-    return ensureMemberlistSecret(this.clients, this.namespace);
+  ensureMemberlistSecret(name?: string): Promise<boolean> {
+    return ensureMemberlistSecret(this.clients, this.namespace, name);
   }
 
   namespaceLabels(onChange: (namespace: string) => void): NamespaceLabelSource {

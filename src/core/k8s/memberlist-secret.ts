@@ -11,9 +11,9 @@ export function generateMemberlistSecret(): string {
 }
 
 /** Returns true when it created the Secret, false when one already existed. */
-export async function ensureMemberlistSecret(clients: KubeClients, namespace: string): Promise<boolean> {
+export async function ensureMemberlistSecret(clients: KubeClients, namespace: string, name = MEMBERLIST_SECRET): Promise<boolean> {
   try {
-    await clients.core.readNamespacedSecret({ name: MEMBERLIST_SECRET, namespace });
+    await clients.core.readNamespacedSecret({ name, namespace });
     return false;
   } catch (err) {
     if (apiStatusCode(err) !== 404) throw err;
@@ -23,7 +23,7 @@ export async function ensureMemberlistSecret(clients: KubeClients, namespace: st
       clients.core.createNamespacedSecret({
         namespace,
         body: {
-          metadata: { name: MEMBERLIST_SECRET, namespace },
+          metadata: { name, namespace },
           type: 'Opaque',
           stringData: { [MEMBERLIST_SECRET_KEY]: generateMemberlistSecret() },
         },

@@ -15,6 +15,8 @@ import { KubeEventRecorder } from './event-recorder';
 import { KubeClients } from './kube-clients';
 import { ResourceWatch } from './resource-watch';
 import { KubeSecretReader } from './secret-reader';
+import { KubePasswordSecrets } from './password-secrets';
+import type { Config, ConfigIssue } from '../config/model';
 import { KubeServiceStatusObjects, STATUS_KINDS } from './service-status-objects';
 import { toServiceView } from './service-view';
 
@@ -39,8 +41,16 @@ export interface ServiceHandlers {
   remove(key: ServiceKey): void;
 }
 
+/** Fills BGPPeer passwords from their passwordSecret (see password-secrets.ts). */
+export interface PasswordSecretResolver {
+  resolve(config: Config): Promise<{ config?: Config; issues: ConfigIssue[] }>;
+  stop(): void;
+}
+
 export interface SpeakerKube {
   secrets(): SecretSource;
+  /** Optional so test fakes without BGP passwords stay valid; `onChange` fires when a read Secret changed. */
+  passwordSecrets?(onChange: () => void): PasswordSecretResolver;
   cluster(): WatchedClusterView;
   /** `resolve` fills a bare Service key (a plugin's) with its uid, so `kubectl describe svc` lists the Event. */
   events(resolve?: (key: ServiceKey) => ServiceView | undefined): EventRecorder;
@@ -66,6 +76,10 @@ export class KubeSpeakerAdapters implements SpeakerKube {
 
   secrets(): SecretSource {
     return new KubeSecretReader(this.clients, this.namespace);
+  }
+
+  passwordSecrets(onChange: () => void): PasswordSecretResolver {
+    return KubePasswordSecrets.of(this.clients, this.namespace, onChange, this.log);
   }
 
   cluster(): WatchedClusterView {

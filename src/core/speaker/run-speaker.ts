@@ -4,6 +4,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { buildConfig } from '../config';
 import { TOKENS } from '../composition/tokens';
 import { ConfigSnapshotReader } from '../k8s/config-snapshot';
+import type { ConfigSnapshot } from '../k8s/config-source';
 import type { NodeStatusObjects } from '../k8s/speaker-kube';
 import { PluginRegistry } from '../plugins/registry';
 import type { ServiceView } from '../service';
@@ -81,12 +82,19 @@ export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: Depend
   const metricsPort = await health.listen(opts.metricsPort, opts.metricsHost);
 
   const reader = new ConfigSnapshotReader(opts.namespace);
-  const configSource = kube.configSource((snap) => {
+  let lastSnapshot: ConfigSnapshot | undefined;
+  // BGPPeer passwordSecret: read (and re-read on rotation) before a config reaches the plugins.
+  const passwordSecrets = kube.passwordSecrets?.(() => lastSnapshot && loadConfig(lastSnapshot));
+  const loadConfig = (snap: ConfigSnapshot): void => {
+    lastSnapshot = snap;
     void queue.push(async () => {
-      const accepted = await state.offer(buildConfig(reader.objects(snap), configOptions));
+      const built = buildConfig(reader.objects(snap), configOptions);
+      const result = built.config && passwordSecrets ? await passwordSecrets.resolve(built.config) : built;
+      const accepted = await state.offer(result);
       if (accepted) await speaker.setConfig(accepted);
     }, 'config');
-  });
+  };
+  const configSource = kube.configSource(loadConfig);
   const services = kube.services({
     upsert: (s) => void queue.push(() => speaker.upsertService(s), `service ${s.namespace}/${s.name}`),
     remove: (k) => void queue.push(() => speaker.deleteService(k), `delete ${k.namespace}/${k.name}`),
@@ -115,6 +123,7 @@ export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: Depend
       await queue.push(() => speaker.shutdown());
       // Status deletes from the hand-over must reach the API before the process exits.
       await Promise.allSettled(statusWriters.map((w) => w.flush()));
+      passwordSecrets?.stop();
       await Promise.allSettled([services.stop(), configSource.stop(), cluster.stop(), state.stop()]);
       await health.close();
     },

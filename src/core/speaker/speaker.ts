@@ -72,7 +72,9 @@ export class Speaker {
   /** Applies an accepted configuration: creates announcers for protocols in use, then re-evaluates everything. */
   async setConfig(config: Config): Promise<void> {
     this.config = config;
-    const protocols = new Set(config.pools.flatMap((p) => p.protocols));
+    // Announcers whose protocol no pool uses any more still get the config: a bgp announcer must drop its peers.
+    const running = [...this.slots].filter(([, s]) => s.announcer).map(([protocol]) => protocol);
+    const protocols = new Set([...config.pools.flatMap((p) => p.protocols), ...running]);
     for (const protocol of protocols) {
       const slot = this.slot(protocol);
       if (!slot.announcer) continue;
@@ -304,6 +306,7 @@ export class Speaker {
       l2Advertisements: protocol === 'layer2' ? config.l2Advertisements.filter(touches) : [],
       pluginAdvertisements: config.pluginAdvertisements.filter((a) => a.protocol === protocol && touches(a)),
       communityAliases: config.communityAliases,
+      bfdProfiles: protocol === 'bgp' ? config.bfdProfiles : [],
     };
   }
 }

@@ -99,8 +99,8 @@ export class BgpLab {
     return sh('ip', ['netns', 'exec', ns, cmd, ...args], opts);
   }
 
-  /** FRR bgpd + zebra in the router namespace with the given bgpd.conf body. */
-  startFrr(bgpdConf: string): void {
+  /** FRR bgpd + zebra (+ bfdd when `bfddConf` is given) in the router namespace with the given bgpd.conf body. */
+  startFrr(bgpdConf: string, bfddConf?: string): void {
     this.frrName = this.prefix;
     const run = `/var/run/frr/${this.frrName}`;
     mkdirSync(run, { recursive: true });
@@ -117,6 +117,12 @@ export class BgpLab {
     }
     this.exec(this.routerNs, '/usr/lib/frr/zebra', ['-d', '-N', this.frrName, '-f', zconf, '-i', `${run}/zebra.pid`]);
     this.exec(this.routerNs, '/usr/lib/frr/bgpd', ['-d', '-N', this.frrName, '-f', bconf, '-i', `${run}/bgpd.pid`]);
+    if (bfddConf !== undefined) {
+      const fconf = join(this.dir, 'bfdd.conf');
+      writeFileSync(fconf, bfddConf);
+      if (frr) chownSync(fconf, frr.uid, frr.gid);
+      this.exec(this.routerNs, '/usr/lib/frr/bfdd', ['-d', '-N', this.frrName, '-f', fconf, '-i', `${run}/bfdd.pid`]);
+    }
   }
 
   private frrUid(): { uid: number; gid: number } | undefined {

@@ -242,4 +242,11 @@ describe('src/core/k8s against a real apiserver', () => {
     // MetalLB's format: 16 random bytes, base64 without padding (22 characters).
     expect(key).toMatch(/^[A-Za-z0-9+/]{22}$/);
   });
+
+  it('creates the memberlist Secret under the name the chart gives (--memberlist-secret)', async () => {
+    expect(await ensureMemberlistSecret(clients, NS, 'ml-custom')).toBe(true);
+    expect(await ensureMemberlistSecret(clients, NS, 'ml-custom')).toBe(false);
+    const secret = await clients.core.readNamespacedSecret({ name: 'ml-custom', namespace: NS });
+    expect(Buffer.from(secret.data?.[MEMBERLIST_SECRET_KEY] ?? '', 'base64').toString()).toMatch(/^[A-Za-z0-9+/]{22}$/);
+  });
 });

@@ -64,3 +64,17 @@ maybe('refuses to start without a key unless --insecure-clear', () => {
   expect(r.status).not.toBe(0);
   expect(r.stderr).toMatch(/insecureClear|no encryption key/);
 });
+
+maybe('--key-derivation: a legacy sender and a v0.16.2 sender join each other; a bad name is refused, naming the flag', async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const base = ['--secret', 'TB6Su+iJ8AObGAX7x9NEnw', '--profile', 'fast'];
+  const a = start(['--name', 'a', '--bind', `127.0.0.1:${port}`, '--key-derivation', 'metallb-legacy', ...base]);
+  procs.push(a);
+  await waitFor(() => has(a, 'ready', 'a'), 15_000);
+  const b = start(['--name', 'b', '--bind', `127.0.0.1:${port + 1}`, '--join', `127.0.0.1:${port}`, '--key-derivation', 'metallb-v0.16.2', ...base]);
+  procs.push(b);
+  await waitFor(() => has(a, 'join', 'b') && has(b, 'join', 'a'), 15_000);
+  const bad = spawnSync(process.execPath, [CLI, 'memberlist', '--name', 'x', '--bind', '127.0.0.1:0', '--key-derivation', 'sha256', ...base], { encoding: 'utf8', timeout: 15_000 });
+  expect(bad.status).not.toBe(0);
+  expect(bad.stderr).toContain('--key-derivation must be one of metallb-v0.16.2, metallb-legacy, got "sha256"');
+});

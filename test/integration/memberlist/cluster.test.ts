@@ -2,7 +2,7 @@
 // wrong keys and labels.
 import { networkInterfaces } from 'node:os';
 import { Memberlist, MemberlistOptions } from '../../../src/memberlist';
-import { deriveMetalLBKey } from '../../../src/memberlist/crypto';
+import { DEFAULT_KEY_DERIVATION, deriveMetalLBKey } from '../../../src/memberlist/key-derivation';
 
 const SECRET = 'AbCdEfGhIjKlMnOpQrStUv';
 const nodes: Memberlist[] = [];
@@ -72,7 +72,7 @@ test('a wrongly labelled node is dropped; keyring rotation keeps the cluster tog
   expect(names(a)).toEqual(['a']);
   expect(a.metrics.droppedCounts().label ?? 0).toBeGreaterThan(0);
 
-  const k1 = deriveMetalLBKey(SECRET);
+  const k1 = deriveMetalLBKey(SECRET, DEFAULT_KEY_DERIVATION);
   const k2 = Buffer.alloc(32, 7);
   const c = await node('c', { label: 'one' });
   await c.join([`127.0.0.1:${a.port}`]);

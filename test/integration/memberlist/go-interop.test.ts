@@ -1,85 +1,11 @@
 // Interop with real hashicorp/memberlist (Go v0.5.1, v0.2.4 and v0.6.0): two metallbts nodes and one Go node
 // form one encrypted cluster on loopback, detect each other's death and see graceful leaves.
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { Memberlist } from '../../../src/memberlist';
+import { GoNode, goSees, names, startGo, waitFor } from './go-node';
 
 jest.setTimeout(180_000);
 
 const SECRET = 'AbCdEfGhIjKlMnOpQrStUv';
-const GO_DIR = join(__dirname, '../../interop/memberlist-go');
-const BIN_DIR = join(process.env.METALLBTS_CACHE ?? join(homedir(), '.cache/metallbts'), 'bin');
-
-const built = new Set<string>();
-/** build.sh is cached by content hash: a no-op when the binary is current, a bounded build otherwise. */
-function goBinary(version: string): string {
-  const bin = join(BIN_DIR, `memberlist-go-${version}`);
-  if (!built.has(version)) {
-    execFileSync('bash', [join(GO_DIR, 'build.sh'), version], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
-    built.add(version);
-  }
-  if (!existsSync(bin)) throw new Error(`${bin} was not built`);
-  return bin;
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, host, () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface GoNode {
-  proc: ChildProcess;
-  events: Array<{ event: string; node?: string }>;
-  stderr: string[];
-  port: number;
-}
-
-async function startGo(version: string, name: string, joinAddr: string, secret: string, profile = 'fast', label = ''): Promise<GoNode> {
-  const port = await freePort('127.0.0.2');
-  const args = ['-name', name, '-bind', `127.0.0.2:${port}`, '-secret', secret, '-join', joinAddr, '-profile', profile];
-  if (label) args.push('-label', label);
-  const proc = spawn(goBinary(version), args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const node: GoNode = { proc, events: [], stderr: [], port };
-  let buf = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        node.events.push(JSON.parse(l));
-      } catch {
-        /* not JSON */
-      }
-    }
-  });
-  proc.stderr!.on('data', (d: Buffer) => node.stderr.push(...d.toString().split('\n').filter(Boolean)));
-  return node;
-}
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<number> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return Date.now() - start;
-}
-
-const names = (m: Memberlist): string => m.members().map((n) => n.name).sort().join(',');
-const goSees = (g: GoNode, event: string, node: string): boolean => g.events.some((e) => e.event === event && e.node === node);
 
 describe.each(['v0.5.1', 'v0.2.4', 'v0.6.0'])('Go memberlist %s', (version) => {
   const ours: Memberlist[] = [];

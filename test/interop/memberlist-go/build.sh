@@ -25,7 +25,7 @@ for v in "${versions[@]}"; do
     export GOFLAGS=-mod=mod
     go mod edit -require="github.com/hashicorp/memberlist@$v"
     go mod tidy >&2
-    CGO_ENABLED=0 go build -trimpath $tags -o "$out.tmp" . >&2
+    CGO_ENABLED=0 nice -n 10 go build -trimpath $tags -o "$out.tmp" . >&2
   )
   mv "$out.tmp" "$out"
   echo "$stamp" > "$out.stamp"

@@ -1,10 +1,11 @@
 // Command memberlist-go is a tiny hashicorp/memberlist node used by metallbts interop tests:
-// it joins a cluster with a MetalLB-style secret and prints member events as JSON lines.
+// it joins a cluster with a MetalLB-style secret (or raw keys) and prints member events as JSON lines.
 package main
 
 import (
+	"bufio"
 	"compress/lzw"
-	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -82,12 +83,30 @@ func main() {
 	var joins multiFlag
 	name := flag.String("name", "go-node", "member name")
 	bind := flag.String("bind", "127.0.0.1:7946", "bind ADDR:PORT")
-	secret := flag.String("secret", "", "MetalLB-style secret (key = sha256.New().Sum(secret)[:32]); empty = clear")
+	secret := flag.String("secret", "", "MetalLB-style secret, turned into the key by -derivation; empty = clear")
+	derivation := flag.String("derivation", "metallb-v0.16.2", "secret to primary key: metallb-v0.16.2 | metallb-legacy")
+	accept := flag.String("accept", "", "comma list of further derivations whose keys are installed as secondary (receive-only) keys")
+	var rawKeys multiFlag
+	flag.Var(&rawKeys, "key", "raw AES key in hex (repeatable; the first is primary when no -secret is given)")
+	deriveMode := flag.Bool("derive", false, "read secrets from stdin (one a line), print each one's keys as JSON lines and exit")
 	profile := flag.String("profile", "lan", "lan | fast")
 	label := flag.String("label", "", "label header (builds for memberlist >= 0.3 only)")
 	flag.Var(&joins, "join", "ADDR:PORT to join (repeatable)")
 	lzwMode := flag.Bool("lzw", false, "compress stdin with Go's compress/lzw (LSB, 8) to stdout and exit (codec check)")
 	flag.Parse()
+	if *deriveMode {
+		in := bufio.NewScanner(os.Stdin)
+		for in.Scan() {
+			out := map[string]interface{}{"secret": in.Text()}
+			for _, d := range derivations {
+				k, _ := deriveKey(in.Text(), d)
+				out[d] = hex.EncodeToString(k)
+			}
+			b, _ := json.Marshal(out)
+			fmt.Println(string(b))
+		}
+		return
+	}
 	if *lzwMode {
 		data, err := io.ReadAll(os.Stdin)
 		if err != nil {
@@ -127,17 +146,24 @@ func main() {
 		fmt.Fprintln(os.Stderr, "label:", err)
 		os.Exit(2)
 	}
-	if *secret != "" {
-		// Exactly as MetalLB: Sum appends the empty-input digest to the secret bytes.
-		cfg.SecretKey = sha256.New().Sum([]byte(*secret))[:32]
+	keyring, err := buildKeyring(*secret, *derivation, *accept, rawKeys)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "keys:", err)
+		os.Exit(2)
 	}
-	var err error
+	cfg.Keyring = keyring
 	ml, err = memberlist.Create(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "create:", err)
 		os.Exit(1)
 	}
-	emit(map[string]interface{}{"event": "ready", "node": *name})
+	var keys []string
+	if keyring != nil {
+		for _, k := range keyring.GetKeys() {
+			keys = append(keys, hex.EncodeToString(k))
+		}
+	}
+	emit(map[string]interface{}{"event": "ready", "node": *name, "keys": keys})
 	if len(joins) > 0 {
 		deadline := time.Now().Add(20 * time.Second)
 		for {

@@ -84,7 +84,7 @@ function setup(nodeLabels: Record<string, string> = { zone: 'a' }, endpoints: En
     signal: new AbortController().signal,
     requestResync: () => undefined,
     options: {},
-    secret: (name, key) => (name === 'bgp-pass' && key === 'password' ? 's3cret' : undefined),
+    secret: () => 'from-ctx-secret-must-not-be-used',
     serviceStatus: {
       set: (k, st) => statusCalls.push(`set ${k.namespace}/${k.name} ${JSON.stringify(st)}`),
       delete: (k) => statusCalls.push(`delete ${k.namespace}/${k.name}`),
@@ -109,10 +109,17 @@ function setup(nodeLabels: Record<string, string> = { zone: 'a' }, endpoints: En
 
 test('peers selected by node selectors become sessions with the peer settings', async () => {
   const { a, sessions, view } = setup();
-  await a.setConfig(view([peer('r1', { passwordSecret: { name: 'bgp-pass' }, enableGracefulRestart: true }), peer('r2', { nodeSelectors: [sel({ zone: 'b' })] })], [adv()]));
+  // The core resolved passwordSecret into password (src/core/config/peer-passwords.ts).
+  await a.setConfig(view([peer('r1', { passwordSecret: { name: 'bgp-pass' }, password: 's3cret', enableGracefulRestart: true }), peer('r2', { nodeSelectors: [sel({ zone: 'b' })] })], [adv()]));
   expect(sessions.map((s) => s.opts.name)).toEqual(['r1']);
   expect(sessions[0].opts).toMatchObject({ myAsn: 64500, peerAsn: 64501, password: 's3cret', gracefulRestart: { restartTime: 120 } });
   expect(a.status().details).toEqual({ sessions: [{ peer: 'r1', address: '10.0.0.2', state: 'Established', announced: 0 }] });
+});
+
+test('a peer with passwordSecret but no password read gets no session (never connects without MD5)', async () => {
+  const { a, sessions, view } = setup();
+  await a.setConfig(view([peer('r1', { passwordSecret: { name: 'bgp-pass' } }), peer('r3')], [adv()]));
+  expect(sessions.map((s) => [s.opts.name, s.opts.password])).toEqual([['r3', undefined]]);
 });
 
 test('shouldAnnounce: ETP Local needs a local ready endpoint, Cluster any ready endpoint', async () => {

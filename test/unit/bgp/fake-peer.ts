@@ -31,8 +31,8 @@ export class FakePeer {
     this.server = net.createServer((socket) => this.accept(socket));
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  async listen(host = '127.0.0.1'): Promise<number> {
+    await new Promise<void>((resolve) => this.server.listen(0, host, resolve));
     return (this.server.address() as net.AddressInfo).port;
   }
 

@@ -83,6 +83,15 @@ const CASES: Record<string, Expectation> = {
   'list-items-not-a-list.yaml': { path: 'items', message: /expected a list, got mapping/ },
   'unknown-crd-version.yaml': { path: 'IPAddressPool/a.apiVersion', message: /v1alpha9 is not a served version \(served: metallb\.io\/v1beta1\)/ },
   'configmap-without-config.yaml': { path: 'ConfigMap/config', message: /has no data\.config; ignored/, severity: 'warning' },
+  'duplicate-advertisement-in-pool.yaml': {
+    path: 'address-pools[0].bgp-advertisements[2]',
+    message: /duplicate definition of bgp-advertisements: advertisement 1 and 3 are equal \(first at address-pools\[0\]\.bgp-advertisements\[0\]\)/,
+  },
+  'duplicate-community-in-advertisement.yaml': {
+    path: 'address-pools[0].bgp-advertisements[0].communities[2]',
+    message: /duplicate definition of community "no-advertise" \(first at address-pools\[0\]\.bgp-advertisements\[0\]\.communities\[0\]\)/,
+  },
+  'duplicate-community-in-crd-advertisement.yaml': { path: 'BGPAdvertisement/c.spec.communities[1]', message: /duplicate definition of community "64500:7"/ },
   'bgp-pool-without-peers.yaml': { path: 'address-pools[0]', message: /announced with bgp but no BGP peers/, severity: 'warning' },
 };
 

@@ -182,7 +182,7 @@ describe('Layer2Announcer start-up', () => {
 describe('layer2 plugin options', () => {
   it('has MetalLB defaults', () => {
     expect(parseLayer2Options({})).toEqual({
-      memberlist: { enabled: true, bindAddr: undefined, bindPort: 7946, join: undefined, profile: 'lan', label: '', insecureClear: false, rejoinMs: 60000 },
+      memberlist: { enabled: true, bindAddr: undefined, bindPort: 7946, join: undefined, profile: 'lan', label: '', keyDerivation: 'metallb-v0.16.2', insecureClear: false, rejoinMs: 60000 },
       interfaces: [],
       // Not MetalLB's: only nodes on the VIP's subnet announce it (issue 15); false restores MetalLB's rule.
       subnetAware: true,
@@ -195,10 +195,12 @@ describe('layer2 plugin options', () => {
       duplicateConfirmMs: 2000,
     });
     expect(parseLayer2Options({ memberlist: false }).memberlist.enabled).toBe(false);
+    expect(parseLayer2Options({ memberlist: { keyDerivation: 'metallb-legacy' } }).memberlist.keyDerivation).toBe('metallb-legacy');
   });
   it.each([
     [{ memberlist: { bindPort: 'x' } }, /memberlist.bindPort/],
     [{ memberlist: { profile: 'wan' } }, /profile/],
+    [{ memberlist: { keyDerivation: 'sha256' } }, /memberlist.keyDerivation must be one of metallb-v0.16.2, metallb-legacy/],
     [{ interfaces: 'eth0' }, /interfaces/],
     [{ ipv6: 'yes' }, /ipv6/],
     [{ subnetAware: 'no' }, /subnetAware/],

@@ -123,9 +123,10 @@ test('addresses', () => {
 test('options: a key or explicit clear text; MetalLB secret becomes the primary key', () => {
   expect(() => resolveOptions({ name: 'a', bindAddr: '127.0.0.1' })).toThrow(/insecureClear/);
   expect(resolveOptions({ name: 'a', bindAddr: '127.0.0.1', insecureClear: true }).keyring.size).toBe(0);
-  const o = resolveOptions({ name: 'a', bindAddr: '127.0.0.1', keys: [key16], secret: 'AbCdEfGhIjKlMnOpQrStUv' });
+  const o = resolveOptions({ name: 'a', bindAddr: '127.0.0.1', keys: [key16], secret: 'AbCdEfGhIjKlMnOpQrStUv', keyDerivation: 'metallb-legacy' });
   expect(o.keyring.getPrimaryKey()!.toString('hex')).toBe('4162436445664768496a4b6c4d6e4f70517253745576e3b0c44298fc1c149afb');
-  expect(o.keyring.size).toBe(2);
+  // key16 and the other derivation's key (sha256(secret)) are secondary.
+  expect(o.keyring.size).toBe(3);
   expect(o.timings.probeIntervalMs).toBe(120);
   expect(resolveOptions({ name: 'a', bindAddr: 'x', insecureClear: true, profile: 'lan', timings: { gossipNodes: 5 } }).timings).toMatchObject({ probeIntervalMs: 1000, gossipNodes: 5 });
   expect(() => resolveOptions({ name: 'a', bindAddr: 'x', insecureClear: true, label: 'x'.repeat(256) })).toThrow(RangeError);

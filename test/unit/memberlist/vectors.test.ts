@@ -2,7 +2,8 @@
 import { decodeCompound, makeCompoundMessage } from '../../../src/memberlist/compound';
 import { compressMessage, decompressBody } from '../../../src/memberlist/compression';
 import { addCrc, stripCrc } from '../../../src/memberlist/crc';
-import { Keyring, decryptPayload, deriveMetalLBKey, encryptPayload } from '../../../src/memberlist/crypto';
+import { Keyring, decryptPayload, encryptPayload } from '../../../src/memberlist/crypto';
+import { deriveMetalLBKey } from '../../../src/memberlist/key-derivation';
 import {
   MessageType,
   decodeAck,
@@ -96,17 +97,17 @@ describe('memberlist reference vectors', () => {
     expect(decryptPayload([key], hex(V.encV1), Buffer.alloc(0)).toString('hex')).toBe(V.plain);
   });
   test('MetalLB key derivation', () => {
-    expect(deriveMetalLBKey('AbCdEfGhIjKlMnOpQrStUv').toString('hex')).toBe(V.metallbKey);
+    expect(deriveMetalLBKey('AbCdEfGhIjKlMnOpQrStUv', 'metallb-legacy').toString('hex')).toBe(V.metallbKey);
   });
   test('MetalLB-keyed ack over UDP v1', () => {
-    const key = deriveMetalLBKey('AbCdEfGhIjKlMnOpQrStUv');
+    const key = deriveMetalLBKey('AbCdEfGhIjKlMnOpQrStUv', 'metallb-legacy');
     const ack = encodeAck({ seqNo: 1, payload: null });
     expect(encryptPayload(1, key, ack, Buffer.alloc(0), hex(V.nonce)).toString('hex')).toBe(V.metallbAck);
     const keyring = new Keyring([key]);
     expect(decodePacket(hex(V.metallbAck), { keyring, label: '' }).toString('hex')).toBe(V.ack);
   });
   test('packet pipeline round trip (compress, crc, encrypt, label)', () => {
-    const keyring = new Keyring([deriveMetalLBKey('s3cret')]);
+    const keyring = new Keyring([deriveMetalLBKey('s3cret', 'metallb-legacy')]);
     const msg = Buffer.concat([encodePing({ seqNo: 9, node: 'x'.repeat(200) })]);
     const pkt = encodePacket(msg, { keyring, label: 'lab', compress: true, crc: true });
     expect(pkt[0]).toBe(MessageType.HasLabel);

@@ -41,6 +41,15 @@ describe('Speaker loop', () => {
     expect(text).toContain('metallb_speaker_announced{service="default/nginx",protocol="layer2",node="node-a",ip="192.168.1.240"} 1');
   });
 
+  test('a protocol no pool uses any more still gets the new config (its peers go away)', async () => {
+    const { speaker, l2, bgp } = setup();
+    await speaker.setConfig(config(pool('bgp-space', ['198.51.100.0/24'], ['bgp'])));
+    const before = bgp.calls.filter((c) => c.op === 'setConfig').length;
+    await speaker.setConfig(tutorial);
+    expect(bgp.calls.filter((c) => c.op === 'setConfig')).toHaveLength(before + 1);
+    expect(l2.calls.filter((c) => c.op === 'setConfig')).toHaveLength(1);
+  });
+
   test('no IP, not LoadBalancer, IP outside pools: nothing announced', async () => {
     const { speaker, l2 } = setup();
     await speaker.setConfig(tutorial);
