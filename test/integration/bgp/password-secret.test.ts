@@ -71,7 +71,8 @@ d('BGPPeer passwordSecret against FRR with TCP-MD5', () => {
 
   beforeAll(async () => {
     try {
-      const kubeconfigs = await installMetallbSystem(cp);
+      // The chart grants the speaker this Secret by name (speaker.bgpPasswordSecrets: [bgp-auth]).
+      const kubeconfigs = await installMetallbSystem(cp, { speakerSecrets: ['bgp-auth'] });
       await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
       controller = await runController({ kubeconfig: kubeconfigs.controller, namespace: NAMESPACE, metricsPort: 0, metricsHost: '127.0.0.1', logger: silentLogger(), configOptions: BUILTIN_PROTOCOLS });
       lab.up(1);

@@ -181,10 +181,9 @@ data:
     expect(await can('speaker', 'update', 'services')).toBe(false);
     expect(await can('speaker', 'patch', 'services', '--subresource=status')).toBe(false);
     expect(await can('speaker', 'get', 'secrets/memberlist', '-n', NAMESPACE)).toBe(true);
-    // BGPPeer passwordSecret: any Secret of its own namespace, by GET only (no list/watch of Secrets).
-    expect(await can('speaker', 'get', 'secrets/bgp-password', '-n', NAMESPACE)).toBe(true);
+    // BGPPeer passwordSecrets are granted by name (chart value speaker.bgpPasswordSecrets), never the whole namespace.
+    expect(await can('speaker', 'get', 'secrets/other', '-n', NAMESPACE)).toBe(false);
     expect(await can('speaker', 'list', 'secrets', '-n', NAMESPACE)).toBe(false);
-    expect(await can('speaker', 'get', 'secrets/bgp-password', '-n', 'default')).toBe(false);
     expect(await can('speaker', 'list', 'secrets', '-n', 'kube-system')).toBe(false);
     expect(await can('controller', 'patch', 'services', '--subresource=status')).toBe(true);
     expect(await can('controller', 'delete', 'services')).toBe(false);
