@@ -9,8 +9,9 @@ import type {
   ServiceKey,
   ServiceView,
 } from '../../src/core/plugin-api';
+import { secretFingerprint } from '../../src/core/plugin-api';
 import { canonicalIp } from '../../src/core/net/ip';
-import { advertisementsFor, electOwner, interfacesFor } from './owner-election';
+import { advertisementsFor, electOwner, interfacesFor, subnetAwareFor, subnetInterfaces } from './owner-election';
 import { NoMembership, SpeakerMembership, type MemberSource } from './membership';
 import { parseLayer2Options, type Layer2Options } from './options';
 import { Layer2Responders } from './responders';
@@ -81,6 +82,7 @@ export class Layer2Announcer implements Announcer {
       members: this.members.members(),
       endpoints: this.ctx.cluster.endpoints(svc),
       l2Advertisements: this.l2Advertisements,
+      subnetAware: this.opts.subnetAware,
     });
     if (r.owner === this.ctx.nodeName) return { announce: true, reason: r.reason };
     return { announce: false, reason: r.owner ? `notOwner: ${r.owner} announces` : `notOwner: ${r.reason}` };
@@ -92,11 +94,17 @@ export class Layer2Announcer implements Announcer {
     const k = keyString(key);
     const me = this.ctx.cluster.node(this.ctx.nodeName);
     const ads = advertisementsFor({ pool, service: svc, l2Advertisements: this.l2Advertisements });
-    const interfaces = me ? interfacesFor(me, ads) : [];
+    const named = me ? interfacesFor(me, ads) : [];
     const next = ips.map((ip) => canonicalIp(ip) ?? ip);
     const prev = this.byService.get(k) ?? [];
     this.byService.set(k, next);
+    const used = new Set<string>();
+    let everywhere = false;
     for (const ip of next) {
+      // Subnet-aware: answer on the interface(s) on the VIP's subnet; L2Advertisement interfaces win.
+      const interfaces = named.length > 0 || !subnetAwareFor(ads, this.opts.subnetAware) ? named : subnetInterfaces(me, ip);
+      for (const i of interfaces) used.add(i);
+      if (interfaces.length === 0) everywhere = true;
       const w = this.wanted.get(ip) ?? { services: new Set<string>(), interfaces };
       w.services.add(k);
       w.interfaces = interfaces;
@@ -104,7 +112,7 @@ export class Layer2Announcer implements Announcer {
       this.responders.announce(ip, interfaces);
     }
     for (const ip of prev) if (!next.includes(ip)) this.release(k, ip);
-    this.publish({ namespace: key.namespace, name: key.name }, interfaces);
+    this.publish({ namespace: key.namespace, name: key.name }, everywhere ? [] : [...used].sort());
   }
 
   async deleteBalancer(key: ServiceKey): Promise<void> {
@@ -131,6 +139,8 @@ export class Layer2Announcer implements Announcer {
         interfaces,
         announcedIPs: this.responders.ownedIps(),
         members: this.members.members() ?? 'all nodes',
+        // Which memberlist key this speaker uses (fingerprint; null: none), so doctor can find speakers on an old key.
+        ...(this.opts.memberlist.enabled ? { memberlistKey: memberlistKeyFingerprint(this.ctx.secret('memberlist', 'secretkey')) } : {}),
         // IP → other MACs seen claiming it in the last minute.
         duplicateOwners: Object.fromEntries(
           this.responders
@@ -235,6 +245,10 @@ export class Layer2Announcer implements Announcer {
           .map((n) => (n.addresses[0].includes(':') ? `[${n.addresses[0]}]:${port}` : `${n.addresses[0]}:${port}`)),
     });
   }
+}
+
+function memberlistKeyFingerprint(secret: string | undefined): string | null {
+  return secret ? secretFingerprint(secret) : null;
 }
 
 export function createLayer2Announcer(ctx: PluginContext, deps?: Layer2AnnouncerDeps): Layer2Announcer {

@@ -25,6 +25,11 @@ export interface Layer2Options {
   memberlist: MemberlistSettings;
   /** Restrict responders to these interfaces (default: every eligible interface). */
   interfaces: string[];
+  /**
+   * Only nodes with an interface on the VIP's subnet announce it, on that interface (default true;
+   * an L2Advertisement's `interfaces` wins; false: MetalLB's behaviour, every node is a candidate).
+   */
+  subnetAware: boolean;
   ipv6: boolean;
   rescanMs: number;
   gratuitous: GratuitousTiming;
@@ -79,6 +84,7 @@ export function parseLayer2Options(raw: Record<string, unknown>): Layer2Options 
       rejoinMs: num(ml.rejoinMs, 60_000, 'memberlist.rejoinMs', 100),
     },
     interfaces: strs(raw.interfaces, 'interfaces') ?? [],
+    subnetAware: bool(raw.subnetAware, true, 'subnetAware'),
     ipv6: bool(raw.ipv6, true, 'ipv6'),
     rescanMs: num(raw.rescanMs, RESCAN_INTERVAL_MS, 'rescanMs', 100),
     gratuitous: {

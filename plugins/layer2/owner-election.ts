@@ -1,7 +1,8 @@
 // Picks the one node that announces a layer-2 Service, exactly as MetalLB does, so mixed or migrated clusters agree.
 import { createHash } from 'node:crypto';
 import type { EndpointView, L2Advertisement, NodeView, ServiceView } from '../../src/core/plugin-api';
-import { canonicalIp } from '../../src/core/net/ip';
+import { canonicalIp, parseIp } from '../../src/core/net/ip';
+import { parseSubnet, subnetContains } from '../../src/core/net/subnet';
 import { anySelectorMatches } from './selectors';
 
 export const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
@@ -18,6 +19,11 @@ export interface ElectionInput {
   l2Advertisements: L2Advertisement[];
   /** The IP hashed with node names; defaults to the Service's first ingress IP. */
   firstIp?: string;
+  /**
+   * Subnet-aware (metallbts, PureLB-like): only nodes with an interface whose subnet holds the IP are
+   * candidates, unless an L2Advertisement names interfaces or no node reports being on that subnet.
+   */
+  subnetAware?: boolean;
 }
 
 export interface ElectionResult {
@@ -53,6 +59,25 @@ export function interfacesFor(node: NodeView, ads: L2Advertisement[]): string[] 
   return [...new Set(selecting.flatMap((ad) => ad.interfaces))].sort();
 }
 
+/** Subnet-aware for these advertisements: the plugin option, unless one names interfaces (they win) or opts out by annotation. */
+export function subnetAwareFor(ads: L2Advertisement[], option: boolean | undefined): boolean {
+  return !!option && !ads.some((ad) => ad.interfaces.length > 0 || ad.subnetAware === false);
+}
+
+/** The node's reported interfaces with an address whose subnet holds `ip` (none when it reported nothing). */
+export function subnetInterfaces(node: NodeView | undefined, ip: string): string[] {
+  const parsed = parseIp(ip);
+  if (!node?.interfaces || !parsed) return [];
+  const range = { family: parsed.family, first: parsed.value, last: parsed.value };
+  return node.interfaces
+    .filter((i) => i.cidrs.some((c) => {
+      const sub = parseSubnet(c);
+      return !!sub && subnetContains(sub, range);
+    }))
+    .map((i) => i.name)
+    .sort();
+}
+
 export function electionHash(nodeName: string, ip: string): Buffer {
   return createHash('sha256').update(`${nodeName}#${ip}`).digest();
 }
@@ -85,9 +110,19 @@ export function electOwner(input: ElectionInput): ElectionResult {
     .filter((n) => nodeSelected(n, ads))
     .filter((n) => !local || withEndpoint.has(n.name))
     .map((n) => n.name);
-  const candidates = electionOrder([...new Set(names)], ip);
+  let pool = names;
+  let where = '';
+  if (subnetAwareFor(ads, input.subnetAware)) {
+    const byName = new Map(input.nodes.map((n) => [n.name, n]));
+    const onSubnet = names.filter((n) => subnetInterfaces(byName.get(n), ip).length > 0);
+    if (onSubnet.length > 0) {
+      pool = onSubnet;
+      where = ' on its subnet';
+    }
+  }
+  const candidates = electionOrder([...new Set(pool)], ip);
   if (candidates.length === 0) {
     return { candidates, reason: local ? 'no eligible node with a local serving endpoint' : 'no eligible node' };
   }
-  return { owner: candidates[0], candidates, reason: `lowest sha256(node#${ip}) among ${candidates.length} eligible` };
+  return { owner: candidates[0], candidates, reason: `lowest sha256(node#${ip}) among ${candidates.length} eligible${where}` };
 }

@@ -1,4 +1,5 @@
 // The public, versioned contract between the speaker core and announcement plugins (docs/plugins.md).
+import { createHash } from 'node:crypto';
 import type { Logger } from './log';
 import type { Registry } from 'prom-client';
 import type {
@@ -31,6 +32,11 @@ export type { Logger } from './log';
 
 export const PLUGIN_API_VERSION = 1 as const;
 
+/** A short, one-way fingerprint of a secret: status can say which key is in use without revealing it (`doctor` compares). */
+export function secretFingerprint(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex').slice(0, 12);
+}
+
 /** Kubernetes label-selector matching, as the core uses it (node, service and pool selectors). */
 export { selectorMatches, anySelectorMatches } from './config/selectors';
 
@@ -61,6 +67,11 @@ export interface NodeView {
   networkUnavailable: boolean;
   /** InternalIP / ExternalIP addresses. */
   addresses: string[];
+  /**
+   * The node's interfaces and their subnets (`192.168.1.10/24`) as its speaker reports them on its
+   * ConfigurationState; undefined until that speaker has reported. Every speaker sees the same data.
+   */
+  interfaces?: Array<{ name: string; cidrs: string[] }>;
 }
 
 export interface EndpointView {

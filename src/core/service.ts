@@ -5,6 +5,12 @@ export interface ServiceKey {
   name: string;
 }
 
+/** A Service key plus the identity an Event's involvedObject needs (`kubectl describe` matches on uid). */
+export interface ServiceRef extends ServiceKey {
+  uid?: string;
+  resourceVersion?: string;
+}
+
 export function serviceKeyString(key: ServiceKey): string {
   return `${key.namespace}/${key.name}`;
 }
@@ -16,7 +22,7 @@ export interface ServicePort {
   protocol: 'TCP' | 'UDP' | 'SCTP';
 }
 
-export interface ServiceView extends ServiceKey {
+export interface ServiceView extends ServiceRef {
   type: string;
   loadBalancerClass?: string;
   /** spec.loadBalancerIP (deprecated in Kubernetes but honoured). */

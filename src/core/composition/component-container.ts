@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
+import { clientMetrics } from '../client-metrics';
 import type { LoadOptions } from '../config';
 import { HealthServer } from '../http/health-server';
 import { KubeClients } from '../k8s/kube-clients';
@@ -37,10 +38,17 @@ export function componentContainer(inputs: ComponentInputs, parent: DependencyCo
   c.register(TOKENS.eventQueue, {
     useFactory: instanceCachingFactory((d) => {
       const log = d.resolve(TOKENS.log);
-      return new SerialQueue(
+      const queue = new SerialQueue(
         (err) => log.error({ event: 'reconcileFailed', error: (err as Error).message }, 'event handling failed'),
         (label, ms) => log.warn({ event: 'slowEvent', job: label, ms }, 'event handling is slow; later events wait behind it'),
       );
+      // metallb_k8s_client_updates_total / update_errors_total: every handled update, and those that failed.
+      const counters = clientMetrics(d.resolve(TOKENS.metrics));
+      queue.observe((ok) => {
+        counters.updates.inc();
+        if (!ok) counters.updateErrors.inc();
+      });
+      return queue;
     }),
   });
   c.register(TOKENS.healthEndpoint, { useFactory: (d) => (checks) => new HealthServer(d.resolve(TOKENS.metrics), checks) });

@@ -76,6 +76,7 @@ function readCrdObject(kind: string, object: Record<string, unknown>, docPath: s
         nodeSelectors: readSelectorList(spec, 'nodeSelectors', 'crd'),
         interfaces: readInterfaces(spec),
         serviceSelectors: readSelectorList(spec, 'serviceSelectors', 'crd'),
+        ...subnetAwareAnnotation(meta?.stringMap('annotations') ?? {}, `${base}.metadata.annotations`, sink),
         source: loc,
         legacy: false,
       });
@@ -156,4 +157,15 @@ function readInterfaces(spec: FieldReader): string[] {
     else spec.sink.error(item.path, `${quote(item.value)} is not an interface name (1 to 15 characters, no "/", ":" or spaces)`);
   }
   return out;
+}
+
+const SUBNET_AWARE = 'metallb.io/subnet-aware';
+
+/** An L2Advertisement's opt-out of subnet-aware layer 2 (metallbts only); other values are reported and ignored. */
+function subnetAwareAnnotation(annotations: Record<string, string>, path: string, sink: IssueSink): { subnetAware?: boolean } {
+  const v = annotations[SUBNET_AWARE];
+  if (v === undefined) return {};
+  if (v === 'true' || v === 'false') return { subnetAware: v === 'true' };
+  sink.warning(`${path}.${SUBNET_AWARE}`, `must be "true" or "false", got ${JSON.stringify(v)}; ignored`);
+  return {};
 }

@@ -89,6 +89,8 @@ export interface L2Advertisement {
   nodeSelectors: LabelSelector[];
   /** Interface names; empty = every eligible interface. */
   interfaces: string[];
+  /** Annotation `metallb.io/subnet-aware: "false"`: this advertisement opts out of subnet-aware layer 2. */
+  subnetAware?: boolean;
   serviceSelectors: LabelSelector[];
   source: SourceLocation;
 }

@@ -31,6 +31,7 @@ export function resolveDraft(draft: ConfigDraft, sink: IssueSink, catalog: Proto
       nodeSelectors: ad.nodeSelectors,
       interfaces: ad.interfaces,
       serviceSelectors: ad.serviceSelectors,
+      ...(ad.subnetAware !== undefined ? { subnetAware: ad.subnetAware } : {}),
       source: ad.source,
     });
   }

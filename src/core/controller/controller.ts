@@ -1,5 +1,7 @@
 // The controller loop: configuration → allocator → Service status, with MetalLB's events and metrics.
-import { Gauge, type Registry } from 'prom-client';
+import { type Counter, Gauge, type Registry } from 'prom-client';
+import { clientMetrics } from '../client-metrics';
+import { conditionGauge, newlyFalse, setConditionGauge, type StateCondition } from '../component-state';
 import type { Config, ConfigIssue } from '../config/model';
 import { formatIssue } from '../config/model';
 import type { Logger } from '../log';
@@ -14,6 +16,8 @@ export interface ControllerDeps {
   status: ServiceStatusWriter;
   events: ControllerEvents;
   configStatus?: ConfigStatusSink;
+  /** Debounce for republishing conditions after Services change (default 1 s). */
+  statePublishMs?: number;
   /** IPAddressPool status counters (pools defined by IPAddressPool objects only). */
   poolStatus?: PoolStatusSink;
   logger: Logger;
@@ -45,18 +49,28 @@ export class Controller {
   private readonly log: Logger;
   private readonly stale: Gauge;
   private readonly loaded: Gauge;
+  private readonly updateErrors: Counter;
   private readonly inUse: Gauge<'pool'>;
   private readonly total: Gauge<'pool'>;
+  private readonly conditionGauge: Gauge<'type'>;
+  /** Services whose allocation failed, with the allocator's reason (ServicesAllocated condition). */
+  private readonly failures = new Map<string, string>();
+  private configErrors: string[] = [];
+  private publishedConditions?: StateCondition[];
+  private lastStateText = '';
+  private stateTimer?: NodeJS.Timeout;
+  private statePublishing: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: ControllerDeps) {
     this.log = deps.logger.child({ caller: 'controller' });
     const registers = [deps.metrics];
-    this.stale = new Gauge({ name: 'metallb_k8s_client_config_stale_bool', help: '1 if running on a stale configuration, because the latest config failed to load.', registers });
-    this.loaded = new Gauge({ name: 'metallb_k8s_client_config_loaded_bool', help: '1 if the MetalLB configuration was successfully loaded at least once.', registers });
+    const client = clientMetrics(deps.metrics);
+    this.stale = client.configStale;
+    this.loaded = client.configLoaded;
+    this.updateErrors = client.updateErrors;
     this.inUse = new Gauge({ name: 'metallb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool', labelNames: ['pool'], registers });
     this.total = new Gauge({ name: 'metallb_allocator_addresses_total', help: 'Number of usable IP addresses, per pool', labelNames: ['pool'], registers });
-    this.loaded.set(0);
-    this.stale.set(0);
+    this.conditionGauge = conditionGauge(deps.metrics);
   }
 
   /** The configuration currently in force (the last valid one). */
@@ -77,7 +91,8 @@ export class Controller {
       this.stale.set(1);
       const lines = errors.map(formatIssue);
       for (const line of lines) this.log.error({ event: 'configStale', error: line }, 'invalid configuration rejected, keeping the last good one');
-      await this.reportConfig({ valid: false, errors: lines });
+      this.configErrors = lines;
+      await this.publishState(true);
       return false;
     }
     this.config = result.config;
@@ -86,8 +101,9 @@ export class Controller {
     this.stale.set(0);
     this.loaded.set(1);
     this.log.info({ event: 'configLoaded', pools: result.config.pools.map((p) => p.name) }, 'config (re)loaded');
-    await this.reportConfig({ valid: true, errors: [] });
+    this.configErrors = [];
     if (this.synced) await this.reconcileAll();
+    await this.publishState(true);
     return true;
   }
 
@@ -113,6 +129,7 @@ export class Controller {
 
   async deleteService(key: ServiceKey): Promise<void> {
     this.services.delete(serviceKeyString(key));
+    this.failures.delete(serviceKeyString(key));
     this.deps.allocator.release(key);
     this.log.info({ event: 'serviceDeleted', service: serviceKeyString(key) }, 'service deleted, IP released');
     this.updateUsage();
@@ -141,6 +158,7 @@ export class Controller {
   }
 
   private scheduleRetry(key: string, err: unknown): void {
+    this.updateErrors.inc();
     const attempt = (this.retries.get(key)?.attempt ?? 0) + 1;
     const delay = Math.min(1000 * 2 ** (attempt - 1), 30_000);
     this.log.error({ event: 'reconcileFailed', service: key, error: (err as Error).message, retryInMs: delay }, 'service reconcile failed; will retry');
@@ -157,6 +175,7 @@ export class Controller {
 
   /** Stops pending retries (shutdown). */
   stop(): void {
+    if (this.stateTimer) clearTimeout(this.stateTimer);
     for (const r of this.retries.values()) clearTimeout(r.timer);
     this.retries.clear();
   }
@@ -169,6 +188,7 @@ export class Controller {
   private async reconcile(svc: ServiceView, precomputed?: Result<Assigned>): Promise<void> {
     const key = serviceKeyString(svc);
     if (!this.ours(svc)) {
+      this.failures.delete(key);
       this.deps.allocator.release(svc);
       // A Service that stopped being a LoadBalancer (ours) must not keep advertising our IP in its status.
       if (svc.type !== 'LoadBalancer' && (svc.ingressIPs.length > 0 || metallbAnnotation(svc, ANNOTATION.ipAllocatedFromPool))) {
@@ -183,11 +203,13 @@ export class Controller {
       const reason = result.error.message;
       this.log.error({ event: 'allocationFailed', service: key, error: reason }, 'IP allocation failed');
       this.deps.events.warning(svc, 'AllocationFailed', `Failed to allocate IP for "${key}": ${reason}`);
+      this.failures.set(key, reason);
       if (svc.ingressIPs.length > 0) await this.write(svc, [], undefined);
       this.updateUsage();
       return;
     }
     const outcome = result.value;
+    this.failures.delete(key);
     const samePool = metallbAnnotation(svc, ANNOTATION.ipAllocatedFromPool) === outcome.pool;
     if (sameIps(svc.ingressIPs, outcome.ips) && samePool) {
       this.updateUsage();
@@ -254,6 +276,7 @@ export class Controller {
   }
 
   private updateUsage(): void {
+    this.schedulePublish();
     this.inUse.reset();
     this.total.reset();
     for (const pool of this.deps.allocator.poolNames()) {
@@ -277,13 +300,56 @@ export class Controller {
     }
   }
 
-  private async reportConfig(state: { valid: boolean; errors: string[] }): Promise<void> {
-    try {
-      await this.deps.configStatus?.report(state);
-    } catch (err) {
-      this.log.warn({ event: 'configStatusFailed', error: (err as Error).message }, 'could not record configuration status');
-    }
+  private schedulePublish(): void {
+    if (this.stateTimer || !this.config) return;
+    this.stateTimer = setTimeout(() => {
+      this.stateTimer = undefined;
+      void this.publishState(false);
+    }, this.deps.statePublishMs ?? 1000);
+    this.stateTimer.unref();
   }
+
+  /** The controller's conditions: ConfigValid, ServicesAllocated, PoolsAvailable. */
+  conditions(): StateCondition[] {
+    const valid = this.configErrors.length === 0;
+    const failed = [...this.failures.entries()].sort(([a], [b]) => a.localeCompare(b));
+    const exhausted = this.deps.allocator.poolNames().filter((p) => {
+      const st = this.deps.allocator.stats(p);
+      return !!st && st.total > 0n && st.available === 0n;
+    });
+    return [
+      valid
+        ? { type: 'ConfigValid', status: this.config ? 'True' : 'Unknown', reason: this.config ? 'Valid' : 'NoConfig', message: this.config ? 'configuration loaded' : 'no configuration loaded yet' }
+        : { type: 'ConfigValid', status: 'False', reason: 'Invalid', message: this.configErrors.join('; ') },
+      failed.length === 0
+        ? { type: 'ServicesAllocated', status: 'True', reason: 'AllAllocated', message: 'every LoadBalancer Service has its IPs' }
+        : { type: 'ServicesAllocated', status: 'False', reason: 'AllocationFailed', message: `${failed.length} Service(s) without IP: ${failed.slice(0, 3).map(([k, r]) => `${k}: ${r}`).join('; ')}${failed.length > 3 ? '; ...' : ''}` },
+      exhausted.length === 0
+        ? { type: 'PoolsAvailable', status: 'True', reason: 'AddressesFree', message: 'every pool has free addresses' }
+        : { type: 'PoolsAvailable', status: 'False', reason: 'PoolExhausted', message: `no free address in pool(s) ${exhausted.join(', ')}` },
+    ];
+  }
+
+  /** Writes the ConfigurationState (always when `force`, else when the conditions changed); never throws. */
+  private publishState(force: boolean): Promise<void> {
+    this.statePublishing = this.statePublishing.then(async () => {
+      const conditions = this.conditions();
+      setConditionGauge(this.conditionGauge, conditions);
+      const state = { valid: this.configErrors.length === 0, errors: this.configErrors, conditions };
+      const text = JSON.stringify(state);
+      if (!force && text === this.lastStateText) return;
+      try {
+        await this.deps.configStatus?.report(state);
+        this.lastStateText = text;
+      } catch (err) {
+        this.log.warn({ event: 'configStatusFailed', error: (err as Error).message }, 'could not record configuration status');
+      }
+      for (const c of newlyFalse(this.publishedConditions, conditions)) this.deps.configStatus?.warn?.(c.reason, c.message);
+      this.publishedConditions = conditions;
+    });
+    return this.statePublishing;
+  }
+
 }
 
 /** A count as a JSON-safe number: exact up to 2^53-1, saturating above (an IPv6 /64 pool is bigger). */

@@ -12,9 +12,7 @@ export interface ControllerEvents {
 }
 
 /** Where the controller reports whether the configuration is valid (a status object, e.g. ConfigurationState). */
-export interface ConfigStatusSink {
-  report(state: { valid: boolean; errors: string[] }): Promise<void>;
-}
+export type { ComponentStateSink as ConfigStatusSink } from '../component-state';
 
 /** IPAddressPool status counters, as MetalLB writes them. */
 export interface PoolCounters {

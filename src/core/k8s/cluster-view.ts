@@ -7,6 +7,7 @@ import type { KubeClients } from './kube-clients';
 import { ResourceWatch } from './resource-watch';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+const SPEAKER_SELECTOR = 'metallb.io/component-type=speaker';
 
 export function toNodeView(node: k8s.V1Node): NodeView {
   const conditions = node.status?.conditions ?? [];
@@ -35,9 +36,13 @@ export class KubeClusterView implements ClusterView {
   private readonly listeners = new Set<() => void>();
   private readonly nodeWatch: ResourceWatch<k8s.V1Node>;
   private readonly sliceWatch: ResourceWatch<k8s.V1EndpointSlice>;
+  /** node → interfaces its speaker reported (ConfigurationState speaker-NODE), as JSON text to spot real changes. */
+  private readonly reported = new Map<string, string>();
+  private readonly stateWatch?: ResourceWatch<k8s.KubernetesObject>;
   private notifyQueued = false;
 
-  constructor(clients: KubeClients, log: Logger) {
+  /** With `namespace`, the speakers' reported interfaces are joined into the NodeViews (subnet-aware layer 2). */
+  constructor(clients: KubeClients, log: Logger, namespace?: string) {
     this.nodeWatch = new ResourceWatch<k8s.V1Node>(
       clients.kc,
       '/api/v1/nodes',
@@ -67,14 +72,26 @@ export class KubeClusterView implements ClusterView {
       },
       log,
     );
+    if (namespace) {
+      this.stateWatch = new ResourceWatch<k8s.KubernetesObject>(
+        clients.kc,
+        `/apis/metallb.io/v1beta1/namespaces/${namespace}/configurationstates`,
+        () => clients.custom.listNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace, plural: 'configurationstates', labelSelector: SPEAKER_SELECTOR }),
+        { upsert: (o) => this.setReported(o), remove: (o) => this.setReported(o, true) },
+        log,
+        SPEAKER_SELECTOR,
+      );
+    }
   }
 
   async start(): Promise<void> {
     await Promise.all([this.nodeWatch.start(), this.sliceWatch.start()]);
+    // In the background: interfaces refine the election; without the CRD (or RBAC) nodes just carry none.
+    void this.stateWatch?.start().catch(() => undefined);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.nodeWatch.stop(), this.sliceWatch.stop()]);
+    await Promise.all([this.nodeWatch.stop(), this.sliceWatch.stop(), this.stateWatch?.stop()]);
   }
 
   node(name: string): NodeView | undefined {
@@ -102,8 +119,26 @@ export class KubeClusterView implements ClusterView {
 
   private setNode(n: k8s.V1Node): void {
     const view = toNodeView(n);
+    const reported = this.reported.get(view.name);
+    if (reported) view.interfaces = JSON.parse(reported) as NodeView['interfaces'];
     this.nodesByName.set(view.name, view);
     this.changed();
+  }
+
+  /** A speaker's ConfigurationState changed: only a change of its interfaces matters here. */
+  private setReported(o: k8s.KubernetesObject, removed = false): void {
+    const node = o.metadata?.labels?.['metallb.io/node-name'];
+    if (!node) return;
+    const raw = (o as { status?: { interfaces?: unknown } }).status?.interfaces;
+    const text = !removed && Array.isArray(raw) ? JSON.stringify(raw) : undefined;
+    if (text === this.reported.get(node)) return;
+    if (text) this.reported.set(node, text);
+    else this.reported.delete(node);
+    const view = this.nodesByName.get(node);
+    if (view) {
+      this.nodesByName.set(node, { ...view, interfaces: text ? (JSON.parse(text) as NodeView['interfaces']) : undefined });
+      this.changed();
+    }
   }
 
   /** Coalesces bursts of watch events into one notification. */

@@ -7,7 +7,7 @@ import type { Logger } from '../log';
 import type { ServiceView } from '../service';
 import { TOKENS } from '../composition/tokens';
 import { KubeConfigSource, type ConfigSnapshot } from './config-source';
-import { KubeConfigStatusSink } from './config-status';
+import { COMPONENT_TYPE_LABEL, KubeConfigStatusSink } from './config-status';
 import { KubeEventRecorder } from './event-recorder';
 import { KubeClients } from './kube-clients';
 import { ensureMemberlistSecret } from './memberlist-secret';
@@ -75,7 +75,9 @@ export class KubeControllerAdapters implements ControllerKube {
   }
 
   configStatus(): ConfigStatusSink {
-    return new KubeConfigStatusSink(this.clients, this.namespace, 'controller');
+    // MetalLB's label; conditions turning False become Warning Events on this ConfigurationState.
+    const events = new KubeEventRecorder(this.clients, 'metallb-controller', this.log);
+    return new KubeConfigStatusSink(this.clients, this.namespace, 'controller', { [COMPONENT_TYPE_LABEL]: 'controller' }, events);
   }
 
   poolStatus(): PoolStatusSink & { stop(): Promise<void> } {

@@ -14,6 +14,8 @@ export function toServiceView(svc: k8s.V1Service): ServiceView {
   return {
     namespace: svc.metadata?.namespace ?? 'default',
     name: svc.metadata?.name ?? '',
+    uid: svc.metadata?.uid,
+    resourceVersion: svc.metadata?.resourceVersion,
     type: spec.type ?? 'ClusterIP',
     loadBalancerClass: spec.loadBalancerClass ?? undefined,
     loadBalancerIP: spec.loadBalancerIP || undefined,

@@ -6,7 +6,9 @@ import type { ClusterView, EventRecorder, ServiceStatusPublisher } from '../plug
 import type { Logger } from '../log';
 import type { ServiceKey, ServiceView } from '../service';
 import { TOKENS } from '../composition/tokens';
+import type { ComponentStateSink } from '../component-state';
 import { KubeClusterView } from './cluster-view';
+import { COMPONENT_TYPE_LABEL, KubeConfigStatusSink, listSpeakerReports, NODE_NAME_LABEL } from './config-status';
 import { KubeConfigSource, type ConfigSnapshot } from './config-source';
 import type { Watching } from './controller-kube';
 import { KubeEventRecorder } from './event-recorder';
@@ -50,7 +52,12 @@ export interface SpeakerKube {
   /** Optional so test fakes without BGP passwords stay valid; `onChange` fires when a read Secret changed. */
   passwordSecrets?(onChange: () => void): PasswordSecretResolver;
   cluster(): WatchedClusterView;
-  events(): EventRecorder;
+  /** `resolve` fills a bare Service key (a plugin's) with its uid, so `kubectl describe svc` lists the Event. */
+  events(resolve?: (key: ServiceKey) => ServiceView | undefined): EventRecorder;
+  /** ConfigurationState `speaker-NODE` (MetalLB's labels); Warning Events on it when a condition turns False. */
+  configState(): ComponentStateSink;
+  /** The speakers that report (their ConfigurationStates): whom this speaker's memberlist should see. */
+  speakerReports(): Promise<Array<{ node: string; lastUpdate?: string }>>;
   /** Protocols that have a status-object kind. */
   statusProtocols(): string[];
   serviceStatus(protocol: string): NodeStatusObjects;
@@ -76,11 +83,20 @@ export class KubeSpeakerAdapters implements SpeakerKube {
   }
 
   cluster(): WatchedClusterView {
-    return new KubeClusterView(this.clients, this.log);
+    return new KubeClusterView(this.clients, this.log, this.namespace);
   }
 
-  events(): EventRecorder {
-    return new KubeEventRecorder(this.clients, 'metallb-speaker', this.log, this.nodeName);
+  events(resolve?: (key: ServiceKey) => ServiceView | undefined): EventRecorder & KubeEventRecorder {
+    return new KubeEventRecorder(this.clients, 'metallb-speaker', this.log, this.nodeName, { resolve });
+  }
+
+  configState(): ComponentStateSink {
+    const labels = { [COMPONENT_TYPE_LABEL]: 'speaker', [NODE_NAME_LABEL]: this.nodeName };
+    return new KubeConfigStatusSink(this.clients, this.namespace, `speaker-${this.nodeName}`, labels, this.events());
+  }
+
+  speakerReports(): Promise<Array<{ node: string; lastUpdate?: string }>> {
+    return listSpeakerReports(this.clients, this.namespace);
   }
 
   statusProtocols(): string[] {

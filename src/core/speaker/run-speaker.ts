@@ -1,14 +1,15 @@
 // Wires the speaker to the Kubernetes API: config, Services, Nodes and EndpointSlices in; plugins announce.
 import 'reflect-metadata';
 import type { DependencyContainer } from 'tsyringe';
-import { buildConfig, type Config } from '../config';
-import { formatIssue } from '../config/model';
+import { buildConfig } from '../config';
 import { TOKENS } from '../composition/tokens';
 import { ConfigSnapshotReader } from '../k8s/config-snapshot';
 import type { ConfigSnapshot } from '../k8s/config-source';
 import type { NodeStatusObjects } from '../k8s/speaker-kube';
 import { PluginRegistry } from '../plugins/registry';
+import type { ServiceView } from '../service';
 import { Speaker } from './speaker';
+import { SpeakerState } from './speaker-state';
 import { speakerContainer, type SpeakerRunOptions } from './speaker-container';
 
 export type { SpeakerRunOptions } from './speaker-container';
@@ -34,7 +35,6 @@ export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: Depend
   const configOptions = c.resolve(TOKENS.configOptions);
 
   let synced = false;
-  let config: Config | undefined;
 
   const secrets = kube.secrets();
   await secrets.load(['memberlist']);
@@ -54,7 +54,7 @@ export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: Depend
     logger: c.resolve(TOKENS.rootLogger).child({ node: opts.nodeName }),
     metrics,
     cluster,
-    events: kube.events(),
+    events: kube.events((key): ServiceView | undefined => speaker.service(key)),
     loadBalancerClass: opts.loadBalancerClass,
     pluginOptions: opts.pluginOptions,
     secret: (name, key) => secrets.get(name, key),
@@ -65,12 +65,14 @@ export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: Depend
     },
     runExclusive: (job) => queue.push(job, 'plugin-requested resync'),
   });
+  // Last good config, stale/loaded gauges, ConfigurationState speaker-NODE with conditions (as the controller's).
+  const state = new SpeakerState({ nodeName: opts.nodeName, metrics, logger: log, plugins: () => speaker.pluginStatus(), sink: kube.configState(), peers: () => kube.speakerReports() });
   const health = c.resolve(TOKENS.healthEndpoint)({
     healthy: () => true,
     ready: () => {
       const reasons: string[] = [];
       if (!synced) reasons.push('initial sync not done');
-      if (!config) reasons.push('no valid configuration loaded');
+      if (!state.current()) reasons.push('no valid configuration loaded');
       for (const [protocol, st] of Object.entries(speaker.pluginStatus())) {
         if (!st.healthy) reasons.push(`plugin ${protocol}: ${st.message ?? 'unhealthy'}`);
       }
@@ -88,14 +90,8 @@ export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: Depend
     void queue.push(async () => {
       const built = buildConfig(reader.objects(snap), configOptions);
       const result = built.config && passwordSecrets ? await passwordSecrets.resolve(built.config) : built;
-      if (!result.config) {
-        for (const i of result.issues.filter((x) => x.severity === 'error')) {
-          log.error({ event: 'configStale', error: formatIssue(i) }, 'invalid configuration rejected, keeping the last good one');
-        }
-        return;
-      }
-      config = result.config;
-      await speaker.setConfig(result.config);
+      const accepted = await state.offer(result);
+      if (accepted) await speaker.setConfig(accepted);
     }, 'config');
   };
   const configSource = kube.configSource(loadConfig);
@@ -117,7 +113,8 @@ export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: Depend
   await queue.drain();
   synced = true;
   if (changedDuringSync) void queue.push(() => speaker.resyncAll(), 'resync after node/endpoint changes during the initial sync');
-  log.info({ event: 'syncDone', configLoaded: !!config }, 'initial sync done');
+  state.start();
+  log.info({ event: 'syncDone', configLoaded: !!state.current() }, 'initial sync done');
 
   return {
     speaker,
@@ -127,7 +124,7 @@ export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: Depend
       // Status deletes from the hand-over must reach the API before the process exits.
       await Promise.allSettled(statusWriters.map((w) => w.flush()));
       passwordSecrets?.stop();
-      await Promise.allSettled([services.stop(), configSource.stop(), cluster.stop()]);
+      await Promise.allSettled([services.stop(), configSource.stop(), cluster.stop(), state.stop()]);
       await health.close();
     },
   };

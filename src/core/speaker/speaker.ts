@@ -9,6 +9,7 @@ import type {
   EventRecorder,
   PluginConfigView,
   PluginContext,
+  PluginStatus,
   ServiceStatusPublisher,
 } from '../plugin-api';
 import type { PluginRegistry } from '../plugins/registry';
@@ -109,13 +110,18 @@ export class Speaker {
     }
   }
 
+  /** The Service as last seen (Events fill a plugin's bare key with its uid from here). */
+  service(key: ServiceKey): ServiceView | undefined {
+    return this.services.get(serviceKeyString(key));
+  }
+
   /** Protocols and pools currently announced for a Service (for tests and status). */
   announcements(key: ServiceKey): Record<string, Announcement> {
     return Object.fromEntries(this.announced.get(serviceKeyString(key)) ?? []);
   }
 
-  pluginStatus(): Record<string, { healthy: boolean; message?: string }> {
-    const out: Record<string, { healthy: boolean; message?: string }> = {};
+  pluginStatus(): Record<string, PluginStatus> {
+    const out: Record<string, PluginStatus> = {};
     for (const [protocol, slot] of this.slots) {
       if (slot.failed) out[protocol] = { healthy: false, message: slot.failed };
       else if (slot.announcer) {

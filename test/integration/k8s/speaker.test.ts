@@ -139,6 +139,39 @@ describe('speaker loop against a real apiserver', () => {
     });
   });
 
+  test('ConfigurationState speaker-node-a: Valid, labelled; an invalid config → Invalid + stale metric, last good kept; fixed → Valid', async () => {
+    interface State { metadata: { labels: Record<string, string> }; status?: { result?: string; lastError?: string; node?: string; conditions?: Array<{ type: string; status: string }> } }
+    const get = (): Promise<State> => cp.kubectlJson<State>(['-n', NAMESPACE, 'get', 'configurationstates', 'speaker-node-a']);
+    const valid = await eventually('speaker state Valid', async () => ((await get()).status?.result === 'Valid' ? get() : undefined));
+    expect(valid.metadata.labels).toMatchObject({ 'metallb.io/component-type': 'speaker', 'metallb.io/node-name': 'node-a' });
+    expect(valid.status?.node).toBe('node-a');
+    expect(valid.status?.conditions?.find((c) => c.type === 'ConfigValid')?.status).toBe('True');
+    const metricsUrl = `http://127.0.0.1:${speaker?.metricsPort}/metrics`;
+    expect(await httpGetText(metricsUrl)).toContain('metallb_k8s_client_config_loaded_bool 1');
+    expect(await httpGetText(metricsUrl)).toMatch(/metallb_k8s_client_updates_total [1-9]/);
+    expect(await httpGetText(metricsUrl)).toContain('metallb_k8s_client_update_errors_total 0');
+    const cm = (addresses: string): string => `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: config, namespace: ${NAMESPACE} }
+data:
+  config: |
+    address-pools:
+    - name: my-ip-space
+      protocol: layer2
+      addresses: [${addresses}]
+`;
+    await cp.kubectlOk(['apply', '-f', '-'], { input: cm('192.168.1.300/28') });
+    const invalid = await eventually('speaker state Invalid', async () => ((await get()).status?.result === 'Invalid' ? get() : undefined));
+    expect(invalid.status?.lastError).toContain('192.168.1.300/28');
+    expect(invalid.status?.conditions?.find((c) => c.type === 'ConfigValid')?.status).toBe('False');
+    expect(await httpGetText(metricsUrl)).toContain('metallb_k8s_client_config_stale_bool 1');
+    expect(speaker?.speaker.announcements({ namespace: 'default', name: 'local' }).layer2?.pool).toBe('my-ip-space');
+    await cp.kubectlOk(['apply', '-f', '-'], { input: cm('192.168.1.240-192.168.1.250') });
+    await eventually('speaker state Valid again', async () => ((await get()).status?.result === 'Valid' ? true : undefined));
+    expect(await httpGetText(metricsUrl)).toContain('metallb_k8s_client_config_stale_bool 0');
+  });
+
   test('RBAC: each ServiceAccount can do its job and nothing more', async () => {
     const can = async (as: string, ...args: string[]): Promise<boolean> => {
       const r = await cp.kubectl(['auth', 'can-i', ...args], { as: `system:serviceaccount:${NAMESPACE}:${as}` });
@@ -161,5 +194,7 @@ describe('speaker loop against a real apiserver', () => {
     expect(await can('controller', 'create', 'pods')).toBe(false);
     expect(await can('speaker', 'create', 'servicel2statuses.metallb.io', '-n', NAMESPACE)).toBe(true);
     expect(await can('speaker', 'delete', 'nodes')).toBe(false);
+    expect(await can('speaker', 'patch', 'configurationstates.metallb.io', '-n', NAMESPACE, '--subresource=status')).toBe(true);
+    expect(await can('speaker', 'delete', 'configurationstates.metallb.io', '-n', NAMESPACE)).toBe(false);
   });
 });

@@ -80,7 +80,7 @@ describe('Controller loop', () => {
     expect(applied).toBe(false);
     expect(controller.currentConfig()?.pools[0].name).toBe('my-ip-space');
     expect(await metrics.metrics()).toContain('metallb_k8s_client_config_stale_bool 1');
-    expect(reports.at(-1)).toEqual({ valid: false, errors: ['config:address-pools[0].addresses[0]: "192.168.1.300/28" is not a CIDR or an address range'] });
+    expect(reports.at(-1)).toMatchObject({ valid: false, errors: ['config:address-pools[0].addresses[0]: "192.168.1.300/28" is not a CIDR or an address range'] });
     expect(writes).toHaveLength(1);
     await controller.setConfig(tutorial);
     expect(await metrics.metrics()).toContain('metallb_k8s_client_config_stale_bool 0');
@@ -247,5 +247,38 @@ describe('Controller status writes with concurrency', () => {
     await controller.flush();
     expect(maxInFlight).toBe(2);
     expect([...started].sort()).toEqual(services.map((s) => s.name));
+  });
+});
+
+describe('Controller live conditions', () => {
+  test('an exhausted pool and a Service without IP: ServicesAllocated and PoolsAvailable False, one Warning each, gauge 0; freed: True', async () => {
+    const reports: Array<{ valid: boolean; conditions?: Array<{ type: string; status: string; message: string }> }> = [];
+    const warnings: string[] = [];
+    const metrics = new Registry();
+    const controller = new Controller({
+      allocator: new Allocator(),
+      status: { writeStatus: async () => undefined },
+      events: { normal: () => undefined, warning: () => undefined },
+      configStatus: { report: async (s) => void reports.push(s), warn: (reason, message) => void warnings.push(`${reason}: ${message}`) },
+      statePublishMs: 1,
+      logger: silentLogger(),
+      metrics,
+    });
+    await controller.setConfig({ config: config(pool('tiny', ['192.168.1.240/32'])), issues: [] });
+    await controller.initialSync([]);
+    await controller.upsertService(service('a'));
+    await controller.upsertService(service('b'));
+    const cond = (type: string) => controller.conditions().find((c) => c.type === type);
+    expect(cond('ServicesAllocated')).toMatchObject({ status: 'False', message: expect.stringContaining('default/b: no available IPs') });
+    expect(cond('PoolsAvailable')).toMatchObject({ status: 'False', message: 'no free address in pool(s) tiny' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reports.at(-1)?.conditions?.find((c) => c.type === 'ServicesAllocated')?.status).toBe('False');
+    expect(warnings).toEqual([expect.stringMatching(/^AllocationFailed: 1 Service/), 'PoolExhausted: no free address in pool(s) tiny']);
+    expect(await metrics.metrics()).toContain('metallbts_condition{type="PoolsAvailable"} 0');
+    await controller.deleteService({ namespace: 'default', name: 'a' });
+    await controller.upsertService(service('b'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(reports.at(-1)?.conditions?.find((c) => c.type === 'ServicesAllocated')?.status).toBe('True');
+    expect(warnings).toHaveLength(2);
   });
 });

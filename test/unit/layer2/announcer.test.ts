@@ -184,6 +184,8 @@ describe('layer2 plugin options', () => {
     expect(parseLayer2Options({})).toEqual({
       memberlist: { enabled: true, bindAddr: undefined, bindPort: 7946, join: undefined, profile: 'lan', label: '', keyDerivation: 'metallb-v0.16.2', insecureClear: false, rejoinMs: 60000 },
       interfaces: [],
+      // Not MetalLB's: only nodes on the VIP's subnet announce it (issue 15); false restores MetalLB's rule.
+      subnetAware: true,
       ipv6: true,
       rescanMs: 10000,
       gratuitous: { intervalMs: 1100, durationMs: 5000 },
@@ -201,6 +203,7 @@ describe('layer2 plugin options', () => {
     [{ memberlist: { keyDerivation: 'sha256' } }, /memberlist.keyDerivation must be one of metallb-v0.16.2, metallb-legacy/],
     [{ interfaces: 'eth0' }, /interfaces/],
     [{ ipv6: 'yes' }, /ipv6/],
+    [{ subnetAware: 'no' }, /subnetAware/],
     [{ requestLogLevel: 'trace' }, /requestLogLevel/],
     [{ handoverMs: -1 }, /handoverMs/],
     [{ duplicateReportIntervalMs: 'often' }, /duplicateReportIntervalMs/],

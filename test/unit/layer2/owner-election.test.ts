@@ -1,7 +1,7 @@
 // MetalLB's layer-2 owner election, rule by rule, with precomputed sha256 orderings.
 import { createHash } from 'node:crypto';
 import type { EndpointView, L2Advertisement, NodeView } from '../../../src/core/plugin-api';
-import { electOwner, electionOrder, EXCLUDE_LB_LABEL, interfacesFor, type ElectionInput } from '../../../plugins/layer2/owner-election';
+import { electOwner, electionOrder, EXCLUDE_LB_LABEL, interfacesFor, subnetInterfaces, type ElectionInput } from '../../../plugins/layer2/owner-election';
 
 // sha256("node-X#192.168.1.240"): node-a 0905ce28…, node-c a6530f9d…, node-b c5db6995…
 // sha256("node-X#192.168.1.241"): node-c 792a46a5…, node-a ab24a5f9…, node-b fbd0fcce…
@@ -109,5 +109,37 @@ describe('interfacesFor', () => {
     expect(interfacesFor(n, [ad({ interfaces: ['eth1'] }), ad()])).toEqual([]);
     const other = { matchLabels: { zone: 'q' }, matchExpressions: [] };
     expect(interfacesFor(n, [ad({ interfaces: ['eth1'] }), ad({ nodeSelectors: [other] })])).toEqual(['eth1']);
+  });
+});
+
+describe('subnet-aware election', () => {
+  // node-a on LAN 1 only; node-b and node-c also on LAN 2 (eth1).
+  const lan = (name: string, cidrs: Array<[string, string]>): NodeView => ({ ...node(name), interfaces: cidrs.map(([i, c]) => ({ name: i, cidrs: [c] })) });
+  const nodes = [
+    lan('node-a', [['eth0', '192.168.1.10/24']]),
+    lan('node-b', [['eth0', '192.168.1.11/24'], ['eth1', '192.168.2.11/24']]),
+    lan('node-c', [['eth0', '192.168.1.12/24'], ['eth1', '192.168.2.12/24']]),
+  ];
+  const vip2 = { labels: { app: 'nginx' }, externalTrafficPolicy: 'Cluster' as const, ingressIPs: ['192.168.2.240'] };
+
+  it('only nodes with an interface on the VIP subnet are candidates', () => {
+    const r = electOwner(input({ nodes, service: vip2, subnetAware: true }));
+    expect(r.candidates.sort()).toEqual(['node-b', 'node-c']);
+    expect(r.reason).toContain('eligible on its subnet');
+    expect(electOwner(input({ nodes, subnetAware: true })).candidates).toHaveLength(3);
+  });
+
+  it('off: MetalLB behaviour (every node); L2Advertisement interfaces win; no node on the subnet: all', () => {
+    expect(electOwner(input({ nodes, service: vip2, subnetAware: false })).candidates).toHaveLength(3);
+    expect(electOwner(input({ nodes, service: vip2, subnetAware: true, l2Advertisements: [ad({ interfaces: ['eth0'] })] })).candidates).toHaveLength(3);
+    const off = { ...vip2, ingressIPs: ['10.99.0.1'] };
+    expect(electOwner(input({ nodes, service: off, subnetAware: true })).candidates).toHaveLength(3);
+  });
+
+  it('nodes that have not reported interfaces are not on any subnet', () => {
+    const mixed = [node('node-a'), nodes[1], nodes[2]];
+    expect(electOwner(input({ nodes: mixed, service: vip2, subnetAware: true })).candidates.sort()).toEqual(['node-b', 'node-c']);
+    expect(subnetInterfaces(nodes[1], '192.168.2.240')).toEqual(['eth1']);
+    expect(subnetInterfaces(node('node-a'), '192.168.2.240')).toEqual([]);
   });
 });

@@ -38,6 +38,8 @@ function fakeKube() {
       onChange: () => () => undefined,
     }),
     events: () => ({ normal: (k, reason, msg) => log.push(`Normal ${k.name} ${reason} ${msg}`), warning: (k, reason, msg) => log.push(`Warning ${k.name} ${reason} ${msg}`) }),
+    configState: () => ({ report: async (s) => void log.push(`config state ${s.valid ? 'Valid' : 'Invalid'}`) }),
+    speakerReports: async () => [],
     statusProtocols: () => ['layer2'],
     serviceStatus: (protocol) => ({
       removeStale: async () => {
@@ -98,7 +100,7 @@ test('the tutorial Service is announced through the plugin registry and adapters
   fake.remove('nginx');
   await running.stop();
   expect(l2.calls.slice(2)).toEqual([{ op: 'deleteBalancer', service: 'default/nginx' }, { op: 'shutdown' }]);
-  expect(fake.log.slice(0, 4)).toEqual(['load secrets memberlist', 'remove stale layer2', 'start cluster', 'layer2 status set nginx']);
+  expect(fake.log.slice(0, 5)).toEqual(['load secrets memberlist', 'remove stale layer2', 'start cluster', 'config state Valid', 'layer2 status set nginx']);
   expect(fake.log).toContain('Normal nginx nodeAssigned announcing from node "node-a" with protocol "layer2"');
   expect(fake.log).toContain('layer2 status delete nginx');
   expect(fake.log).toContain('layer2 status flush');
