@@ -5,6 +5,7 @@ export interface ServiceKey {
   name: string;
 }
 
+/** `namespace/name`: how a Service is keyed in maps, logs and metrics. */
 export function serviceKeyString(key: ServiceKey): string {
   return `${key.namespace}/${key.name}`;
 }
