@@ -183,7 +183,10 @@ export interface AnnouncerPlugin {
   aliases?: string[];
   /** Must be `PLUGIN_API_VERSION`. */
   apiVersion: typeof PLUGIN_API_VERSION;
-  /** Extra, located configuration checks for pools of this protocol (also run by `metallbts validate`). */
+  /**
+   * Extra configuration checks for pools of this protocol, also run by the controller and `metallbts validate`/`plan`.
+   * An issue without `file` gets the pool's file, one with an empty `path` the pool's path (`view.pool.source`).
+   */
   validate?(view: PoolConfigView): ConfigIssue[];
   /** Called once per speaker (never by the controller or `validate`). */
   create(ctx: PluginContext): Announcer;
