@@ -65,6 +65,7 @@ async function measure(cfg: Config): Promise<CaseResult[]> {
     speaker: cfg.kinds[i] === 'metallb' ? { kind: 'metallb', version: METALLB } : { kind: 'metallbts', keyDerivation: OURS_KEY },
   }));
   const cluster = new MixedCluster(access, nodes, `keyringb${CONFIGS.indexOf(cfg)}`, { oursProfile: cfg.oursProfile, metallbMemberlistConfig: cfg.tuned ? METALLB_FAST : undefined });
+  let failed = false;
   const results: CaseResult[] = CASES.map((c) => ({ what: `${c.victim} (${cfg.kinds[NAMES.indexOf(c.victim)]}) killed → ${shaOrder(c.vip)[1]}`, samples: [], lost: 0 }));
   try {
     await cluster.prepare(CASES.map((c) => c.vip), () => applyServices(access, CASES.map((c) => c.vip), NAMES));
@@ -107,8 +108,11 @@ async function measure(cfg: Config): Promise<CaseResult[]> {
       }
     }
     return results;
+  } catch (err) {
+    failed = true;
+    throw new Error(`${(err as Error).message}\n(speaker logs kept in ${cluster.dir})`);
   } finally {
-    cluster.down();
+    cluster.down(failed);
     await cp.stop();
   }
 }
@@ -122,12 +126,14 @@ export async function run(): Promise<void> {
   metallbSpeaker(METALLB);
   process.stdout.write(`layer2 failover, 4 nodes, ${KILLS} crash(es) per case (link down + SIGKILL), HTTP poll every ${POLL_MS} ms; ms from crash to the first answer from the next owner\n`);
   process.stdout.write(`${'configuration'.padEnd(62)} ${'crash'.padEnd(36)} ${'n'.padStart(3)} ${'p50'.padStart(6)} ${'p99'.padStart(6)} ${'max'.padStart(6)} lost\n`);
-  for (const cfg of CONFIGS) {
+  // BENCH_MIXED_CONFIGS=mixed,only (fast): run the configurations whose label contains one of these.
+  const only = (process.env.BENCH_MIXED_CONFIGS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  for (const cfg of CONFIGS.filter((c) => only.length === 0 || only.some((o) => c.label.includes(o)))) {
     let rows: CaseResult[];
     try {
       rows = await measure(cfg);
     } catch (err) {
-      process.stdout.write(`${cfg.label.padEnd(62)} FAILED: ${(err as Error).message.split('\n')[0]}\n`);
+      process.stdout.write(`${cfg.label.padEnd(62)} FAILED: ${(err as Error).message}\n`);
       continue;
     }
     for (const r of rows) {
