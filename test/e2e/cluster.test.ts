@@ -1,6 +1,6 @@
 // The real-cluster proof: `lab up` (real kubelets, our image, helm install), then failover, rolling upgrade, chaos, uninstall, down.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ChartRelease } from '../../src/lab/chart-release';
@@ -14,6 +14,7 @@ import { labDataDir, labDir } from '../../src/lab/state';
 import { L2_EXPECTED_IP, NODES, nodeByMac } from '../../src/lab/topology';
 
 const REPO = join(__dirname, '..', '..');
+const cacheDir = (): string => process.env.METALLBTS_CACHE || join(process.env.HOME ?? '/root', '.cache', 'metallbts');
 const CLI = join(REPO, 'bin', 'metallbts.js');
 
 interface CliRun {
@@ -86,7 +87,7 @@ describe('the real cluster: chart pods on real kubelets (e2e, root)', () => {
     expect(process.getuid?.()).toBe(0);
     rootBefore = rootNet();
     up = await cli(['lab', 'up'], 1_500_000);
-    const ref = readFileSync(join(process.env.METALLBTS_CACHE || join(process.env.HOME ?? '/root', '.cache', 'metallbts'), 'images', 'metallbts.ref'), 'utf8').trim();
+    const ref = readFileSync(join(cacheDir(), 'images', 'metallbts.ref'), 'utf8').trim();
     release = new ChartRelease({ ref, archive: '' });
   }, 1_600_000);
 
@@ -200,6 +201,34 @@ describe('the real cluster: chart pods on real kubelets (e2e, root)', () => {
     }
   }, 1_200_000);
 
+  it('monitoring on: ServiceMonitor, PrometheusRule (passes promtool) and dashboard accepted, speakers serve metrics', async () => {
+    // prometheus-operator's own CRDs, from its Go module (test/harness/install.sh), as a cluster with the operator has them.
+    const crdDir = readdirSync(join(cacheDir(), 'crds')).find((d) => d.startsWith('prometheus-operator-'));
+    if (!crdDir) throw new Error('prometheus-operator CRDs missing: run bash test/harness/install.sh go');
+    for (const f of readdirSync(join(cacheDir(), 'crds', crdDir)).filter((x) => x.endsWith('.yaml'))) {
+      await kubectl.ok(['apply', '--server-side', '-f', '-'], { input: readFileSync(join(cacheDir(), 'crds', crdDir, f), 'utf8'), timeoutMs: 60_000 });
+    }
+    await kubectl.ok(['wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com',
+      'crd/prometheusrules.monitoring.coreos.com'], { timeoutMs: 70_000 });
+    await release.upgrade('layer2-tutorial.yaml', ['--set', 'prometheus.serviceMonitor.enabled=true', '--set', 'prometheus.rules.enabled=true',
+      '--set', 'grafana.dashboard.enabled=true']);
+    const objs = await kubectl.ok(['get', 'servicemonitors,prometheusrules,configmaps,services', '-n', 'metallb-system', '-o', 'name']);
+    expect(objs).toMatch(/servicemonitor\.monitoring\.coreos\.com\//);
+    expect(objs).toMatch(/prometheusrule\.monitoring\.coreos\.com\//);
+    expect(objs.split('\n').filter((o) => o.startsWith('service/')).length).toBeGreaterThanOrEqual(2);
+    const rule = JSON.parse(await kubectl.ok(['get', 'prometheusrules', '-n', 'metallb-system', '-o', 'json'])) as { items: Array<{ spec: unknown }> };
+    expect(rule.items).toHaveLength(1);
+    const file = join(labDir(), 'rules.json');
+    writeFileSync(file, JSON.stringify(rule.items[0]!.spec));
+    const promtool = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    expect(`${promtool.stdout}${promtool.stderr}`).toMatch(/SUCCESS: \d+ rules found/);
+    await cluster.waitMetallbReady();
+    for (const n of NODES) {
+      const m = spawnSync('ip', ['netns', 'exec', n.ns, 'curl', '-s', '-m', '3', `http://${n.ip}:7473/metrics`], { encoding: 'utf8' });
+      expect(m.stdout).toContain('metallb_speaker_announced');
+    }
+  }, 300_000);
+
   it('helm uninstall leaves no metallbts object (the memberlist Secret the user made and the CRDs stay)', async () => {
     await release.uninstall();
     // `helm uninstall --wait` returns once the objects are deleted; their pods may still be terminating.
@@ -210,6 +239,7 @@ describe('the real cluster: chart pods on real kubelets (e2e, root)', () => {
     const left = await kubectl.ok(['get', 'all,configmap,serviceaccount,role,rolebinding,secret', '-n', 'metallb-system', '-o', 'name']);
     const names = left.split('\n').filter(Boolean).filter((n) => !n.endsWith('/kube-root-ca.crt') && !n.endsWith('/default'));
     expect(names).toEqual(['secret/memberlist']);
+    expect((await kubectl.ok(['get', 'servicemonitors,prometheusrules', '-n', 'metallb-system', '-o', 'name'])).trim()).toBe('');
     const cluster = await kubectl.ok(['get', 'clusterrole,clusterrolebinding', '-o', 'name']);
     expect(cluster.split('\n').filter((n) => n.includes('metallbts'))).toEqual([]);
   }, 200_000);

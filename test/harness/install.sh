@@ -11,6 +11,7 @@ K8S_VERSION=v1.36.3          # k8s.io/kubernetes (control plane, kubelet, kube-p
 K8S_STAGING_VERSION=v0.36.3  # the matching k8s.io/<staging> module versions
 ETCD_VERSION=v3.6.8          # go.etcd.io/etcd/server/v3 (the client version k8s v1.36.3 uses)
 HELM_VERSION=v3.22.0         # helm.sh/helm/v3
+PROM_OPERATOR_VERSION=v0.85.0  # github.com/prometheus-operator/prometheus-operator: its CRDs, for the chart's monitoring objects
 # Every Kubernetes command the tests and the lab run; one `go build` compiles the shared packages once.
 K8S_COMMANDS=(kube-apiserver kubectl kube-controller-manager kube-scheduler kubelet kube-proxy)
 
@@ -196,6 +197,23 @@ build_module_main() { # build_module_main <name> <module@version> <pkg> <version
   step "go: built $name"
 }
 
+# prometheus-operator's CRDs (ServiceMonitor, PodMonitor, PrometheusRule) ship in its Go module: no registry needed.
+fetch_prometheus_operator_crds() {
+  local out=$CACHE/crds/prometheus-operator-$PROM_OPERATOR_VERSION
+  if [ -f "$out/.ready" ]; then step "go: prometheus-operator $PROM_OPERATOR_VERSION CRDs cached"; return; fi
+  local dir
+  dir=$(cd "$CACHE" && GOFLAGS=-mod=mod retry "download prometheus-operator" "$GO" mod download -json \
+    "github.com/prometheus-operator/prometheus-operator@$PROM_OPERATOR_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p')
+  [ -d "$dir/example/prometheus-operator-crd" ] || { echo "install.sh: no CRDs in prometheus-operator $PROM_OPERATOR_VERSION" >&2; exit 1; }
+  mkdir -p "$out"
+  local k
+  for k in servicemonitors podmonitors prometheusrules; do
+    cp "$dir/example/prometheus-operator-crd/monitoring.coreos.com_$k.yaml" "$out/"
+  done
+  touch "$out/.ready"
+  step "go: prometheus-operator $PROM_OPERATOR_VERSION CRDs in $out"
+}
+
 install_go() {
   mkdir -p "$BIN"
   [ -x "$GO" ] || { echo "install.sh: go not found (set GO=/path/to/go)" >&2; exit 1; }
@@ -204,6 +222,7 @@ install_go() {
   build_module_main helm "helm.sh/helm/v3@$HELM_VERSION" helm.sh/helm/v3/cmd/helm "$HELM_VERSION" \
     "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
   build_k8s
+  fetch_prometheus_operator_crds
   step "go: memberlist interop nodes (hashicorp/memberlist, pinned; test/interop/memberlist-go/build.sh)"
   bash "$(dirname "$0")/../interop/memberlist-go/build.sh"
   bash "$(dirname "$0")/../interop/metallb/build.sh" # real MetalLB speakers v0.16.1, v0.16.2 for the mixed-cluster tests
