@@ -1,6 +1,11 @@
-// Flat config: typescript-eslint recommended rules, plus the layering rule that keeps src/core free of plugins/.
+// Flat config: typescript-eslint recommended rules, plus the layering rules (core, built-in plugins, memberlist).
 const tseslint = require('typescript-eslint');
 const js = require('@eslint/js');
+
+// Built-in plugins are plugins like any other: from src/ only the public plugin API (or the package entry).
+const PLUGIN_API_ONLY = 'a plugin imports only the public plugin API (src/core/plugin-api); make what it needs part of that API on purpose (docs/plugins.md)';
+// layer2 may also use the memberlist library, through its public entry point only.
+const PLUGIN_API_OR_MEMBERLIST = `${PLUGIN_API_ONLY}, or the memberlist library's entry (src/memberlist)`;
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '**/*.js'] },
   js.configs.recommended,
@@ -14,6 +19,24 @@ module.exports = tseslint.config(
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/plugins/layer2*', '**/plugins/bgp*', '../../plugins/*', '../../../plugins/*'], message: 'src/core never imports plugins/' }] }],
+    },
+  },
+  {
+    files: ['plugins/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)src/(?!(core/plugin-api|index)$)', message: PLUGIN_API_ONLY }] }],
+    },
+  },
+  {
+    files: ['plugins/layer2/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)src/(?!(core/plugin-api|index|memberlist(/index)?)$)', message: PLUGIN_API_OR_MEMBERLIST }] }],
+    },
+  },
+  {
+    files: ['src/memberlist/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(.*/)?(core|plugins)(/|$)', message: 'the memberlist library stands alone: it never imports src/core or plugins/' }] }],
     },
   },
 );

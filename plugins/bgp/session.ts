@@ -1,7 +1,7 @@
 // One active BGP-4 session (RFC 4271 FSM): connect with backoff, OPEN, timers, Adj-RIB-Out, NOTIFICATIONs.
 import { EventEmitter } from 'node:events';
 import type * as net from 'node:net';
-import { silentLogger, type Logger } from '../../src/core/log';
+import { silentLogger, type Logger } from '../../src/core/plugin-api';
 import {
   BgpDecodeError,
   CeaseSubcode,

@@ -9,8 +9,7 @@ import type {
   ServiceKey,
   ServiceView,
 } from '../../src/core/plugin-api';
-import { secretFingerprint } from '../../src/core/plugin-api';
-import { canonicalIp } from '../../src/core/net/ip';
+import { canonicalIp, secretFingerprint } from '../../src/core/plugin-api';
 import { advertisementsFor, electOwner, interfacesFor, subnetAwareFor, subnetInterfaces } from './owner-election';
 import { NoMembership, SpeakerMembership, type MemberSource } from './membership';
 import { parseLayer2Options, type Layer2Options } from './options';

@@ -1,6 +1,6 @@
 // Answers ARP requests for the service IPs this node owns on one interface, as MetalLB's arpResponder does:
 // on a native thread when the transport can (replies never wait for the event loop), else frame by frame here.
-import type { Logger } from '../../src/core/log';
+import type { Logger } from '../../src/core/plugin-api';
 import {
   ARP_REPLY,
   ARP_REQUEST,

@@ -1,5 +1,5 @@
 // Hosts the speaker's memberlist for layer2 ownership: which speakers are alive, as MetalLB's speakerlist does.
-import type { Logger } from '../../src/core/log';
+import type { Logger } from '../../src/core/plugin-api';
 import { Memberlist } from '../../src/memberlist';
 import type { MemberlistSettings } from './options';
 

@@ -4,7 +4,7 @@
 import { PacketSocket } from './afpacket';
 import { decodeIcmpv6Frame, ETHERTYPE_IPV6, Layer2DecodeError } from './codec';
 import type { InterfaceInfo } from './interfaces';
-import { parseIp, ipToBuffer } from '../../src/core/net/ip';
+import { parseIp, ipToBuffer } from '../../src/core/plugin-api';
 
 const SOL_SOCKET = 1;
 const SO_BINDTODEVICE = 25;

@@ -1,8 +1,7 @@
 // Picks the one node that announces a layer-2 Service, exactly as MetalLB does, so mixed or migrated clusters agree.
 import { createHash } from 'node:crypto';
 import type { EndpointView, L2Advertisement, NodeView, ServiceView } from '../../src/core/plugin-api';
-import { canonicalIp, parseIp } from '../../src/core/net/ip';
-import { parseSubnet, subnetContains } from '../../src/core/net/subnet';
+import { canonicalIp, parseIp, parseSubnet, subnetContains } from '../../src/core/plugin-api';
 import { anySelectorMatches } from './selectors';
 
 export const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';

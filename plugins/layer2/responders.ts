@@ -1,6 +1,5 @@
 // Keeps one ARP and one NDP responder per eligible interface (rescanned every 10 s) and the set of IPs they answer for.
-import type { Logger } from '../../src/core/log';
-import { canonicalIp, parseIp } from '../../src/core/net/ip';
+import { canonicalIp, parseIp, type Logger } from '../../src/core/plugin-api';
 import type { Registry } from 'prom-client';
 import { ArpResponder } from './arp-responder';
 import { DuplicateTracker, type Claim } from './duplicates';

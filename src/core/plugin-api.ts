@@ -30,6 +30,10 @@ export type {
 export type { ServiceKey, ServiceView, ServicePort } from './service';
 export type { Logger } from './log';
 
+/**
+ * Version of this contract; a plugin sets `apiVersion` to it and the registry refuses any other.
+ * Bumped only on a breaking change (docs/plugins.md, "Versioning").
+ */
 export const PLUGIN_API_VERSION = 1 as const;
 
 /** A short, one-way fingerprint of a secret: status can say which key is in use without revealing it (`doctor` compares). */
@@ -40,6 +44,24 @@ export function secretFingerprint(secret: string): string {
 /** Kubernetes label-selector matching, as the core uses it (node, service and pool selectors). */
 export { selectorMatches, anySelectorMatches } from './config/selectors';
 
+/**
+ * IP address helpers: addresses as `{family, value: bigint}` so IPv4 and IPv6 share one arithmetic, parsed
+ * as strictly as the Kubernetes API server does (`parseIp`), and the canonical text the core uses in
+ * `ServiceView.ingressIPs` and in the `ips` of `setBalancer` (`canonicalIp`).
+ */
+export { parseIp, formatIp, canonicalIp, ipToBuffer, ipFromBuffer, ipBits, isIpv4Mapped } from './net/ip';
+export type { Ip, IpFamily } from './net/ip';
+
+/** Interface subnets (`192.168.1.10/24`) as address ranges, to ask whether a VIP lies on a node's LAN. */
+export { parseSubnet, subnetContains } from './net/subnet';
+export type { Subnet } from './net/subnet';
+
+/** `namespace/name`, the key the core uses for a Service in logs, metrics and maps. */
+export { serviceKeyString } from './service';
+
+/** A logger that drops everything: a default for plugin parts used without a `PluginContext` (tests, tools). */
+export { silentLogger } from './log';
+
 /** Read-only view of one pool, handed to a plugin's `validate`. */
 export interface PoolConfigView {
   pool: Pool;
@@ -49,7 +71,9 @@ export interface PoolConfigView {
 
 /** What a plugin is told on each configuration change: only what concerns its protocol. */
 export interface PluginConfigView {
+  /** The plugin's canonical protocol. */
   protocol: string;
+  /** Pools whose protocol (or advertisement kind) maps to this plugin. */
   pools: Pool[];
   peers: Peer[];
   bgpAdvertisements: BgpAdvertisement[];
@@ -60,6 +84,7 @@ export interface PluginConfigView {
   bfdProfiles?: BfdProfile[];
 }
 
+/** A Kubernetes Node as plugins see it. */
 export interface NodeView {
   name: string;
   labels: Record<string, string>;
@@ -74,8 +99,10 @@ export interface NodeView {
   interfaces?: Array<{ name: string; cidrs: string[] }>;
 }
 
+/** One endpoint of a Service (from its EndpointSlices), with the conditions MetalLB's election reads. */
 export interface EndpointView {
   addresses: string[];
+  /** The node the endpoint runs on, when known. */
   nodeName?: string;
   ready: boolean;
   serving: boolean;
@@ -84,13 +111,17 @@ export interface EndpointView {
 
 /** Read-only cluster state a plugin may consult when deciding. */
 export interface ClusterView {
+  /** One node by name, or undefined when it is not (yet) known. */
   node(name: string): NodeView | undefined;
+  /** All known nodes. */
   nodes(): NodeView[];
+  /** The Service's endpoints (empty when it has none or is unknown). */
   endpoints(key: ServiceKey): EndpointView[];
   /** Register a callback run when nodes or endpoints change; returns an unsubscribe function. */
   onChange(cb: () => void): () => void;
 }
 
+/** Records Kubernetes Events on a Service (as the speaker's component). */
 export interface EventRecorder {
   normal(key: ServiceKey, reason: string, message: string): void;
   warning(key: ServiceKey, reason: string, message: string): void;
@@ -101,16 +132,23 @@ export interface EventRecorder {
  * as MetalLB); the core adds node and service identity. Calls never throw; failures are logged.
  */
 export interface ServiceStatusPublisher {
+  /** Creates or updates this node's status object for the Service with these status fields. */
   set(key: ServiceKey, status: Record<string, unknown>): void;
+  /** Deletes this node's status object for the Service. */
   delete(key: ServiceKey): void;
 }
 
+/** What the speaker hands a plugin's `create`. */
 export interface PluginContext {
+  /** The node this speaker runs on. */
   nodeName: string;
+  /** pino logger with `protocol` bound; log with `event`, `service`, `ip`, `pool` as MetalLB does. */
   logger: Logger;
+  /** The speaker's prom-client registry, served on `/metrics`. */
   metrics: Registry;
   cluster: ClusterView;
   events: EventRecorder;
+  /** Aborted when the speaker shuts down. */
   signal: AbortSignal;
   /** Ask the core to re-evaluate every Service (e.g. after a membership change). */
   requestResync(reason: string): void;
@@ -122,11 +160,14 @@ export interface PluginContext {
   serviceStatus: ServiceStatusPublisher;
 }
 
+/** A plugin's answer to `shouldAnnounce`. */
 export interface Decision {
   announce: boolean;
+  /** Why; logged (`serviceWithdrawn`) when it ends an announcement. */
   reason: string;
 }
 
+/** Health of a plugin instance, for `/readyz` and metrics. */
 export interface PluginStatus {
   healthy: boolean;
   message?: string;
@@ -134,22 +175,34 @@ export interface PluginStatus {
   details?: Record<string, unknown>;
 }
 
+/** A running plugin instance on one speaker (what `create` returns). */
 export interface Announcer {
+  /** Called on every accepted configuration change, with only this protocol's part. */
   setConfig(cfg: PluginConfigView): Promise<void>;
+  /** Whether this node should announce the Service's IPs from `pool`; synchronous and quick. */
   shouldAnnounce(svc: ServiceView, pool: string): Decision;
+  /** Announce `ips` for the Service; called again on each re-evaluation, so it must be idempotent. */
   setBalancer(key: ServiceKey, ips: string[], pool: string, svc: ServiceView): Promise<void>;
+  /** Stop announcing the Service (after a successful `setBalancer`). */
   deleteBalancer(key: ServiceKey): Promise<void>;
   status(): PluginStatus;
+  /** Release everything (sockets, sessions, timers) on speaker shutdown. */
   shutdown(): Promise<void>;
 }
 
+/** What a plugin module exports (as `default`, as `plugin`, or as the module itself). */
 export interface AnnouncerPlugin {
   /** Canonical protocol name matched against a pool's protocol. */
   protocol: string;
   /** Other names accepted for the same protocol (`arp` for `layer2`). */
   aliases?: string[];
+  /** Must be `PLUGIN_API_VERSION`. */
   apiVersion: typeof PLUGIN_API_VERSION;
-  /** Extra, located configuration checks for pools of this protocol. */
+  /**
+   * Extra configuration checks for pools of this protocol, also run by the controller and `metallbts validate`/`plan`.
+   * An issue without `file` gets the pool's file, one with an empty `path` the pool's path (`view.pool.source`).
+   */
   validate?(view: PoolConfigView): ConfigIssue[];
+  /** Called once per speaker (never by the controller or `validate`). */
   create(ctx: PluginContext): Announcer;
 }

@@ -11,6 +11,7 @@ export interface ServiceRef extends ServiceKey {
   resourceVersion?: string;
 }
 
+/** `namespace/name`: how a Service is keyed in maps, logs and metrics. */
 export function serviceKeyString(key: ServiceKey): string {
   return `${key.namespace}/${key.name}`;
 }

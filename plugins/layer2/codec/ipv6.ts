@@ -3,7 +3,7 @@ import { ETH_HEADER_LEN, ETH_MIN_FRAME, ETHERTYPE_IPV6, writeEthernetHeader } fr
 import { Layer2DecodeError, need } from './errors';
 import { macFromBuffer, type Mac } from './mac';
 import { canonicalIpv6, icmpv6Checksum } from './ndp';
-import { ipToBuffer, parseIp } from '../../../src/core/net/ip';
+import { ipToBuffer, parseIp } from '../../../src/core/plugin-api';
 
 export const IPV6_HEADER_LEN = 40;
 export const NEXT_HEADER_ICMPV6 = 58;

@@ -1,5 +1,5 @@
 // ICMPv6 Neighbor Solicitation/Advertisement (RFC 4861 §4.3–4.4) with their options, as raw ICMPv6 sockets see them.
-import { formatIp, ipFromBuffer, ipToBuffer, parseIp } from '../../../src/core/net/ip';
+import { formatIp, ipFromBuffer, ipToBuffer, parseIp } from '../../../src/core/plugin-api';
 import { Layer2DecodeError, need } from './errors';
 import { macFromBuffer, macToBuffer, type Mac } from './mac';
 

@@ -93,7 +93,7 @@ export function register(program: Command): void {
     .option('--current <file>', 'Services with their present status.loadBalancer.ingress, to preview what a config change does')
     .option('-o, --output <format>', 'table or json', 'table')
     .option('--lb-class <class>', "the controller's --lb-class (default: only Services without loadBalancerClass)")
-    .option('--plugin <module...>', 'third-party announcement plugin modules to treat as installed')
+    .option('--plugin <module...>', 'third-party announcement plugin modules (paths or packages): their protocols count as installed and their validate runs')
     .action((opts: { config: string[]; services?: string; current?: string; output: string; lbClass?: string; plugin?: string[] }) => {
       process.exitCode = runPlan(
         { config: opts.config, services: opts.services, current: opts.current, output: opts.output, lbClass: opts.lbClass, plugins: opts.plugin },

@@ -17,7 +17,7 @@ export interface ValidateIo {
 }
 
 export interface ValidateOptions {
-  /** Third-party plugin modules whose protocols count as installed. */
+  /** Third-party plugin modules (paths from the working directory, or packages) whose protocols count as installed. */
   plugins?: string[];
 }
 
@@ -65,17 +65,20 @@ export function runValidate(files: string[], io: ValidateIo, opts: ValidateOptio
 /** Kept for callers that import it from here; the one implementation is in ../config-options. */
 export { configOptionsFor as loadOptionsFor } from '../config-options';
 
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 export function register(program: Command): void {
   program
     .command('validate')
     .description('check MetalLB configuration files (ConfigMap and/or metallb.io CRDs); exit 0 valid, 1 invalid, 2 usage')
     .argument('[files...]', 'YAML files (multi-document, kind: List, or bare ConfigMap config text)')
-    .option('--plugin <module...>', 'third-party announcement plugin modules to treat as installed')
-    .action((files: string[], options: { plugin?: string[] }) => {
+    // Repeatable rather than variadic, so `--plugin ./p.js config.yaml` does not take the file for a module.
+    .option('--plugin <module>', 'third-party announcement plugin module (path or package; repeat for several): its protocol counts as installed and its validate runs', collect, [])
+    .action((files: string[], options: { plugin: string[] }) => {
       process.exitCode = runValidate(
         files,
         { stdout: (l) => process.stdout.write(`${l}\n`), stderr: (l) => process.stderr.write(`${l}\n`) },
-        { plugins: options.plugin ?? [] },
+        { plugins: options.plugin },
       );
     });
 }

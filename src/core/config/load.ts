@@ -83,7 +83,10 @@ function runPluginValidators(config: Config, opts: LoadOptions, sink: IssueSink)
   for (const [protocol, validate] of Object.entries(opts.pluginValidators ?? {})) {
     for (const pool of config.pools.filter((p) => p.protocols.includes(protocol))) {
       try {
-        sink.issues.push(...validate({ pool, config }));
+        // Located at the pool unless the plugin says otherwise, so `validate` prints FILE:PATH like any other issue.
+        for (const issue of validate({ pool, config })) {
+          sink.issues.push({ ...issue, file: issue.file ?? pool.source.file, path: issue.path || pool.source.path });
+        }
       } catch (err) {
         sink.at(pool.source.file, 'error', pool.source.path, `plugin ${quote(protocol)} failed to validate the pool: ${(err as Error).message}`);
       }

@@ -1,8 +1,10 @@
 // IP addresses as bigint so IPv4 and IPv6 (128-bit) share one arithmetic; parsing via ipaddr.js.
 import * as ipaddr from 'ipaddr.js';
 
+/** 4 for IPv4, 6 for IPv6. */
 export type IpFamily = 4 | 6;
 
+/** An address as a number: `value` holds 32 (IPv4) or 128 (IPv6) bits. */
 export interface Ip {
   family: IpFamily;
   value: bigint;
@@ -27,10 +29,12 @@ export function isIpv4Mapped(ip: Ip): boolean {
   return ip.family === 6 && ip.value >> 32n === 0xffffn;
 }
 
+/** Address width in bits: 32 or 128. */
 export function ipBits(family: IpFamily): number {
   return family === 4 ? 32 : 128;
 }
 
+/** Canonical text of an address (IPv6: lower case, the longest zero run as `::`). */
 export function formatIp(ip: Ip): string {
   const n = ip.family === 4 ? 4 : 16;
   const bytes: number[] = new Array<number>(n);
@@ -43,6 +47,7 @@ export function formatIp(ip: Ip): string {
   return addr.toString();
 }
 
+/** Network-order bytes of an address: 4 for IPv4, 16 for IPv6 (for packet codecs). */
 export function ipToBuffer(ip: Ip): Buffer {
   const n = ip.family === 4 ? 4 : 16;
   const buf = Buffer.alloc(n);
@@ -54,6 +59,7 @@ export function ipToBuffer(ip: Ip): Buffer {
   return buf;
 }
 
+/** Address from 4 or 16 network-order bytes; throws RangeError on any other length. */
 export function ipFromBuffer(buf: Buffer): Ip {
   if (buf.length !== 4 && buf.length !== 16) throw new RangeError(`IP buffer must be 4 or 16 bytes, got ${buf.length}`);
   let value = 0n;
