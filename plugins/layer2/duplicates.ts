@@ -58,6 +58,11 @@ export class DuplicateTracker {
     return true;
   }
 
+  /** When `mac` last claimed `ip` (Date-like ms from the tracker's clock), if ever within the window. */
+  lastSeen(ip: string, mac: string): number | undefined {
+    return this.seen.get(ip)?.get(mac);
+  }
+
   /** Other MACs seen claiming `ip` within the window. */
   macs(ip: string): string[] {
     const t = this.now();

@@ -54,7 +54,14 @@ interface Ownership {
   family: 4 | 6;
   /** Interfaces this IP is announced on; empty = all. */
   interfaces: string[];
+  /** When we started announcing it (Date.now()). */
+  since: number;
 }
+
+/** Right after we take an IP over, the previous owner's in-flight answers are expected, not a duplicate. */
+const TAKEOVER_GRACE_MS = 3000;
+/** A claim inside that grace counts only if the same MAC claims again at least this much later. */
+const TAKEOVER_REPEAT_MS = 1000;
 
 export class Layer2Responders {
   private readonly logger: Logger;
@@ -131,7 +138,7 @@ export class Layer2Responders {
     const prev = this.owned.get(ip);
     const same = prev && prev.interfaces.join(',') === [...interfaces].sort().join(',');
     if (prev && !same) this.unwatch(ip);
-    this.owned.set(ip, { family: parsed.family, interfaces: [...interfaces].sort() });
+    this.owned.set(ip, { family: parsed.family, interfaces: [...interfaces].sort(), since: prev?.since ?? Date.now() });
     this.syncArp(ip);
     if (!same) {
       this.watch(ip);
@@ -244,10 +251,16 @@ export class Layer2Responders {
     if (confirmMs <= 0) return this.report(c);
     const key = `${c.ip}|${c.mac}|${c.interface}`;
     if (this.confirming.has(key)) return;
+    const first = Date.now();
+    const duringTakeover = first - (this.owned.get(c.ip)?.since ?? 0) < TAKEOVER_GRACE_MS;
     const t = setTimeout(() => {
       this.confirming.delete(key);
       // Still ours (not withdrawn, not handed over): a second owner, not an ownership change.
-      if (this.owns(c.ip, c.interface)) this.report(c);
+      if (!this.owns(c.ip, c.interface)) return;
+      // Just after a takeover the old owner may still answer for a moment (a busy node yields late): only a MAC
+      // that keeps claiming is a second owner; a later claim outside the grace is confirmed as usual.
+      if (duringTakeover && (this.duplicates.lastSeen(c.ip, c.mac) ?? 0) - first < TAKEOVER_REPEAT_MS) return;
+      this.report(c);
     }, confirmMs);
     t.unref();
     this.confirming.set(key, t);

@@ -254,6 +254,7 @@ describe('duplicate owner detection', () => {
       await s.a.setConfig(cfg([ad()]));
       await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
       await s.a.setBalancer({ namespace: 'default', name: 'dns' }, ['192.168.1.241'], 'default', svc('dns', ['192.168.1.241']));
+      jest.advanceTimersByTime(3000); // past the takeover grace (see the next test)
       // .240 moves to the claimer (we withdraw within the window): counted, not reported.
       wire(s.transports, 'eth0', garp(ARP_REQUEST, VIP));
       wire(s.transports, 'eth0', garp(ARP_REQUEST, '192.168.1.241'));
@@ -268,6 +269,32 @@ describe('duplicate owner detection', () => {
       expect(await metric(s.registry, 'metallbts_layer2_duplicate_owner_total', '192.168.1.241')).toBe(2);
       jest.advanceTimersByTime(5000);
       expect(s.warnings).toHaveLength(1);
+      await s.a.shutdown();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('right after a takeover, the old owner answering once is no duplicate; a MAC that keeps claiming is', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const s = setup({ duplicateConfirmMs: 2000 });
+      await s.a.setConfig(cfg([ad()]));
+      await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+      await s.a.setBalancer({ namespace: 'default', name: 'dns' }, ['192.168.1.241'], 'default', svc('dns', ['192.168.1.241']));
+      // Both IPs were just taken over. The old owner of .240 answers once (a late reply in flight): not reported.
+      wire(s.transports, 'eth0', garp(ARP_REPLY, VIP));
+      // Another MAC claims .241 now and again 1.5 s later: it keeps answering, a second owner.
+      wire(s.transports, 'eth0', garp(ARP_REPLY, '192.168.1.241'));
+      jest.advanceTimersByTime(1500);
+      wire(s.transports, 'eth0', garp(ARP_REPLY, '192.168.1.241'));
+      jest.advanceTimersByTime(600);
+      expect(s.warnings).toEqual([expect.objectContaining({ key: 'default/dns', reason: 'duplicateOwner' })]);
+      // Outside the grace, one claim is enough again (the usual confirmation).
+      jest.advanceTimersByTime(3000);
+      wire(s.transports, 'eth0', garp(ARP_REPLY, VIP));
+      jest.advanceTimersByTime(2100);
+      expect(s.warnings.map((w) => w.key)).toEqual(['default/dns', 'default/web']);
       await s.a.shutdown();
     } finally {
       jest.useRealTimers();
