@@ -23,6 +23,8 @@ import { nativeBfdSessions, type BfdLike, type BfdSessions } from './bfd/peer-bf
 export interface SessionLike {
   readonly state: SessionState;
   readonly announcedCount: number;
+  /** Why it last went down or failed to connect. */
+  readonly lastError?: string;
   start(): void;
   announce(prefix: string, attrs?: RouteAttributes): string;
   withdraw(prefix: string): boolean;
@@ -319,6 +321,7 @@ export class BgpAnnouncer implements Announcer {
       address: s.peer.peerAddress,
       state: s.session.state,
       announced: s.session.announcedCount,
+      ...(s.session.state !== 'Established' && s.session.lastError ? { lastError: s.session.lastError } : {}),
       ...(s.bfd ? { bfd: s.bfd.state } : {}),
     }));
     const up = sessions.filter((s) => s.state === 'Established').length;

@@ -71,6 +71,8 @@ export class BgpSession extends EventEmitter {
     this.setGauges();
   }
 
+  private _lastError?: string;
+
   get state(): SessionState {
     return this._state;
   }
@@ -86,6 +88,11 @@ export class BgpSession extends EventEmitter {
 
   get announcedCount(): number {
     return this.rib.advertisedCount;
+  }
+
+  /** Why the session last went down or failed to come up (status and `doctor` show it while not Established). */
+  get lastError(): string | undefined {
+    return this._lastError;
   }
 
   get receivedPrefixes(): number {
@@ -425,6 +432,7 @@ export class BgpSession extends EventEmitter {
 
   private down(reason: string): void {
     const was = this._state;
+    this._lastError = reason;
     this.clearSessionTimers();
     this.sock?.removeAllListeners('data');
     this.sock = undefined;

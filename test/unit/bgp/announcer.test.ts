@@ -7,7 +7,8 @@ import { silentLogger } from '../../../src/core/log';
 import type { BgpAdvertisement, EndpointView, NodeView, Peer, PluginConfigView, PluginContext, ServiceView } from '../../../src/core/plugin-api';
 
 class FakeSession implements SessionLike {
-  state = 'Established' as const;
+  state: SessionLike['state'] = 'Established';
+  lastError?: string;
   routes = new Map<string, RouteAttributes>();
   calls: string[] = [];
   stopped = false;
@@ -114,6 +115,14 @@ test('peers selected by node selectors become sessions with the peer settings', 
   expect(sessions.map((s) => s.opts.name)).toEqual(['r1']);
   expect(sessions[0].opts).toMatchObject({ myAsn: 64500, peerAsn: 64501, password: 's3cret', gracefulRestart: { restartTime: 120 } });
   expect(a.status().details).toEqual({ sessions: [{ peer: 'r1', address: '10.0.0.2', state: 'Established', announced: 0 }] });
+});
+
+test('status: a session that is not Established carries its last error (for doctor and status svc)', async () => {
+  const { a, sessions, view } = setup();
+  await a.setConfig(view([peer('r1')], [adv()]));
+  sessions[0].state = 'Connect';
+  sessions[0].lastError = 'transport: connect ECONNREFUSED 10.0.0.2:179';
+  expect(a.status().details).toEqual({ sessions: [{ peer: 'r1', address: '10.0.0.2', state: 'Connect', announced: 0, lastError: 'transport: connect ECONNREFUSED 10.0.0.2:179' }] });
 });
 
 test('a peer with passwordSecret but no password read gets no session (never connects without MD5)', async () => {

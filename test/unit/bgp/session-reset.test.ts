@@ -29,6 +29,8 @@ test('reset drops an Established session at once with the given reason, then rec
   const again = peer.nextConnection();
   s.reset('BFD down (diag 1)');
   expect(await down).toBe('BFD down (diag 1)');
+  // The reason stays readable for status and doctor until the session is up again.
+  expect(s.lastError).toBe('BFD down (diag 1)');
   await again;
   expect(peer.connections).toHaveLength(2);
 });
