@@ -112,6 +112,28 @@ describe('the real cluster: chart pods on real kubelets (e2e, root)', () => {
     expect((await curlFromClient(L2_EXPECTED_IP, 2)).body).toContain('Welcome to nginx!');
   });
 
+  it('the operator view on the real cluster: describe svc lists IPAllocated, doctor checks pass, status svc names the owner', async () => {
+    const describe = await cli(['lab', 'kubectl', '--', 'describe', 'svc', 'nginx'], 60_000);
+    expect(describe.output).toMatch(/IPAllocated/);
+    const inCp = (args: string[]): { code: number | null; stdout: string } => {
+      const r = spawnSync('ip', ['netns', 'exec', 'mlbts-lab-cp', process.execPath, CLI, ...args, '--kubeconfig', join(labDir(), 'admin.kubeconfig'), '-o', 'json'],
+        { encoding: 'utf8', timeout: 90_000 });
+      return { code: r.status, stdout: r.stdout ?? '' };
+    };
+    const doctor = inCp(['doctor']);
+    const report = JSON.parse(doctor.stdout) as { verdict: string; checks: Array<{ check: string; verdict: string; evidence: string }> };
+    const verdicts = Object.fromEntries(report.checks.map((c) => [c.check, c.verdict]));
+    process.stdout.write(`doctor on the lab: ${JSON.stringify(verdicts)}\n`);
+    for (const c of ['kube-proxy', 'nodes', 'memberlist-secret', 'memberlist-reachability', 'layer2-subnets', 'config', 'pending-services']) {
+      expect([c, verdicts[c]]).toEqual([c, expect.stringMatching(/^(ok|skip)$/)]);
+    }
+    const owner = await currentOwner(L2_EXPECTED_IP);
+    const status = inCp(['status', 'svc', 'default/nginx']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(owner.name);
+    expect(status.stdout).toContain(L2_EXPECTED_IP);
+  }, 200_000);
+
   it('nothing of the lab in the root namespace (ip addr, ip route unchanged)', () => {
     expect(rootNet()).toBe(rootBefore);
   });
