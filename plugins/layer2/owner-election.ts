@@ -20,7 +20,8 @@ export interface ElectionInput {
   firstIp?: string;
   /**
    * Subnet-aware (metallbts, PureLB-like): only nodes with an interface whose subnet holds the IP are
-   * candidates, unless an L2Advertisement names interfaces or no node reports being on that subnet.
+   * candidates, unless an L2Advertisement names interfaces or no node reports being on that subnet. A node
+   * that reported no interfaces at all stays a candidate.
    */
   subnetAware?: boolean;
 }
@@ -113,7 +114,12 @@ export function electOwner(input: ElectionInput): ElectionResult {
   let where = '';
   if (subnetAwareFor(ads, input.subnetAware)) {
     const byName = new Map(input.nodes.map((n) => [n.name, n]));
-    const onSubnet = names.filter((n) => subnetInterfaces(byName.get(n), ip).length > 0);
+    // A node that reported no interfaces (a MetalLB speaker in a mixed cluster, or a speaker not heard from
+    // yet) stays a candidate: excluding it would make our election disagree with its own.
+    const onSubnet = names.filter((n) => {
+      const view = byName.get(n);
+      return view?.interfaces === undefined || subnetInterfaces(view, ip).length > 0;
+    });
     if (onSubnet.length > 0) {
       pool = onSubnet;
       where = ' on its subnet';

@@ -96,7 +96,10 @@ describe('status svc against a real apiserver', () => {
     const report = await eventually('nginx announced', async () => {
       out = '';
       const code = await runStatusSvc({ target: 'default/nginx', kubeconfig: cp.get().kubeconfigPath, namespace: NAMESPACE, output: 'json' }, io);
-      return code === 0 ? (JSON.parse(out) as ServiceStatusReport) : undefined;
+      if (code !== 0) return undefined;
+      const r = JSON.parse(out) as ServiceStatusReport;
+      // The owner's ServiceL2Status may be read before its interfaces are written: wait for the whole report.
+      return r.protocols.layer2.some((p) => p.announcing && (p.interfaces ?? []).length > 0) ? r : undefined;
     });
     expect(report).toMatchObject({ service: 'default/nginx', pool: 'my-ip-space', ips: ['192.168.1.240'], problems: [] });
     expect(report.protocols.layer2[0]).toMatchObject({ node: owner, announcing: true, interfaces: ['eth0'] });

@@ -109,7 +109,10 @@ d('layer2 graceful shutdown (SIGTERM) in namespaces', () => {
     const lastArps = arps().slice(-10);
     expect(lastArps.every((p) => p.macs.length === 1 && p.macs[0] === lab.nodes[next].mac)).toBe(true);
     expect(lastDecision(next)).toMatchObject({ announce: true, members: expect.arrayContaining([NAMES[next]]) });
-    // No duplicate-owner warning in a clean handover.
-    for (const ls of logs) expect(ls.filter((l) => l.event === 'k8sEvent' && l.reason === 'duplicateOwner')).toEqual([]);
+    // No duplicate-owner warning from the handover. (Before it, on a loaded CI machine, two speakers can both
+    // announce for a moment while memberlist is still joining at start-up; that is not what this test is about.)
+    for (const ls of logs) {
+      expect(ls.filter((l) => l.event === 'k8sEvent' && l.reason === 'duplicateOwner' && Date.parse(String(l.ts)) >= termAt)).toEqual([]);
+    }
   });
 });
