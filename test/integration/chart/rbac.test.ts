@@ -40,7 +40,10 @@ const SPEAKER: Check[] = [
   ['list', 'pods', NS, false], ['list', 'endpoints', '*', false], ['list', 'namespaces', '*', false], ['patch', 'nodes', '*', false],
   ['update', 'services', OTHER, false, 'status'], ['patch', 'services', OTHER, false],
   ['create', 'ipaddresspools.metallb.io', NS, false], ['patch', 'ipaddresspools.metallb.io', NS, false, 'status'],
-  ['create', 'configurationstates.metallb.io', NS, false], ['delete', 'configmaps', NS, false], ['list', 'servicel2statuses.metallb.io', OTHER, false],
+  // the speaker writes its own ConfigurationState (speaker-NODE: config result, conditions, memberlist view) but deletes none
+  ['create', 'configurationstates.metallb.io', NS, true], ['delete', 'configurationstates.metallb.io', NS, false],
+  ['create', 'configurationstates.metallb.io', OTHER, false],
+  ['delete', 'configmaps', NS, false], ['list', 'servicel2statuses.metallb.io', OTHER, false],
   ['create', 'clusterroles.rbac.authorization.k8s.io', '*', false],
 ];
 
