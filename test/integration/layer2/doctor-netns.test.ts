@@ -116,7 +116,9 @@ d('doctor with real speakers in namespaces', () => {
     expect(green.evidence).toContain('3 speaker(s) all see each other');
     block7946('node-c', true);
     try {
-      const c = await until('memberlist-reachability', 'fail', (x) => x.evidence.includes('node-a does not see node-c') && x.evidence.includes('node-c does not see node-a'));
+      // Each survivor notices node-c's silence on its own schedule: wait until both have.
+      const c = await until('memberlist-reachability', 'fail', (x) => x.evidence.includes('node-a does not see node-c') &&
+        x.evidence.includes('node-b does not see node-c') && x.evidence.includes('node-c does not see node-a'));
       expect(c.evidence).toContain('node-b does not see node-c');
       expect(c.evidence).not.toContain('node-a does not see node-b');
       expect(c.fix).toContain('7946');
