@@ -220,9 +220,11 @@ describe('duplicate owner detection', () => {
     await s.a.shutdown();
   });
 
-  it('rate-limits events and logs per IP/MAC/interface, while the counter counts every frame', async () => {
-    jest.useFakeTimers({ now: 1_000_000 });
-    try {
+  describe('on a fake clock', () => {
+    beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+    afterEach(() => jest.useRealTimers());
+
+    it('rate-limits events and logs per IP/MAC/interface, while the counter counts every frame', async () => {
       const s = setup({ duplicateReportIntervalMs: 10_000 });
       await s.a.setConfig(cfg([ad()]));
       await announce(s, 'web', VIP);
@@ -247,14 +249,9 @@ describe('duplicate owner detection', () => {
       wire(s.transports, 'eth0', garp(ARP_REQUEST));
       expect(s.warnings).toHaveLength(5);
       await s.a.shutdown();
-    } finally {
-      jest.useRealTimers();
-    }
-  });
+    });
 
-  it('reports a claim only if we still announce the IP after duplicateConfirmMs (an ownership change is no duplicate)', async () => {
-    jest.useFakeTimers({ now: 1_000_000 });
-    try {
+    it('reports a claim only if we still announce the IP after duplicateConfirmMs (an ownership change is no duplicate)', async () => {
       const s = setup({ duplicateConfirmMs: 2000 });
       await s.a.setConfig(cfg([ad()]));
       await announce(s, 'web', VIP);
@@ -275,14 +272,9 @@ describe('duplicate owner detection', () => {
       jest.advanceTimersByTime(5000);
       expect(s.warnings).toHaveLength(1);
       await s.a.shutdown();
-    } finally {
-      jest.useRealTimers();
-    }
-  });
+    });
 
-  it('right after a takeover, the old owner answering once is no duplicate; a MAC that keeps claiming is', async () => {
-    jest.useFakeTimers({ now: 1_000_000 });
-    try {
+    it('right after a takeover, the old owner answering once is no duplicate; a MAC that keeps claiming is', async () => {
       const s = setup({ duplicateConfirmMs: 2000 });
       await s.a.setConfig(cfg([ad()]));
       await announce(s, 'web', VIP);
@@ -301,9 +293,7 @@ describe('duplicate owner detection', () => {
       jest.advanceTimersByTime(2100);
       expect(s.warnings.map((w) => w.key)).toEqual(['default/dns', 'default/web']);
       await s.a.shutdown();
-    } finally {
-      jest.useRealTimers();
-    }
+    });
   });
 
   it('IPv6: an unsolicited NA from another MAC for an owned IP is a duplicate; one with our MAC or for another IP is not', async () => {
