@@ -1,6 +1,7 @@
 // What every speaker cluster in node namespaces shares: the lab, its named nodes, their speakers' logs and temp dir.
 import type { ChildProcess } from 'node:child_process';
-import type { L2Lab, LabHost } from './netns-lab';
+import * as yaml from 'js-yaml';
+import { sleep, type L2Lab, type LabHost } from './netns-lab';
 import type { LogLine } from './speaker-log';
 
 export abstract class LabCluster<N extends LabHost & { name: string }> {
@@ -29,5 +30,32 @@ export abstract class LabCluster<N extends LabHost & { name: string }> {
 
   lines(node: string): LogLine[] {
     return this.logs.get(node) ?? [];
+  }
+
+  /** Last log lines of every speaker, for failure messages. */
+  abstract tails(): string;
+
+  /** Polls the speakers' logs (every 100 ms, bounded in time and count) until `pred` holds for each of `names`. */
+  protected async waitLogs(what: string, names: string[], pred: (node: string) => boolean, timeoutMs: number): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    for (let i = 0; i < 3000 && Date.now() < end; i++) {
+      if (names.every((n) => pred(n))) return;
+      await sleep(100);
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}\n${this.tails()}`);
+  }
+
+  /** Node `n` as a kubelet registers it: hostname label, InternalIP, Ready. */
+  protected nodeManifest(n: N): string {
+    const now = new Date().toISOString();
+    return yaml.dump({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux' } },
+      status: {
+        addresses: [{ type: 'InternalIP', address: n.ip4 }, { type: 'Hostname', address: n.name }],
+        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test node', lastHeartbeatTime: now, lastTransitionTime: now }],
+      },
+    });
   }
 }

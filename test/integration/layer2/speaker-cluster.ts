@@ -2,10 +2,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as yaml from 'js-yaml';
 import type { SharedControlPlane } from '../../harness/jest-control-plane';
 import { installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
-import { ensureBuilt, L2Lab, REPO, sleep, type LabHost } from './netns-lab';
+import { ensureBuilt, L2Lab, REPO, type LabHost } from './netns-lab';
 import { dying, relayApiserverIntoNamespaces } from './namespace-apiserver';
 import { collectLogLines, memberlistSeen, type LogLine } from './speaker-log';
 import { LabCluster } from './lab-cluster';
@@ -41,12 +40,13 @@ export class SpeakerCluster extends LabCluster<ClusterNode> {
     this.lab.up(vips);
     const { speaker: kubeconfig } = await installMetallbSystem(this.cp);
     await this.cp.kubectlOk(['-n', NAMESPACE, 'create', 'secret', 'generic', 'memberlist', `--from-literal=secretkey=${MEMBERLIST_SECRET}`]);
-    await this.cp.kubectlOk(['apply', '-f', '-'], { input: this.nodeManifests() });
+    await this.cp.kubectlOk(['apply', '-f', '-'], { input: this.nodes.map((n) => this.nodeManifest(n)).join('---\n') });
     await setup();
     this.rootRelay = await relayApiserverIntoNamespaces(this.lab, this.cp.get().server, this.dir, this.nodes.map((n) => n.ns));
     for (const n of this.nodes) this.startSpeaker(n, kubeconfig);
-    await this.waitLogs('every speaker synced', (node) => this.lines(node).some((l) => l.event === 'syncDone'), 90_000);
-    await this.waitLogs('every memberlist sees every other node', (node) => this.nodes.every((o) => o.name === node || this.memberlistSees(node).has(o.name)), 60_000);
+    const names = this.nodes.map((n) => n.name);
+    await this.waitLogs('every speaker synced', names, (node) => this.lines(node).some((l) => l.event === 'syncDone'), 90_000);
+    await this.waitLogs('every memberlist sees every other node', names, (node) => this.nodes.every((o) => o.name === node || this.memberlistSees(node).has(o.name)), 60_000);
   }
 
   /** Stops every process and namespace this cluster made; the speakers' logs stay in `dir` only when `keepLogs`. */
@@ -100,34 +100,4 @@ export class SpeakerCluster extends LabCluster<ClusterNode> {
   private memberlistSees(node: string): Set<string> {
     return memberlistSeen(this.lines(node));
   }
-
-
-  /** Polls the speakers' logs (bounded in time and count) until `pred` holds for every node. */
-  private async waitLogs(what: string, pred: (node: string) => boolean, timeoutMs: number): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    for (let i = 0; i < 2000 && Date.now() < end; i++) {
-      if (this.nodes.every((n) => pred(n.name))) return;
-      await sleep(100);
-    }
-    throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}\n${this.tails()}`);
-  }
-
-  /** Node objects as a kubelet registers them: hostname label, InternalIP, Ready. */
-  private nodeManifests(): string {
-    const now = new Date().toISOString();
-    return this.nodes
-      .map((n) =>
-        yaml.dump({
-          apiVersion: 'v1',
-          kind: 'Node',
-          metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux' } },
-          status: {
-            addresses: [{ type: 'InternalIP', address: n.ip4 }, { type: 'Hostname', address: n.name }],
-            conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test node', lastHeartbeatTime: now, lastTransitionTime: now }],
-          },
-        }),
-      )
-      .join('---\n');
-  }
-
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { binDir } from '../../harness/bins';
 import { installMetallbSystem, NAMESPACE, type ControlPlaneAccess } from '../../support/metallb-system';
-import { ensureBuilt, L2Lab, REPO, sleep, type LabHost } from '../layer2/netns-lab';
+import { ensureBuilt, L2Lab, REPO, type LabHost } from '../layer2/netns-lab';
 import { dying, relayApiserverIntoNamespaces } from '../layer2/namespace-apiserver';
 import { collectLogLines, memberlistSeen, type LogLine } from '../layer2/speaker-log';
 import { LabCluster } from '../layer2/lab-cluster';
@@ -233,28 +233,6 @@ export class MixedCluster extends LabCluster<MixedNode> {
     if (lines.length > 0) lines.push({ restartMarker: true });
     this.logs.set(n.name, lines);
     collectLogLines(p, join(this.dir, `speaker-${n.name}.log`), lines, () => this.stopped);
-  }
-
-  private async waitLogs(what: string, names: string[], pred: (node: string) => boolean, timeoutMs: number): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    for (let i = 0; i < 3000 && Date.now() < end; i++) {
-      if (names.every((n) => pred(n))) return;
-      await sleep(100);
-    }
-    throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}\n${this.tails()}`);
-  }
-
-  private nodeManifest(n: MixedNode): string {
-    const now = new Date().toISOString();
-    return yaml.dump({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux' } },
-      status: {
-        addresses: [{ type: 'InternalIP', address: n.ip4 }, { type: 'Hostname', address: n.name }],
-        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test node', lastHeartbeatTime: now, lastTransitionTime: now }],
-      },
-    });
   }
 
   /** The speaker Pod a DaemonSet would have made on the node (no kubelet here: the test sets its status). */
