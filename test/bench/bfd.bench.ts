@@ -1,5 +1,6 @@
 // Route withdrawal at an FRR router after a speaker's link dies: with BFD (100 ms × 3) versus the BGP hold timer.
 import { BgpLab, labAvailable, waitUntil } from '../integration/bgp/lab';
+import { BFDD_FAST, frrBgpd } from '../integration/bgp/frr-config';
 import { loadSockopt } from '../../plugins/bgp/native';
 
 const KILLS = Number(process.env.BFD_BENCH_KILLS ?? 20);
@@ -7,25 +8,12 @@ const HOLD_KILLS = Number(process.env.BFD_BENCH_HOLD_KILLS ?? 3);
 const HOLD = Number(process.env.BFD_BENCH_HOLD_SECONDS ?? 9);
 const PREFIX = '198.51.100.77';
 
-const BGPD = `frr defaults traditional
-hostname R
-router bgp 64500
- bgp router-id 192.168.1.1
- no bgp ebgp-requires-policy
- neighbor 192.168.1.10 remote-as 64501
+const BGPD = frrBgpd(` neighbor 192.168.1.10 remote-as 64501
  neighbor 192.168.1.10 timers 30 90
  neighbor 192.168.1.10 bfd
  neighbor 192.168.1.10 bfd profile fast
  neighbor 192.168.1.11 remote-as 64501
-`;
-const BFDD = `bfd
- profile fast
-  detect-multiplier 3
-  receive-interval 100
-  transmit-interval 100
- !
-!
-`;
+`);
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -58,7 +46,7 @@ export async function run(): Promise<void> {
   const lab = new BgpLab('bfdbench');
   try {
     lab.up(2);
-    lab.startFrr(BGPD, BFDD);
+    lab.startFrr(BGPD, BFDD_FAST);
     await waitUntil('bgpd', () => lab.vtysh('show bgp summary json').length > 0, 15000);
     const common = ['--peer', '192.168.1.1', '--my-asn', '64501', '--peer-asn', '64500', '--connect-time', '3', '--prefix', `${PREFIX}/32`];
 

@@ -2,18 +2,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BgpLab, labAvailable, waitUntil } from '../integration/bgp/lab';
+import { frrBgpd } from '../integration/bgp/frr-config';
 
 const COUNT = Number(process.env.BGP_BENCH_PREFIXES ?? 10000);
 
-const BGPD_CONF = `frr defaults traditional
-hostname R
-router bgp 64500
- bgp router-id 192.168.1.1
- no bgp ebgp-requires-policy
- neighbor SPEAKERS peer-group
+const BGPD_CONF = frrBgpd(` neighbor SPEAKERS peer-group
  neighbor SPEAKERS remote-as external
  bgp listen range 192.168.1.0/24 peer-group SPEAKERS
-`;
+`);
 
 interface NeighborJson {
   [addr: string]: { messageStats?: { updatesRecv?: number }; addressFamilyInfo?: { ipv4Unicast?: { acceptedPrefixCounter?: number } } };

@@ -10,6 +10,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg, setPriority } from 'node:os';
 import { join } from 'node:path';
+import { onJsonLines } from '../support/json-lines';
 import { Memberlist } from '../../src/memberlist';
 import { MemberlistTimings, ProfileName, profileTimings } from '../../src/memberlist/profiles';
 
@@ -65,22 +66,10 @@ function startNode(name: string, port: number, joinPort: number | undefined, pro
   if (joinPort !== undefined) args.push('--join', `127.0.0.1:${joinPort}`);
   const child = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, METALLBTS_LOG_LEVEL: 'error' } }));
   const p: Proc = { name, port, child, lines: [] };
-  let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    const at = Date.now();
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        const o = JSON.parse(l) as { event: string; node?: string; ms?: number };
-        p.lines.push({ at, event: o.event, node: o.node });
-        if (o.event === 'stall' && process.env.BENCH_MEMBERLIST_DEBUG) process.stderr.write(`stall ${name} ${o.ms} ms at ${at}\n`);
-      } catch {
-        /* not an event line */
-      }
-    }
+  onJsonLines(child.stdout!, (parsed, at) => {
+    const o = parsed as { event: string; node?: string; ms?: number };
+    p.lines.push({ at, event: o.event, node: o.node });
+    if (o.event === 'stall' && process.env.BENCH_MEMBERLIST_DEBUG) process.stderr.write(`stall ${name} ${o.ms} ms at ${at}\n`);
   });
   return p;
 }

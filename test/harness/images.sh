@@ -39,13 +39,7 @@ DPKG_SLIM=(--aptopt='APT::Install-Recommends "false"' --hook-dir=/usr/share/mmde
   --dpkgopt='path-exclude=/usr/share/info/*')
 PATH_ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-t0=$(date +%s)
-step_start=$t0
-step() {
-  local now; now=$(date +%s)
-  echo "==> images.sh [+$((now - step_start))s, total $((now - t0))s] $*"
-  step_start=$now
-}
+. "$(dirname "$0")/step-log.sh"
 die() { echo "images.sh: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "run as root (mmdebstrap and buildah build rootfs trees)"

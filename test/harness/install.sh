@@ -25,13 +25,7 @@ APT_PACKAGES=(iproute2 iputils-ping arping ndisc6 tcpdump tshark frr gobgpd bird
 #  buildah and mmdebstrap build the images from Debian packages, since no registry is reachable;
 #  prometheus brings promtool, which checks the chart's PrometheusRule.)
 
-t0=$(date +%s)
-step_start=$t0
-step() {
-  local now; now=$(date +%s)
-  echo "==> install.sh [+$((now - step_start))s, total $((now - t0))s] $*"
-  step_start=$now
-}
+. "$(dirname "$0")/step-log.sh"
 
 # ---------------------------------------------------------------- Debian packages
 missing_apt_packages() {

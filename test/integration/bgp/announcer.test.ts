@@ -1,9 +1,8 @@
 // bgpPlugin.create() with real BgpSessions against a scripted peer on 127.0.0.1: config → session → UPDATEs.
-import { Registry } from 'prom-client';
 import { bgpPlugin } from '../../../plugins/bgp';
-import { silentLogger } from '../../../src/core/log';
 import type { BgpMessage } from '../../../plugins/bgp/codec';
-import type { EndpointView, NodeView, PluginConfigView, PluginContext, ServiceView } from '../../../src/core/plugin-api';
+import type { EndpointView, PluginConfigView, ServiceView } from '../../../src/core/plugin-api';
+import { fakePluginContext } from '../../support/fake-plugin-context';
 import { FakePeer } from '../../unit/bgp/fake-peer';
 
 const nlriOf = (m: BgpMessage) => (m.type === 'update' ? [...m.result.update.nlri, ...(m.result.update.attributes.mpReach?.nlri ?? [])] : []);
@@ -13,21 +12,9 @@ test('announcer drives a real session: aggregated prefix with localpref on iBGP,
   const peer = new FakePeer({ asn: 64500, hold: 9 });
   const port = await peer.listen();
   const conn = peer.nextConnection();
-  const node: NodeView = { name: 'n1', labels: {}, networkUnavailable: false, addresses: [] };
   const eps: EndpointView[] = [{ addresses: ['10.244.0.5'], nodeName: 'n1', ready: true, serving: true, terminating: false }];
-  const metrics = new Registry();
-  const ctx: PluginContext = {
-    nodeName: 'n1',
-    logger: silentLogger(),
-    metrics,
-    cluster: { node: () => node, nodes: () => [node], endpoints: () => eps, onChange: () => () => undefined },
-    events: { normal: () => undefined, warning: () => undefined },
-    signal: new AbortController().signal,
-    requestResync: () => undefined,
-    options: {},
-    secret: () => undefined,
-    serviceStatus: { set: () => undefined, delete: () => undefined },
-  };
+  const ctx = fakePluginContext(eps);
+  const metrics = ctx.metrics;
   const a = bgpPlugin.create(ctx);
   const view: PluginConfigView = {
     protocol: 'bgp',

@@ -1,23 +1,19 @@
 // BFD against FRR's bfdd: the speaker (from BGPPeer + BFDProfile objects) brings BFD up; a dead link withdraws the route long before the 90 s hold timer.
 import { useControlPlane } from '../../harness/jest-control-plane';
-import { runController, type RunningController } from '../../../src/core/controller/run-controller';
-import { silentLogger } from '../../../src/core/log';
-import { BUILTIN_PROTOCOLS } from '../../../src/core/config';
+import type { RunningController } from '../../../src/core/controller/run-controller';
 import { loadSockopt } from '../../../plugins/bgp/native';
 import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
+import { startTestController } from '../../support/test-controller';
 import { BgpLab, labAvailable } from './lab';
 import { startSpeakerIn, type NamespacedSpeaker } from './speaker-in-namespace';
+import { BFDD_FAST, frrBgpd } from './frr-config';
+import { webServiceIp, webServiceObjects } from './web-service';
 
 const enabled = labAvailable('frr') && loadSockopt()?.udpOpen !== undefined;
 // In CI (root, packages installed) these must run: a missing prerequisite fails instead of skipping.
 const d = enabled || process.env.CI ? describe : describe.skip;
 
-const BGPD = `frr defaults traditional
-hostname R
-router bgp 64500
- bgp router-id 192.168.1.1
- no bgp ebgp-requires-policy
- neighbor 192.168.1.10 remote-as 64501
+const BGPD = frrBgpd(` neighbor 192.168.1.10 remote-as 64501
  neighbor 192.168.1.10 timers 30 90
  neighbor 192.168.1.10 bfd
  neighbor 192.168.1.10 bfd profile fast
@@ -28,30 +24,11 @@ router bgp 64500
  address-family ipv6 unicast
   neighbor fd00:1::a activate
  exit-address-family
-`;
-const BFDD = `bfd
- profile fast
-  detect-multiplier 3
-  receive-interval 100
-  transmit-interval 100
- !
-!
-`;
+`);
 
-const OBJECTS = `
-apiVersion: v1
-kind: Node
-metadata: { name: node-a }
----
-apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: { name: bgp-pool, namespace: ${NAMESPACE} }
-spec: { addresses: [198.51.100.32/28] }
----
-apiVersion: metallb.io/v1beta1
-kind: BGPAdvertisement
-metadata: { name: all, namespace: ${NAMESPACE} }
----
+const OBJECTS = webServiceObjects(
+  '198.51.100.32/28',
+  `
 apiVersion: metallb.io/v1beta1
 kind: BFDProfile
 metadata: { name: fast, namespace: ${NAMESPACE} }
@@ -66,19 +43,8 @@ apiVersion: metallb.io/v1beta2
 kind: BGPPeer
 metadata: { name: router-v6, namespace: ${NAMESPACE} }
 spec: { myASN: 64501, peerASN: 64500, peerAddress: "fd00:1::1", holdTime: 90s, bfdProfile: fast }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { type: LoadBalancer, selector: { app: web }, ports: [{ port: 80 }] }
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: web-1, namespace: default, labels: { kubernetes.io/service-name: web } }
-addressType: IPv4
-endpoints: [{ addresses: [10.244.0.5], nodeName: node-a, conditions: { ready: true } }]
-ports: [{ port: 80, protocol: TCP }]
-`;
+`,
+);
 
 interface BfdPeer {
   peer: string;
@@ -102,14 +68,11 @@ d('BFD with FRR bfdd', () => {
     try {
       const kubeconfigs = await installMetallbSystem(cp);
       await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
-      controller = await runController({ kubeconfig: kubeconfigs.controller, namespace: NAMESPACE, metricsPort: 0, metricsHost: '127.0.0.1', logger: silentLogger(), configOptions: BUILTIN_PROTOCOLS });
+      controller = await startTestController(kubeconfigs.controller);
       lab.up(2);
-      lab.startFrr(BGPD, BFDD);
+      lab.startFrr(BGPD, BFDD_FAST);
       speaker = await startSpeakerIn(lab, 0, cp, kubeconfigs.speaker, 'node-a');
-      ip = await eventually('Service IP', async () => {
-        const s = await cp.kubectlJson<{ status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } }>(['get', 'svc', 'web']);
-        return s.status?.loadBalancer?.ingress?.[0]?.ip;
-      });
+      ip = await webServiceIp(cp);
     } catch (err) {
       await speaker?.stop();
       lab.down();

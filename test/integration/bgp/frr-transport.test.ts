@@ -1,17 +1,13 @@
 // TCP-MD5 and TTL (native/tcpmd5) against FRR: a keyed session comes up, a wrong key does not; GTSM sees TTL 255 only with ebgp-multihop.
 import { BgpLab, labAvailable, waitUntil } from './lab';
+import { frrBgpd } from './frr-config';
 import { loadSockopt } from '../../../plugins/bgp/native';
 
 const enabled = labAvailable('frr') && loadSockopt() !== undefined;
 // In CI (root, packages installed) these must run: a missing prerequisite fails instead of skipping.
 const d = enabled || process.env.CI ? describe : describe.skip;
 
-const CONF = `frr defaults traditional
-hostname R
-router bgp 64500
- bgp router-id 192.168.1.1
- no bgp ebgp-requires-policy
- neighbor MD5 peer-group
+const CONF = frrBgpd(` neighbor MD5 peer-group
  neighbor MD5 remote-as external
  neighbor MD5 password s3cret-key
  neighbor 192.168.1.12 remote-as external
@@ -22,7 +18,7 @@ router bgp 64500
  neighbor PLAIN peer-group
  neighbor PLAIN remote-as external
  bgp listen range 192.168.1.20/32 peer-group PLAIN
-`;
+`);
 
 d('FRR transport options (native helper)', () => {
   jest.setTimeout(90_000);

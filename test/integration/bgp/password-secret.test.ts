@@ -2,58 +2,32 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as yaml from 'js-yaml';
 import { useControlPlane } from '../../harness/jest-control-plane';
-import { runController, type RunningController } from '../../../src/core/controller/run-controller';
-import { silentLogger } from '../../../src/core/log';
-import { BUILTIN_PROTOCOLS } from '../../../src/core/config';
+import type { RunningController } from '../../../src/core/controller/run-controller';
 import { loadSockopt } from '../../../plugins/bgp/native';
 import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
+import { startTestController } from '../../support/test-controller';
 import { relayApiserverInto, type ApiRelay } from './api-relay';
 import { BgpLab, CLI, labAvailable } from './lab';
+import { frrBgpd } from './frr-config';
+import { webServiceIp, webServiceObjects } from './web-service';
 
 const enabled = labAvailable('frr') && loadSockopt() !== undefined;
 // In CI (root, packages installed) these must run: a missing prerequisite fails instead of skipping.
 const d = enabled || process.env.CI ? describe : describe.skip;
 
-const FRR = `frr defaults traditional
-hostname R
-router bgp 64500
- bgp router-id 192.168.1.1
- no bgp ebgp-requires-policy
- neighbor 192.168.1.10 remote-as 64501
+const FRR = frrBgpd(` neighbor 192.168.1.10 remote-as 64501
  neighbor 192.168.1.10 password s3cret-key
-`;
+`);
 
-const OBJECTS = `
-apiVersion: v1
-kind: Node
-metadata: { name: node-a }
----
-apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: { name: bgp-pool, namespace: ${NAMESPACE} }
-spec: { addresses: [198.51.100.16/28] }
----
-apiVersion: metallb.io/v1beta1
-kind: BGPAdvertisement
-metadata: { name: all, namespace: ${NAMESPACE} }
----
+const OBJECTS = webServiceObjects(
+  '198.51.100.16/28',
+  `
 apiVersion: metallb.io/v1beta2
 kind: BGPPeer
 metadata: { name: router, namespace: ${NAMESPACE} }
 spec: { myASN: 64501, peerASN: 64500, peerAddress: 192.168.1.1, holdTime: 9s, connectTime: 3s, passwordSecret: { name: bgp-auth } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default }
-spec: { type: LoadBalancer, selector: { app: web }, ports: [{ port: 80 }] }
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: web-1, namespace: default, labels: { kubernetes.io/service-name: web } }
-addressType: IPv4
-endpoints: [{ addresses: [10.244.0.5], nodeName: node-a, conditions: { ready: true } }]
-ports: [{ port: 80, protocol: TCP }]
-`;
+`,
+);
 
 d('BGPPeer passwordSecret against FRR with TCP-MD5', () => {
   jest.setTimeout(120_000);
@@ -74,7 +48,7 @@ d('BGPPeer passwordSecret against FRR with TCP-MD5', () => {
       // The chart grants the speaker this Secret by name (speaker.bgpPasswordSecrets: [bgp-auth]).
       const kubeconfigs = await installMetallbSystem(cp, { speakerSecrets: ['bgp-auth'] });
       await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
-      controller = await runController({ kubeconfig: kubeconfigs.controller, namespace: NAMESPACE, metricsPort: 0, metricsHost: '127.0.0.1', logger: silentLogger(), configOptions: BUILTIN_PROTOCOLS });
+      controller = await startTestController(kubeconfigs.controller);
       lab.up(1);
       lab.startFrr(FRR);
       relay = await relayApiserverInto(lab.speakers[0].ns, cp.get().server, lab.dir);
@@ -122,10 +96,7 @@ d('BGPPeer passwordSecret against FRR with TCP-MD5', () => {
     await cp.kubectlOk(['apply', '-f', '-'], {
       input: yaml.dump({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/basic-auth', metadata: { name: 'bgp-auth', namespace: NAMESPACE }, stringData: { password: 's3cret-key' } }),
     });
-    const ip = await eventually('Service IP', async () => {
-      const s = await cp.kubectlJson<{ status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } }>(['get', 'svc', 'web']);
-      return s.status?.loadBalancer?.ingress?.[0]?.ip;
-    });
+    const ip = await webServiceIp(cp);
     await eventually(`${ip}/32 in FRR`, async () => (routes()[`${ip}/32`] ? true : undefined), 60_000);
     expect(neighborState()).toBe('Established');
   });

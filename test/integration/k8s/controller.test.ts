@@ -1,10 +1,10 @@
 // The controller against a real kube-apiserver, running as its least-privilege ServiceAccount.
 import * as yaml from 'js-yaml';
 import { useControlPlane } from '../../harness/jest-control-plane';
-import { runController, type RunningController } from '../../../src/core/controller/run-controller';
-import { silentLogger } from '../../../src/core/log';
-import { BUILTIN_PROTOCOLS } from '../../../src/core/config';
+import type { RunningController } from '../../../src/core/controller/run-controller';
 import { eventually, httpGetText, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
+import { startTestController } from '../../support/test-controller';
+import { layer2ConfigMap } from '../../support/layer2-config-map';
 
 const cp = useControlPlane({ serviceClusterIpRange: '10.96.0.0/16,fd00:10:96::/112' });
 let kubeconfigs: { controller: string; speaker: string };
@@ -15,25 +15,15 @@ interface Svc {
   status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } };
 }
 
-const tutorialConfig = (extra = ''): string => `
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: config
-  namespace: ${NAMESPACE}
-data:
-  config: |
-    address-pools:
-    - name: my-ip-space
-      protocol: layer2
-      addresses:
-      - 192.168.1.240-192.168.1.250
-    - name: bulk
+const tutorialConfig = (): string =>
+  layer2ConfigMap(
+    '192.168.1.240-192.168.1.250',
+    `    - name: bulk
       protocol: layer2
       auto-assign: false
-      addresses:
-      - 10.10.0.0/22
-${extra}`;
+      addresses: [10.10.0.0/22]
+`,
+  );
 
 function serviceYaml(name: string, namespace = 'default', opts: { annotations?: Record<string, string>; spec?: Record<string, unknown>; port?: number; protocol?: string } = {}): string {
   return yaml.dump({
@@ -56,14 +46,7 @@ const ipOf = (name: string, namespace = 'default'): Promise<string[]> =>
   });
 
 async function startController(): Promise<RunningController> {
-  running = await runController({
-    kubeconfig: kubeconfigs.controller,
-    namespace: NAMESPACE,
-    metricsPort: 0,
-    metricsHost: '127.0.0.1',
-    logger: silentLogger(),
-    configOptions: BUILTIN_PROTOCOLS,
-  });
+  running = await startTestController(kubeconfigs.controller);
   return running;
 }
 

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import * as yaml from 'js-yaml';
 import { binPath } from '../../harness/bins';
 import { useControlPlane } from '../../harness/jest-control-plane';
-import { runController, type RunningController } from '../../../src/core/controller/run-controller';
+import type { RunningController } from '../../../src/core/controller/run-controller';
 import { runSpeaker, type RunningSpeaker } from '../../../src/core/speaker/run-speaker';
 import { PluginRegistry } from '../../../src/core/plugins/registry';
 import { silentLogger } from '../../../src/core/log';
@@ -15,24 +15,14 @@ import type { ServiceStatusReport } from '../../../src/diagnose/service-status';
 import { electionOrder } from '../../../plugins/layer2/owner-election';
 import { recordingPlugin } from '../../support/recording-plugin';
 import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
+import { startTestController } from '../../support/test-controller';
+import { layer2ConfigMap } from '../../support/layer2-config-map';
 
 const cp = useControlPlane();
 const NODES = ['node-a', 'node-b'];
 let controller: RunningController | undefined;
 const speakers: RunningSpeaker[] = [];
 jest.setTimeout(60_000);
-
-const configMap = (addresses: string): string => `
-apiVersion: v1
-kind: ConfigMap
-metadata: { name: config, namespace: ${NAMESPACE} }
-data:
-  config: |
-    address-pools:
-    - name: my-ip-space
-      protocol: layer2
-      addresses: [${addresses}]
-`;
 
 const service = (name: string): string =>
   yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ port: 80 }] } });
@@ -68,8 +58,8 @@ function runFix(fix: string): Promise<string> {
 
 beforeAll(async () => {
   const kubeconfigs = await installMetallbSystem(cp);
-  await cp.kubectlOk(['apply', '-f', '-'], { input: [configMap('192.168.1.240-192.168.1.241'), ...NODES.map(nodeYaml)].join('---\n') });
-  controller = await runController({ kubeconfig: kubeconfigs.controller, namespace: NAMESPACE, metricsPort: 0, metricsHost: '127.0.0.1', logger: silentLogger(), configOptions: BUILTIN_PROTOCOLS });
+  await cp.kubectlOk(['apply', '-f', '-'], { input: [layer2ConfigMap('192.168.1.240-192.168.1.241'), ...NODES.map(nodeYaml)].join('---\n') });
+  controller = await startTestController(kubeconfigs.controller);
   for (const nodeName of NODES) {
     // Each speaker's layer2 stand-in announces only where MetalLB's election puts the Service.
     const l2 = recordingPlugin('layer2', ['arp']);
@@ -171,7 +161,7 @@ spec:
 
   test('an invalid config is reported per component from ConfigurationState; fixing it is green', async () => {
     expect((await verdictOf('config')).verdict).toBe('ok');
-    await cp.kubectlOk(['apply', '-f', '-'], { input: configMap('192.168.1.300/28') });
+    await cp.kubectlOk(['apply', '-f', '-'], { input: layer2ConfigMap('192.168.1.300/28') });
     const c = await until('config', 'fail');
     expect(c.evidence).toContain('192.168.1.300/28');
     const components = await eventually('controller and speakers report Invalid', async () => {
@@ -179,7 +169,7 @@ spec:
       return e.includes('controller:') && e.includes('speaker-node-a:') && e.includes('speaker-node-b:') ? e : undefined;
     });
     expect(components).toMatch(/controller: .*192\.168\.1\.300\/28/);
-    await cp.kubectlOk(['apply', '-f', '-'], { input: configMap('192.168.1.240-192.168.1.241') });
+    await cp.kubectlOk(['apply', '-f', '-'], { input: layer2ConfigMap('192.168.1.240-192.168.1.241') });
     await until('config', 'ok');
   });
 
@@ -188,7 +178,7 @@ spec:
     const pending = await until('pending-services', 'fail');
     expect(pending.evidence).toMatch(/default\/extra: .*(no available IPs|exhausted|no IP)/i);
     expect(await until('pool-usage', 'fail')).toMatchObject({ evidence: 'exhausted: my-ip-space 2/2' });
-    await cp.kubectlOk(['apply', '-f', '-'], { input: configMap('192.168.1.240-192.168.1.250') });
+    await cp.kubectlOk(['apply', '-f', '-'], { input: layer2ConfigMap('192.168.1.240-192.168.1.250') });
     await until('pending-services', 'ok');
     expect(await until('pool-usage', 'ok')).toMatchObject({ evidence: 'in use: my-ip-space 3/11' });
   });

@@ -1,28 +1,15 @@
 // Events as operators see them: `kubectl describe svc` lists the controller's Events; repeats are one counted Event.
 import * as yaml from 'js-yaml';
 import { useControlPlane } from '../../harness/jest-control-plane';
-import { runController, type RunningController } from '../../../src/core/controller/run-controller';
-import { silentLogger } from '../../../src/core/log';
-import { BUILTIN_PROTOCOLS } from '../../../src/core/config';
-import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
+import type { RunningController } from '../../../src/core/controller/run-controller';
+import { eventually, installMetallbSystem } from '../../support/metallb-system';
+import { startTestController } from '../../support/test-controller';
+import { layer2ConfigMap } from '../../support/layer2-config-map';
 
 const cp = useControlPlane();
 let running: RunningController | undefined;
 
-const config = `
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: config
-  namespace: ${NAMESPACE}
-data:
-  config: |
-    address-pools:
-    - name: my-ip-space
-      protocol: layer2
-      addresses:
-      - 192.168.1.240-192.168.1.250
-`;
+const config = layer2ConfigMap('192.168.1.240-192.168.1.250');
 
 const service = (name: string, annotations: Record<string, string> = {}, labels: Record<string, string> = {}): string =>
   yaml.dump({
@@ -35,7 +22,7 @@ const service = (name: string, annotations: Record<string, string> = {}, labels:
 beforeAll(async () => {
   const kubeconfigs = await installMetallbSystem(cp);
   await cp.kubectlOk(['apply', '-f', '-'], { input: config });
-  running = await runController({ kubeconfig: kubeconfigs.controller, namespace: NAMESPACE, metricsPort: 0, metricsHost: '127.0.0.1', logger: silentLogger(), configOptions: BUILTIN_PROTOCOLS });
+  running = await startTestController(kubeconfigs.controller);
 }, 120_000);
 
 afterAll(async () => {

@@ -1,9 +1,8 @@
 // IPAddressPool status counters written by the controller (least-privilege ServiceAccount) to a real kube-apiserver.
 import { useControlPlane } from '../../harness/jest-control-plane';
-import { runController, type RunningController } from '../../../src/core/controller/run-controller';
-import { silentLogger } from '../../../src/core/log';
-import { BUILTIN_PROTOCOLS } from '../../../src/core/config';
+import type { RunningController } from '../../../src/core/controller/run-controller';
 import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
+import { startTestController } from '../../support/test-controller';
 
 const cp = useControlPlane({ serviceClusterIpRange: '10.96.0.0/16,fd00:10:96::/112' });
 let running: RunningController | undefined;
@@ -62,14 +61,7 @@ async function statusBecomes(want: PoolStatus): Promise<PoolStatus | undefined> 
 beforeAll(async () => {
   const kubeconfigs = await installMetallbSystem(cp);
   await cp.kubectlOk(['apply', '-f', '-'], { input: POOLS });
-  running = await runController({
-    kubeconfig: kubeconfigs.controller,
-    namespace: NAMESPACE,
-    metricsPort: 0,
-    metricsHost: '127.0.0.1',
-    logger: silentLogger(),
-    configOptions: BUILTIN_PROTOCOLS,
-  });
+  running = await startTestController(kubeconfigs.controller);
 }, 120_000);
 
 afterAll(async () => {

@@ -1,13 +1,15 @@
 // The speaker loop against a real kube-apiserver (as its ServiceAccount), with a recording plugin.
 import * as yaml from 'js-yaml';
 import { useControlPlane } from '../../harness/jest-control-plane';
-import { runController, type RunningController } from '../../../src/core/controller/run-controller';
+import type { RunningController } from '../../../src/core/controller/run-controller';
 import { runSpeaker, type RunningSpeaker } from '../../../src/core/speaker/run-speaker';
 import { PluginRegistry } from '../../../src/core/plugins/registry';
 import { silentLogger } from '../../../src/core/log';
 import { BUILTIN_PROTOCOLS } from '../../../src/core/config';
 import { recordingPlugin, type RecordingPlugin } from '../../support/recording-plugin';
 import { eventually, httpGetText, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
+import { startTestController } from '../../support/test-controller';
+import { layer2ConfigMap } from '../../support/layer2-config-map';
 
 const cp = useControlPlane();
 let kubeconfigs: { controller: string; speaker: string };
@@ -20,16 +22,7 @@ const setBalancers = (service: string) => l2.calls.filter((c) => c.op === 'setBa
 beforeAll(async () => {
   kubeconfigs = await installMetallbSystem(cp);
   await cp.kubectlOk(['apply', '-f', '-'], {
-    input: `
-apiVersion: v1
-kind: ConfigMap
-metadata: { name: config, namespace: ${NAMESPACE} }
-data:
-  config: |
-    address-pools:
-    - name: my-ip-space
-      protocol: layer2
-      addresses: [192.168.1.240-192.168.1.250]
+    input: `${layer2ConfigMap('192.168.1.240-192.168.1.250')}
 ---
 apiVersion: v1
 kind: Node
@@ -48,7 +41,7 @@ metadata:
 spec: {}
 `,
   });
-  controller = await runController({ kubeconfig: kubeconfigs.controller, namespace: NAMESPACE, metricsPort: 0, metricsHost: '127.0.0.1', logger: silentLogger(), configOptions: BUILTIN_PROTOCOLS });
+  controller = await startTestController(kubeconfigs.controller);
   l2 = recordingPlugin('layer2', ['arp']);
   l2.decide = (svc) => {
     const eps = l2.ctx?.cluster.endpoints(svc) ?? [];
@@ -150,24 +143,13 @@ describe('speaker loop against a real apiserver', () => {
     expect(await httpGetText(metricsUrl)).toContain('metallb_k8s_client_config_loaded_bool 1');
     expect(await httpGetText(metricsUrl)).toMatch(/metallb_k8s_client_updates_total [1-9]/);
     expect(await httpGetText(metricsUrl)).toContain('metallb_k8s_client_update_errors_total 0');
-    const cm = (addresses: string): string => `
-apiVersion: v1
-kind: ConfigMap
-metadata: { name: config, namespace: ${NAMESPACE} }
-data:
-  config: |
-    address-pools:
-    - name: my-ip-space
-      protocol: layer2
-      addresses: [${addresses}]
-`;
-    await cp.kubectlOk(['apply', '-f', '-'], { input: cm('192.168.1.300/28') });
+    await cp.kubectlOk(['apply', '-f', '-'], { input: layer2ConfigMap('192.168.1.300/28') });
     const invalid = await eventually('speaker state Invalid', async () => ((await get()).status?.result === 'Invalid' ? get() : undefined));
     expect(invalid.status?.lastError).toContain('192.168.1.300/28');
     expect(invalid.status?.conditions?.find((c) => c.type === 'ConfigValid')?.status).toBe('False');
     expect(await httpGetText(metricsUrl)).toContain('metallb_k8s_client_config_stale_bool 1');
     expect(speaker?.speaker.announcements({ namespace: 'default', name: 'local' }).layer2?.pool).toBe('my-ip-space');
-    await cp.kubectlOk(['apply', '-f', '-'], { input: cm('192.168.1.240-192.168.1.250') });
+    await cp.kubectlOk(['apply', '-f', '-'], { input: layer2ConfigMap('192.168.1.240-192.168.1.250') });
     await eventually('speaker state Valid again', async () => ((await get()).status?.result === 'Valid' ? true : undefined));
     expect(await httpGetText(metricsUrl)).toContain('metallb_k8s_client_config_stale_bool 0');
   });

@@ -27,7 +27,6 @@ d('doctor with real speakers in namespaces', () => {
   jest.setTimeout(200_000);
   const cp = useControlPlane();
   const cluster = new SpeakerCluster(cp, NAMES, 'opsdoc');
-  let failed = false;
   const apply = (manifest: string): Promise<string> => cp.kubectlOk(['apply', '-f', '-'], { input: manifest });
 
   async function check(name: string): Promise<CheckResult> {
@@ -68,31 +67,23 @@ d('doctor with real speakers in namespaces', () => {
   beforeAll(async () => {
     // Speakers inherit this: a node alone re-joins every 2 s (default 60 s, as MetalLB), so healing is quick to observe.
     process.env.METALLBTS_PLUGIN_OPTIONS = JSON.stringify([{ module: 'layer2', protocol: 'layer2', options: { memberlist: { rejoinMs: 2000 } } }]);
-    try {
-      await cluster.up([VIP], async () => {
-        await apply(pool('lan-pool', `${VIP}/32`));
-        await apply(yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'nginx', namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: 'nginx' }, ports: [{ port: 80 }] } }));
-        await apply(yaml.dump({
-          apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-          metadata: { name: 'nginx-x', namespace: 'default', labels: { 'kubernetes.io/service-name': 'nginx' } },
-          addressType: 'IPv4', ports: [{ port: 80, protocol: 'TCP' }],
-          endpoints: NAMES.map((n, i) => ({ addresses: [`10.244.${i}.10`], nodeName: n, conditions: { ready: true } })),
-        }));
-        // No controller runs here: the IP goes into status as the controller would write it.
-        await cp.kubectlOk(['patch', 'svc', 'nginx', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: VIP }] } } })]);
-      });
-    } catch (err) {
-      failed = true;
-      cluster.down(true);
-      throw new Error(`${(err as Error).message}\n(speaker logs kept in ${cluster.dir})`);
-    }
+    await cluster.upKeepingLogsOnFailure([VIP], async () => {
+      await apply(pool('lan-pool', `${VIP}/32`));
+      await apply(yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'nginx', namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: 'nginx' }, ports: [{ port: 80 }] } }));
+      await apply(yaml.dump({
+        apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+        metadata: { name: 'nginx-x', namespace: 'default', labels: { 'kubernetes.io/service-name': 'nginx' } },
+        addressType: 'IPv4', ports: [{ port: 80, protocol: 'TCP' }],
+        endpoints: NAMES.map((n, i) => ({ addresses: [`10.244.${i}.10`], nodeName: n, conditions: { ready: true } })),
+      }));
+      await cluster.setIngress('nginx', VIP);
+    });
   }, 240_000);
 
   afterAll(() => {
     delete process.env.METALLBTS_PLUGIN_OPTIONS;
     for (const n of NAMES) block7946(n, false);
-    if (failed) process.stdout.write(`doctor netns test failed: speaker logs kept in ${cluster.dir}\n`);
-    cluster.down(failed);
+    cluster.finish('doctor netns test');
   });
 
   it('status svc names the elected node from its ServiceL2Status and the others as standbys', async () => {

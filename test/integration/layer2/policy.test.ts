@@ -67,7 +67,6 @@ d('layer2 ownership policies with real speakers, seen from a client namespace', 
   jest.setTimeout(150_000);
   const cp = useControlPlane();
   const cluster = new SpeakerCluster(cp, NAMES, 'pol');
-  let failed = false;
 
   const apply = (manifest: string): Promise<string> => cp.kubectlOk(['apply', '-f', '-'], { input: manifest });
   const mac = (node: string): string => cluster.node(node).mac;
@@ -78,7 +77,7 @@ d('layer2 ownership policies with real speakers, seen from a client namespace', 
     const named = { arp: seen.arpMacs.map((m) => cluster.nameOf(m)), neigh: cluster.nameOf(seen.neighMac), polls: seen.polls };
     process.stdout.write(`layer2 policy: ${svc} (${SVC[svc].vip}) → ${node}: arping ${named.arp.join(',') || 'no reply'}; neighbour ${named.neigh ?? 'none'}; settled in ${seen.settledMs} ms (${seen.polls} polls)\n`);
     if (new Set(seen.arpMacs).size !== 1 || seen.arpMacs[0] !== mac(node) || seen.neighMac !== mac(node)) {
-      failed = true;
+      cluster.failed = true;
       process.stdout.write(`${svc}: expected ${node}, saw ${JSON.stringify(named)}\n${cluster.tails()}\n`);
     }
     // Every reply (≥ 3 of 5 requests) from the one owner, nobody else; and the kernel resolved the VIP to it.
@@ -111,30 +110,22 @@ d('layer2 ownership policies with real speakers, seen from a client namespace', 
     })]);
 
   beforeAll(async () => {
-    try {
-      await cluster.up(Object.values(SVC).map((s) => s.vip), async () => {
-        const local = shaOrder(SVC.local.vip);
-        const selected = shaOrder(SVC.selected.vip);
-        await apply([poolAndAdvertisement('local'), poolAndAdvertisement('selected', selected[2]), poolAndAdvertisement('plain')].join('---\n'));
-        // ETP Local starts on the node MetalLB's hash would pick second, so hash order alone cannot explain the owner.
-        await apply([serviceManifest('local', 'Local'), endpointSlice('local', [local[1]])].join('---\n'));
-        await apply([serviceManifest('selected', 'Cluster'), endpointSlice('selected', NAMES)].join('---\n'));
-        await apply([serviceManifest('plain', 'Cluster'), endpointSlice('plain', NAMES)].join('---\n'));
-        // No controller runs: the IP goes into status as the controller would write it.
-        for (const name of Object.keys(SVC) as SvcName[]) {
-          await cp.kubectlOk(['patch', 'svc', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: SVC[name].vip }] } } })]);
-        }
-      });
-    } catch (err) {
-      failed = true;
-      cluster.down(true);
-      throw new Error(`${(err as Error).message}\n(speaker logs kept in ${cluster.dir})`);
-    }
+    await cluster.upKeepingLogsOnFailure(Object.values(SVC).map((s) => s.vip), async () => {
+      const local = shaOrder(SVC.local.vip);
+      const selected = shaOrder(SVC.selected.vip);
+      await apply([poolAndAdvertisement('local'), poolAndAdvertisement('selected', selected[2]), poolAndAdvertisement('plain')].join('---\n'));
+      // ETP Local starts on the node MetalLB's hash would pick second, so hash order alone cannot explain the owner.
+      await apply([serviceManifest('local', 'Local'), endpointSlice('local', [local[1]])].join('---\n'));
+      await apply([serviceManifest('selected', 'Cluster'), endpointSlice('selected', NAMES)].join('---\n'));
+      await apply([serviceManifest('plain', 'Cluster'), endpointSlice('plain', NAMES)].join('---\n'));
+      for (const name of Object.keys(SVC) as SvcName[]) {
+        await cluster.setIngress(name, SVC[name].vip);
+      }
+    });
   }, 240_000);
 
   afterAll(() => {
-    if (failed) process.stdout.write(`policy test failed: speaker logs kept in ${cluster.dir}\n`);
-    cluster.down(failed);
+    cluster.finish('policy test');
   });
 
   it('the hash order the test computes is the product\'s', () => {

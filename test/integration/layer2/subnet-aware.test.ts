@@ -24,7 +24,6 @@ d('subnet-aware layer 2 with two LANs', () => {
   // Inside the cluster's prefix: L2Lab.down() removes these too, even after a failure.
   const br2 = `${cluster.lab.prefix}-br2`;
   const client2 = `${cluster.lab.prefix}-c2`;
-  let failed = false;
   const apply = (manifest: string): Promise<string> => cp.kubectlOk(['apply', '-f', '-'], { input: manifest });
 
   /** LAN 2: its own bridge namespace, eth1 on node-b and node-c, and a client at 192.168.2.100. */
@@ -53,33 +52,25 @@ d('subnet-aware layer 2 with two LANs', () => {
   }
 
   beforeAll(async () => {
-    try {
-      await cluster.up([VIP2], async () => {
-        lan2Up();
-        await apply([
-          yaml.dump({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'lan2', namespace: NAMESPACE }, spec: { addresses: [`${VIP2}/32`] } }),
-          yaml.dump({ apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name: 'lan2', namespace: NAMESPACE }, spec: { ipAddressPools: ['lan2'] } }),
-          yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web2', namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: 'web2' }, ports: [{ port: 80 }] } }),
-          yaml.dump({
-            apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-            metadata: { name: 'web2-x', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web2' } },
-            addressType: 'IPv4', ports: [{ port: 80, protocol: 'TCP' }],
-            endpoints: NAMES.map((n, i) => ({ addresses: [`10.244.${i}.10`], nodeName: n, conditions: { ready: true } })),
-          }),
-        ].join('---\n'));
-        // No controller runs here: the IP goes into status as the controller would write it.
-        await cp.kubectlOk(['patch', 'svc', 'web2', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: VIP2 }] } } })]);
-      });
-    } catch (err) {
-      failed = true;
-      cluster.down(true);
-      throw new Error(`${(err as Error).message}\n(speaker logs kept in ${cluster.dir})`);
-    }
+    await cluster.upKeepingLogsOnFailure([VIP2], async () => {
+      lan2Up();
+      await apply([
+        yaml.dump({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'lan2', namespace: NAMESPACE }, spec: { addresses: [`${VIP2}/32`] } }),
+        yaml.dump({ apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name: 'lan2', namespace: NAMESPACE }, spec: { ipAddressPools: ['lan2'] } }),
+        yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web2', namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: 'web2' }, ports: [{ port: 80 }] } }),
+        yaml.dump({
+          apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+          metadata: { name: 'web2-x', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web2' } },
+          addressType: 'IPv4', ports: [{ port: 80, protocol: 'TCP' }],
+          endpoints: NAMES.map((n, i) => ({ addresses: [`10.244.${i}.10`], nodeName: n, conditions: { ready: true } })),
+        }),
+      ].join('---\n'));
+      await cluster.setIngress('web2', VIP2);
+    });
   }, 240_000);
 
   afterAll(() => {
-    if (failed) process.stdout.write(`subnet-aware test failed: speaker logs kept in ${cluster.dir}\n`);
-    cluster.down(failed);
+    cluster.finish('subnet-aware test');
   });
 
   it('the VIP is one MetalLB would give node-a', () => {
@@ -95,7 +86,7 @@ d('subnet-aware layer 2 with two LANs', () => {
       last = (await cp.kubectlJson<{ items: L2Status[] }>(['-n', NAMESPACE, 'get', 'servicel2statuses', '-l', 'metallb.io/service-name=web2'])).items;
       return last.length === 1 && last[0].status?.node === owner ? true : undefined;
     }, 60_000, 500).catch(() => undefined);
-    if (last.length !== 1 || last[0].status?.node !== owner) failed = true;
+    if (last.length !== 1 || last[0].status?.node !== owner) cluster.failed = true;
     expect(last.map((i) => i.status)).toEqual([{ node: owner, serviceName: 'web2', serviceNamespace: 'default', interfaces: [{ name: 'eth1' }] }]);
     // Settled: every reply from the owner's eth1, over a few rounds.
     let macs: string[] = [];

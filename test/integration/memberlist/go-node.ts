@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { onJsonLines } from '../../support/json-lines';
 import type { Memberlist } from '../../../src/memberlist';
 
 const GO_DIR = join(__dirname, '../../interop/memberlist-go');
@@ -56,20 +57,7 @@ export async function startGo(version: string, name: string, joinAddr: string, s
   for (const k of keyFlags.keys ?? []) args.push('-key', k);
   const proc = spawn(goBinary(version), args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const node: GoNode = { proc, events: [], stderr: [], port };
-  let buf = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        node.events.push(JSON.parse(l));
-      } catch {
-        /* not JSON */
-      }
-    }
-  });
+  onJsonLines(proc.stdout!, (e) => node.events.push(e as GoNode['events'][number]));
   proc.stderr!.on('data', (d: Buffer) => node.stderr.push(...d.toString().split('\n').filter(Boolean)));
   return node;
 }

@@ -1,17 +1,19 @@
 // A mixed speaker cluster in node namespaces: real MetalLB speakers (built by test/interop/metallb/build.sh) on some
 // nodes, `metallbts speaker` on the others, one harness apiserver, one memberlist Secret, as a node-by-node migration has it.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { binDir } from '../../harness/bins';
 import { installMetallbSystem, NAMESPACE, type ControlPlaneAccess } from '../../support/metallb-system';
-import { ensureBuilt, L2Lab, REPO, sleep, waitForLine, type LabHost } from '../layer2/netns-lab';
+import { ensureBuilt, L2Lab, REPO, type LabHost } from '../layer2/netns-lab';
+import { dying, relayApiserverIntoNamespaces } from '../layer2/namespace-apiserver';
+import { collectLogLines, memberlistSeen, type LogLine } from '../layer2/speaker-log';
+import { LabCluster } from '../layer2/lab-cluster';
 import type { KeyDerivation } from '../../../src/memberlist/key-derivation';
 
-const SETPRIV = '/usr/bin/setpriv';
 const MEMBERLIST_PORT = 7946;
 /** The shape MetalLB's controller generates: 16 random bytes, base64 RawStd. */
 export const MIXED_SECRET = 'TB6Su+iJ8AObGAX7x9NEnw';
@@ -23,7 +25,6 @@ export interface MixedNode extends LabHost {
   name: string;
   speaker: SpeakerKind;
 }
-type LogLine = Record<string, unknown>;
 
 /** The mixed tests' nodes: MetalLB on node-a and node-c, metallbts on node-b and node-d. */
 export const NAMES = ['node-a', 'node-b', 'node-c', 'node-d'];
@@ -84,15 +85,9 @@ export interface MixedOptions {
 
 const ML_CONFIG_DIR = '/etc/metallb/memberlist';
 
-export class MixedCluster {
-  readonly lab: L2Lab;
-  readonly nodes: MixedNode[];
-  dir = '';
-  private rootRelay?: ChildProcess;
+export class MixedCluster extends LabCluster<MixedNode> {
   private kubeconfig = '';
   private readonly procs = new Map<string, ChildProcess>();
-  private readonly logs = new Map<string, LogLine[]>();
-  private stopped = false;
   private madeConfigDirs: string[] = [];
 
   constructor(
@@ -101,22 +96,8 @@ export class MixedCluster {
     tag: string,
     private readonly opts: MixedOptions = {},
   ) {
-    this.lab = new L2Lab(nodes.length, tag);
-    this.nodes = this.lab.nodes.map((h, i) => ({ ...h, ...nodes[i] }));
-  }
-
-  node(name: string): MixedNode {
-    const n = this.nodes.find((x) => x.name === name);
-    if (!n) throw new Error(`no node ${name}`);
-    return n;
-  }
-
-  nameOf(mac: string | undefined): string | undefined {
-    return this.nodes.find((n) => n.mac === mac)?.name ?? mac;
-  }
-
-  lines(node: string): LogLine[] {
-    return this.logs.get(node) ?? [];
+    const lab = new L2Lab(nodes.length, tag);
+    super(lab, lab.nodes.map((h, i) => ({ ...h, ...nodes[i] })));
   }
 
   /** Segment, metallb-system, Secret, Nodes, speaker Pods (labelled as MetalLB's chart does, podIP = node IP), `setup`, relays. */
@@ -149,15 +130,7 @@ export class MixedCluster {
       }
     }
     await setup();
-    const apiserver = new URL(this.cp.get().server);
-    const sock = join(this.dir, 'apiserver.sock');
-    const relay = join(REPO, 'dist', 'test', 'integration', 'layer2', 'socket-relay.js');
-    this.rootRelay = spawn(...this.dying(process.execPath, [relay, `unix:${sock}`, `${apiserver.hostname}:${apiserver.port}`]), { stdio: ['ignore', 'pipe', 'pipe'] });
-    await waitForLine(this.rootRelay, (l) => l.listening === true, 10_000);
-    for (const n of this.nodes) {
-      const p = this.lab.spawn(n.ns, ...this.dying(process.execPath, [relay, `${apiserver.hostname}:${apiserver.port}`, `unix:${sock}`]));
-      await waitForLine(p, (l) => l.listening === true, 10_000);
-    }
+    this.rootRelay = await relayApiserverIntoNamespaces(this.lab, this.cp.get().server, this.dir, this.nodes.map((n) => n.ns));
   }
 
   /** Starts the speaker of each named node (ours with the `lan` profile, as docs/migrating-from-metallb.md advises while mixed) (all by default) and waits until each runs and its memberlist sees `peersOf(node)`. */
@@ -220,21 +193,9 @@ export class MixedCluster {
 
   /** Members `node`'s memberlist reported joining and not leaving since its last start (from its log; MetalLB logs joins and leaves). */
   memberlistSees(node: string): Set<string> {
-    const alive = new Set<string>();
-    const all = this.lines(node);
-    for (const l of all.slice(Math.max(0, all.map((x) => x.restartMarker === true).lastIndexOf(true)))) {
-      // ours: {event: memberlistEvent, type, member}; MetalLB: {op: memberDiscovery, msg: "node event - forcing sync", "node addr", "node name", "node event"}
-      if (l.event === 'memberlistEvent') {
-        if (l.type === 'join' || l.type === 'alive') alive.add(String(l.member));
-        if (l.type === 'dead' || l.type === 'left') alive.delete(String(l.member));
-      } else if (typeof l['node name'] === 'string' && typeof l['node event'] === 'string') {
-        const ev = String(l['node event']);
-        if (/JOIN/i.test(ev)) alive.add(l['node name']);
-        if (/LEAVE/i.test(ev)) alive.delete(l['node name']);
-      }
-    }
-    return alive;
+    return memberlistSeen(this.lines(node));
   }
+
 
   private isUp(node: string, sinceRestart = false): boolean {
     const n = this.node(node);
@@ -266,50 +227,12 @@ export class MixedCluster {
       args = ['-m', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$0" "$1" && shift && exec "$@"', join(this.dir, 'ml-config'), ML_CONFIG_DIR, cmd, ...args];
       cmd = 'unshare';
     }
-    const p = this.lab.spawn(n.ns, ...this.dying(cmd, args));
+    const p = this.lab.spawn(n.ns, ...dying(cmd, args));
     this.procs.set(n.name, p);
     const lines: LogLine[] = this.logs.get(n.name) ?? [];
     if (lines.length > 0) lines.push({ restartMarker: true });
     this.logs.set(n.name, lines);
-    const file = join(this.dir, `speaker-${n.name}.log`);
-    let rest = '';
-    const take = (chunk: Buffer): void => {
-      if (this.stopped) return;
-      appendFileSync(file, chunk);
-      const parts = (rest + chunk.toString()).split('\n');
-      rest = parts.pop() ?? '';
-      for (const l of parts) {
-        try {
-          lines.push(JSON.parse(l) as LogLine);
-        } catch {
-          lines.push({ text: l });
-        }
-      }
-    };
-    p.stdout?.on('data', take);
-    p.stderr?.on('data', take);
-  }
-
-  private async waitLogs(what: string, names: string[], pred: (node: string) => boolean, timeoutMs: number): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    for (let i = 0; i < 3000 && Date.now() < end; i++) {
-      if (names.every((n) => pred(n))) return;
-      await sleep(100);
-    }
-    throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}\n${this.tails()}`);
-  }
-
-  private nodeManifest(n: MixedNode): string {
-    const now = new Date().toISOString();
-    return yaml.dump({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, 'kubernetes.io/os': 'linux' } },
-      status: {
-        addresses: [{ type: 'InternalIP', address: n.ip4 }, { type: 'Hostname', address: n.name }],
-        conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test node', lastHeartbeatTime: now, lastTransitionTime: now }],
-      },
-    });
+    collectLogLines(p, join(this.dir, `speaker-${n.name}.log`), lines, () => this.stopped);
   }
 
   /** The speaker Pod a DaemonSet would have made on the node (no kubelet here: the test sets its status). */
@@ -328,7 +251,4 @@ export class MixedCluster {
     });
   }
 
-  private dying(cmd: string, args: string[]): [string, string[]] {
-    return existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', cmd, ...args]] : [cmd, args];
-  }
 }

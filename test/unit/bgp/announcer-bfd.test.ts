@@ -1,36 +1,11 @@
 // BgpAnnouncer with BFD: a peer naming a BFDProfile gets a BFD session whose Down drops the BGP session at once.
 import { EventEmitter } from 'node:events';
-import { Registry } from 'prom-client';
-import { BgpAnnouncer, type SessionLike } from '../../../plugins/bgp/announcer';
+import { BgpAnnouncer } from '../../../plugins/bgp/announcer';
 import type { BfdLike, BfdSessions } from '../../../plugins/bgp/bfd/peer-bfd';
-import type { BgpSessionOptions } from '../../../plugins/bgp/session-options';
-import { silentLogger } from '../../../src/core/log';
-import type { BfdProfile, NodeView, Peer, PluginConfigView, PluginContext } from '../../../src/core/plugin-api';
-
-class FakeSession implements SessionLike {
-  state = 'Established' as const;
-  announcedCount = 0;
-  resets: string[] = [];
-  stopped = false;
-  constructor(readonly opts: BgpSessionOptions) {}
-  start() {}
-  announce(p: string) {
-    return p;
-  }
-  withdraw() {
-    return true;
-  }
-  async stop() {
-    this.stopped = true;
-  }
-  reset(reason: string) {
-    this.resets.push(reason);
-  }
-  retries = 0;
-  retryNow() {
-    this.retries++;
-  }
-}
+import type { BfdProfile, Peer, PluginConfigView } from '../../../src/core/plugin-api';
+import { fakePluginContext } from '../../support/fake-plugin-context';
+import { FakeSession } from './fake-session';
+import { peerFixture } from './peer-fixture';
 
 class FakeBfd extends EventEmitter implements BfdLike {
   state = 'Down';
@@ -50,39 +25,14 @@ class FakeBfd extends EventEmitter implements BfdLike {
   }
 }
 
-const peer = (name: string, extra: Partial<Peer> = {}): Peer => ({
-  name,
-  myASN: 64500,
-  peerASN: 64501,
-  peerAddress: '10.0.0.1',
-  peerPort: 179,
-  holdTime: 90,
-  ebgpMultiHop: false,
-  enableGracefulRestart: false,
-  dualStackAddressFamily: false,
-  nodeSelectors: [],
-  source: { path: name },
-  ...extra,
-});
+const peer = (name: string, extra: Partial<Peer> = {}): Peer => peerFixture(name, { peerAddress: '10.0.0.1', ...extra });
 const profile = (name: string, extra: Partial<BfdProfile> = {}): BfdProfile => ({ name, receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3, source: { path: name }, ...extra });
 
 function setup() {
   const sessions: FakeSession[] = [];
   const bfds: FakeBfd[] = [];
   let closed = 0;
-  const node: NodeView = { name: 'n1', labels: {}, networkUnavailable: false, addresses: [] };
-  const ctx: PluginContext = {
-    nodeName: 'n1',
-    logger: silentLogger(),
-    metrics: new Registry(),
-    cluster: { node: () => node, nodes: () => [node], endpoints: () => [], onChange: () => () => undefined },
-    events: { normal: () => undefined, warning: () => undefined },
-    signal: new AbortController().signal,
-    requestResync: () => undefined,
-    options: {},
-    secret: () => undefined,
-    serviceStatus: { set: () => undefined, delete: () => undefined },
-  };
+  const ctx = fakePluginContext();
   const bfdSessions: BfdSessions = {
     create: (p, prof) => {
       const b = new FakeBfd(p, prof);

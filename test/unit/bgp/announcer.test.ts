@@ -1,51 +1,13 @@
 // BgpAnnouncer with fake sessions: peer selection, ETP decisions, aggregation, communities, incremental routes.
 import { Registry } from 'prom-client';
-import { BgpAnnouncer, type SessionLike } from '../../../plugins/bgp/announcer';
-import type { RouteAttributes } from '../../../plugins/bgp/adj-rib-out';
-import type { BgpSessionOptions } from '../../../plugins/bgp/session-options';
+import { BgpAnnouncer } from '../../../plugins/bgp/announcer';
 import { silentLogger } from '../../../src/core/log';
+import { FakeSession } from './fake-session';
+import { peerFixture } from './peer-fixture';
 import type { BgpAdvertisement, EndpointView, NodeView, Peer, PluginConfigView, PluginContext, ServiceView } from '../../../src/core/plugin-api';
 
-class FakeSession implements SessionLike {
-  state: SessionLike['state'] = 'Established';
-  lastError?: string;
-  routes = new Map<string, RouteAttributes>();
-  calls: string[] = [];
-  stopped = false;
-  constructor(readonly opts: BgpSessionOptions) {}
-  get announcedCount() {
-    return this.routes.size;
-  }
-  start() {}
-  announce(p: string, a: RouteAttributes = {}) {
-    this.routes.set(p, a);
-    this.calls.push(`+${p}`);
-    return p;
-  }
-  withdraw(p: string) {
-    this.calls.push(`-${p}`);
-    return this.routes.delete(p);
-  }
-  async stop() {
-    this.stopped = true;
-  }
-}
-
 const sel = (labels: Record<string, string>) => ({ matchLabels: labels, matchExpressions: [] });
-const peer = (name: string, extra: Partial<Peer> = {}): Peer => ({
-  name,
-  myASN: 64500,
-  peerASN: 64501,
-  peerAddress: `10.0.0.${name.length}`,
-  peerPort: 179,
-  holdTime: 90,
-  ebgpMultiHop: false,
-  enableGracefulRestart: false,
-  dualStackAddressFamily: false,
-  nodeSelectors: [],
-  source: { path: name },
-  ...extra,
-});
+const peer = peerFixture;
 const adv = (extra: Partial<BgpAdvertisement> = {}): BgpAdvertisement => ({
   name: 'a',
   aggregationLength: 32,

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { loadPlugins, pluginRequire } from '../../../src/cli/builtin-plugins';
-import { main } from '../../../src/cli/main';
+import { captureCli } from '../../support/captured-cli';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const FIXTURE = join(ROOT, 'test', 'fixtures', 'plugins', 'static-route-plugin.ts');
@@ -53,36 +53,20 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('metallbts validate --plugin (the command line program)', () => {
-  let stdout: jest.SpyInstance;
-  let stderr: jest.SpyInstance;
-  const written = (spy: jest.SpyInstance): string => spy.mock.calls.map((c) => String(c[0])).join('');
-  const validate = async (...args: string[]): Promise<number | string | undefined> => {
-    await main(['node', 'metallbts', 'validate', ...args]);
-    return process.exitCode;
-  };
-
-  beforeEach(() => {
-    process.exitCode = undefined;
-    stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  });
-  afterEach(() => {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    process.exitCode = undefined;
-  });
+  const cli = captureCli();
+  const validate = (...args: string[]) => cli.run('validate', ...args);
 
   test('without the plugin, its protocol is an error in the pool (exit 1)', async () => {
     const cfg = file('no-plugin.yaml', configMap('static-route', '10.20.0.0/24'));
     expect(await validate(cfg)).toBe(1);
-    expect(written(stdout)).toMatch(/no-plugin\.yaml:.*static-route/);
+    expect(cli.stdout()).toMatch(/no-plugin\.yaml:.*static-route/);
   });
 
   test('--plugin before the files (a path from the working directory) validates the config (exit 0)', async () => {
     const cfg = file('valid.yaml', configMap('static-route', '10.20.0.0/24'));
     expect(await validate('--plugin', fixtureArg(), cfg)).toBe(0);
-    expect(written(stdout)).toBe('');
-    expect(written(stderr)).toBe('configuration is valid: 1 pool(s)\n');
+    expect(cli.stdout()).toBe('');
+    expect(cli.stderr()).toBe('configuration is valid: 1 pool(s)\n');
   });
 
   test('--plugin after the files works too', async () => {
@@ -93,60 +77,43 @@ describe('metallbts validate --plugin (the command line program)', () => {
   test("the plugin's own validate runs: its located issue is printed and the config is invalid (exit 1)", async () => {
     const cfg = file('range.yaml', configMap('static-route', '10.20.0.1-10.20.0.9'));
     expect(await validate('--plugin', fixtureArg(), cfg)).toBe(1);
-    expect(written(stdout)).toBe(`${cfg}:pools.routed: static-route pools take CIDR prefixes, not ranges\n`);
-    expect(written(stderr)).toMatch(/1 error\(s\), 0 warning\(s\): configuration is invalid/);
+    expect(cli.stdout()).toBe(`${cfg}:pools.routed: static-route pools take CIDR prefixes, not ranges\n`);
+    expect(cli.stderr()).toMatch(/1 error\(s\), 0 warning\(s\): configuration is invalid/);
   });
 
   test('--plugin repeats; two modules give two protocols', async () => {
     const cfg = file('two.yaml', configMap('static-route', '10.20.0.0/24', 'routed', [['webhook-fixture', '10.30.0.0/24', 'hooked']]));
     const pkg = join(dir, 'node_modules', 'metallbts-plugin-webhook-fixture');
     expect(await validate('--plugin', fixtureArg(), cfg)).toBe(1);
-    expect(written(stdout)).toMatch(/webhook-fixture/);
-    stdout.mockClear();
-    stderr.mockClear();
+    expect(cli.stdout()).toMatch(/webhook-fixture/);
+    cli.clear();
     expect(await validate('--plugin', fixtureArg(), '--plugin', pkg, cfg)).toBe(0);
-    expect(written(stdout)).toBe('');
-    expect(written(stderr)).toBe('configuration is valid: 2 pool(s)\n');
+    expect(cli.stdout()).toBe('');
+    expect(cli.stderr()).toBe('configuration is valid: 2 pool(s)\n');
   });
 
   test("a plugin issue without a location is reported at the pool's file and path", async () => {
     const cfg = file('bad-pool.yaml', configMap('webhook-fixture', '10.30.0.0/24', 'bad-pool'));
     expect(await validate('--plugin', join(dir, 'node_modules', 'metallbts-plugin-webhook-fixture'), cfg)).toBe(1);
-    expect(written(stdout)).toBe(`${cfg}:address-pools[0]: webhook-fixture refuses pools named bad*\n`);
+    expect(cli.stdout()).toBe(`${cfg}:address-pools[0]: webhook-fixture refuses pools named bad*\n`);
   });
 
   test('an unloadable module is a usage error naming it (exit 2)', async () => {
     const cfg = file('any.yaml', configMap('static-route', '10.20.0.0/24'));
     expect(await validate('--plugin', './no/such/plugin.js', cfg)).toBe(2);
-    expect(written(stderr)).toMatch(/cannot load plugin module "\.\/no\/such\/plugin\.js"/);
+    expect(cli.stderr()).toMatch(/cannot load plugin module "\.\/no\/such\/plugin\.js"/);
   });
 });
 
 describe('metallbts plan --plugin', () => {
-  let stdout: jest.SpyInstance;
-  let stderr: jest.SpyInstance;
-  const written = (spy: jest.SpyInstance): string => spy.mock.calls.map((c) => String(c[0])).join('');
-  const plan = async (...args: string[]): Promise<number | string | undefined> => {
-    await main(['node', 'metallbts', 'plan', ...args]);
-    return process.exitCode;
-  };
-
-  beforeEach(() => {
-    process.exitCode = undefined;
-    stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  });
-  afterEach(() => {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    process.exitCode = undefined;
-  });
+  const cli = captureCli();
+  const plan = (...args: string[]) => cli.run('plan', ...args);
 
   test('plans a Service into a plugin-protocol pool', async () => {
     const cfg = file('plan.yaml', configMap('static-route', '10.20.0.0/24'));
     const svcs = file('svcs.yaml', SERVICES);
     expect(await plan('--plugin', fixtureArg(), '--config', cfg, '--services', svcs, '-o', 'json')).toBe(0);
-    const rows = JSON.parse(written(stdout)) as Array<{ name: string; pool?: string; ips: string[]; result: string }>;
+    const rows = JSON.parse(cli.stdout()) as Array<{ name: string; pool?: string; ips: string[]; result: string }>;
     expect(rows.map((r) => [r.name, r.pool, r.ips.join(','), r.result])).toEqual([['web', 'routed', '10.20.0.0', 'allocated']]);
   });
 
@@ -154,15 +121,15 @@ describe('metallbts plan --plugin', () => {
     const cfg = file('plan-range.yaml', configMap('static-route', '10.20.0.1-10.20.0.9'));
     const svcs = file('svcs2.yaml', SERVICES);
     expect(await plan('--config', cfg, '--services', svcs, '--plugin', fixtureArg())).toBe(1);
-    expect(written(stderr)).toContain(`${cfg}:pools.routed: static-route pools take CIDR prefixes, not ranges`);
-    expect(written(stdout)).toBe('');
+    expect(cli.stderr()).toContain(`${cfg}:pools.routed: static-route pools take CIDR prefixes, not ranges`);
+    expect(cli.stdout()).toBe('');
   });
 
   test('without --plugin the pool protocol is unknown (exit 1)', async () => {
     const cfg = file('plan-unknown.yaml', configMap('static-route', '10.20.0.0/24'));
     const svcs = file('svcs3.yaml', SERVICES);
     expect(await plan('--config', cfg, '--services', svcs)).toBe(1);
-    expect(written(stderr)).toMatch(/static-route/);
+    expect(cli.stderr()).toMatch(/static-route/);
   });
 });
 

@@ -1,6 +1,6 @@
 // `metallbts validate`: output lines and exit codes 0 (valid), 1 (invalid), 2 (usage), in-process.
 import { join } from 'node:path';
-import { main } from '../../../src/cli/main';
+import { captureCli } from '../../support/captured-cli';
 import { runValidate } from '../../../src/cli/commands/validate';
 
 const FIXTURES = join(__dirname, '../../fixtures/config');
@@ -53,20 +53,7 @@ describe('runValidate', () => {
 });
 
 describe('metallbts validate (through the command line program)', () => {
-  let stdout: jest.SpyInstance;
-  let stderr: jest.SpyInstance;
-  const written = (spy: jest.SpyInstance): string => spy.mock.calls.map((c) => String(c[0])).join('');
-
-  beforeEach(() => {
-    process.exitCode = undefined;
-    stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  });
-  afterEach(() => {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    process.exitCode = undefined;
-  });
+  const cli = captureCli();
 
   it.each([
     { what: 'two tutorials claiming the same addresses', files: [tutorial('004-bgp.yaml'), tutorial('crd-002-layer2.yaml')], code: 1 },
@@ -76,15 +63,14 @@ describe('metallbts validate (through the command line program)', () => {
     { what: 'an unreadable file', files: [join(FIXTURES, 'nope.yaml')], code: 2 },
     { what: 'an unknown option', files: ['--frobnicate', tutorial('004-bgp.yaml')], code: 2 },
   ])('$what → exit $code', async ({ files, code }) => {
-    await main(['node', 'metallbts', 'validate', ...files]);
-    expect(process.exitCode).toBe(code);
+    expect(await cli.run('validate', ...files)).toBe(code);
   });
 
   it('prints the located problem on stdout', async () => {
     const file = invalid('hold-time-too-short.yaml');
-    await main(['node', 'metallbts', 'validate', file]);
-    expect(written(stdout)).toBe(`${file}:peers[0].hold-time: hold time 2.5s is invalid: it must be 0 or at least 3s\n`);
-    expect(written(stderr)).toMatch(/configuration is invalid/);
+    await cli.run('validate', file);
+    expect(cli.stdout()).toBe(`${file}:peers[0].hold-time: hold time 2.5s is invalid: it must be 0 or at least 3s\n`);
+    expect(cli.stderr()).toMatch(/configuration is invalid/);
   });
 });
 

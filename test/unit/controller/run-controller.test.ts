@@ -1,14 +1,14 @@
 // runController's container: a test registers fake Kubernetes adapters and health server; the real clients are never built.
 import type * as k8s from '@kubernetes/client-node';
 import { BUILTIN_PROTOCOLS } from '../../../src/core/config';
-import { TOKENS, type HealthEndpoint } from '../../../src/core/composition/tokens';
+import { TOKENS } from '../../../src/core/composition/tokens';
 import { controllerContainer } from '../../../src/core/controller/controller-container';
 import { runController } from '../../../src/core/controller/run-controller';
 import type { ConfigSnapshot } from '../../../src/core/k8s/config-source';
 import { KubeControllerAdapters, type ControllerKube, type ServiceViewHandlers } from '../../../src/core/k8s/controller-kube';
 import { KubeClients } from '../../../src/core/k8s/kube-clients';
-import type { HealthChecks } from '../../../src/core/http/health-server';
 import { silentLogger } from '../../../src/core/log';
+import { fakeHealth, forbidRealKubeClients } from '../../support/container-fakes';
 import type { ServiceView } from '../../../src/core/service';
 import { service } from '../../support/fixtures';
 
@@ -48,32 +48,13 @@ function fakeKube(configMap: k8s.V1ConfigMap | undefined, existing: ServiceView[
   return { kube, log, upsert: (s: ServiceView) => handlers?.upsert(s) };
 }
 
-function fakeHealth() {
-  const seen: { checks?: HealthChecks; listen?: [number, string | undefined]; closed: boolean } = { closed: false };
-  const factory = (checks: HealthChecks): HealthEndpoint => {
-    seen.checks = checks;
-    return {
-      listen: async (port, host) => {
-        seen.listen = [port, host];
-        return 17472;
-      },
-      close: async () => void (seen.closed = true),
-    };
-  };
-  return { seen, factory };
-}
-
 const opts = { namespace: NAMESPACE, metricsPort: 0, metricsHost: '127.0.0.1', logger: silentLogger(), configOptions: BUILTIN_PROTOCOLS };
 
 test('the tutorial through fakes registered in the container: IP, event, config status, readiness; no real API client built', async () => {
   const fake = fakeKube(tutorialConfigMap(), [service('nginx')]);
-  const health = fakeHealth();
+  const health = fakeHealth(17472);
   const running = await runController(opts, (c) => {
-    c.register(KubeClients, {
-      useFactory: () => {
-        throw new Error('the real API clients were built');
-      },
-    });
+    forbidRealKubeClients(c);
     c.register(TOKENS.controllerKube, { useValue: fake.kube });
     c.register(TOKENS.healthEndpoint, { useValue: health.factory });
   });
@@ -100,7 +81,7 @@ test('with an invalid configuration the controller is not ready, says why and re
   const bad = tutorialConfigMap();
   bad.data = { config: 'address-pools:\n- name: my-ip-space\n  protocol: layer2\n  addresses:\n  - not-an-address\n' };
   const fake = fakeKube(bad, [service('nginx')]);
-  const health = fakeHealth();
+  const health = fakeHealth(17472);
   const running = await runController(opts, (c) => {
     c.register(TOKENS.controllerKube, { useValue: fake.kube });
     c.register(TOKENS.healthEndpoint, { useValue: health.factory });

@@ -93,6 +93,11 @@ function setup(given: Record<string, unknown> = {}) {
   return { a, status, warnings, registry, transports, source, responders, members, lines };
 }
 
+/** Service default/`name` at `ip`, handed to the announcer as the speaker loop does. */
+function announce(s: ReturnType<typeof setup>, name: string, ip: string): Promise<void> {
+  return s.a.setBalancer({ namespace: 'default', name }, [ip], 'default', svc(name, [ip]));
+}
+
 /** A frame from another host on `ifname`. */
 function wire(t: FakeTransports, ifname: string, frame: Buffer): void {
   t.arps.get(ifname)!.deliver(frame, 0);
@@ -104,9 +109,9 @@ describe('ServiceL2Status', () => {
   it('set with the interfaces answered on when announcing; unchanged re-announce writes nothing; delete on withdraw', async () => {
     const s = setup();
     await s.a.setConfig(cfg([ad()]));
-    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+    await announce(s, 'web', VIP);
     expect(s.status.calls).toEqual([['set', 'default/web', { interfaces: [{ name: 'eth0' }, { name: 'eth1' }] }]]);
-    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+    await announce(s, 'web', VIP);
     expect(s.status.calls).toHaveLength(1);
     await s.a.deleteBalancer({ namespace: 'default', name: 'web' });
     expect(s.status.calls[1]).toEqual(['delete', 'default/web']);
@@ -119,7 +124,7 @@ describe('ServiceL2Status', () => {
   it('lists only the L2Advertisement interfaces that have a responder', async () => {
     const s = setup();
     await s.a.setConfig(cfg([ad({ interfaces: ['eth1', 'eth9'] })]));
-    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+    await announce(s, 'web', VIP);
     expect(s.status.current.get('default/web')).toEqual({ interfaces: [{ name: 'eth1' }] });
     await s.a.shutdown();
   });
@@ -127,7 +132,7 @@ describe('ServiceL2Status', () => {
   it('follows interface changes found by a rescan', async () => {
     const s = setup();
     await s.a.setConfig(cfg([ad()]));
-    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+    await announce(s, 'web', VIP);
     s.source.items = [iface('eth0', 2, ETH0_MAC)];
     s.responders.rescan();
     expect(s.status.current.get('default/web')).toEqual({ interfaces: [{ name: 'eth0' }] });
@@ -137,8 +142,8 @@ describe('ServiceL2Status', () => {
   it('deletes every published status on shutdown', async () => {
     const s = setup({ handoverMs: 0 });
     await s.a.setConfig(cfg([ad()]));
-    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
-    await s.a.setBalancer({ namespace: 'default', name: 'dns' }, ['192.168.1.241'], 'default', svc('dns', ['192.168.1.241']));
+    await announce(s, 'web', VIP);
+    await announce(s, 'dns', '192.168.1.241');
     await s.a.shutdown();
     expect(s.status.current.size).toBe(0);
   });
@@ -161,7 +166,7 @@ describe('duplicate owner detection', () => {
   ])('%s from another MAC: counted, logged and a Warning event on every Service using the IP', async (_name, frame, kind) => {
     const s = setup();
     await s.a.setConfig(cfg([ad()]));
-    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+    await announce(s, 'web', VIP);
     await s.a.setBalancer({ namespace: 'other', name: 'dns' }, [VIP], 'default', svc('dns', [VIP]));
     wire(s.transports, 'eth0', frame);
     expect(await metric(s.registry, 'metallbts_layer2_duplicate_owner_total', VIP)).toBe(1);
@@ -180,7 +185,7 @@ describe('duplicate owner detection', () => {
   it('ignores our own MAC, IPs we do not announce, ARP probes (sender 0.0.0.0) and interfaces the IP is not announced on', async () => {
     const s = setup();
     await s.a.setConfig(cfg([ad({ interfaces: ['eth1'] })]));
-    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+    await announce(s, 'web', VIP);
     wire(s.transports, 'eth1', garp(ARP_REQUEST, VIP, ETH1_MAC));
     wire(s.transports, 'eth1', garp(ARP_REQUEST, '192.168.1.241'));
     wire(
@@ -193,7 +198,7 @@ describe('duplicate owner detection', () => {
     expect(s.warnings).toEqual([]);
     // Announced on both: eth1's own gratuitous ARP heard on eth0 (same segment) is ours, not a duplicate.
     await s.a.setConfig(cfg([ad()]));
-    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+    await announce(s, 'web', VIP);
     wire(s.transports, 'eth0', garp(ARP_REQUEST, VIP, ETH1_MAC));
     expect(s.warnings).toEqual([]);
     // Not announced at all: nothing either.
@@ -206,7 +211,7 @@ describe('duplicate owner detection', () => {
   it('still answers requests while a duplicate is seen (as MetalLB: the responder does not go quiet)', async () => {
     const s = setup();
     await s.a.setConfig(cfg([ad()]));
-    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+    await announce(s, 'web', VIP);
     const arp = s.transports.arps.get('eth0')!;
     arp.sent = [];
     wire(s.transports, 'eth0', garp(ARP_REQUEST));
@@ -215,12 +220,14 @@ describe('duplicate owner detection', () => {
     await s.a.shutdown();
   });
 
-  it('rate-limits events and logs per IP/MAC/interface, while the counter counts every frame', async () => {
-    jest.useFakeTimers({ now: 1_000_000 });
-    try {
+  describe('on a fake clock', () => {
+    beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+    afterEach(() => jest.useRealTimers());
+
+    it('rate-limits events and logs per IP/MAC/interface, while the counter counts every frame', async () => {
       const s = setup({ duplicateReportIntervalMs: 10_000 });
       await s.a.setConfig(cfg([ad()]));
-      await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+      await announce(s, 'web', VIP);
       for (let i = 0; i < 5; i++) wire(s.transports, 'eth0', garp(ARP_REQUEST));
       expect(s.warnings).toHaveLength(1);
       wire(s.transports, 'eth1', garp(ARP_REQUEST)); // another interface: reported
@@ -238,22 +245,17 @@ describe('duplicate owner detection', () => {
       // Withdrawing the IP drops its gauge; a claim after re-announcing reports at once.
       await s.a.deleteBalancer({ namespace: 'default', name: 'web' });
       expect(await metric(s.registry, 'metallbts_layer2_duplicate_owner_macs', VIP)).toBeUndefined();
-      await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+      await announce(s, 'web', VIP);
       wire(s.transports, 'eth0', garp(ARP_REQUEST));
       expect(s.warnings).toHaveLength(5);
       await s.a.shutdown();
-    } finally {
-      jest.useRealTimers();
-    }
-  });
+    });
 
-  it('reports a claim only if we still announce the IP after duplicateConfirmMs (an ownership change is no duplicate)', async () => {
-    jest.useFakeTimers({ now: 1_000_000 });
-    try {
+    it('reports a claim only if we still announce the IP after duplicateConfirmMs (an ownership change is no duplicate)', async () => {
       const s = setup({ duplicateConfirmMs: 2000 });
       await s.a.setConfig(cfg([ad()]));
-      await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
-      await s.a.setBalancer({ namespace: 'default', name: 'dns' }, ['192.168.1.241'], 'default', svc('dns', ['192.168.1.241']));
+      await announce(s, 'web', VIP);
+      await announce(s, 'dns', '192.168.1.241');
       jest.advanceTimersByTime(3000); // past the takeover grace (see the next test)
       // .240 moves to the claimer (we withdraw within the window): counted, not reported.
       wire(s.transports, 'eth0', garp(ARP_REQUEST, VIP));
@@ -270,18 +272,13 @@ describe('duplicate owner detection', () => {
       jest.advanceTimersByTime(5000);
       expect(s.warnings).toHaveLength(1);
       await s.a.shutdown();
-    } finally {
-      jest.useRealTimers();
-    }
-  });
+    });
 
-  it('right after a takeover, the old owner answering once is no duplicate; a MAC that keeps claiming is', async () => {
-    jest.useFakeTimers({ now: 1_000_000 });
-    try {
+    it('right after a takeover, the old owner answering once is no duplicate; a MAC that keeps claiming is', async () => {
       const s = setup({ duplicateConfirmMs: 2000 });
       await s.a.setConfig(cfg([ad()]));
-      await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
-      await s.a.setBalancer({ namespace: 'default', name: 'dns' }, ['192.168.1.241'], 'default', svc('dns', ['192.168.1.241']));
+      await announce(s, 'web', VIP);
+      await announce(s, 'dns', '192.168.1.241');
       // Both IPs were just taken over. The old owner of .240 answers once (a late reply in flight): not reported.
       wire(s.transports, 'eth0', garp(ARP_REPLY, VIP));
       // Another MAC claims .241 now and again 1.5 s later: it keeps answering, a second owner.
@@ -296,9 +293,7 @@ describe('duplicate owner detection', () => {
       jest.advanceTimersByTime(2100);
       expect(s.warnings.map((w) => w.key)).toEqual(['default/dns', 'default/web']);
       await s.a.shutdown();
-    } finally {
-      jest.useRealTimers();
-    }
+    });
   });
 
   it('IPv6: an unsolicited NA from another MAC for an owned IP is a duplicate; one with our MAC or for another IP is not', async () => {
@@ -332,7 +327,7 @@ describe('graceful shutdown handover', () => {
   it('leaves the memberlist first, keeps answering until another MAC announces the IP, then stops; no duplicate event for it', async () => {
     const s = setup({ handoverMs: 5000 });
     await s.a.setConfig(cfg([ad()]));
-    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+    await announce(s, 'web', VIP);
     let answeredAfterLeave: boolean | undefined;
     s.members.onStop = () => (answeredAfterLeave = askArp(s));
     const started = Date.now();
@@ -366,7 +361,7 @@ describe('graceful shutdown handover', () => {
   it('gives up after handoverMs when nobody takes over, and sends no more gratuitous rounds meanwhile', async () => {
     const s = setup({ handoverMs: 300 });
     await s.a.setConfig(cfg([ad()]));
-    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+    await announce(s, 'web', VIP);
     const arp = s.transports.arps.get('eth0')!;
     arp.sent = [];
     const started = Date.now();
@@ -383,7 +378,7 @@ describe('graceful shutdown handover', () => {
     const s = setup({ handoverMs: 60_000 });
     s.members.list = list;
     await s.a.setConfig(cfg([ad()]));
-    await s.a.setBalancer({ namespace: 'default', name: 'web' }, [VIP], 'default', svc('web', [VIP]));
+    await announce(s, 'web', VIP);
     const started = Date.now();
     await s.a.shutdown();
     expect(Date.now() - started).toBeLessThan(1000);

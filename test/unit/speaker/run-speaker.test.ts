@@ -1,12 +1,12 @@
 // runSpeaker's container: fake Kubernetes adapters and health server registered by the test drive the real speaker loop.
 import type * as k8s from '@kubernetes/client-node';
 import { BUILTIN_PROTOCOLS } from '../../../src/core/config';
-import { TOKENS, type HealthEndpoint } from '../../../src/core/composition/tokens';
+import { TOKENS } from '../../../src/core/composition/tokens';
 import type { ConfigSnapshot } from '../../../src/core/k8s/config-source';
 import { KubeClients } from '../../../src/core/k8s/kube-clients';
 import { KubeSpeakerAdapters, type ServiceHandlers, type SpeakerKube } from '../../../src/core/k8s/speaker-kube';
-import type { HealthChecks } from '../../../src/core/http/health-server';
 import { silentLogger } from '../../../src/core/log';
+import { fakeHealth, forbidRealKubeClients } from '../../support/container-fakes';
 import { PluginRegistry } from '../../../src/core/plugins/registry';
 import { runSpeaker } from '../../../src/core/speaker/run-speaker';
 import { speakerContainer } from '../../../src/core/speaker/speaker-container';
@@ -65,29 +65,16 @@ function fakeKube() {
   return { kube, log, remove: (name: string) => handlers?.remove({ namespace: 'default', name }) };
 }
 
-function fakeHealth() {
-  const seen: { checks?: HealthChecks; closed: boolean } = { closed: false };
-  const factory = (checks: HealthChecks): HealthEndpoint => {
-    seen.checks = checks;
-    return { listen: async () => 17473, close: async () => void (seen.closed = true) };
-  };
-  return { seen, factory };
-}
-
 test('the tutorial Service is announced through the plugin registry and adapters the container holds; stop hands over', async () => {
   const l2 = recordingPlugin('layer2', ['arp']);
   const registry = new PluginRegistry();
   registry.register(l2);
   const fake = fakeKube();
-  const health = fakeHealth();
+  const health = fakeHealth(17473);
   const running = await runSpeaker(
     { namespace: NAMESPACE, nodeName: 'node-a', metricsPort: 0, logger: silentLogger(), registry, configOptions: BUILTIN_PROTOCOLS },
     (c) => {
-      c.register(KubeClients, {
-        useFactory: () => {
-          throw new Error('the real API clients were built');
-        },
-      });
+      forbidRealKubeClients(c);
       c.register(TOKENS.speakerKube, { useValue: fake.kube });
       c.register(TOKENS.healthEndpoint, { useValue: health.factory });
     },

@@ -1,0 +1,40 @@
+// The web LoadBalancer Service the apiserver BGP tests announce: its objects (node-a, a BGP pool) and its assigned IP.
+import type { SharedControlPlane } from '../../harness/jest-control-plane';
+import { eventually, NAMESPACE } from '../../support/metallb-system';
+
+/** Node node-a, pool bgp-pool (`poolCidr`) advertised by BGP, then `peering` (more objects, `---` separated), then Service web and its ready endpoint on node-a. */
+export const webServiceObjects = (poolCidr: string, peering: string): string => `
+apiVersion: v1
+kind: Node
+metadata: { name: node-a }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: bgp-pool, namespace: ${NAMESPACE} }
+spec: { addresses: [${poolCidr}] }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: all, namespace: ${NAMESPACE} }
+---
+${peering.trim()}
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: default }
+spec: { type: LoadBalancer, selector: { app: web }, ports: [{ port: 80 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: web-1, namespace: default, labels: { kubernetes.io/service-name: web } }
+addressType: IPv4
+endpoints: [{ addresses: [10.244.0.5], nodeName: node-a, conditions: { ready: true } }]
+ports: [{ port: 80, protocol: TCP }]
+`;
+
+/** Waits (bounded by `eventually`) for the controller to give Service default/web an ingress IP. */
+export const webServiceIp = (cp: Pick<SharedControlPlane, 'kubectlJson'>): Promise<string> =>
+  eventually('Service IP', async () => {
+    const s = await cp.kubectlJson<{ status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } }>(['get', 'svc', 'web']);
+    return s.status?.loadBalancer?.ingress?.[0]?.ip;
+  });
