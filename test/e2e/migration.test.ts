@@ -236,6 +236,10 @@ describe('migration from MetalLB on the real cluster: its chart, then ours node 
       (await podsOf('metallbts', 'controller')).filter((p) => p.ready).length === 1 ? true : undefined, { timeoutMs: 180_000, everyMs: 1000 });
     log(`$ kubectl annotate crd ${METALLB_CRDS.join(' ')} --overwrite helm.sh/resource-policy=keep`);
     await kubectl.ok(['annotate', 'crd', ...METALLB_CRDS, '--overwrite', 'helm.sh/resource-policy=keep']);
+    // helm uninstall deletes what the release's stored manifest lists, whatever the live annotations say; an upgrade
+    // that drops the CRDs from the release honours the live keep annotation and leaves them (and the pool) in place.
+    log(`$ ${metallb.describe('upgrade', ['--set', 'crds.enabled=false'])}`);
+    await metallb.upgrade(['--set', 'crds.enabled=false']);
     log(`$ helm uninstall metallb -n ${NS}`);
     await metallb.uninstall();
     await pollUntil("MetalLB's pods gone", async () =>
@@ -261,6 +265,7 @@ describe('migration from MetalLB on the real cluster: its chart, then ours node 
     expect(speakers.filter((p) => p.ready).map((p) => p.node).sort()).toEqual(NODES.map((n) => n.name));
     expect((await podsOf('metallbts', 'controller')).filter((p) => p.ready)).toHaveLength(1);
     expect(await svcIp(L2_SERVICE)).toBe(L2_EXPECTED_IP);
+    expect(await kubectl.ok(['get', 'ipaddresspools,l2advertisements', '-n', NS, '-o', 'name'])).toMatch(/ipaddresspool\.metallb\.io\/my-ip-space/);
     expect(nodeByMac(await singleArpOwner(L2_EXPECTED_IP))).toBeDefined();
     expect((await curlFromClient(L2_EXPECTED_IP, 2)).body).toContain('Welcome to nginx!');
     // Our controller allocates from MetalLB's (kept) pool: the next free address.
