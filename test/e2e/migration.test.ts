@@ -9,9 +9,9 @@ import { LabCluster } from '../../src/lab/lab-cluster';
 import { LabNode } from '../../src/lab/lab-node';
 import { tutorialNginxManifest } from '../../src/lab/manifests';
 import { arpAnswerers, clientNeighbour, curlFromClient } from '../../src/lab/probes';
-import { pollUntil, sleep } from '../../src/lab/shell';
+import { pollUntil, runIn, sleep } from '../../src/lab/shell';
 import { waitForAnswer } from '../../src/lab/tutorial-checks';
-import { L2_EXPECTED_IP, L2_POOL, L2_SERVICE, METALLB_NAMESPACE, NODES, nodeByMac } from '../../src/lab/topology';
+import { L2_EXPECTED_IP, L2_POOL, L2_SERVICE, METALLB_NAMESPACE, NODES, nodeByMac, type LabHost } from '../../src/lab/topology';
 import { acquireLabLock, releaseLabLock } from './lab-lock';
 import {
   buildMetalLBImages, METALLB_KEY_DERIVATION, METALLB_MEMBERLIST_SECRET, METALLB_POD_NAME_LABEL, MetalLBRelease,
@@ -62,6 +62,13 @@ async function podsOf(app: string, component: string): Promise<PodState[]> {
     name: p.metadata.name, node: p.spec.nodeName,
     ready: !p.metadata.deletionTimestamp && (p.status.containerStatuses ?? []).length > 0 && (p.status.containerStatuses ?? []).every((c) => c.ready === true),
   }));
+}
+
+/** `metallbts_memberlist_members{state="alive"}` of our speaker on `node` (its metrics port on the node's address). */
+async function aliveMembers(node: LabHost): Promise<number | undefined> {
+  const r = await runIn(node.ns, 'curl', ['-s', '-m', '3', `http://${node.ip}:7473/metrics`], { timeoutMs: 6000 });
+  const m = /^metallbts_memberlist_members\{[^}]*state="alive"[^}]*\} (\d+)/m.exec(r.stdout);
+  return m ? Number(m[1]) : undefined;
 }
 
 const svcIp = async (name: string): Promise<string> =>
@@ -219,9 +226,13 @@ describe('migration from MetalLB on the real cluster: its chart, then ours node 
         const mine = (await podsOf('metallbts', 'speaker')).filter((p) => p.node === node.name && p.ready);
         return theirs.length === 0 && mine.length === 1 ? true : undefined;
       }, { timeoutMs: 180_000, everyMs: 1000 });
-      // One memberlist of both kinds: one owner for the VIP, seen from the client.
+      // One memberlist of both kinds: each of our speakers sees all three nodes alive, and the VIP has one owner.
+      for (const moved of NODES.slice(0, NODES.indexOf(node) + 1)) {
+        await pollUntil(`metallbts speaker on ${moved.name} seeing 3 memberlist members alive`, async () =>
+          (await aliveMembers(moved)) === 3 ? true : undefined, { timeoutMs: 60_000, everyMs: 1000 });
+      }
       const mac = await singleArpOwner(L2_EXPECTED_IP, 60_000);
-      log(`${node.name} runs metallbts; ARP owner of ${L2_EXPECTED_IP}: ${nodeByMac(mac)?.name ?? mac}`);
+      log(`${node.name} runs metallbts (memberlist: 3 alive); ARP owner of ${L2_EXPECTED_IP}: ${nodeByMac(mac)?.name ?? mac}`);
     }
 
     // Step 5: the controller, then MetalLB's release (its CRDs kept: they hold the pool).
@@ -253,6 +264,8 @@ describe('migration from MetalLB on the real cluster: its chart, then ours node 
     expect(poller.ok).toBeGreaterThan(100);
     expect(poller.failed).toEqual([]);
     expect([...poller.ips]).toEqual([L2_EXPECTED_IP]);
+    // No partition at any point: our speakers never saw another MAC answer for a VIP they own.
+    expect((await kubectl.ok(['get', 'events', '-A', '--field-selector', 'reason=duplicateOwner', '-o', 'name'])).trim()).toBe('');
   }, 1_800_000);
 
   it('afterwards: MetalLB is gone, metallbts runs on every node, one MAC answers, the pool still allocates', async () => {
