@@ -9,7 +9,7 @@ import { LabCluster } from '../../src/lab/lab-cluster';
 import { LabNode } from '../../src/lab/lab-node';
 import { tutorialNginxManifest } from '../../src/lab/manifests';
 import { arpAnswerers, clientNeighbour, curlFromClient } from '../../src/lab/probes';
-import { pollUntil, runIn, sleep } from '../../src/lab/shell';
+import { pollUntil, sleep } from '../../src/lab/shell';
 import { waitForAnswer } from '../../src/lab/tutorial-checks';
 import { L2_EXPECTED_IP, L2_POOL, L2_SERVICE, METALLB_NAMESPACE, NODES, nodeByMac, type LabHost } from '../../src/lab/topology';
 import { acquireLabLock, releaseLabLock } from './lab-lock';
@@ -64,11 +64,27 @@ async function podsOf(app: string, component: string): Promise<PodState[]> {
   }));
 }
 
-/** `metallbts_memberlist_members{state="alive"}` of our speaker on `node` (its metrics port on the node's address). */
-async function aliveMembers(node: LabHost): Promise<number | undefined> {
-  const r = await runIn(node.ns, 'curl', ['-s', '-m', '3', `http://${node.ip}:7473/metrics`], { timeoutMs: 6000 });
-  const m = /^metallbts_memberlist_members\{[^}]*state="alive"[^}]*\} (\d+)/m.exec(r.stdout);
-  return m ? Number(m[1]) : undefined;
+/** Members our speaker on `node` last saw join and not leave (its `memberlistEvent` log lines), other than itself. */
+async function membersSeenBy(node: LabHost): Promise<string[]> {
+  const pod = (await podsOf('metallbts', 'speaker')).find((p) => p.node === node.name);
+  if (!pod) return [];
+  const out = await kubectl.ok(['logs', '-n', NS, pod.name, '--tail=5000']);
+  const last = new Map<string, string>();
+  for (const line of out.split('\n').filter((l) => l.includes('"memberlistEvent"'))) {
+    try {
+      const e = JSON.parse(line) as { type?: string; member?: string };
+      if (e.member) last.set(e.member, e.type ?? '');
+    } catch { /* not a JSON line */ }
+  }
+  return [...last].filter(([m, t]) => m !== node.name && !/leave|dead|fail/i.test(t)).map(([m]) => m).sort();
+}
+
+/** What the pods and our speakers said, when a wait timed out. */
+async function diagnose(err: Error): Promise<never> {
+  const pods = await cluster.getPodsWide().catch((e: Error) => e.message);
+  const logs = await kubectl.run(['logs', '-n', NS, '-l', 'app.kubernetes.io/name=metallbts', '--tail=40', '--prefix'], { timeoutMs: 30_000 });
+  const events = await kubectl.run(['get', 'events', '-n', NS, '--sort-by=.lastTimestamp'], { timeoutMs: 30_000 });
+  throw new Error(`${err.message}\n${pods}\n${logs.stdout}${logs.stderr}\n${events.stdout.split('\n').slice(-25).join('\n')}`);
 }
 
 const svcIp = async (name: string): Promise<string> =>
@@ -225,14 +241,15 @@ describe('migration from MetalLB on the real cluster: its chart, then ours node 
         const theirs = (await podsOf(METALLB_POD_NAME_LABEL, 'speaker')).filter((p) => p.node === node.name);
         const mine = (await podsOf('metallbts', 'speaker')).filter((p) => p.node === node.name && p.ready);
         return theirs.length === 0 && mine.length === 1 ? true : undefined;
-      }, { timeoutMs: 180_000, everyMs: 1000 });
-      // One memberlist of both kinds: each of our speakers sees all three nodes alive, and the VIP has one owner.
-      for (const moved of NODES.slice(0, NODES.indexOf(node) + 1)) {
-        await pollUntil(`metallbts speaker on ${moved.name} seeing 3 memberlist members alive`, async () =>
-          (await aliveMembers(moved)) === 3 ? true : undefined, { timeoutMs: 60_000, everyMs: 1000 });
-      }
+      }, { timeoutMs: 180_000, everyMs: 1000 }).catch(diagnose);
+      // One memberlist of both kinds: our speaker there has the two other nodes (MetalLB's or ours) as members.
+      const others = NODES.filter((n) => n !== node).map((n) => n.name);
+      const seen = await pollUntil(`metallbts speaker on ${node.name} with ${others.join(', ')} in its memberlist`, async () => {
+        const m = await membersSeenBy(node);
+        return others.every((o) => m.includes(o)) ? m : undefined;
+      }, { timeoutMs: 60_000, everyMs: 2000 }).catch(diagnose);
       const mac = await singleArpOwner(L2_EXPECTED_IP, 60_000);
-      log(`${node.name} runs metallbts (memberlist: 3 alive); ARP owner of ${L2_EXPECTED_IP}: ${nodeByMac(mac)?.name ?? mac}`);
+      log(`${node.name} runs metallbts (memberlist members: ${seen.join(', ')}); ARP owner of ${L2_EXPECTED_IP}: ${nodeByMac(mac)?.name ?? mac}`);
     }
 
     // Step 5: the controller, then MetalLB's release (its CRDs kept: they hold the pool).
