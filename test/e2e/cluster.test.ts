@@ -12,6 +12,7 @@ import { LabNode } from '../../src/lab/lab-node';
 import { arpAnswerers, curlFromClient } from '../../src/lab/probes';
 import { labDataDir, labDir } from '../../src/lab/state';
 import { L2_EXPECTED_IP, NODES, nodeByMac } from '../../src/lab/topology';
+import { acquireLabLock, releaseLabLock } from './lab-lock';
 
 const REPO = join(__dirname, '..', '..');
 const cacheDir = (): string => process.env.METALLBTS_CACHE || join(process.env.HOME ?? '/root', '.cache', 'metallbts');
@@ -85,15 +86,17 @@ describe('the real cluster: chart pods on real kubelets (e2e, root)', () => {
 
   beforeAll(async () => {
     expect(process.getuid?.()).toBe(0);
+    await acquireLabLock(40 * 60_000); // one lab at a time (migration.test.ts runs one too)
     rootBefore = rootNet();
     up = await cli(['lab', 'up'], 1_500_000);
     const ref = readFileSync(join(cacheDir(), 'images', 'metallbts.ref'), 'utf8').trim();
     release = new ChartRelease({ ref, archive: '' });
-  }, 1_600_000);
+  }, 4_000_000);
 
   afterAll(async () => {
     const down = await cli(['lab', 'down'], 180_000);
     if (down.code !== 0) process.stderr.write(`lab down:\n${down.output}\n`);
+    releaseLabLock();
   }, 200_000);
 
   it('lab up: helm install puts 1 controller and 3 speakers on the nodes, and the tutorials happen', async () => {

@@ -2,6 +2,8 @@
 # Builds real MetalLB speakers (go.universe.tf/metallb/speaker, from the Go module proxy) for the mixed-cluster tests
 # (idempotent, cached): ~/.cache/metallbts/bin/metallb-speaker-<version>.
 # Usage: build.sh [--download-only] [VERSION...]   (default: v0.16.1 v0.16.2). Prints the built paths.
+# METALLB_COMPONENTS="speaker controller" also builds go.universe.tf/metallb/controller (default: speaker only), as
+# ~/.cache/metallbts/bin/metallb-controller-<version> (for the MetalLB images of test/interop/metallb/images.sh).
 # MetalLB's go.mod has no replace lines, so a wrapper module that requires it builds with MetalLB's own pins, except
 # frr-k8s (only used by the FRR-K8s BGP mode, never by these tests): the proxy refuses v0.0.27 (v0.16.2's pin: "403 not
 # available") and no served version has the AsPathPrepend advertisement v0.16.2 compiles against, so v0.16.2 gets a
@@ -41,11 +43,14 @@ type AsPathPrependPrefixes struct {
 }
 GO
 }
+read -r -a components <<<"${METALLB_COMPONENTS:-speaker}"
 for v in "${versions[@]}"; do
+for component in "${components[@]}"; do
   frr=$(frrk8s_replace "$v")
-  out="$bin_dir/metallb-speaker-$v"
+  out="$bin_dir/metallb-$component-$v"
   # Cache key: what goes into the binary (bump BUILD_REV when the way of building changes).
-  stamp="$( (echo "BUILD_REV=1 $v frr=$frr"; "$GO" env GOVERSION) | sha256sum | cut -d' ' -f1)"
+  tag="$v frr=$frr"; [ "$component" = speaker ] || tag="$tag component=$component"
+  stamp="$( (echo "BUILD_REV=1 $tag"; "$GO" env GOVERSION) | sha256sum | cut -d' ' -f1)"
   if [ -x "$out" ] && [ "$(cat "$out.stamp" 2>/dev/null)" = "$stamp" ]; then echo "$out"; continue; fi
   dir="$cache/src/metallb-$v"
   mkdir -p "$dir"
@@ -68,14 +73,15 @@ for v in "${versions[@]}"; do
       esac
     } >"$dir/go.mod"
     echo 'package metallbbuild' >"$dir/doc.go"
-    # Resolve every dependency of the speaker now (fills go.sum), so the build itself needs no network.
-    (cd "$dir" && "$GO" list -deps go.universe.tf/metallb/speaker >/dev/null)
+    # Resolve every dependency of the speaker and controller now (fills go.sum), so the build itself needs no network.
+    (cd "$dir" && "$GO" list -deps go.universe.tf/metallb/speaker go.universe.tf/metallb/controller >/dev/null)
     echo "frr=$frr" >"$dir/.ready"
   fi
   [ $download_only -eq 1 ] && continue
   (cd "$dir" && CGO_ENABLED=0 nice -n "${METALLB_BUILD_NICE:-10}" "$GO" build -p "${METALLBTS_GO_JOBS:-$(nproc)}" -trimpath \
-    -ldflags "-s -w" -o "$out.tmp" go.universe.tf/metallb/speaker)
+    -ldflags "-s -w" -o "$out.tmp" "go.universe.tf/metallb/$component")
   mv -f "$out.tmp" "$out"
   echo "$stamp" >"$out.stamp"
   echo "$out"
+done
 done
