@@ -236,6 +236,7 @@ export class Layer2Announcer implements Announcer {
       settings: { ...ml, bindAddr: ml.bindAddr ?? self?.addresses[0] },
       secret: this.ctx.secret('memberlist', 'secretkey'),
       logger: this.ctx.logger,
+      registry: this.ctx.metrics,
       peers: () =>
         ml.join ??
         this.ctx.cluster

@@ -1,5 +1,6 @@
 // Hosts the speaker's memberlist for layer2 ownership: which speakers are alive, as MetalLB's speakerlist does.
 import type { Logger } from '../../src/core/plugin-api';
+import type { Registry } from 'prom-client';
 import { Memberlist } from '../../src/memberlist';
 import type { MemberlistSettings } from './options';
 
@@ -32,6 +33,8 @@ export interface SpeakerMembershipDeps {
   settings: MemberlistSettings;
   secret?: string;
   logger: Logger;
+  /** The speaker's registry: memberlist's own metrics (drops, which key decrypted) are served on /metrics too. */
+  registry?: Registry;
   /** Peers to (re-)join: the configured list or other Nodes' addresses. */
   peers(): string[];
 }
@@ -94,6 +97,7 @@ export class SpeakerMembership implements MemberSource {
       label: settings.label,
       profile: settings.profile,
       logger: logger.child({ caller: 'memberlist' }),
+      registry: this.deps.registry,
     });
     if (this.stopped) {
       await ml.shutdown();

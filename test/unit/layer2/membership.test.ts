@@ -1,5 +1,6 @@
 // SpeakerMembership over real memberlist on 127.0.0.1: members join, leave, and a missing secret is refused.
 import { createServer } from 'node:net';
+import { Registry } from 'prom-client';
 import { silentLogger } from '../../../src/core/log';
 import { SpeakerMembership } from '../../../plugins/layer2/membership';
 import { parseLayer2Options } from '../../../plugins/layer2/options';
@@ -27,7 +28,8 @@ describe('SpeakerMembership', () => {
     const [pa, pb] = [await freePort(), await freePort()];
     const base = parseLayer2Options({ memberlist: { profile: 'fast' } }).memberlist;
     const secret = 'AbCdEfGhIjKlMnOpQrStUv';
-    const a = new SpeakerMembership({ nodeName: 'node-a', settings: { ...base, bindAddr: '127.0.0.1', bindPort: pa }, secret, logger: silentLogger(), peers: () => [] });
+    const registry = new Registry();
+    const a = new SpeakerMembership({ nodeName: 'node-a', settings: { ...base, bindAddr: '127.0.0.1', bindPort: pa }, secret, logger: silentLogger(), registry, peers: () => [] });
     started.push(a);
     await a.ready;
     let changes = 0;
@@ -38,6 +40,8 @@ describe('SpeakerMembership', () => {
     expect(await until(() => (a.members() ?? []).length === 2, 10_000, 50)).toBe(true);
     expect((b.members() ?? []).sort()).toEqual(['node-a', 'node-b']);
     expect(changes).toBeGreaterThan(0);
+    // memberlist's own metrics land in the speaker's registry (served on /metrics): node-a decrypted b's packets.
+    expect(await registry.getSingleMetricAsString('metallbts_memberlist_decrypted_total')).toMatch(/key="primary"\} [1-9]/);
     expect(a.status()).toEqual({ healthy: true, members: 2 });
     await b.stop();
     expect(await until(() => (a.members() ?? []).length === 1, 10_000, 50)).toBe(true);
