@@ -247,10 +247,16 @@ describe('the real cluster: chart pods on real kubelets (e2e, root)', () => {
     writeFileSync(file, JSON.stringify(rule.items[0]!.spec));
     const promtool = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
     expect(`${promtool.stdout}${promtool.stderr}`).toMatch(/SUCCESS: \d+ rules found/);
+    // The upgrade also rolls the speakers (its pod template changed): wait for the new ones, then scrape each.
+    await kubectl.ok(['rollout', 'status', 'ds/speaker', '-n', 'metallb-system', '--timeout=300s'], { timeoutMs: 320_000 });
     await cluster.waitMetallbReady();
     for (const n of NODES) {
-      const m = spawnSync('ip', ['netns', 'exec', n.ns, 'curl', '-s', '-m', '3', `http://${n.ip}:7473/metrics`], { encoding: 'utf8' });
-      expect(m.stdout).toContain('metallb_speaker_announced');
+      let body = '';
+      for (let i = 0; i < 30 && !body.includes('metallb_speaker_announced'); i++) {
+        if (i > 0) await sleep(1000);
+        body = spawnSync('ip', ['netns', 'exec', n.ns, 'curl', '-s', '-m', '3', `http://${n.ip}:7473/metrics`], { encoding: 'utf8' }).stdout ?? '';
+      }
+      expect(body).toContain('metallb_speaker_announced');
     }
   }, 300_000);
 
