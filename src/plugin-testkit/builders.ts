@@ -37,8 +37,11 @@ export interface PoolOptions {
   addresses?: string[];
   /** Canonical protocols announcing the pool; default the protocol given to `makePool` (none when omitted). */
   protocols?: string[];
+  /** Default true. */
   autoAssign?: boolean;
+  /** Default false. */
   avoidBuggyIPs?: boolean;
+  /** The pool object's labels (default none). */
   labels?: Record<string, string>;
   /** Where the pool came from (default `IPAddressPool/<name>` in `config.yaml`). */
   source?: Pool['source'];

@@ -23,7 +23,9 @@ export type ConformanceCheckName = (typeof CONFORMANCE_CHECKS)[number];
 
 /** A Service the suite announces, with the pool its IP belongs to. */
 export interface ConformanceService {
+  /** The Service, with its `ingressIPs` in the pool. */
   service: ServiceView;
+  /** The pool its IPs come from. */
   pool: string;
 }
 
@@ -69,7 +71,9 @@ export interface ConformanceOptions {
 
 /** The result of one check. */
 export interface ConformanceCheckResult {
+  /** Which check. */
   name: ConformanceCheckName;
+  /** True when no problem was found. */
   passed: boolean;
   /** What broke the contract, one sentence each (empty when passed). */
   problems: string[];
@@ -77,8 +81,11 @@ export interface ConformanceCheckResult {
 
 /** The suite's verdict. */
 export interface ConformanceReport {
+  /** The plugin's protocol. */
   protocol: string;
+  /** True when every check passed. */
   passed: boolean;
+  /** Every check of CONFORMANCE_CHECKS, in order. */
   checks: ConformanceCheckResult[];
   /** The calls the suite made into the plugin, in order (for reading a failure). */
   trace: string[];

@@ -19,22 +19,27 @@ export class FakeCluster implements ClusterView {
   /** Errors thrown by `onChange` callbacks (a plugin's callback must not throw; the conformance suite checks this is empty). */
   readonly callbackErrors: unknown[] = [];
 
+  /** A cluster view holding these nodes and no endpoints. */
   constructor(nodes: NodeView[] = []) {
     for (const n of nodes) this.nodeMap.set(n.name, n);
   }
 
+  /** One node by name, or undefined. */
   node(name: string): NodeView | undefined {
     return this.nodeMap.get(name);
   }
 
+  /** All nodes. */
   nodes(): NodeView[] {
     return [...this.nodeMap.values()];
   }
 
+  /** The Service's endpoints (empty when none were set). */
   endpoints(key: ServiceKey): EndpointView[] {
     return this.endpointMap.get(serviceKeyString(key)) ?? [];
   }
 
+  /** Registers a change callback; returns its unsubscribe function. */
   onChange(cb: () => void): () => void {
     // A distinct wrapper per subscription, so subscribing the same function twice needs two unsubscribes.
     const entry = (): void => cb();

@@ -36,18 +36,23 @@ export type LogLine = Record<string, unknown> & { level: string; msg?: string };
 
 /** One Kubernetes Event the plugin recorded through `ctx.events`. */
 export interface RecordedEvent {
+  /** Normal or Warning. */
   type: 'Normal' | 'Warning';
   /** `namespace/name` of the Service. */
   service: string;
+  /** The Event reason (e.g. `nodeAssigned`). */
   reason: string;
+  /** The Event message. */
   message: string;
 }
 
 /** One call to `ctx.serviceStatus`. */
 export interface StatusCall {
+  /** `set` or `delete`. */
   op: 'set' | 'delete';
   /** `namespace/name` of the Service. */
   service: string;
+  /** The fields given to `set`. */
   status?: Record<string, unknown>;
 }
 
