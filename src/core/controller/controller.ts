@@ -9,7 +9,7 @@ import { ANNOTATION, metallbAnnotation, serviceKeyString, type ServiceKey, type 
 import type { Allocator, Assigned } from '../ipam/allocator';
 import { managedBy } from '../ipam/service-request';
 import type { Result } from '../ipam/allocation-error';
-import type { ConfigStatusSink, ControllerEvents, PoolStatusSink, ServiceStatusWriter } from './ports';
+import type { ConfigStatusSink, ControllerEvents, PoolStatusSink, ServiceStatusWriter } from '../ports';
 
 export interface ControllerDeps {
   allocator: Allocator;

@@ -1,7 +1,7 @@
 // Writes allocation results: status.loadBalancer.ingress (status subresource) and the pool annotation.
 import type { KubeClients } from './kube-clients';
 import { withRetry } from './kube-clients';
-import type { ServiceStatusWriter } from '../controller/ports';
+import type { ServiceStatusWriter } from '../ports';
 import { ANNOTATION, ANNOTATION_PREFIXES, type ServiceView } from '../service';
 
 export class KubeServiceStatusWriter implements ServiceStatusWriter {
