@@ -5,12 +5,12 @@ import type { Registry } from 'prom-client';
 import type {
   BfdProfile,
   BgpAdvertisement,
-  Config,
   ConfigIssue,
   L2Advertisement,
   Peer,
   PluginAdvertisement,
   Pool,
+  PoolConfigView,
 } from './config/model';
 import type { ServiceKey, ServiceView } from './service';
 
@@ -26,6 +26,7 @@ export type {
   Peer,
   PluginAdvertisement,
   Pool,
+  PoolConfigView,
 } from './config/model';
 export type { ServiceKey, ServiceView, ServicePort } from './service';
 export type { Logger } from './log';
@@ -61,13 +62,6 @@ export { serviceKeyString } from './service';
 
 /** A logger that drops everything: a default for plugin parts used without a `PluginContext` (tests, tools). */
 export { silentLogger } from './log';
-
-/** Read-only view of one pool, handed to a plugin's `validate`. */
-export interface PoolConfigView {
-  pool: Pool;
-  /** The whole configuration, for cross-checks (peers, advertisements). */
-  config: Readonly<Config>;
-}
 
 /** What a plugin is told on each configuration change: only what concerns its protocol. */
 export interface PluginConfigView {
