@@ -2,8 +2,9 @@
 import { type Counter, Gauge, type Registry } from 'prom-client';
 import { clientMetrics } from '../client-metrics';
 import { conditionGauge, newlyFalse, setConditionGauge, type StateCondition } from '../component-state';
-import type { Config, ConfigIssue } from '../config/model';
-import { formatIssue } from '../config/model';
+import { ConfigAcceptance } from '../config/acceptance';
+import type { LoadResult } from '../config/load';
+import type { Config } from '../config/model';
 import type { Logger } from '../log';
 import { ANNOTATION, metallbAnnotation, serviceKeyString, type ServiceKey, type ServiceView } from '../service';
 import type { Allocator, Assigned } from '../ipam/allocator';
@@ -47,15 +48,13 @@ export class Controller {
   /** Services whose last reconcile failed (API error): retried with backoff. */
   private readonly retries = new Map<string, { attempt: number; timer: NodeJS.Timeout }>();
   private readonly log: Logger;
-  private readonly stale: Gauge;
-  private readonly loaded: Gauge;
+  private readonly acceptance: ConfigAcceptance;
   private readonly updateErrors: Counter;
   private readonly inUse: Gauge<'pool'>;
   private readonly total: Gauge<'pool'>;
   private readonly conditionGauge: Gauge<'type'>;
   /** Services whose allocation failed, with the allocator's reason (ServicesAllocated condition). */
   private readonly failures = new Map<string, string>();
-  private configErrors: string[] = [];
   private publishedConditions?: StateCondition[];
   private lastStateText = '';
   private stateTimer?: NodeJS.Timeout;
@@ -65,8 +64,7 @@ export class Controller {
     this.log = deps.logger.child({ caller: 'controller' });
     const registers = [deps.metrics];
     const client = clientMetrics(deps.metrics);
-    this.stale = client.configStale;
-    this.loaded = client.configLoaded;
+    this.acceptance = new ConfigAcceptance(this.log, deps.metrics);
     this.updateErrors = client.updateErrors;
     this.inUse = new Gauge({ name: 'metallb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool', labelNames: ['pool'], registers });
     this.total = new Gauge({ name: 'metallb_allocator_addresses_total', help: 'Number of usable IP addresses, per pool', labelNames: ['pool'], registers });
@@ -82,26 +80,15 @@ export class Controller {
    * A new configuration arrived. With errors it is rejected: the last good one stays in force.
    * Returns whether it was applied.
    */
-  async setConfig(result: { config?: Config; issues: ConfigIssue[] }): Promise<boolean> {
-    const errors = result.issues.filter((i) => i.severity === 'error');
-    for (const w of result.issues.filter((i) => i.severity === 'warning')) {
-      this.log.warn({ event: 'configWarning', msg: formatIssue(w) }, formatIssue(w));
-    }
-    if (errors.length > 0 || !result.config) {
-      this.stale.set(1);
-      const lines = errors.map(formatIssue);
-      for (const line of lines) this.log.error({ event: 'configStale', error: line }, 'invalid configuration rejected, keeping the last good one');
-      this.configErrors = lines;
+  async setConfig(result: LoadResult): Promise<boolean> {
+    const accepted = this.acceptance.offer(result);
+    if (!accepted) {
       await this.publishState(true);
       return false;
     }
-    this.config = result.config;
-    this.deps.allocator.setPools(result.config.pools);
+    this.config = accepted;
+    this.deps.allocator.setPools(accepted.pools);
     this.updateUsage();
-    this.stale.set(0);
-    this.loaded.set(1);
-    this.log.info({ event: 'configLoaded', pools: result.config.pools.map((p) => p.name) }, 'config (re)loaded');
-    this.configErrors = [];
     if (this.synced) await this.reconcileAll();
     await this.publishState(true);
     return true;
@@ -311,7 +298,7 @@ export class Controller {
 
   /** The controller's conditions: ConfigValid, ServicesAllocated, PoolsAvailable. */
   conditions(): StateCondition[] {
-    const valid = this.configErrors.length === 0;
+    const valid = this.acceptance.errors().length === 0;
     const failed = [...this.failures.entries()].sort(([a], [b]) => a.localeCompare(b));
     const exhausted = this.deps.allocator.poolNames().filter((p) => {
       const st = this.deps.allocator.stats(p);
@@ -320,7 +307,7 @@ export class Controller {
     return [
       valid
         ? { type: 'ConfigValid', status: this.config ? 'True' : 'Unknown', reason: this.config ? 'Valid' : 'NoConfig', message: this.config ? 'configuration loaded' : 'no configuration loaded yet' }
-        : { type: 'ConfigValid', status: 'False', reason: 'Invalid', message: this.configErrors.join('; ') },
+        : { type: 'ConfigValid', status: 'False', reason: 'Invalid', message: this.acceptance.errors().join('; ') },
       failed.length === 0
         ? { type: 'ServicesAllocated', status: 'True', reason: 'AllAllocated', message: 'every LoadBalancer Service has its IPs' }
         : { type: 'ServicesAllocated', status: 'False', reason: 'AllocationFailed', message: `${failed.length} Service(s) without IP: ${failed.slice(0, 3).map(([k, r]) => `${k}: ${r}`).join('; ')}${failed.length > 3 ? '; ...' : ''}` },
@@ -335,7 +322,7 @@ export class Controller {
     this.statePublishing = this.statePublishing.then(async () => {
       const conditions = this.conditions();
       setConditionGauge(this.conditionGauge, conditions);
-      const state = { valid: this.configErrors.length === 0, errors: this.configErrors, conditions };
+      const state = { valid: this.acceptance.errors().length === 0, errors: this.acceptance.errors(), conditions };
       const text = JSON.stringify(state);
       if (!force && text === this.lastStateText) return;
       try {
