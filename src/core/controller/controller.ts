@@ -5,6 +5,7 @@ import { conditionGauge, newlyFalse, setConditionGauge, type StateCondition } fr
 import { ConfigAcceptance } from '../config/acceptance';
 import type { LoadResult } from '../config/load';
 import type { Config } from '../config/model';
+import { KeyedQueue } from '../keyed-queue';
 import type { Logger } from '../log';
 import { ANNOTATION, metallbAnnotation, serviceKeyString, type ServiceKey, type ServiceView } from '../service';
 import type { Allocator, Assigned } from '../ipam/allocator';
@@ -38,13 +39,8 @@ export class Controller {
   private config?: Config;
   private synced = false;
   private readonly services = new Map<string, ServiceView>();
-  /** The last status write queued per Service (writes for one Service run in order). */
-  private readonly writeChains = new Map<string, Promise<void>>();
-  private writesActive = 0;
-  private readonly writeSlots: Array<() => void> = [];
-  /** Writes queued or running; a full sync waits while too many are, instead of queueing one per Service. */
-  private writesPending = 0;
-  private readonly pendingWaiters: Array<() => void> = [];
+  /** Status writes: one Service's in order, `writeConcurrency` Services at once. */
+  private readonly writes: KeyedQueue;
   /** Services whose last reconcile failed (API error): retried with backoff. */
   private readonly retries = new Map<string, { attempt: number; timer: NodeJS.Timeout }>();
   private readonly log: Logger;
@@ -65,6 +61,7 @@ export class Controller {
     const registers = [deps.metrics];
     const client = clientMetrics(deps.metrics);
     this.acceptance = new ConfigAcceptance(this.log, deps.metrics);
+    this.writes = new KeyedQueue(deps.writeConcurrency ?? 1);
     this.updateErrors = client.updateErrors;
     this.inUse = new Gauge({ name: 'metallb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool', labelNames: ['pool'], registers });
     this.total = new Gauge({ name: 'metallb_allocator_addresses_total', help: 'Number of usable IP addresses, per pool', labelNames: ['pool'], registers });
@@ -233,33 +230,14 @@ export class Controller {
     };
     const limit = this.deps.writeConcurrency ?? 1;
     if (limit <= 1) return attempt();
-    this.writesPending++;
-    const prev = this.writeChains.get(key) ?? Promise.resolve();
-    const chained = prev.then(() => this.withWriteSlot(attempt)).catch((err: unknown) => this.scheduleRetry(key, err));
-    this.writeChains.set(key, chained);
-    void chained.finally(() => {
-      if (this.writeChains.get(key) === chained) this.writeChains.delete(key);
-      this.writesPending--;
-      this.pendingWaiters.shift()?.();
-    });
-    // Backpressure: bounds the closures and views held by queued writes during a full sync.
-    while (this.writesPending >= limit * 4) await new Promise<void>((r) => this.pendingWaiters.push(r));
-  }
-
-  private async withWriteSlot(job: () => Promise<void>): Promise<void> {
-    if (this.writesActive >= (this.deps.writeConcurrency ?? 1)) await new Promise<void>((r) => this.writeSlots.push(r));
-    this.writesActive++;
-    try {
-      await job();
-    } finally {
-      this.writesActive--;
-      this.writeSlots.shift()?.();
-    }
+    void this.writes.push(key, attempt).catch((err: unknown) => this.scheduleRetry(key, err));
+    // Backpressure: a full sync waits while too many writes are queued, bounding the closures and views they hold.
+    await this.writes.below(limit * 4);
   }
 
   /** Resolves when every queued status write has finished (tests, shutdown). */
   async flush(): Promise<void> {
-    while (this.writeChains.size > 0) await Promise.all([...this.writeChains.values()]);
+    await this.writes.drain();
   }
 
   private updateUsage(): void {
