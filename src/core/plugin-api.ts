@@ -57,8 +57,8 @@ export type { Ip, IpFamily } from './net/ip';
 export { parseSubnet, subnetContains } from './net/subnet';
 export type { Subnet } from './net/subnet';
 
-/** `namespace/name`, the key the core uses for a Service in logs, metrics and maps. */
-export { serviceKeyString } from './service';
+/** `namespace/name`, the key the core uses for a Service in logs, metrics and maps, and its inverse. */
+export { serviceKeyString, parseServiceKey } from './service';
 
 /** A logger that drops everything: a default for plugin parts used without a `PluginContext` (tests, tools). */
 export { silentLogger } from './log';
