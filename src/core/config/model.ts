@@ -149,6 +149,13 @@ export interface Config {
   bfdProfiles: BfdProfile[];
 }
 
+/** Read-only view of one pool, handed to a plugin's `validate`. */
+export interface PoolConfigView {
+  pool: Pool;
+  /** The whole configuration, for cross-checks (peers, advertisements). */
+  config: Readonly<Config>;
+}
+
 export function emptyConfig(): Config {
   return {
     pools: [],
