@@ -62,11 +62,23 @@ export { serviceKeyString } from './service';
 /** A logger that drops everything: a default for plugin parts used without a `PluginContext` (tests, tools). */
 export { silentLogger } from './log';
 
+/**
+ * Which of a plugin's advertisements apply to a pool on a node for a Service (the rule the speaker applies before
+ * `shouldAnnounce`); use it in `setBalancer` to find the `options` in force for a pool.
+ */
+export { matchingPluginAdvertisements } from './config/plugin-advertisement-match';
+
 /** Read-only view of one pool, handed to a plugin's `validate`. */
 export interface PoolConfigView {
   pool: Pool;
   /** The whole configuration, for cross-checks (peers, advertisements). */
   config: Readonly<Config>;
+  /**
+   * This plugin's advertisements that select the pool (PluginAdvertisement objects, or the legacy pool's
+   * `protocol:`), to check their `options`; locate a problem at `${ad.source.path}.spec.options.KEY` in `ad.source.file`.
+   * Optional so views built by older tools stay valid.
+   */
+  pluginAdvertisements?: PluginAdvertisement[];
 }
 
 /** What a plugin is told on each configuration change: only what concerns its protocol. */

@@ -1,4 +1,4 @@
-// Watches the ConfigMap `config` and the metallb.io CRDs in one namespace; emits a debounced snapshot.
+// Watches the ConfigMap `config`, the metallb.io CRDs and metallbts.io PluginAdvertisements in one namespace; emits a debounced snapshot.
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../log';
 import type { KubeClients } from './kube-clients';
@@ -7,19 +7,21 @@ import { ResourceWatch } from './resource-watch';
 
 export const CONFIGMAP_NAME = 'config';
 
-/** The metallb.io kinds that carry configuration, with the version we list them at. */
-export const CONFIG_CRDS: Array<{ plural: string; version: string }> = [
-  { plural: 'ipaddresspools', version: 'v1beta1' },
-  { plural: 'l2advertisements', version: 'v1beta1' },
-  { plural: 'bgpadvertisements', version: 'v1beta1' },
-  { plural: 'bgppeers', version: 'v1beta2' },
-  { plural: 'communities', version: 'v1beta1' },
-  { plural: 'bfdprofiles', version: 'v1beta1' },
+/** The kinds that carry configuration, with the group and version we list them at. */
+export const CONFIG_CRDS: Array<{ group: string; plural: string; version: string }> = [
+  { group: 'metallb.io', plural: 'ipaddresspools', version: 'v1beta1' },
+  { group: 'metallb.io', plural: 'l2advertisements', version: 'v1beta1' },
+  { group: 'metallb.io', plural: 'bgpadvertisements', version: 'v1beta1' },
+  { group: 'metallb.io', plural: 'bgppeers', version: 'v1beta2' },
+  { group: 'metallb.io', plural: 'communities', version: 'v1beta1' },
+  { group: 'metallb.io', plural: 'bfdprofiles', version: 'v1beta1' },
+  // Third-party protocols' advertisements (docs/plugins.md, "Selecting your protocol with CRDs").
+  { group: 'metallbts.io', plural: 'pluginadvertisements', version: 'v1alpha1' },
 ];
 
 export interface ConfigSnapshot {
   configMap?: k8s.V1ConfigMap;
-  /** metallb.io objects (each with apiVersion and kind). */
+  /** metallb.io and metallbts.io objects (each with apiVersion and kind). */
   objects: k8s.KubernetesObject[];
 }
 
@@ -62,21 +64,21 @@ export class KubeConfigSource {
     this.watches.push(cmWatch as unknown as ResourceWatch<k8s.KubernetesObject>);
     for (const crd of CONFIG_CRDS) {
       const objs = new Map<string, k8s.KubernetesObject>();
-      this.crdObjects.set(crd.plural, objs);
+      this.crdObjects.set(`${crd.plural}.${crd.group}`, objs);
       const list = (): Promise<k8s.KubernetesListObject<k8s.KubernetesObject>> =>
-        this.clients.custom.listNamespacedCustomObject({ group: 'metallb.io', version: crd.version, namespace: ns, plural: crd.plural });
+        this.clients.custom.listNamespacedCustomObject({ group: crd.group, version: crd.version, namespace: ns, plural: crd.plural });
       try {
-        await withRetry(`list ${crd.plural}.metallb.io`, list);
+        await withRetry(`list ${crd.plural}.${crd.group}`, list);
       } catch (err) {
         if (apiStatusCode(err) === 404) {
-          this.log.info({ event: 'crdMissing', crd: `${crd.plural}.metallb.io` }, 'CRD not installed; configuration comes from the ConfigMap only');
+          this.log.info({ event: 'crdMissing', crd: `${crd.plural}.${crd.group}` }, 'CRD not installed; configuration comes from the ConfigMap only');
           continue;
         }
         throw err;
       }
       const w = new ResourceWatch<k8s.KubernetesObject>(
         this.clients.kc,
-        `/apis/metallb.io/${crd.version}/namespaces/${ns}/${crd.plural}`,
+        `/apis/${crd.group}/${crd.version}/namespaces/${ns}/${crd.plural}`,
         list,
         {
           upsert: (o) => {
