@@ -236,7 +236,7 @@ describe('PluginAdvertisement (metallbts.io/v1alpha1)', () => {
     const manifest = 'apiVersion: metallbts.io/v1alpha1\nkind: PluginAdvertisement\nmetadata:\n  name: bgp-here\nspec:\n  protocol: bgp\n';
     const r = await cp.kubectl(['apply', '-n', NS, '-f', '-'], { input: manifest });
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('spec.protocol: Invalid value: "string": protocol: bgp is built in: select its pools with a BGPAdvertisement (metallb.io/v1beta1)');
+    expect(r.stderr).toContain('spec.protocol: Invalid value: "bgp": protocol: bgp is built in: select its pools with a BGPAdvertisement (metallb.io/v1beta1)');
   });
 });
 
