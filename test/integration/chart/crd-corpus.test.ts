@@ -69,12 +69,14 @@ describe('the crds subchart', () => {
   test('crds.enabled (default) renders the nine metallb.io CRDs and metallbts.io\'s one, each kept on uninstall, and the warning policy', async () => {
     const docs = await render([]);
     const crds = docs.filter((d) => d.kind === 'CustomResourceDefinition');
-    expect(crds.map((d) => d.metadata.name).sort()).toEqual([
-      ...['bfdprofiles', 'bgpadvertisements', 'bgppeers', 'communities', 'configurationstates', 'ipaddresspools', 'l2advertisements', 'servicebgpstatuses', 'servicel2statuses'].map(
-        (p) => `${p}.metallb.io`,
-      ),
-      'pluginadvertisements.metallbts.io',
-    ]);
+    expect(crds.map((d) => d.metadata.name).sort()).toEqual(
+      [
+        ...['bfdprofiles', 'bgpadvertisements', 'bgppeers', 'communities', 'configurationstates', 'ipaddresspools', 'l2advertisements', 'servicebgpstatuses', 'servicel2statuses'].map(
+          (p) => `${p}.metallb.io`,
+        ),
+        'pluginadvertisements.metallbts.io',
+      ].sort(),
+    );
     for (const c of crds) expect(c.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
     expect(docs.filter((d) => d.kind.startsWith('ValidatingAdmissionPolicy')).map((d) => d.kind)).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
   });
@@ -274,7 +276,7 @@ describe('CRDs another release or kubectl created (e.g. MetalLB\'s)', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('invalid ownership metadata');
     // The README's hand-over: the CRDs carry the new release's name and namespace.
-    for (const crd of (await cp.kubectlOk(['get', 'crd', '-o', 'name'])).split('\n').filter((n) => /\.metallbts?\.io$/.test(n))) {
+    for (const crd of (await cp.kubectlOk(['get', 'crd', '-o', 'name'])).split('\n').filter((n) => /\.metallb(ts)?\.io$/.test(n))) {
       await cp.kubectlOk(['label', crd, 'app.kubernetes.io/managed-by=Helm', '--overwrite']);
       await cp.kubectlOk(['annotate', crd, 'meta.helm.sh/release-name=other', 'meta.helm.sh/release-namespace=other-system', '--overwrite']);
     }
