@@ -61,6 +61,11 @@ describe('metallbts validate --plugin with a PluginAdvertisement', () => {
     expect(cli.stdout()).toBe(`${cfg}:PluginAdvertisement/routes.spec.options.table: route table "main" must be an integer from 1 to 4294967295\n`);
   });
 
+  test('the example in docs/examples is valid with the plugin', async () => {
+    expect(await cli.run('validate', '--plugin', fixtureArg(), join(ROOT, 'docs', 'examples', 'plugin-advertisement.yaml'))).toBe(0);
+    expect(cli.stdout()).toBe('');
+  });
+
   test('plan --plugin allocates from the pool the advertisement selects', async () => {
     const cfg = file('plan.yaml', CONFIG('{table: 100}'));
     const svcs = file('svcs.yaml', SERVICES);
