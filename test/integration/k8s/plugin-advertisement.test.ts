@@ -10,6 +10,8 @@ import { configOptionsFor } from '../../../src/cli/config-options';
 import type { AnnouncerPlugin, PluginConfigView } from '../../../src/core/plugin-api';
 import staticRoute from '../../fixtures/plugins/static-route-plugin';
 import { eventually, httpGetText, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
+import { KubeClients } from '../../../src/core/k8s/kube-clients';
+import { KubeConfigSource, type ConfigSnapshot } from '../../../src/core/k8s/config-source';
 
 const cp = useControlPlane();
 let controller: RunningController | undefined;
@@ -111,4 +113,30 @@ describe('PluginAdvertisement through the apiserver, the controller and the spea
     expect(views.length).toBe(before);
     expect(speaker?.speaker.announcements({ namespace: 'default', name: 'routed-web' })).toEqual({ 'static-route': { pool: 'routed', ips: expect.any(Array) } });
   }, 60_000);
+
+  test('a CRD installed after start is found without a restart (crds.enabled turned on later)', async () => {
+    await speaker?.stop();
+    await controller?.stop();
+    speaker = undefined;
+    controller = undefined;
+    const crd = await cp.kubectlJson<Record<string, unknown> & { metadata: Record<string, unknown> }>(['get', 'crd', 'pluginadvertisements.metallbts.io']);
+    await cp.kubectlOk(['delete', 'crd', 'pluginadvertisements.metallbts.io', '--wait=true']);
+    let last: ConfigSnapshot | undefined;
+    const source = new KubeConfigSource(new KubeClients(cp.get().kubeconfigPath), NAMESPACE, (snap) => (last = snap), silentLogger(), 10, 200);
+    await source.start();
+    try {
+      expect(last?.objects.map((o) => o.kind).sort()).toEqual(['IPAddressPool']);
+      const { name } = crd.metadata;
+      await apply({ apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name }, spec: crd.spec });
+      await cp.kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd', 'pluginadvertisements.metallbts.io']);
+      await eventually('the advertisement can be created', async () => ((await cp.kubectl(['apply', '-f', '-'], { input: yaml.dump(advertisement('late', { protocol: 'static-route' })) })).code === 0 ? true : undefined), 30_000);
+      const kinds = await eventually('the PluginAdvertisement in a snapshot', async () => {
+        const k = last?.objects.map((o) => `${o.kind}/${o.metadata?.name}`).sort();
+        return k?.includes('PluginAdvertisement/late') ? k : undefined;
+      }, 30_000);
+      expect(kinds).toEqual(['IPAddressPool/routed', 'PluginAdvertisement/late']);
+    } finally {
+      await source.stop();
+    }
+  }, 120_000);
 });
