@@ -5,12 +5,12 @@ import type { Registry } from 'prom-client';
 import type {
   BfdProfile,
   BgpAdvertisement,
-  Config,
   ConfigIssue,
   L2Advertisement,
   Peer,
   PluginAdvertisement,
   Pool,
+  PoolConfigView,
 } from './config/model';
 import type { ServiceKey, ServiceView } from './service';
 
@@ -26,6 +26,7 @@ export type {
   Peer,
   PluginAdvertisement,
   Pool,
+  PoolConfigView,
 } from './config/model';
 export type { ServiceKey, ServiceView, ServicePort } from './service';
 export type { Logger } from './log';
@@ -56,8 +57,8 @@ export type { Ip, IpFamily } from './net/ip';
 export { parseSubnet, subnetContains } from './net/subnet';
 export type { Subnet } from './net/subnet';
 
-/** `namespace/name`, the key the core uses for a Service in logs, metrics and maps. */
-export { serviceKeyString } from './service';
+/** `namespace/name`, the key the core uses for a Service in logs, metrics and maps, and its inverse. */
+export { serviceKeyString, parseServiceKey } from './service';
 
 /** A logger that drops everything: a default for plugin parts used without a `PluginContext` (tests, tools). */
 export { silentLogger } from './log';
@@ -67,19 +68,6 @@ export { silentLogger } from './log';
  * `shouldAnnounce`); use it in `setBalancer` to find the `options` in force for a pool.
  */
 export { matchingPluginAdvertisements } from './config/plugin-advertisement-match';
-
-/** Read-only view of one pool, handed to a plugin's `validate`. */
-export interface PoolConfigView {
-  pool: Pool;
-  /** The whole configuration, for cross-checks (peers, advertisements). */
-  config: Readonly<Config>;
-  /**
-   * This plugin's advertisements that select the pool (PluginAdvertisement objects, or the legacy pool's
-   * `protocol:`), to check their `options`; locate a problem at `${ad.source.path}.spec.options.KEY` in `ad.source.file`.
-   * Optional so views built by older tools stay valid.
-   */
-  pluginAdvertisements?: PluginAdvertisement[];
-}
 
 /** What a plugin is told on each configuration change: only what concerns its protocol. */
 export interface PluginConfigView {

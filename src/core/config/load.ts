@@ -1,6 +1,5 @@
 // Entry points: configuration files (validate, plan) or API objects (controller, speaker informers) → one Config, or located issues.
-import type { PoolConfigView } from '../plugin-api';
-import type { Config, ConfigIssue } from './model';
+import type { Config, ConfigIssue, PoolConfigView } from './model';
 import { emptyDraft, type ConfigDraft } from './draft';
 import { isMapping } from './field-reader';
 import { describeType, IssueSink, joinPath, quote } from './issues';

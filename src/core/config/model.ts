@@ -163,6 +163,19 @@ export interface Config {
   bfdProfiles: BfdProfile[];
 }
 
+/** Read-only view of one pool, handed to a plugin's `validate`. */
+export interface PoolConfigView {
+  pool: Pool;
+  /** The whole configuration, for cross-checks (peers, advertisements). */
+  config: Readonly<Config>;
+  /**
+   * This plugin's advertisements that select the pool (PluginAdvertisement objects, or the legacy pool's
+   * `protocol:`), to check their `options`; locate a problem at `${ad.source.path}.spec.options.KEY` in `ad.source.file`.
+   * Optional so views built by older tools stay valid.
+   */
+  pluginAdvertisements?: PluginAdvertisement[];
+}
+
 export function emptyConfig(): Config {
   return {
     pools: [],

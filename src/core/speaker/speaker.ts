@@ -87,7 +87,7 @@ export class Speaker {
         this.markFailed(protocol, slot, err);
       }
     }
-    this.log.info({ event: 'configLoaded', pools: config.pools.length }, 'config applied');
+    this.log.info({ event: 'configApplied', pools: config.pools.length }, 'config applied to the plugins');
     await this.resyncAll();
   }
 
