@@ -63,6 +63,12 @@ export { serviceKeyString, parseServiceKey } from './service';
 /** A logger that drops everything: a default for plugin parts used without a `PluginContext` (tests, tools). */
 export { silentLogger } from './log';
 
+/**
+ * Which of a plugin's advertisements apply to a pool on a node for a Service (the rule the speaker applies before
+ * `shouldAnnounce`); use it in `setBalancer` to find the `options` in force for a pool.
+ */
+export { matchingPluginAdvertisements } from './config/plugin-advertisement-match';
+
 /** What a plugin is told on each configuration change: only what concerns its protocol. */
 export interface PluginConfigView {
   /** The plugin's canonical protocol. */
