@@ -9,20 +9,9 @@ export const PACKET_MULTICAST = 2;
 export const PACKET_OTHERHOST = 3;
 export const PACKET_OUTGOING = 4;
 
-/** Native open options (see native/afpacket/src/afpacket.c). */
-interface NativeOpenOptions {
-  arpOnly?: boolean;
-  ndpOnly?: boolean;
-  batch?: number;
-  qdiscBypass?: boolean;
-  rcvbuf?: number;
-}
-
 interface NativeAfPacket {
-  open(ifindex: number, etherType: number, onFrame: (frame: Buffer, pktType: number) => void): unknown;
-  open(ifindex: number, etherType: number, onBatch: (records: Buffer, count: number) => void, opts: NativeOpenOptions): unknown;
+  open(ifindex: number, etherType: number, onFrame: (frame: Buffer, pktType: number) => void, opts?: PacketSocketOptions): unknown;
   send(handle: unknown, frame: Buffer): number;
-  sendMany(handle: unknown, frames: Buffer[]): number;
   close(handle: unknown): void;
   ref(handle: unknown, on: boolean): void;
   openAnswerer(ifindex: number, mac: Buffer, onDrain: AnswererDrain): unknown;
@@ -66,73 +55,31 @@ export function loadAddon(): NativeAfPacket {
 
 export type FrameHandler = (frame: Buffer, pktType: number) => void;
 
+/** Native open options (see native/afpacket/src/afpacket.c). */
 export interface PacketSocketOptions {
   /** Kernel filter (SO_ATTACH_FILTER): only Ethernet/IPv4 ARP requests and replies reach userspace. */
   arpOnly?: boolean;
   /** Kernel filter: only IPv6 NS/NA with hop limit 255 and no extension header (RFC 4861 §7.1.1). */
   ndpOnly?: boolean;
-  /**
-   * Drain up to this many frames per wake-up (recvmmsg) and hand them to JS in one native call
-   * (frames over 2048 bytes are dropped in this mode); replies `queue()`d meanwhile go out in one
-   * sendmmsg after the batch. 0/absent: one native call per frame.
-   */
-  batch?: number;
-  /** PACKET_QDISC_BYPASS: sends skip the qdisc (and local packet taps such as tcpdump). */
-  qdiscBypass?: boolean;
-  /** Receive buffer in bytes (SO_RCVBUFFORCE when permitted), for bursts. */
-  rcvbuf?: number;
-  /** Queued frames the kernel refused at the end of a batch (the socket's send errors are not thrown there). */
-  onSendError?(err: Error, unsent: number): void;
 }
 
-/** Batch record header written by the addon: u16le frame length, u8 pkttype, u8 reserved. */
-const RECORD_HDR = 4;
-
-/** One AF_PACKET SOCK_RAW socket bound to an interface and an ethertype; frames arrive on the event loop. */
+/** One AF_PACKET SOCK_RAW socket bound to an interface and an ethertype; frames arrive on the event loop, one call each. */
 export class PacketSocket {
-  private handle: unknown;
+  private readonly handle: unknown;
   private closed = false;
-  /** Replies queued while a batch is dispatched; sent together after it. */
-  private pending: Buffer[] = [];
-  private dispatching = false;
 
   constructor(
     readonly ifindex: number,
     readonly etherType: number,
     onFrame: FrameHandler,
-    private readonly opts: PacketSocketOptions = {},
+    opts: PacketSocketOptions = {},
   ) {
-    const addon = loadAddon();
-    if (!opts.batch && !opts.arpOnly && !opts.ndpOnly && !opts.qdiscBypass && !opts.rcvbuf) {
-      this.handle = addon.open(ifindex, etherType, onFrame);
-      return;
-    }
-    const native: NativeOpenOptions = { arpOnly: opts.arpOnly, ndpOnly: opts.ndpOnly, batch: opts.batch ?? 0, qdiscBypass: opts.qdiscBypass, rcvbuf: opts.rcvbuf };
-    if (!opts.batch) {
-      this.handle = addon.open(ifindex, etherType, onFrame, native);
-      return;
-    }
-    this.handle = addon.open(ifindex, etherType, (records, count) => this.dispatch(records, count, onFrame), native);
+    this.handle = loadAddon().open(ifindex, etherType, onFrame, opts);
   }
 
   send(frame: Buffer): number {
     if (this.closed) throw new Error('PacketSocket is closed');
     return loadAddon().send(this.handle, frame);
-  }
-
-  /** Sends `frames` with sendmmsg; a refused frame (ENOBUFS on a congested link) is skipped; returns how many went (throws if none). */
-  sendMany(frames: Buffer[]): number {
-    if (this.closed) throw new Error('PacketSocket is closed');
-    return frames.length === 0 ? 0 : loadAddon().sendMany(this.handle, frames);
-  }
-
-  /** Sends `frame` after the batch being dispatched (with its other replies), or now outside one. */
-  queue(frame: Buffer): void {
-    if (!this.dispatching) {
-      this.send(frame);
-      return;
-    }
-    this.pending.push(frame);
   }
 
   /** Whether this socket alone keeps the process alive (default yes). */
@@ -143,38 +90,7 @@ export class PacketSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.pending = [];
     loadAddon().close(this.handle);
-  }
-
-  private dispatch(records: Buffer, count: number, onFrame: FrameHandler): void {
-    this.dispatching = true;
-    try {
-      let off = 0;
-      for (let i = 0; i < count && off + RECORD_HDR <= records.length; i++) {
-        const len = records[off] | (records[off + 1] << 8);
-        const start = off + RECORD_HDR;
-        off = start + len;
-        onFrame(records.subarray(start, off), records[start - 2]);
-      }
-    } finally {
-      this.dispatching = false;
-      this.flush();
-    }
-  }
-
-  private flush(): void {
-    if (this.pending.length === 0) return;
-    const frames = this.pending;
-    this.pending = [];
-    if (this.closed) return;
-    let sent = 0;
-    try {
-      sent = loadAddon().sendMany(this.handle, frames);
-      if (sent < frames.length) this.opts.onSendError?.(new Error('sendmmsg(AF_PACKET): frames refused (link congested)'), frames.length - sent);
-    } catch (err) {
-      this.opts.onSendError?.(err as Error, frames.length);
-    }
   }
 }
 
