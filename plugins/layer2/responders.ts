@@ -58,11 +58,6 @@ interface Ownership {
   since: number;
 }
 
-/** Right after we take an IP over, the previous owner's in-flight answers are expected, not a duplicate. */
-const TAKEOVER_GRACE_MS = 3000;
-/** A claim inside that grace counts only if the same MAC claims again at least this much later. */
-const TAKEOVER_REPEAT_MS = 1000;
-
 export class Layer2Responders {
   private readonly logger: Logger;
   readonly metrics: Layer2Metrics;
@@ -76,8 +71,6 @@ export class Layer2Responders {
   private leaving?: Map<string, string | undefined>;
   private leavingChanged?: () => void;
   private readonly duplicateListeners: Array<(c: Claim) => void> = [];
-  /** `ip|mac|interface` → timer confirming a claim before it is reported. */
-  private readonly confirming = new Map<string, NodeJS.Timeout>();
   private readonly interfaceListeners: Array<(interfaces: string[]) => void> = [];
   private timer?: NodeJS.Timeout;
 
@@ -87,7 +80,12 @@ export class Layer2Responders {
     this.source = opts.source ?? new SysfsInterfaces();
     this.transports = opts.transports ?? systemTransports;
     this.gratuitous = new GratuitousScheduler((ip) => this.gratuitousRound(ip), opts.gratuitous ?? METALLB_GRATUITOUS);
-    this.duplicates = new DuplicateTracker({ metrics: this.metrics, reportIntervalMs: opts.duplicateReportIntervalMs });
+    this.duplicates = new DuplicateTracker({
+      metrics: this.metrics,
+      reportIntervalMs: opts.duplicateReportIntervalMs,
+      confirmMs: opts.duplicateConfirmMs,
+      onReport: (c) => this.report(c),
+    });
   }
 
   /** Another MAC claims an IP we announce (rate-limited: once per ip/mac/interface per `duplicateReportIntervalMs`). */
@@ -154,12 +152,6 @@ export class Layer2Responders {
     this.owned.delete(ip);
     this.syncArp(ip);
     this.duplicates.forget(ip);
-    for (const [k, t] of [...this.confirming]) {
-      if (k.startsWith(`${ip}|`)) {
-        clearTimeout(t);
-        this.confirming.delete(k);
-      }
-    }
   }
 
   /** Other MACs that claimed `ip` within the last minute while we announced it. */
@@ -228,8 +220,6 @@ export class Layer2Responders {
     this.timer = undefined;
     this.gratuitous.stop();
     this.duplicates.stop();
-    for (const t of this.confirming.values()) clearTimeout(t);
-    this.confirming.clear();
     for (const name of [...this.byIface.keys()]) this.closeIface(name);
   }
 
@@ -246,28 +236,11 @@ export class Layer2Responders {
       }
       return;
     }
-    this.duplicates.count(c);
-    const confirmMs = this.opts.duplicateConfirmMs ?? 2000;
-    if (confirmMs <= 0) return this.report(c);
-    const key = `${c.ip}|${c.mac}|${c.interface}`;
-    if (this.confirming.has(key)) return;
-    const first = Date.now();
-    const duringTakeover = first - (this.owned.get(c.ip)?.since ?? 0) < TAKEOVER_GRACE_MS;
-    const t = setTimeout(() => {
-      this.confirming.delete(key);
-      // Still ours (not withdrawn, not handed over): a second owner, not an ownership change.
-      if (!this.owns(c.ip, c.interface)) return;
-      // Just after a takeover the old owner may still answer for a moment (a busy node yields late): only a MAC
-      // that keeps claiming is a second owner; a later claim outside the grace is confirmed as usual.
-      if (duringTakeover && (this.duplicates.lastSeen(c.ip, c.mac) ?? 0) - first < TAKEOVER_REPEAT_MS) return;
-      this.report(c);
-    }, confirmMs);
-    t.unref();
-    this.confirming.set(key, t);
+    this.duplicates.claimed(c, { since: this.owned.get(c.ip)?.since ?? 0, stillOurs: () => this.owns(c.ip, c.interface) });
   }
 
+  /** A confirmed, not rate-limited duplicate owner: one warn line, then the listeners. */
   private report(c: Claim): void {
-    if (!this.duplicates.shouldReport(c)) return;
     this.logger.warn(
       { event: 'duplicateOwner', ip: c.ip, mac: c.mac, interface: c.interface, kind: c.kind },
       `IP ${c.ip} is also answered by MAC ${c.mac} on interface ${c.interface}`,
