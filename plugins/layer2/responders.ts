@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { ArpResponder } from './arp-responder';
 import { DuplicateTracker, type Claim } from './duplicates';
 import { GratuitousScheduler, METALLB_GRATUITOUS, type GratuitousTiming } from './gratuitous';
+import { Handover, type HandoverResult } from './handover';
 import { eligible, SysfsInterfaces, type InterfaceInfo, type InterfaceSource } from './interfaces';
 import { Layer2Metrics } from './metrics';
 import { NdpResponder } from './ndp-responder';
@@ -36,12 +37,6 @@ export interface Layer2RespondersOptions {
   duplicateConfirmMs?: number;
 }
 
-/** Outcome of a graceful handover: IPs another MAC announced before the deadline, and those nobody took. */
-export interface HandoverResult {
-  claimed: Record<string, string>;
-  unclaimed: string[];
-}
-
 interface Responders {
   info: InterfaceInfo;
   arp?: ArpResponder;
@@ -67,9 +62,8 @@ export class Layer2Responders {
   private readonly owned = new Map<string, Ownership>();
   private readonly gratuitous: GratuitousScheduler;
   private readonly duplicates: DuplicateTracker;
-  /** During a handover: owned IP → MAC that took it over (undefined until someone does). */
-  private leaving?: Map<string, string | undefined>;
-  private leavingChanged?: () => void;
+  /** Set once a graceful handover starts: which owned IPs the next owners took. */
+  private leaving?: Handover;
   private readonly duplicateListeners: Array<(c: Claim) => void> = [];
   private readonly interfaceListeners: Array<(interfaces: string[]) => void> = [];
   private timer?: NodeJS.Timeout;
@@ -123,7 +117,7 @@ export class Layer2Responders {
 
   /** Whether `ip` is announced on `ifname` (the responders' question); no longer once another node took it over in a handover. */
   owns(ip: string, ifname: string): boolean {
-    if (this.leaving?.get(ip) !== undefined) return false;
+    if (this.leaving?.taken(ip)) return false;
     const o = this.owned.get(ip);
     return !!o && (o.interfaces.length === 0 || o.interfaces.includes(ifname));
   }
@@ -167,34 +161,13 @@ export class Layer2Responders {
    */
   async handover(deadlineMs: number): Promise<HandoverResult> {
     if (!this.leaving) {
-      this.leaving = new Map([...this.owned.keys()].map((ip) => [ip, undefined]));
+      this.leaving = new Handover(this.owned.keys());
       this.gratuitous.stop();
       for (const r of this.byIface.values()) r.arp?.yieldOnClaim();
     }
-    const leaving = this.leaving;
-    const allClaimed = (): boolean => [...leaving.values()].every((m) => m !== undefined);
-    if (!allClaimed() && deadlineMs > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(finish, deadlineMs);
-        timer.unref();
-        function finish(): void {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.leavingChanged = () => {
-          if (allClaimed()) finish();
-        };
-      });
-      this.leavingChanged = undefined;
-    }
-    const claimed: Record<string, string> = {};
-    const unclaimed: string[] = [];
-    for (const [ip, mac] of leaving) {
-      if (mac) claimed[ip] = mac;
-      else unclaimed.push(ip);
-      this.withdraw(ip);
-    }
-    return { claimed, unclaimed: unclaimed.sort() };
+    const result = await this.leaving.settle(deadlineMs);
+    for (const ip of this.leaving.ips()) this.withdraw(ip);
+    return result;
   }
 
   /** Re-reads interfaces: opens responders on new eligible ones, closes those gone or changed. */
@@ -228,11 +201,9 @@ export class Layer2Responders {
     // Our own announcements from another local interface on the same segment are not a duplicate.
     for (const r of this.byIface.values()) if (r.info.mac === c.mac) return;
     if (this.leaving?.has(c.ip)) {
-      if (this.leaving.get(c.ip) === undefined) {
-        this.leaving.set(c.ip, c.mac);
+      if (this.leaving.take(c.ip, c.mac)) {
         this.syncArp(c.ip);
         this.logger.info({ event: 'handover', ip: c.ip, mac: c.mac, interface: c.interface }, 'another node took over the IP');
-        this.leavingChanged?.();
       }
       return;
     }
