@@ -94,13 +94,15 @@ export class PacketSocket {
   }
 }
 
-/** Answerer record: u8 kind, u8 pkttype, then the frame's first 42 bytes (Ethernet + ARP). */
-const ANSWER_RECORD = 44;
-const ANSWER_HEAD = 42;
+// The answer thread's record layout, named as in native/afpacket/src/arp_answerer.h and arp_decide.h.
+/** Answerer record: u8 kind, u8 pkttype, then the frame's first FRAME_HEAD bytes. */
+const RECORD_LEN = 44;
+/** Ethernet + ARP for Ethernet/IPv4. */
+const FRAME_HEAD = 42;
 const KIND_ANSWERED = 1;
 const KIND_CLAIM = 2;
 /** Count entry: u32be IPv4, u32le requests answered, u32le replies sent. */
-const COUNT_ENTRY = 12;
+const COUNT_LEN = 12;
 
 export interface ArpAnswererEvents {
   /** A request answered (only while `logRequests(true)`): its Ethernet + ARP bytes. */
@@ -170,13 +172,13 @@ export class ArpAnswerer {
 
   private drain(records: Buffer, recordCount: number, counts: Buffer, countEntries: number, lost: number, unsent: number, sendError: string | undefined): void {
     for (let i = 0; i < countEntries; i++) {
-      const o = i * COUNT_ENTRY;
+      const o = i * COUNT_LEN;
       const ip = `${counts[o]}.${counts[o + 1]}.${counts[o + 2]}.${counts[o + 3]}`;
       this.events.counted(ip, counts.readUInt32LE(o + 4), counts.readUInt32LE(o + 8));
     }
     for (let i = 0; i < recordCount; i++) {
-      const o = i * ANSWER_RECORD;
-      const frame = records.subarray(o + 2, o + 2 + ANSWER_HEAD);
+      const o = i * RECORD_LEN;
+      const frame = records.subarray(o + 2, o + 2 + FRAME_HEAD);
       if (records[o] === KIND_ANSWERED) this.events.answered(frame, records[o + 1]);
       else if (records[o] === KIND_CLAIM) this.events.claimed(frame, records[o + 1]);
     }
