@@ -9,7 +9,8 @@ export const PACKET_MULTICAST = 2;
 export const PACKET_OTHERHOST = 3;
 export const PACKET_OUTGOING = 4;
 
-interface NativeAfPacket {
+/** The addon's exports (native/afpacket/src/afpacket.c and arp_answerer_js.c). */
+export interface NativeAfPacket {
   open(ifindex: number, etherType: number, onFrame: (frame: Buffer, pktType: number) => void, opts?: PacketSocketOptions): unknown;
   send(handle: unknown, frame: Buffer): number;
   close(handle: unknown): void;
