@@ -1,6 +1,5 @@
 // TCP streams: push/pull state exchange (join and anti-entropy) and the TCP ping fallback, both as
 // opener and as listener (Go's handleConn / sendAndReceiveState / sendPingAndWaitForAck).
-import type { Socket } from 'node:net';
 import type { Keyring } from './crypto';
 import { MemberlistDecodeError } from './errors';
 import { Alive, MessageType, NodeStateType, PushNodeState, encodeAck, encodeErr, encodePushPull } from './messages';
@@ -9,7 +8,7 @@ import type { Membership } from './membership';
 import type { MemberlistTimings } from './profiles';
 import { encodeStreamMessage, streamOpening } from './stream';
 import { readStreamMessage, writeAll } from './stream-io';
-import type { Transport } from './transport';
+import type { StreamSocket, Transport } from './transport';
 
 const MAX_CONCURRENT_STREAMS = 128;
 
@@ -53,7 +52,7 @@ export class StreamPeer {
     this.deps.membership.mergeState(nodes.map((n) => (n.port === 0 ? { ...n, port: this.deps.bindPort } : n)));
   }
 
-  async handleStream(socket: Socket): Promise<void> {
+  async handleStream(socket: StreamSocket): Promise<void> {
     const src = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.on('error', () => undefined);
     const timeout = this.deps.timings.tcpTimeoutMs;
