@@ -2,13 +2,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** sll_pkttype values (linux/if_packet.h). PACKET_OUTGOING frames are dropped by the addon. */
-export const PACKET_HOST = 0;
-export const PACKET_BROADCAST = 1;
-export const PACKET_MULTICAST = 2;
-export const PACKET_OTHERHOST = 3;
-export const PACKET_OUTGOING = 4;
-
 /** The addon's exports (native/afpacket/src/afpacket.c and arp_answerer_js.c). */
 export interface NativeAfPacket {
   open(ifindex: number, etherType: number, onFrame: (frame: Buffer, pktType: number) => void, opts?: PacketSocketOptions): unknown;
@@ -54,6 +47,7 @@ export function loadAddon(): NativeAfPacket {
   return cached;
 }
 
+/** `pktType` is the frame's sll_pkttype (linux/if_packet.h: 0 host, 1 broadcast, 2 multicast, 3 other host); PACKET_OUTGOING (4) frames are dropped by the addon. */
 export type FrameHandler = (frame: Buffer, pktType: number) => void;
 
 /** Native open options (see native/afpacket/src/afpacket.c). */
