@@ -11,6 +11,7 @@ import type {
   ServiceKey,
   ServiceView,
 } from '../../src/core/plugin-api';
+import { parseServiceKey, serviceKeyString } from '../../src/core/plugin-api';
 import { canonicalPrefix } from './codec';
 import type { RouteAttributes } from './adj-rib-out';
 import { BgpSession } from './session';
@@ -38,11 +39,6 @@ export interface SessionLike {
 export type SessionFactory = (opts: BgpSessionOptions) => SessionLike;
 
 const EXCLUDE_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
-const keyOf = (k: ServiceKey) => `${k.namespace}/${k.name}`;
-const parseKey = (k: string): ServiceKey => {
-  const i = k.indexOf('/');
-  return { namespace: k.slice(0, i), name: k.slice(i + 1) };
-};
 
 interface PeerSlot {
   peer: Peer;
@@ -226,13 +222,13 @@ export class BgpAnnouncer implements Announcer {
   }
 
   async setBalancer(key: ServiceKey, ips: string[], pool: string, svc: ServiceView): Promise<void> {
-    this.balancers.set(keyOf(key), { ips: [...ips], pool, svc });
-    this.apply(keyOf(key));
+    this.balancers.set(serviceKeyString(key), { ips: [...ips], pool, svc });
+    this.apply(serviceKeyString(key));
   }
 
   async deleteBalancer(key: ServiceKey): Promise<void> {
-    this.balancers.delete(keyOf(key));
-    this.apply(keyOf(key));
+    this.balancers.delete(serviceKeyString(key));
+    this.apply(serviceKeyString(key));
   }
 
   private reapplyAll(): void {
@@ -294,14 +290,14 @@ export class BgpAnnouncer implements Announcer {
   /** ServiceBGPStatus: the peers this node advertises service `k` to; deleted when it advertises to none. */
   private publishStatus(k: string, peers: string[]): void {
     if (peers.length === 0) {
-      if (this.published.delete(k)) this.ctx.serviceStatus.delete(parseKey(k));
+      if (this.published.delete(k)) this.ctx.serviceStatus.delete(parseServiceKey(k));
       return;
     }
     const sorted = [...peers].sort();
     const sig = sorted.join('\n');
     if (this.published.get(k) === sig) return;
     this.published.set(k, sig);
-    this.ctx.serviceStatus.set(parseKey(k), { peers: sorted });
+    this.ctx.serviceStatus.set(parseServiceKey(k), { peers: sorted });
   }
 
   private syncRoute(peer: string, prefix: string): void {

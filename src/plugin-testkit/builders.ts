@@ -5,6 +5,7 @@ import {
   parseSubnet,
   type Config,
   type IpRange,
+  type PluginAdvertisement,
   type PluginConfigView,
   type Pool,
   type PoolConfigView,
@@ -83,10 +84,21 @@ export function makeConfig(parts: Partial<Config> = {}): Config {
   };
 }
 
-/** What `validate` receives for one pool: the pool and the whole config (the pool is added to it when missing). */
-export function makePoolConfigView(pool: Pool, config: Config = makeConfig()): PoolConfigView {
+/**
+ * What `validate` receives for one pool: the pool, the whole config (the pool is added to it when missing) and,
+ * when `protocol` is given, that protocol's advertisements selecting the pool (as the core fills them).
+ */
+export function makePoolConfigView(pool: Pool, config: Config = makeConfig(), protocol?: string): PoolConfigView {
   const pools = config.pools.some((p) => p.name === pool.name) ? config.pools : [...config.pools, pool];
-  return { pool, config: { ...config, pools } };
+  const view: PoolConfigView = { pool, config: { ...config, pools } };
+  if (protocol !== undefined) view.pluginAdvertisements = config.pluginAdvertisements.filter((a) => a.protocol === protocol && a.pools.includes(pool.name));
+  return view;
+}
+
+/** A PluginAdvertisement (`metallbts.io/v1alpha1`) of `protocol` selecting `pools`, located as `PluginAdvertisement/<name>`. */
+export function makePluginAdvertisement(protocol: string, pools: string[], parts: Partial<PluginAdvertisement> = {}): PluginAdvertisement {
+  const name = parts.name ?? `${protocol}-advertisement`;
+  return { protocol, pools, name, nodeSelectors: [], serviceSelectors: [], options: {}, source: { file: 'config.yaml', path: `PluginAdvertisement/${name}` }, ...parts };
 }
 
 /**

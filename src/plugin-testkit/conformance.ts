@@ -4,7 +4,7 @@ import { keyOf, makeConfig, makeConfigView, makePool, makePoolConfigView, makeSe
 import { createFakeContext, type FakeContext } from './fake-context';
 import { ResourceTracker } from './resource-tracker';
 import { shapeProblems, validateProblems } from './static-checks';
-import type { Announcer, AnnouncerPlugin, Config, NodeView, Pool, ServiceView } from '../core/plugin-api';
+import type { Announcer, AnnouncerPlugin, Config, NodeView, Pool, PoolConfigView, ServiceView } from '../core/plugin-api';
 
 /** The checks of the suite, in the order they are reported (`describeConformance` makes one test of each). */
 export const CONFORMANCE_CHECKS = [
@@ -48,6 +48,11 @@ export interface ConformanceOptions {
   pools?: Pool[];
   /** Pools `validate` must reject with at least one located error (e.g. a field your plugin refuses). */
   invalidPools?: Pool[];
+  /**
+   * Whole views `validate` must reject (e.g. a pool whose PluginAdvertisement has bad `options`):
+   * build them with `makePoolConfigView(pool, makeConfig({ pluginAdvertisements: [...] }), protocol)`.
+   */
+  invalidViews?: PoolConfigView[];
   /** The rest of the configuration around the pools (peers, advertisements, ...). */
   config?: Partial<Config>;
   /** The last pool as changed by "config changes" (default: its first range only, `autoAssign` flipped, a label added). */
@@ -142,8 +147,8 @@ class SuiteRun {
       this.add('plugin shape', ...shapeProblems(this.plugin));
       if (this.problems.get('plugin shape')?.length === 0) {
         const cfg = this.config(this.pools);
-        const invalid = (this.opts.invalidPools ?? []).map((p) => makePoolConfigView(p, cfg));
-        this.add('validate returns located issues', ...validateProblems(this.plugin, this.pools.map((p) => makePoolConfigView(p, cfg)), invalid));
+        const invalid = [...(this.opts.invalidPools ?? []).map((p) => makePoolConfigView(p, cfg, this.protocol)), ...(this.opts.invalidViews ?? [])];
+        this.add('validate returns located issues', ...validateProblems(this.plugin, this.pools.map((p) => makePoolConfigView(p, cfg, this.protocol)), invalid));
         await this.fullLifecycle();
         await this.createThenShutdown();
       } else {

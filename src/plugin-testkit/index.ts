@@ -34,6 +34,7 @@ export {
   poolAddress,
   makeConfig,
   makePoolConfigView,
+  makePluginAdvertisement,
   makeConfigView,
   makeService,
   keyOf,

@@ -59,7 +59,7 @@ function runValidate(plugin: AnnouncerPlugin, view: PoolConfigView, problems: st
 export function validateProblems(plugin: AnnouncerPlugin, valid: PoolConfigView[], invalid: PoolConfigView[]): string[] {
   const problems: string[] = [];
   if (typeof plugin.validate !== 'function') {
-    if (invalid.length > 0) problems.push('invalidPools were given but the plugin has no validate()');
+    if (invalid.length > 0) problems.push('invalidPools or invalidViews were given but the plugin has no validate()');
     return problems;
   }
   for (const view of valid) {

@@ -89,6 +89,8 @@ export function diffSurface(before: string, after: string): SurfaceDiff {
     if (BODY_KINDS.has(decl.kind)) compareBodies(decl, next, breaking, additive);
     else if (decl.kind === 'function' && decl.lines.every((l) => next.lines.includes(l))) {
       additive.push(`${key}: overload added: ${next.lines.filter((l) => !decl.lines.includes(l)).join(' ')}`);
+    } else if (decl.kind === 'function' && decl.lines.length === 1 && next.lines.length === 1 && acceptsMore(decl.lines[0], next.lines[0])) {
+      additive.push(`${key}: now accepts more: \`${next.lines[0]}\``);
     } else breaking.push(`${key} changed: \`${oneLine(decl.lines)}\` → \`${oneLine(next.lines)}\``);
   }
   for (const key of now.keys()) if (!old.has(key)) additive.push(`${key} was added`);
@@ -106,6 +108,50 @@ function compareBodies(before: Declaration, after: Declaration, breaking: string
     if (before.kind === 'interface' && !OPTIONAL_MEMBER.test(m)) breaking.push(`${before.key}: required member added: \`${m}\` (implementers must now provide it; make it optional)`);
     else additive.push(`${before.key}: member added: \`${m}\``);
   }
+}
+
+/** Splits at `sep` where no bracket is open (`a: X<b, c>, d` → two parts). */
+function splitTopLevel(text: string, sep: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if ('<({['.includes(c)) depth++;
+    else if ('>)}]'.includes(c) && text[i - 1] !== '=') depth--;
+    else if (c === sep && depth === 0) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts.filter((p) => p !== '');
+}
+
+/**
+ * Whether a one-line function signature only widened for its callers: same name and return type, each old
+ * parameter kept with a superset of its union members, new parameters optional (`f(a: T)` → `f(a: T | string, b?: U)`).
+ */
+export function acceptsMore(before: string, after: string): boolean {
+  const shape = (line: string): { head: string; params: string[]; ret: string } | undefined => {
+    const open = line.indexOf('(');
+    const close = line.lastIndexOf('): ');
+    if (open < 0 || close < open) return undefined;
+    return { head: line.slice(0, open), params: splitTopLevel(line.slice(open + 1, close), ','), ret: line.slice(close) };
+  };
+  const a = shape(before);
+  const b = shape(after);
+  if (!a || !b || a.head !== b.head || a.ret !== b.ret || b.params.length < a.params.length) return false;
+  const param = (p: string): { name: string; types: string[] } => {
+    const colon = p.indexOf(':');
+    return { name: p.slice(0, colon).trim(), types: splitTopLevel(p.slice(colon + 1), '|') };
+  };
+  const keeps = a.params.every((p, i) => {
+    const was = param(p);
+    const is = param(b.params[i]);
+    return was.name === is.name && was.types.every((t) => is.types.includes(t));
+  });
+  return keeps && b.params.slice(a.params.length).every((p) => /^[\w$]+\?:/.test(p));
 }
 
 function oneLine(lines: string[]): string {

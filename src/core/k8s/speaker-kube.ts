@@ -5,7 +5,7 @@ import { inject, injectable } from 'tsyringe';
 import type { ClusterView, EventRecorder, ServiceStatusPublisher } from '../plugin-api';
 import type { Logger } from '../log';
 import type { ServiceKey, ServiceView } from '../service';
-import { TOKENS } from '../composition/tokens';
+import { BASIC_TOKENS } from '../tokens';
 import type { ComponentStateSink } from '../component-state';
 import { KubeClusterView } from './cluster-view';
 import { COMPONENT_TYPE_LABEL, KubeConfigStatusSink, listSpeakerReports, NODE_NAME_LABEL } from './config-status';
@@ -69,9 +69,9 @@ export interface SpeakerKube {
 export class KubeSpeakerAdapters implements SpeakerKube {
   constructor(
     @inject(KubeClients) private readonly clients: KubeClients,
-    @inject(TOKENS.namespace) private readonly namespace: string,
-    @inject(TOKENS.nodeName) private readonly nodeName: string,
-    @inject(TOKENS.log) private readonly log: Logger,
+    @inject(BASIC_TOKENS.namespace) private readonly namespace: string,
+    @inject(BASIC_TOKENS.nodeName) private readonly nodeName: string,
+    @inject(BASIC_TOKENS.log) private readonly log: Logger,
   ) {}
 
   secrets(): SecretSource {

@@ -15,6 +15,7 @@ import type {
 import type { PluginRegistry } from '../plugins/registry';
 import { serviceKeyString, type ServiceKey, type ServiceView } from '../service';
 import { poolForService } from './pool-lookup';
+import { pluginAdvertisementGate } from '../config/plugin-advertisement-match';
 
 export interface SpeakerDeps {
   nodeName: string;
@@ -86,7 +87,7 @@ export class Speaker {
         this.markFailed(protocol, slot, err);
       }
     }
-    this.log.info({ event: 'configLoaded', pools: config.pools.length }, 'config applied');
+    this.log.info({ event: 'configApplied', pools: config.pools.length }, 'config applied to the plugins');
     await this.resyncAll();
   }
 
@@ -160,6 +161,12 @@ export class Speaker {
     for (const protocol of wanted) {
       const slot = this.slot(protocol);
       if (!slot.announcer || slot.failed) continue;
+      // PluginAdvertisements' node and service selectors are the core's to apply, so a plugin need not.
+      const gated = pluginAdvertisementGate(this.config?.pluginAdvertisements ?? [], protocol, pool.name, this.deps.cluster.node(this.deps.nodeName)?.labels, svc.labels);
+      if (gated) {
+        if (current.has(protocol)) await this.withdraw(svc, protocol, gated);
+        continue;
+      }
       let decision;
       try {
         decision = slot.announcer.shouldAnnounce(svc, pool.name);

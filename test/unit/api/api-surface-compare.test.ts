@@ -44,6 +44,8 @@ test.each([
   ['a changed member type', BASE.replace('name: string;', 'name: number;'), 'interface ServiceKey: member removed or changed: `name: string;`'],
   ['a required member added to an interface', BASE.replace('    shutdown(): Promise<void>;', '    shutdown(): Promise<void>;\n    status(): string;'), 'interface Announcer: required member added: `status(): string;`'],
   ['a changed function signature', BASE.replace('parseIp(text: string)', 'parseIp(text: string, strict: boolean)'), 'function parseIp changed'],
+  ['a narrowed parameter', BASE.replace('parseIp(text: string)', 'parseIp(text: "1.2.3.4")'), 'function parseIp changed'],
+  ['a changed return type', BASE.replace('parseIp(text: string): Ip | undefined', 'parseIp(text: string): Ip | undefined | null'), 'function parseIp changed'],
   ['a narrowed union', BASE.replace("} | {\n    kind: 'large';\n}", '}'), 'type Community changed'],
 ])('%s is breaking', (_what, after, expected) => {
   const diff = diffSurface(report(BASE), report(after));
@@ -54,6 +56,8 @@ test.each([
   ['a new export', `${BASE}\n\n// @public\nexport function formatIp(ip: Ip): string;`, 'function formatIp was added'],
   ['a new optional member', BASE.replace('    shutdown(): Promise<void>;', '    shutdown(): Promise<void>;\n    status?(): string;'), 'member added: `status?(): string;`'],
   ['a new optional property', BASE.replace('    namespace: string;', '    namespace: string;\n    uid?: string;'), 'member added: `uid?: string;`'],
+  ['a widened parameter', BASE.replace('parseIp(text: string)', 'parseIp(text: string | Buffer)'), 'now accepts more'],
+  ['a new optional parameter', BASE.replace('parseIp(text: string)', 'parseIp(text: string, strict?: boolean)'), 'now accepts more'],
   ['a new overload', BASE.replace('export function parseIp(text: string): Ip | undefined;', 'export function parseIp(text: string): Ip | undefined;\n\n// @public\nexport function parseIp(text: Buffer): Ip | undefined;'), 'overload added'],
 ])('%s is additive', (_what, after, expected) => {
   const diff = diffSurface(report(BASE), report(after));

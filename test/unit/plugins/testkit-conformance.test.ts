@@ -2,7 +2,10 @@
 import {
   describeConformance,
   formatConformanceReport,
+  makeConfig,
+  makePluginAdvertisement,
   makePool,
+  makePoolConfigView,
   runConformance,
   type ConformanceCheckName,
   type ConformanceOptions,
@@ -109,4 +112,22 @@ test('an author-supplied observe and cleanupCheck take part', async () => {
   const report = await runConformance({ ...goodOptions, observe: () => ({ constant: true }), cleanupCheck: () => leftovers });
   expect(failing(report)).toEqual(['shutdown releases everything']);
   expect(problemsOf(report, 'shutdown releases everything')).toContain('left behind after shutdown: route 192.0.2.1 via table 100');
+});
+
+test('invalidViews: advertisement options the plugin refuses must be refused, located at the option', async () => {
+  const plugin: AnnouncerPlugin = {
+    ...good,
+    validate: (view) =>
+      (view.pluginAdvertisements ?? []).flatMap((ad) =>
+        typeof ad.options?.table === 'number' ? [] : [{ severity: 'error' as const, file: ad.source.file, path: `${ad.source.path}.spec.options.table`, message: 'table must be a number' }],
+      ),
+  };
+  const pool = makePool('office', good.protocol, { addresses: ['192.0.2.0/28'] });
+  const ad = (options: Record<string, unknown>) => makeConfig({ pools: [pool], pluginAdvertisements: [makePluginAdvertisement(good.protocol, ['office'], { options })] });
+  const view = makePoolConfigView(pool, ad({ table: 'main' }), good.protocol);
+  expect(view.pluginAdvertisements).toHaveLength(1);
+  const ok = await runConformance({ plugin, pools: [pool], config: ad({ table: 100 }), invalidViews: [view], settleMs: 30 });
+  expect(failing(ok)).toEqual([]);
+  const accepting = await runConformance({ plugin: { ...plugin, validate: () => [] }, pools: [pool], invalidViews: [view], settleMs: 30 });
+  expect(problemsOf(accepting, 'validate returns located issues')).toBe('validate accepted the invalid pool "office" (no issue of severity "error")');
 });
