@@ -57,6 +57,8 @@ export interface ConformanceOptions {
   config?: Partial<Config>;
   /** The last pool as changed by "config changes" (default: its first range only, `autoAssign` flipped, a label added). */
   changedPool?: Pool;
+  /** Runs on each fresh fake context before `create` (e.g. `fake.cluster.setEndpoints(...)` for the suite's Services). */
+  prepare?: (fake: FakeContext) => void;
   /** Services to announce, at least one of which this node announces (default one per pool, on its first IPv4 address). */
   services?: ConformanceService[];
   /**
@@ -333,7 +335,9 @@ class SuiteRun {
 
   private fakeContext(): FakeContext {
     const { nodeName, nodes, options, secrets } = this.opts;
-    return createFakeContext({ nodeName, nodes, options, secrets, protocol: this.protocol });
+    const fake = createFakeContext({ nodeName, nodes, options, secrets, protocol: this.protocol });
+    this.opts.prepare?.(fake);
+    return fake;
   }
 
   private config(pools: Pool[]): Config {
