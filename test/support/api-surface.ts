@@ -99,7 +99,7 @@ export function diffSurface(before: string, after: string): SurfaceDiff {
 
 function compareBodies(before: Declaration, after: Declaration, breaking: string[], additive: string[]): void {
   if (before.lines[0] !== after.lines[0]) breaking.push(`${before.key}: declaration changed: \`${before.lines[0]}\` → \`${after.lines[0]}\``);
-  const members = (d: Declaration): string[] => d.lines.slice(1, -1).map((l) => l.trim());
+  const members = (d: Declaration): string[] => joinMembers(d.lines.slice(1, -1));
   const was = members(before);
   const is = members(after);
   for (const m of was) if (!is.includes(m)) breaking.push(`${before.key}: member removed or changed: \`${m}\``);
@@ -108,6 +108,25 @@ function compareBodies(before: Declaration, after: Declaration, breaking: string
     if (before.kind === 'interface' && !OPTIONAL_MEMBER.test(m)) breaking.push(`${before.key}: required member added: \`${m}\` (implementers must now provide it; make it optional)`);
     else additive.push(`${before.key}: member added: \`${m}\``);
   }
+}
+
+/** Body lines as whole members: a member API Extractor wraps (`constructor(\n    a: T);`) or a nested object type is one string. */
+function joinMembers(lines: string[]): string[] {
+  const out: string[] = [];
+  let current = '';
+  let depth = 0;
+  for (const line of lines) {
+    const part = line.trim();
+    current = current === '' ? part : /[({<[]$/.test(current) ? `${current}${part}` : `${current} ${part}`;
+    depth += braceDelta(line);
+    if (depth <= 0 && /[;}]$/.test(part)) {
+      out.push(current);
+      current = '';
+      depth = 0;
+    }
+  }
+  if (current !== '') out.push(current);
+  return out;
 }
 
 /** Splits at `sep` where no bracket is open (`a: X<b, c>, d` → two parts). */
