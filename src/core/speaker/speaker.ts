@@ -12,6 +12,7 @@ import type {
   PluginStatus,
   ServiceStatusPublisher,
 } from '../plugin-api';
+import { isIsolated } from '../plugins/isolated-announcer';
 import type { PluginRegistry } from '../plugins/registry';
 import { serviceKeyString, type ServiceKey, type ServiceView } from '../service';
 import { poolForService } from './pool-lookup';
@@ -83,7 +84,9 @@ export class Speaker {
         await this.call(protocol, 'setConfig', () => announcer.setConfig(this.pluginView(config, protocol)));
         slot.failed = undefined;
       } catch (err) {
-        this.markFailed(protocol, slot, err);
+        // An isolated plugin restarts itself and gets the config again; its status says it is down meanwhile.
+        if (isIsolated(slot.announcer)) this.log.error({ event: 'pluginFailed', protocol, error: (err as Error).message }, 'announcement plugin failed to take the config; it is restarted');
+        else this.markFailed(protocol, slot, err);
       }
     }
     this.log.info({ event: 'configLoaded', pools: config.pools.length }, 'config applied');
@@ -160,9 +163,12 @@ export class Speaker {
     for (const protocol of wanted) {
       const slot = this.slot(protocol);
       if (!slot.announcer || slot.failed) continue;
+      const announcer = slot.announcer;
+      // A down isolated plugin is skipped: it replays its balancers and asks for a resync when it is back.
+      if (isIsolated(announcer) && announcer.downReason()) continue;
       let decision;
       try {
-        decision = slot.announcer.shouldAnnounce(svc, pool.name);
+        decision = isIsolated(announcer) ? await announcer.decide(svc, pool.name) : announcer.shouldAnnounce(svc, pool.name);
       } catch (err) {
         this.announceFailed(svc, protocol, err);
         continue;
@@ -173,7 +179,6 @@ export class Speaker {
       }
       const prev = current.get(protocol);
       try {
-        const announcer = slot.announcer;
         await this.call(protocol, 'setBalancer', () => announcer.setBalancer({ namespace: svc.namespace, name: svc.name }, svc.ingressIPs, pool.name, svc));
       } catch (err) {
         this.announceFailed(svc, protocol, err);
