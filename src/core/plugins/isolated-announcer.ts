@@ -194,7 +194,7 @@ export class IsolatedAnnouncer implements IsolatedAnnouncerApi {
       this.pushCluster(false, w);
       await w.call('create', [], this.opts.callTimeoutMs);
       // After a restart the plugin gets everything again: its config, then every balancer it had.
-      if (this.config) await w.call('setConfig', [this.config], this.opts.callTimeoutMs);
+      if (restart && this.config) await w.call('setConfig', [this.config], this.opts.callTimeoutMs);
       for (const b of this.balancers.values()) await w.call('setBalancer', [b.key, b.ips, b.pool, b.svc], this.opts.callTimeoutMs);
     } catch (err) {
       this.fault(asCallError(err), w);

@@ -35,7 +35,8 @@ interface Pending {
 
 /** Under jest (TypeScript sources) the worker transpiles .ts with esbuild; built code runs the .js entry. */
 function spawn(data: PluginWorkerData, transfer: MessagePort, limits: Worker['resourceLimits']): Worker {
-  const opts = { workerData: data, transferList: [transfer], resourceLimits: limits, stdout: false, stderr: false };
+  // env given explicitly: the copy a sandbox (jest) sees, which is the process's own otherwise.
+  const opts = { workerData: data, transferList: [transfer], resourceLimits: limits, stdout: false, stderr: false, env: process.env };
   if (!__filename.endsWith('.ts')) return new Worker(join(__dirname, 'plugin-worker.js'), opts);
   const entry = JSON.stringify(join(__dirname, 'plugin-worker.ts'));
   const code = `

@@ -1,0 +1,228 @@
+// Third-party plugins in worker threads: each broken fixture leaves the speaker and layer2 working, shows, and recovers.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Registry } from 'prom-client';
+import { createLogger } from '../../../src/core/log';
+import type { ClusterView, EventRecorder } from '../../../src/core/plugin-api';
+import { isolatedPlugin } from '../../../src/core/plugins/isolated-plugin';
+import type { IsolationOptions } from '../../../src/core/plugins/isolation-options';
+import { PluginLoadError, PluginRegistry } from '../../../src/core/plugins/registry';
+import { Speaker } from '../../../src/core/speaker/speaker';
+import { loadConfig } from '../../../src/core/config';
+import { configOptionsFor } from '../../../src/cli/config-options';
+import { recordingPlugin } from '../../support/recording-plugin';
+import { config, pool, service } from '../../support/fixtures';
+
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'plugins');
+const faultDir = mkdtempSync(join(tmpdir(), 'plugiso-'));
+process.env.METALLBTS_FIXTURE_FAULT_DIR = faultDir;
+const faultOn = (protocol: string): void => writeFileSync(join(faultDir, protocol), '');
+const faultOff = (protocol: string): void => rmSync(join(faultDir, protocol), { force: true });
+
+// Short limits so faults are found and cleared quickly; the heap limit is small so a leak ends fast.
+const FAST: Partial<IsolationOptions> = { callTimeoutMs: 3000, quickTimeoutMs: 1000, loadTimeoutMs: 15_000, backoffInitialMs: 100, backoffMaxMs: 400, heartbeatMs: 300, maxOldGenerationSizeMb: 32 };
+
+const cluster: ClusterView = {
+  node: (name) => (name === 'node-a' ? { name, labels: {}, networkUnavailable: false, addresses: ['192.168.1.10'] } : undefined),
+  nodes: () => [{ name: 'node-a', labels: {}, networkUnavailable: false, addresses: ['192.168.1.10'] }],
+  endpoints: () => [],
+  onChange: () => () => undefined,
+};
+
+const L2_SVC = service('l2-web', { ingressIPs: ['192.168.1.240'] });
+const EXT_SVC = service('ext-web', { ingressIPs: ['192.168.2.240'] });
+
+async function until<T>(what: string, get: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function setup(protocol: string, extra: { declaredProtocol?: string; options?: Record<string, unknown> } = {}) {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const logger = createLogger({ destination: sink, level: 'debug' });
+  const l2 = recordingPlugin('layer2');
+  const registry = new PluginRegistry();
+  registry.register(l2);
+  const plugin = isolatedPlugin(join(FIXTURES, `${protocol}.ts`), { ...FAST, declaredProtocol: extra.declaredProtocol });
+  registry.register(plugin);
+  const events: Array<{ type: string; service: string; reason: string; message: string }> = [];
+  const recorder: EventRecorder = {
+    normal: (k, reason, message) => events.push({ type: 'Normal', service: `${k.namespace}/${k.name}`, reason, message }),
+    warning: (k, reason, message) => events.push({ type: 'Warning', service: `${k.namespace}/${k.name}`, reason, message }),
+  };
+  const metrics = new Registry();
+  const speaker = new Speaker({
+    nodeName: 'node-a',
+    registry,
+    logger,
+    metrics,
+    cluster,
+    events: recorder,
+    pluginOptions: { [protocol]: extra.options ?? {} },
+  });
+  const cfg = config(pool('l2', ['192.168.1.240/28'], ['layer2']), pool('ext', ['192.168.2.240/28'], [protocol]));
+  const l2Announced = (): boolean => l2.calls.some((c) => c.op === 'setBalancer' && c.service === 'default/l2-web');
+  const extAnnounced = (): boolean => !!speaker.announcements(EXT_SVC)[protocol];
+  const status = () => speaker.pluginStatus()[protocol];
+  const metric = async (text: string): Promise<boolean> => (await metrics.metrics()).includes(text);
+  return { speaker, l2, plugin, events, lines, metrics, cfg, l2Announced, extAnnounced, status, metric };
+}
+
+type Setup = ReturnType<typeof setup>;
+let current: Setup | undefined;
+
+afterEach(async () => {
+  await current?.speaker.shutdown();
+  current = undefined;
+  for (const p of ['throw-set-balancer', 'hang-should-announce', 'crash-at-import', 'reject-set-config', 'leak-memory', 'hang-validate']) faultOff(p);
+});
+
+afterAll(() => rmSync(faultDir, { recursive: true, force: true }));
+
+describe('isolated third-party plugins', () => {
+  jest.setTimeout(60_000);
+
+  test('a healthy plugin works across the boundary: calls, status, options, logs with protocol, its own metrics', async () => {
+    const s = (current = setup('throw-set-balancer', { options: { color: 'blue' } }));
+    await s.speaker.setConfig(s.cfg);
+    await s.speaker.upsertService(EXT_SVC);
+    expect(s.extAnnounced()).toBe(true);
+    const details = await until('status from the worker after setBalancer', () => {
+      const d = s.status()?.details as { balancers?: Record<string, unknown> } | undefined;
+      return d?.balancers?.['default/ext-web'] ? d : undefined;
+    });
+    expect(details).toMatchObject({ configs: 1, balancers: { 'default/ext-web': ['192.168.2.240'] }, node: 'node-a', options: { color: 'blue' } });
+    const configLine = await until('the plugin log line', () => s.lines.find((l) => l.event === 'fixtureConfig'));
+    expect(configLine).toMatchObject({ protocol: 'throw-set-balancer', caller: 'plugin/throw-set-balancer', pools: ['ext'] });
+    await until('forwarded plugin metric', () => s.metric('fixture_throw_set_balancer_set_balancer_total 1'));
+    expect(await s.metric('metallbts_plugin_up{protocol="throw-set-balancer"} 1')).toBe(true);
+  });
+
+  test('throws in setBalancer: Warning event, failure counted and logged, layer2 unaffected; retried once the fault clears', async () => {
+    const s = (current = setup('throw-set-balancer'));
+    faultOn('throw-set-balancer');
+    await s.speaker.setConfig(s.cfg);
+    await s.speaker.upsertService(EXT_SVC);
+    await s.speaker.upsertService(L2_SVC);
+    expect(s.l2Announced()).toBe(true);
+    expect(s.extAnnounced()).toBe(false);
+    expect(s.events).toContainEqual(expect.objectContaining({ type: 'Warning', service: 'default/ext-web', reason: 'announceFailed', message: expect.stringContaining('setBalancer exploded') }));
+    expect(s.lines).toContainEqual(expect.objectContaining({ event: 'announceFailed', protocol: 'throw-set-balancer' }));
+    expect(await s.metric('metallbts_plugin_failures_total{protocol="throw-set-balancer",reason="rejected"}')).toBe(true);
+    faultOff('throw-set-balancer');
+    await until('the retry after the fault cleared', () => s.extAnnounced());
+  });
+
+  test('while(true) in shouldAnnounce: the call is cut, the worker terminated and restarted; layer2 keeps going', async () => {
+    const s = (current = setup('hang-should-announce'));
+    await s.speaker.setConfig(s.cfg);
+    faultOn('hang-should-announce');
+    await s.speaker.upsertService(EXT_SVC);
+    await s.speaker.upsertService(L2_SVC);
+    expect(s.l2Announced()).toBe(true);
+    expect(s.extAnnounced()).toBe(false);
+    expect(s.status()).toMatchObject({ healthy: false, message: expect.stringContaining('shouldAnnounce did not finish within 1000 ms') });
+    expect(await s.metric('metallbts_plugin_failures_total{protocol="hang-should-announce",reason="timeout"} 1')).toBe(true);
+    expect(await s.metric('metallbts_plugin_up{protocol="hang-should-announce"} 0')).toBe(true);
+    expect(s.lines).toContainEqual(expect.objectContaining({ event: 'pluginFailed', protocol: 'hang-should-announce', reason: 'timeout' }));
+    faultOff('hang-should-announce');
+    await until('the restarted plugin announcing', () => s.extAnnounced());
+    expect(s.status()).toMatchObject({ healthy: true });
+    expect(await s.metric('metallbts_plugin_restarts_total{protocol="hang-should-announce"}')).toBe(true);
+    expect(await s.metric('metallbts_plugin_up{protocol="hang-should-announce"} 1')).toBe(true);
+  });
+
+  test('crash at import: with its protocol declared its pools fail, the speaker runs, and it loads once fixed', async () => {
+    faultOn('crash-at-import');
+    expect(() => isolatedPlugin(join(FIXTURES, 'crash-at-import.ts'), FAST)).toThrow(PluginLoadError);
+    const s = (current = setup('crash-at-import', { declaredProtocol: 'crash-at-import' }));
+    expect(s.plugin.loadError).toMatch(/crashed at import/);
+    await s.speaker.setConfig(s.cfg);
+    await s.speaker.upsertService(L2_SVC);
+    await s.speaker.upsertService(EXT_SVC);
+    expect(s.l2Announced()).toBe(true);
+    expect(s.status()).toMatchObject({ healthy: false, message: expect.stringContaining('crashed at import') });
+    expect(await s.metric('metallbts_plugin_failures_total{protocol="crash-at-import",reason="import"}')).toBe(true);
+    faultOff('crash-at-import');
+    await until('the plugin loaded and announcing', () => s.extAnnounced());
+    const details = await until('status', () => s.status()?.details as Record<string, unknown> | undefined);
+    expect(details).toMatchObject({ configs: 1 });
+  });
+
+  test('rejects in setConfig: restarted with backoff, then gets the config and every balancer again', async () => {
+    const s = (current = setup('reject-set-config'));
+    await s.speaker.setConfig(s.cfg);
+    await s.speaker.upsertService(EXT_SVC);
+    expect(s.extAnnounced()).toBe(true);
+    faultOn('reject-set-config');
+    await s.speaker.setConfig(s.cfg);
+    expect(s.status()).toMatchObject({ healthy: false, message: expect.stringContaining('setConfig refused') });
+    expect(s.events).toContainEqual(expect.objectContaining({ type: 'Warning', service: 'default/ext-web', reason: 'PluginFailed' }));
+    await until('a restart attempt that failed again', async () => s.metric('metallbts_plugin_failures_total{protocol="reject-set-config",reason="rejected"} 2'));
+    await s.speaker.upsertService(L2_SVC);
+    expect(s.l2Announced()).toBe(true);
+    faultOff('reject-set-config');
+    const details = await until('the plugin back with its state', () => (s.status()?.healthy ? (s.status()?.details as Record<string, unknown>) : undefined));
+    // A fresh worker: one config and the balancer it had, replayed without the speaker asking.
+    expect(details).toMatchObject({ configs: 1, balancers: { 'default/ext-web': ['192.168.2.240'] } });
+  });
+
+  test('allocates without bound: the heap limit ends the worker, not the speaker', async () => {
+    const s = (current = setup('leak-memory'));
+    await s.speaker.setConfig(s.cfg);
+    faultOn('leak-memory');
+    await s.speaker.upsertService(EXT_SVC);
+    await s.speaker.upsertService(L2_SVC);
+    expect(s.l2Announced()).toBe(true);
+    await until('the memory failure counted', () => s.metric('metallbts_plugin_failures_total{protocol="leak-memory",reason="memory"} 1'));
+    expect(s.status()).toMatchObject({ healthy: false, message: expect.stringContaining('memory limit') });
+    faultOff('leak-memory');
+    await until('the restarted plugin announcing', () => s.extAnnounced());
+  });
+});
+
+describe('isolated validate (controller, metallbts validate)', () => {
+  const text = (protocol: string): string => `address-pools:\n- name: ext\n  protocol: ${protocol}\n  addresses: [192.168.2.0/24]\n`;
+
+  test('the plugin validate runs in its worker and its issues are located at the pool', () => {
+    const registry = new PluginRegistry();
+    registry.register(isolatedPlugin(join(FIXTURES, 'static-route-plugin.ts'), FAST));
+    const bad = `address-pools:\n- name: ext\n  protocol: static-route\n  addresses: [192.168.2.1-192.168.2.9]\n`;
+    const result = loadConfig([{ file: 'cfg.yaml', text: bad }], configOptionsFor(registry));
+    expect(result.config).toBeUndefined();
+    expect(result.issues).toContainEqual(expect.objectContaining({ severity: 'error', file: 'cfg.yaml', message: 'static-route pools take CIDR prefixes, not ranges' }));
+  });
+
+  test('a validate that hangs is cut at its limit: a located error, and the caller keeps running', () => {
+    const registry = new PluginRegistry();
+    registry.register(isolatedPlugin(join(FIXTURES, 'hang-validate.ts'), FAST));
+    faultOn('hang-validate');
+    const result = loadConfig([{ file: 'cfg.yaml', text: text('hang-validate') }], configOptionsFor(registry));
+    expect(result.config).toBeUndefined();
+    expect(result.issues).toContainEqual(
+      expect.objectContaining({ severity: 'error', file: 'cfg.yaml', message: expect.stringMatching(/plugin "hang-validate" failed to validate the pool: .*validate did not answer within 1000 ms/) }),
+    );
+  });
+
+  test('on the speaker (config already checked by the controller) a validate that cannot answer is a warning', () => {
+    const registry = new PluginRegistry();
+    registry.register(isolatedPlugin(join(FIXTURES, 'hang-validate.ts'), { ...FAST, validateFailure: 'warning' }));
+    faultOn('hang-validate');
+    const result = loadConfig([{ file: 'cfg.yaml', text: text('hang-validate') }], configOptionsFor(registry));
+    expect(result.config).toBeDefined();
+    expect(result.issues).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringContaining('could not validate the pool') }));
+  });
+});
