@@ -46,6 +46,8 @@ export function isolatedPlugin(module: string, options: IsolatedPluginOptions = 
 
   try {
     validator = startValidator();
+    // No validate: the probe worker is not kept (a worker per plugin costs memory).
+    if (!meta?.hasValidate) void validator.stop();
   } catch (err) {
     const message = `cannot load plugin module "${module}": ${(err as Error).message}`;
     if (!options.declaredProtocol) throw new PluginLoadError(message);
@@ -59,16 +61,27 @@ export function isolatedPlugin(module: string, options: IsolatedPluginOptions = 
     throw new PluginLoadError(`plugin module "${module}" provides protocol "${meta.protocol}", but "${options.declaredProtocol}" was declared for it`);
   }
 
-  /** The validate worker, started again (after a backoff) when it died. */
+  /**
+   * The validate worker, started again (after a backoff) when it died. Where failures are only warnings (the speaker)
+   * it is started in the background, so the speaker's thread never waits for an import.
+   */
   const liveValidator = (): PluginWorkerThread => {
-    if (validator?.alive) return validator;
+    if (validator?.alive && (validator.meta || opts.validateFailure === 'error')) return validator;
+    if (validator?.alive) throw new PluginCallError(`plugin "${protocol}" is still loading`, 'crash');
     if (Date.now() < validatorDownUntil) throw new PluginCallError(`plugin "${protocol}" is not running (restarting)`, 'crash');
     validatorDownUntil = Date.now() + opts.backoffInitialMs;
-    validator = startValidator();
-    return validator;
+    if (opts.validateFailure === 'error') {
+      validator = startValidator();
+      return validator;
+    }
+    const w = new PluginWorkerThread({ module, label: `module "${module}"`, nodeName: '', options: {}, maxOldGenerationSizeMb: opts.maxOldGenerationSizeMb });
+    w.ready.then((m) => (meta ??= m), () => undefined);
+    validator = w;
+    throw new PluginCallError(`plugin "${protocol}" is loading`, 'crash');
   };
 
   const validate = (view: PoolConfigView): ConfigIssue[] => {
+    if (meta && !meta.hasValidate) return [];
     try {
       const w = liveValidator();
       if (!meta?.hasValidate) return [];

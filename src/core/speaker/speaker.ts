@@ -59,6 +59,8 @@ export class Speaker {
   private readonly announcedGauge: Gauge<'service' | 'protocol' | 'node' | 'ip'>;
   private readonly log: Logger;
   private resyncQueued = false;
+  /** "protocol service" pairs already told (Warning event) that their isolated plugin is down; cleared when it is back. */
+  private readonly downWarned = new Set<string>();
 
   constructor(private readonly deps: SpeakerDeps) {
     this.log = deps.logger.child({ caller: 'speaker' });
@@ -165,7 +167,18 @@ export class Speaker {
       if (!slot.announcer || slot.failed) continue;
       const announcer = slot.announcer;
       // A down isolated plugin is skipped: it replays its balancers and asks for a resync when it is back.
-      if (isIsolated(announcer) && announcer.downReason()) continue;
+      if (isIsolated(announcer)) {
+        const down = announcer.downReason();
+        const warned = `${protocol} ${key}`;
+        if (!down) this.downWarned.delete(warned);
+        else {
+          if (!this.downWarned.has(warned)) {
+            this.downWarned.add(warned);
+            this.deps.events.warning(svc, 'PluginFailed', `announcement plugin "${protocol}" is down, the service is not announced with it: ${down}`);
+          }
+          continue;
+        }
+      }
       let decision;
       try {
         decision = isIsolated(announcer) ? await announcer.decide(svc, pool.name) : announcer.shouldAnnounce(svc, pool.name);
