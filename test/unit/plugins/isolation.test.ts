@@ -9,7 +9,7 @@ import type { ClusterView, EventRecorder } from '../../../src/core/plugin-api';
 import { isolatedPlugin } from '../../../src/core/plugins/isolated-plugin';
 import type { IsolationOptions } from '../../../src/core/plugins/isolation-options';
 import { PluginLoadError, PluginRegistry } from '../../../src/core/plugins/registry';
-import { Speaker } from '../../../src/core/speaker/speaker';
+import { Speaker, type SpeakerDeps } from '../../../src/core/speaker/speaker';
 import { loadConfig } from '../../../src/core/config';
 import { configOptionsFor } from '../../../src/cli/config-options';
 import { recordingPlugin } from '../../support/recording-plugin';
@@ -24,12 +24,7 @@ const faultOff = (protocol: string): void => rmSync(join(faultDir, protocol), { 
 // Short limits so faults are found and cleared quickly; the heap limit is small so a leak ends fast.
 const FAST: Partial<IsolationOptions> = { callTimeoutMs: 3000, quickTimeoutMs: 1000, loadTimeoutMs: 15_000, backoffInitialMs: 100, backoffMaxMs: 400, heartbeatMs: 300, maxOldGenerationSizeMb: 32 };
 
-const cluster: ClusterView = {
-  node: (name) => (name === 'node-a' ? { name, labels: {}, networkUnavailable: false, addresses: ['192.168.1.10'] } : undefined),
-  nodes: () => [{ name: 'node-a', labels: {}, networkUnavailable: false, addresses: ['192.168.1.10'] }],
-  endpoints: () => [],
-  onChange: () => () => undefined,
-};
+const NODE = { name: 'node-a', labels: {}, networkUnavailable: false, addresses: ['192.168.1.10'] };
 
 const L2_SVC = service('l2-web', { ingressIPs: ['192.168.1.240'] });
 const EXT_SVC = service('ext-web', { ingressIPs: ['192.168.2.240'] });
@@ -44,7 +39,14 @@ async function until<T>(what: string, get: () => T | undefined | false | Promise
   }
 }
 
-function setup(protocol: string, extra: { declaredProtocol?: string; options?: Record<string, unknown> } = {}) {
+interface SetupExtra {
+  declaredProtocol?: string;
+  options?: Record<string, unknown>;
+  secret?: SpeakerDeps['secret'];
+  serviceStatus?: SpeakerDeps['serviceStatus'];
+}
+
+function setup(protocol: string, extra: SetupExtra = {}) {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -64,7 +66,19 @@ function setup(protocol: string, extra: { declaredProtocol?: string; options?: R
     warning: (k, reason, message) => events.push({ type: 'Warning', service: `${k.namespace}/${k.name}`, reason, message }),
   };
   const metrics = new Registry();
+  const listeners = new Set<() => void>();
+  const cluster: ClusterView = {
+    node: (name) => (name === 'node-a' ? NODE : undefined),
+    nodes: () => [NODE],
+    endpoints: () => [{ addresses: ['10.244.0.10'], nodeName: 'node-a', ready: true, serving: true, terminating: false }],
+    onChange: (cb) => {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
+  };
   const speaker = new Speaker({
+    secret: extra.secret,
+    serviceStatus: extra.serviceStatus,
     nodeName: 'node-a',
     registry,
     logger,
@@ -78,7 +92,8 @@ function setup(protocol: string, extra: { declaredProtocol?: string; options?: R
   const extAnnounced = (): boolean => !!speaker.announcements(EXT_SVC)[protocol];
   const status = () => speaker.pluginStatus()[protocol];
   const metric = async (text: string): Promise<boolean> => (await metrics.metrics()).includes(text);
-  return { speaker, l2, plugin, events, lines, metrics, cfg, l2Announced, extAnnounced, status, metric };
+  const changeCluster = (): void => listeners.forEach((cb) => cb());
+  return { speaker, l2, plugin, events, lines, metrics, cfg, l2Announced, extAnnounced, status, metric, changeCluster };
 }
 
 type Setup = ReturnType<typeof setup>;
@@ -109,6 +124,28 @@ describe('isolated third-party plugins', () => {
     expect(configLine).toMatchObject({ protocol: 'throw-set-balancer', caller: 'plugin/throw-set-balancer', pools: ['ext'] });
     await until('forwarded plugin metric', () => s.metric('fixture_throw_set_balancer_set_balancer_total 1'));
     expect(await s.metric('metallbts_plugin_up{protocol="throw-set-balancer"} 1')).toBe(true);
+  });
+
+  test('every PluginContext feature crosses the boundary: events, service status, secrets, cluster view, resync', async () => {
+    const statuses: string[] = [];
+    const s = (current = setup('context-probe', {
+      secret: (name, key) => (name === 'memberlist' && key === 'secretkey' ? 's3cret' : undefined),
+      serviceStatus: () => ({ set: (k, st) => statuses.push(`set ${k.name} ${JSON.stringify(st)}`), delete: (k) => statuses.push(`delete ${k.name}`) }),
+    }));
+    await s.speaker.setConfig(s.cfg);
+    await s.speaker.upsertService(EXT_SVC);
+    // The first call misses the secret (the worker asks for it); the answer and the plugin's requestResync bring a second call.
+    const details = await until('the probe saw the secret', () => {
+      const d = s.status()?.details as Record<string, unknown> | undefined;
+      return d?.secret === 's3cret' ? d : undefined;
+    });
+    expect(details).toMatchObject({ nodes: ['node-a'], node: ['192.168.1.10'], endpoints: ['node-a'], aborted: false });
+    expect(s.events).toContainEqual({ type: 'Normal', service: 'default/ext-web', reason: 'ProbeAnnounced', message: 'announcing 192.168.2.240' });
+    expect(statuses).toContain('set ext-web {"ips":["192.168.2.240"]}');
+    s.changeCluster();
+    await until('the cluster change seen in the worker', () => ((s.status()?.details as { clusterChanges?: number } | undefined)?.clusterChanges ?? 0) >= 1);
+    await s.speaker.deleteService(EXT_SVC);
+    await until('the status delete', () => statuses.includes('delete ext-web'));
   });
 
   test('throws in setBalancer: Warning event, failure counted and logged, layer2 unaffected; retried once the fault clears', async () => {
