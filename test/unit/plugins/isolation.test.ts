@@ -6,12 +6,13 @@ import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../../src/core/log';
 import type { ClusterView, EventRecorder } from '../../../src/core/plugin-api';
-import { isolatedPlugin } from '../../../src/core/plugins/isolated-plugin';
-import type { IsolationOptions } from '../../../src/core/plugins/isolation-options';
+import { isolatedPlugin, type IsolatedPlugin } from '../../../src/core/plugins/isolated-plugin';
+import { isolationFromEnv, type IsolationOptions } from '../../../src/core/plugins/isolation-options';
 import { PluginLoadError, PluginRegistry } from '../../../src/core/plugins/registry';
 import { Speaker, type SpeakerDeps } from '../../../src/core/speaker/speaker';
 import { loadConfig } from '../../../src/core/config';
 import { configOptionsFor } from '../../../src/cli/config-options';
+import { loadPlugins } from '../../../src/cli/builtin-plugins';
 import { recordingPlugin } from '../../support/recording-plugin';
 import { config, pool, service } from '../../support/fixtures';
 
@@ -261,5 +262,31 @@ describe('isolated validate (controller, metallbts validate)', () => {
     const result = loadConfig([{ file: 'cfg.yaml', text: text('hang-validate') }], configOptionsFor(registry));
     expect(result.config).toBeDefined();
     expect(result.issues).toContainEqual(expect.objectContaining({ severity: 'warning', message: expect.stringContaining('could not validate the pool') }));
+  });
+});
+
+describe('loading --plugin modules (the speaker and controller commands)', () => {
+  const crash = join(FIXTURES, 'crash-at-import.ts');
+
+  test('a module that cannot load is reported and left out, or stands for its declared protocol', () => {
+    faultOn('crash-at-import');
+    const failures: string[] = [];
+    const left = loadPlugins([crash], undefined, { isolation: FAST, onLoadError: (m, err) => failures.push(`${m}: ${err.message}`) });
+    expect(left.registry.get('crash-at-import')).toBeUndefined();
+    expect(failures).toEqual([expect.stringMatching(/crash-at-import\.ts: cannot load plugin module .*crashed at import/)]);
+    const declared = loadPlugins([crash], undefined, { isolation: FAST, declared: new Map([[crash, 'crash-at-import']]), onLoadError: () => undefined });
+    expect(declared.protocolOfModule.get(crash)).toBe('crash-at-import');
+    expect((declared.registry.get('crash-at-import') as IsolatedPlugin).loadError).toMatch(/crashed at import/);
+    // Without a handler (metallbts validate, plan) the failure is the caller's error.
+    expect(() => loadPlugins([crash], undefined, { isolation: FAST })).toThrow(PluginLoadError);
+  });
+
+  test('a declared protocol that differs from the module\'s is refused', () => {
+    expect(() => isolatedPlugin(join(FIXTURES, 'throw-set-balancer.ts'), { ...FAST, declaredProtocol: 'something-else' })).toThrow(/provides protocol "throw-set-balancer", but "something-else" was declared/);
+  });
+
+  test('limits from the environment: numbers taken, anything else named', () => {
+    expect(isolationFromEnv({ METALLBTS_PLUGIN_CALL_TIMEOUT_MS: '250', METALLBTS_PLUGIN_MAX_OLD_MB: '64' })).toEqual({ callTimeoutMs: 250, maxOldGenerationSizeMb: 64 });
+    expect(() => isolationFromEnv({ METALLBTS_PLUGIN_BACKOFF_MAX_MS: '1s' })).toThrow('METALLBTS_PLUGIN_BACKOFF_MAX_MS must be a positive integer, got "1s"');
   });
 });
