@@ -1,12 +1,12 @@
 // One real `metallbts speaker` in a node namespace, with third-party plugins (--plugin) next to layer2, against the harness apiserver.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SharedControlPlane } from '../../harness/jest-control-plane';
 import { installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
 import { LabCluster } from '../layer2/lab-cluster';
 import { dying, relayApiserverIntoNamespaces } from '../layer2/namespace-apiserver';
-import { ensureBuilt, L2Lab, REPO, type LabHost } from '../layer2/netns-lab';
+import { ensureBuilt, L2Lab, must, REPO, type LabHost } from '../layer2/netns-lab';
 import { collectLogLines, type LogLine } from '../layer2/speaker-log';
 
 export interface PluginNode extends LabHost {
@@ -38,6 +38,7 @@ export class PluginSpeakerLab extends LabCluster<PluginNode> {
   /** Segment with `vips`, metallb-system, memberlist Secret, the Node, `setup` (config, Services), relay, then the speaker. */
   async up(vips: string[], opts: PluginSpeakerOptions, setup: () => Promise<void>): Promise<void> {
     ensureBuilt();
+    fixturesBuilt(opts.plugins);
     this.dir = mkdtempSync(join(tmpdir(), `${this.lab.prefix}-`));
     try {
       this.lab.up(vips);
@@ -99,4 +100,11 @@ export class PluginSpeakerLab extends LabCluster<PluginNode> {
   }
 
   process?: ReturnType<L2Lab['spawn']>;
+}
+
+/** ensureBuilt() looks at src/ and layer2 only: compile again when a fixture plugin changed since its .js. */
+function fixturesBuilt(modules: string[]): void {
+  const sources = join(REPO, 'test', 'fixtures', 'plugins');
+  const newest = Math.max(...readdirSync(sources).filter((f) => f.endsWith('.ts')).map((f) => statSync(join(sources, f)).mtimeMs));
+  if (modules.some((m) => !existsSync(m) || statSync(m).mtimeMs < newest)) must('npx', ['tsc', '-p', join(REPO, 'tsconfig.json')], 600_000);
 }

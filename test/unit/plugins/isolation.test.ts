@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '../../../src/core/log';
 import type { ClusterView, EventRecorder } from '../../../src/core/plugin-api';
 import { isolatedPlugin, type IsolatedPlugin } from '../../../src/core/plugins/isolated-plugin';
+import type { IsolatedAnnouncerApi } from '../../../src/core/plugins/isolated-announcer';
 import { isolationFromEnv, type IsolationOptions } from '../../../src/core/plugins/isolation-options';
 import { PluginLoadError, PluginRegistry } from '../../../src/core/plugins/registry';
 import { Speaker, type SpeakerDeps } from '../../../src/core/speaker/speaker';
@@ -229,6 +230,41 @@ describe('isolated third-party plugins', () => {
     expect(s.status()).toMatchObject({ healthy: false, message: expect.stringContaining('memory limit') });
     faultOff('leak-memory');
     await until('the restarted plugin announcing', () => s.extAnnounced());
+  });
+});
+
+describe('the isolated announcer on its own (no speaker resync)', () => {
+  test('after a restart the new worker gets the last config and every balancer from the announcer itself', async () => {
+    const resyncs: string[] = [];
+    const abort = new AbortController();
+    const announcer = isolatedPlugin(join(FIXTURES, 'hang-should-announce.ts'), FAST).create({
+      nodeName: 'node-a',
+      logger: createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+      metrics: new Registry(),
+      cluster: { node: () => undefined, nodes: () => [], endpoints: () => [], onChange: () => () => undefined },
+      events: { normal: () => undefined, warning: () => undefined },
+      signal: abort.signal,
+      requestResync: (reason) => resyncs.push(reason),
+      options: {},
+      secret: () => undefined,
+      serviceStatus: { set: () => undefined, delete: () => undefined },
+    }) as IsolatedAnnouncerApi;
+    try {
+      await announcer.setConfig({ protocol: 'hang-should-announce', pools: [], peers: [], bgpAdvertisements: [], l2Advertisements: [], pluginAdvertisements: [], communityAliases: {} });
+      await announcer.setBalancer(EXT_SVC, EXT_SVC.ingressIPs, 'ext', EXT_SVC);
+      faultOn('hang-should-announce');
+      await expect(announcer.decide(EXT_SVC, 'ext')).rejects.toThrow(/did not finish within 1000 ms/);
+      expect(announcer.downReason()).toMatch(/reason timeout/);
+      faultOff('hang-should-announce');
+      const details = await until('the new worker healthy with its replayed state', () => {
+        const st = announcer.status();
+        return st.healthy && st.details ? (st.details as Record<string, unknown>) : undefined;
+      });
+      expect(details).toMatchObject({ configs: 1, balancers: { 'default/ext-web': ['192.168.2.240'] } });
+      expect(resyncs).toEqual(['plugin "hang-should-announce" restarted']);
+    } finally {
+      await announcer.shutdown();
+    }
   });
 });
 
