@@ -180,6 +180,8 @@ d('isolated third-party plugins in a real speaker, layer2 answering ARP througho
 
   test('layer2 answered every ARP request for its VIP throughout, from the speaker\'s node only', async () => {
     const done = new Promise<void>((r) => arp?.once('close', () => r()));
+    // A few more probes after the recovery was seen, then stop.
+    await eventually('ARP probes after the recovery', async () => (arpLines.filter((p) => p.t >= recoveredAt).length >= 5 ? true : undefined), 15_000, 100);
     arp?.kill('SIGTERM');
     await done;
     const missed = arpLines.filter((p) => !p.ok);
