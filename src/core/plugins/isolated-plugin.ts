@@ -49,7 +49,7 @@ export function isolatedPlugin(module: string, options: IsolatedPluginOptions = 
     // No validate: the probe worker is not kept (a worker per plugin costs memory).
     if (!meta?.hasValidate) void validator.stop();
   } catch (err) {
-    const message = `cannot load plugin module "${module}": ${(err as Error).message}`;
+    const message = `cannot load plugin module "${module}": ${(err as PluginCallError).detail ?? (err as Error).message}`;
     if (!options.declaredProtocol) throw new PluginLoadError(message);
     loadError = message;
     validatorDownUntil = Date.now() + opts.backoffInitialMs;

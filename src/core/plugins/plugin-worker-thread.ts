@@ -10,6 +10,8 @@ export class PluginCallError extends Error {
   constructor(
     message: string,
     readonly reason: FailureReason,
+    /** The plugin's own error text, without what this module adds. */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'PluginCallError';
@@ -152,7 +154,7 @@ export class PluginWorkerThread {
       for (let m = receiveMessageOnPort(this.syncPort); m; m = receiveMessageOnPort(this.syncPort)) {
         const msg = m.message as FromWorker;
         if (msg.t === 'ready') this.markReady(msg.meta);
-        if (msg.t === 'loadFailed') throw new PluginCallError(`plugin ${this.name()} failed to load: ${msg.error}`, 'import');
+        if (msg.t === 'loadFailed') throw new PluginCallError(`plugin ${this.name()} failed to load: ${msg.error}`, 'import', msg.error);
       }
     }
     return this.meta;
