@@ -97,21 +97,24 @@ jest.mock('../../../src/core/k8s/config-source', () => ({
   },
 }));
 // The Service watch: start() resolves when the test says so (the real one waits for the watch request after listing).
-jest.mock('../../../src/core/k8s/resource-watch', () => ({
-  ResourceWatch: class {
-    constructor(_kc: unknown, private readonly path: string, _list: unknown, handlers: { upsert?: (o: unknown) => void; remove?: (o: unknown) => void }) {
-      let release: () => void = () => undefined;
-      const gate = new Promise<void>((r) => (release = r));
-      mockHub.watches.set(path, { ...handlers, started: false, gate });
-      if (path === '/api/v1/services') mockHub.releaseServices = release;
-      else release();
-    }
-    async start(): Promise<void> {
-      const w = mockHub.watches.get(this.path)!;
-      w.started = true;
-      await w.gate;
-    }
-    async stop(): Promise<void> {}
+jest.mock('../../../src/core/k8s/view-watch', () => ({
+  ...jest.requireActual('../../../src/core/k8s/view-watch'),
+  objectWatch: (_kc: unknown, path: string, _list: unknown, handlers: { upsert?: (o: unknown) => void; remove?: (o: unknown) => void }) => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    mockHub.watches.set(path, { ...handlers, started: false, gate });
+    if (path === '/api/v1/services') mockHub.releaseServices = release;
+    else release();
+    return {
+      async start(): Promise<void> {
+        const w = mockHub.watches.get(path)!;
+        w.started = true;
+        await w.gate;
+      },
+      async stop(): Promise<void> {},
+      items: (): unknown[] => [],
+      hasSynced: (): boolean => true,
+    };
   },
 }));
 
