@@ -17,7 +17,7 @@ export class RestartableSpeaker {
     private readonly nodeName: string,
   ) {}
 
-  static async create(ns: string, dir: string, cp: SharedControlPlane, kubeconfig: string, nodeName: string): Promise<RestartableSpeaker> {
+  static async create(ns: string, dir: string, cp: Pick<SharedControlPlane, 'get'>, kubeconfig: string, nodeName: string): Promise<RestartableSpeaker> {
     const relay = await relayApiserverInto(ns, cp.get().server, dir);
     return new RestartableSpeaker(ns, relay, kubeconfig, nodeName);
   }

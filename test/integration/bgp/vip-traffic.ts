@@ -36,13 +36,13 @@ export interface PollResult {
 }
 
 export class VipPoller {
-  private readonly lines: string[] = [];
+  private readonly results: string[] = [];
   private constructor(private readonly proc: ChildProcess) {
     let rest = '';
     proc.stdout!.on('data', (d: Buffer) => {
       const parts = (rest + d.toString()).split('\n');
       rest = parts.pop() ?? '';
-      this.lines.push(...parts.filter(Boolean));
+      this.results.push(...parts.filter(Boolean));
     });
   }
 
@@ -50,8 +50,13 @@ export class VipPoller {
     return new VipPoller(spawn('ip', ['netns', 'exec', clientNs, process.execPath, '-e', POLLER, vip, String(everyMs)], { stdio: ['ignore', 'pipe', 'inherit'] }));
   }
 
+  /** Every result line so far: `ISO-time ok` or `ISO-time fail REASON`. */
+  lines(): string[] {
+    return [...this.results];
+  }
+
   counts(): PollResult {
-    return { ok: this.lines.filter((l) => l.endsWith(' ok')).length, failed: this.lines.filter((l) => / fail /.test(l)) };
+    return { ok: this.results.filter((l) => l.endsWith(' ok')).length, failed: this.results.filter((l) => / fail /.test(l)) };
   }
 
   /** Stops polling (bounded) and returns every result. */
