@@ -25,6 +25,20 @@ metadata: { name: router, namespace: ${NAMESPACE} }
 spec: { myASN: 64501, peerASN: 64500, peerAddress: 192.168.1.1, enableGracefulRestart: ${gracefulRestart} }
 `;
 
+const OTHER_SERVICE = `
+apiVersion: v1
+kind: Service
+metadata: { name: other, namespace: default }
+spec: { type: LoadBalancer, selector: { app: other }, ports: [{ port: 80 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: other-1, namespace: default, labels: { kubernetes.io/service-name: other } }
+addressType: IPv4
+endpoints: [{ addresses: [10.244.0.6], nodeName: node-a, conditions: { ready: true } }]
+ports: [{ port: 80, protocol: TCP }]
+`;
+
 interface FrrPath {
   stale?: boolean;
 }
@@ -123,6 +137,25 @@ d('graceful restart with FRR as helper', () => {
     const r = await restartUnderTraffic('SIGKILL');
     expect(r.failed).toEqual([]);
     expect(r.ok).toBeGreaterThan(40);
+  });
+
+  test('a Service deleted while the speaker is down: End-of-RIB from the new speaker makes FRR drop its stale route (long before the 120 s restart time)', async () => {
+    await cp.kubectlOk(['apply', '-f', '-'], { input: OTHER_SERVICE });
+    const other = await eventually('Service other IP', async () => {
+      const s = await cp.kubectlJson<{ status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } }>(['get', 'svc', 'other']);
+      return s.status?.loadBalancer?.ingress?.[0]?.ip;
+    });
+    const otherPaths = () => lab.vtyshJson<{ paths?: FrrPath[] }>(`show bgp ipv4 unicast ${other}/32 json`).paths ?? [];
+    await eventually(`${other}/32 in FRR`, async () => (otherPaths().length > 0 ? true : undefined), 60_000);
+    await speaker!.kill('SIGTERM');
+    await eventually('both routes stale', async () => (otherPaths().some((p) => p.stale) && paths()?.some((p) => p.stale) ? true : undefined), 10_000);
+    await cp.kubectlOk(['delete', 'svc', 'other']);
+    expect(otherPaths()).toHaveLength(1);
+    speaker!.start();
+    await eventually('web re-announced', async () => fresh(), 60_000);
+    // Only End-of-RIB can remove it this early: the new speaker never announced it, so it has nothing to withdraw.
+    await eventually(`${other}/32 dropped by FRR`, async () => (otherPaths().length === 0 ? true : undefined), 30_000);
+    expect(lab.exec(lab.routerNs, 'ip', ['route', 'show', `${other}/32`]).trim()).toBe('');
   });
 
   test('control, without graceful restart: SIGTERM withdraws the route and requests fail until the speaker is back', async () => {
