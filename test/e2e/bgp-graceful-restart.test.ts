@@ -151,4 +151,25 @@ describe('the real cluster, BGP with graceful restart (e2e, root)', () => {
     // Every node is back with its route (the stale paths were refreshed, End-of-RIB received).
     expect((await router.fibNextHops(`${vip}/32`)).length).toBe(NODES.length);
   }, 400_000);
+
+  it('control, the same roll without graceful restart: each stopping speaker withdraws its path from the FIB', async () => {
+    // enableGracefulRestart is immutable: the peer is re-created without it.
+    await kubectl.ok(['delete', 'bgppeer', '-n', 'metallb-system', 'router-gr']);
+    await kubectl.ok(['apply', '-f', '-'], { input: GR_PEER.replace('enableGracefulRestart: true', 'enableGracefulRestart: false') });
+    let grModes: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      if (i > 0) await sleep(1000);
+      const neighbors = await router.vtyshJson<Neighbors>('show bgp neighbors json');
+      grModes = NODES.map((n) => `${neighbors[n.ip]?.bgpState}/${neighbors[n.ip]?.gracefulRestartInfo?.remoteGrMode}`);
+      if (grModes.every((m) => m === 'Established/Disable') && (await router.fibNextHops(`${vip}/32`)).length === NODES.length) break;
+    }
+    expect(grModes).toEqual(NODES.map(() => 'Established/Disable'));
+    const rolled = (async (): Promise<void> => {
+      await release.upgrade('bgp-graceful-restart.yaml', ['--set', 'logLevel=info']);
+      await kubectl.ok(['rollout', 'status', 'ds/speaker', '-n', 'metallb-system', '--timeout=300s'], { timeoutMs: 320_000 });
+    })();
+    const hops = await fewestNextHops(`${vip}/32`, rolled);
+    process.stdout.write(`rolling upgrade without graceful restart: fewest next hops over ${hops.samples} samples: ${hops.fewest}\n`);
+    expect(hops.fewest).toBeLessThan(NODES.length);
+  }, 400_000);
 });
