@@ -29,7 +29,9 @@ export interface SessionLike {
   start(): void;
   announce(prefix: string, attrs?: RouteAttributes): string;
   withdraw(prefix: string): boolean;
-  stop(opts?: { withdraw?: boolean }): Promise<void>;
+  stop(opts?: { withdraw?: boolean; graceful?: boolean }): Promise<void>;
+  /** The initial table is complete: End-of-RIB may go out. */
+  endOfRibReady?(): void;
   /** Drops the session at once (BFD Down) and lets it reconnect. */
   reset?(reason: string): void;
   /** Reconnects now instead of after the backoff (BFD Up again). */
@@ -37,6 +39,9 @@ export interface SessionLike {
 }
 
 export type SessionFactory = (opts: BgpSessionOptions) => SessionLike;
+
+/** Seconds the router keeps our routes after a restart (`enableGracefulRestart`); FRR's and MetalLB's default. */
+export const GRACEFUL_RESTART_TIME = 120;
 
 const EXCLUDE_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
 
@@ -83,12 +88,20 @@ export class BgpAnnouncer implements Announcer {
   /** service key → the peer names last published in its ServiceBGPStatus (sorted, joined). */
   private readonly published = new Map<string, string>();
   private readonly unsubscribe: () => void;
+  /** The speaker's initial sync is done: new sessions send End-of-RIB right after their table. */
+  private synced: boolean;
 
   constructor(
     private readonly ctx: PluginContext,
     private readonly createSession: SessionFactory = (o) => new BgpSession(o),
     private readonly bfdSessions: BfdSessions = nativeBfdSessions({ logger: ctx.logger, metrics: ctx.metrics }),
   ) {
+    this.synced = ctx.initialSync === undefined;
+    // After a restart the router drops the stale routes we have not re-announced when it sees End-of-RIB.
+    void ctx.initialSync?.then(() => {
+      this.synced = true;
+      for (const slot of this.peers.values()) slot.session.endOfRibReady?.();
+    });
     this.unsubscribe = ctx.cluster.onChange(() => {
       // Node labels select peers and advertisements.
       if (this.config && this.syncPeers()) {
@@ -196,7 +209,8 @@ export class BgpAnnouncer implements Announcer {
       connectTime: p.connectTime,
       ebgpMultihop: p.ebgpMultiHop,
       password: this.password(p),
-      gracefulRestart: p.enableGracefulRestart ? { restartTime: 120 } : undefined,
+      gracefulRestart: p.enableGracefulRestart ? { restartTime: GRACEFUL_RESTART_TIME } : undefined,
+      deferEndOfRib: !this.synced,
       logger: this.ctx.logger,
       metrics: this.ctx.metrics,
     };
@@ -330,8 +344,11 @@ export class BgpAnnouncer implements Announcer {
     this.peers.clear();
     // Everything is withdrawn: this node advertises no Service any more.
     for (const k of [...this.published.keys()]) this.publishStatus(k, []);
-    for (const s of slots) s.bfd?.stop();
-    await Promise.all(slots.map((s) => s.session.stop({ withdraw: true })));
+    // Graceful restart: the routes stay at the router (stale) while the speaker restarts; the node keeps serving them.
+    // Those peers see the TCP close before BFD's AdminDown, so the router is already in its restart wait.
+    for (const s of slots) if (!s.peer.enableGracefulRestart) s.bfd?.stop();
+    await Promise.all(slots.map((s) => s.session.stop(s.peer.enableGracefulRestart ? { graceful: true } : { withdraw: true })));
+    for (const s of slots) if (s.peer.enableGracefulRestart) s.bfd?.stop();
     this.bfdSessions.close();
   }
 }

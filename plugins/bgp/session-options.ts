@@ -25,8 +25,14 @@ export interface BgpSessionOptions {
   ebgpMultihop?: boolean;
   /** TCP-MD5 key (RFC 2385); needs the native helper. */
   password?: string;
-  /** Advertise the graceful restart capability with this restart time (seconds). */
-  gracefulRestart?: { restartTime: number };
+  /**
+   * Advertise the graceful restart capability (RFC 4724) with this restart time (seconds).
+   * `forwardingPreserved` (default true) is the per-family F bit: the node keeps forwarding to the
+   * announced addresses (kube-proxy/CNI, not this process) while the speaker restarts.
+   */
+  gracefulRestart?: { restartTime: number; forwardingPreserved?: boolean };
+  /** Hold End-of-RIB after the initial table until `endOfRibReady()` (the speaker's initial sync is done). */
+  deferEndOfRib?: boolean;
   /** Next hops to advertise; default: the session's local address (IPv4-mapped for v6 over v4). */
   nextHopV4?: string;
   nextHopV6?: string;

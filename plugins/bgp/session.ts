@@ -38,6 +38,8 @@ export interface NegotiatedSession extends Negotiated {
 }
 
 const MY_FAMILIES: Family[] = [4, 6];
+/** Per-family flags of the graceful restart capability: Forwarding State (F) bit (RFC 4724 §3). */
+const FORWARDING_STATE_PRESERVED = 0x80;
 
 /**
  * Events: 'state' (SessionState), 'established' (NegotiatedSession), 'down' (reason: string),
@@ -62,10 +64,18 @@ export class BgpSession extends EventEmitter {
   /** Transport warnings already logged (once per session, not per attempt). */
   private readonly warned = new Set<string>();
   private sender?: UpdateSender;
+  /** Graceful restart R bit: set in OPENs until this process has completed one session's initial table (RFC 4724 §4.1). */
+  private restarting: boolean;
+  /** End-of-RIB may be sent (the caller's table is complete). */
+  private endOfRibAllowed: boolean;
+  /** Established, initial table sent, End-of-RIB held back until `endOfRibReady()`. */
+  private endOfRibPending = false;
 
   constructor(options: BgpSessionOptions) {
     super();
     this.opts = resolveOptions(options);
+    this.restarting = options.gracefulRestart !== undefined;
+    this.endOfRibAllowed = !options.deferEndOfRib;
     this.log = (options.logger ?? silentLogger()).child({ caller: 'bgp-session', peer: this.opts.name });
     if (options.metrics) this.metrics = bgpMetrics(options.metrics);
     this.setGauges();
@@ -125,10 +135,25 @@ export class BgpSession extends EventEmitter {
   }
 
   /**
+   * Lets End-of-RIB go out (the caller's initial table is complete): sent at once when Established and
+   * held back, otherwise right after the initial table of each later session.
+   */
+  endOfRibReady(): void {
+    if (this.endOfRibAllowed) return;
+    this.endOfRibAllowed = true;
+    if (this._state === 'Established' && this.endOfRibPending) {
+      this.flush();
+      this.sendEndOfRib();
+    }
+  }
+
+  /**
    * Withdraws everything (when `withdraw`), sends Cease/administrative shutdown and closes.
+   * `graceful` (graceful restart negotiated): no withdrawal and no NOTIFICATION, only the TCP close, so the
+   * peer keeps our routes as stale for the restart time (RFC 4724 §4.2; a Cease would make it flush them).
    * Resolves once the socket is closed (bounded by `timeoutMs`).
    */
-  async stop(opts: { withdraw?: boolean; subcode?: number; timeoutMs?: number } = {}): Promise<void> {
+  async stop(opts: { withdraw?: boolean; subcode?: number; timeoutMs?: number; graceful?: boolean } = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timers.reconnect);
     const sock = this.sock;
@@ -146,6 +171,12 @@ export class BgpSession extends EventEmitter {
         resolve();
       });
     });
+    if (opts.graceful && this.negotiated?.gracefulRestart && this._state === 'Established') {
+      this.log.info({ event: 'gracefulRestartStop', restartTime: this.opts.raw.gracefulRestart?.restartTime }, 'closing without NOTIFICATION: the peer keeps our routes for the restart time');
+      this.fail('stopped for a graceful restart');
+      await closed;
+      return;
+    }
     if (this._state === 'Established' && opts.withdraw !== false) {
       for (const p of this.rib.prefixes()) this.rib.delete(p);
       this.flush();
@@ -238,7 +269,14 @@ export class BgpSession extends EventEmitter {
       holdTime: this.opts.holdTime,
       bgpId: routerId,
       afis: MY_FAMILIES.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast })),
-      gracefulRestart: gr ? { restartTime: gr.restartTime, afis: MY_FAMILIES.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast, flags: 0 })) } : undefined,
+      gracefulRestart: gr
+        ? {
+            restartTime: gr.restartTime,
+            restarting: this.restarting,
+            // F bit: forwarding to our prefixes is the node's (kube-proxy/CNI), untouched by a speaker restart.
+            afis: MY_FAMILIES.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast, flags: gr.forwardingPreserved === false ? 0 : FORWARDING_STATE_PRESERVED })),
+          }
+        : undefined,
     });
     this.write(encodeOpenMessage(open));
     this.setState('OpenSent');
@@ -337,8 +375,21 @@ export class BgpSession extends EventEmitter {
       (m) => this.writeUpdate(m),
     );
     this.sendTable(new Set(n.families));
-    for (const f of n.families) this.write(encodeEndOfRib(afiOf(f), Safi.Unicast));
+    if (this.endOfRibAllowed) this.sendEndOfRib();
+    else {
+      this.endOfRibPending = true;
+      this.log.info({ event: 'endOfRibDeferred' }, 'End-of-RIB held until the initial sync is done');
+    }
     this.setGauges();
+  }
+
+  /** End-of-RIB per negotiated family: the peer may now drop the stale routes we did not re-announce. */
+  private sendEndOfRib(): void {
+    const n = this.negotiated!;
+    for (const f of n.families) this.write(encodeEndOfRib(afiOf(f), Safi.Unicast));
+    this.endOfRibPending = false;
+    this.restarting = false;
+    this.log.info({ event: 'endOfRibSent', families: n.families, prefixes: this.rib.advertisedCount }, 'initial table sent: End-of-RIB');
   }
 
   private onUpdate(r: UpdateDecodeResult): void {
@@ -438,6 +489,7 @@ export class BgpSession extends EventEmitter {
     this.sock = undefined;
     this.sender = undefined;
     this.downReason = '';
+    this.endOfRibPending = false;
     this.received.clear();
     this.rib.reset();
     this.setState('Idle');

@@ -59,6 +59,8 @@ export class Speaker {
   private readonly announcedGauge: Gauge<'service' | 'protocol' | 'node' | 'ip'>;
   private readonly log: Logger;
   private resyncQueued = false;
+  private initialSyncDone!: () => void;
+  private readonly initialSync = new Promise<void>((resolve) => (this.initialSyncDone = resolve));
 
   constructor(private readonly deps: SpeakerDeps) {
     this.log = deps.logger.child({ caller: 'speaker' });
@@ -134,6 +136,11 @@ export class Speaker {
       }
     }
     return out;
+  }
+
+  /** The initial sync has been applied: plugins' `ctx.initialSync` resolves (bgp sends End-of-RIB). */
+  markSynced(): void {
+    this.initialSyncDone();
   }
 
   async shutdown(): Promise<void> {
@@ -285,6 +292,7 @@ export class Speaker {
       options: this.deps.pluginOptions?.[protocol] ?? {},
       secret: (name, key) => this.deps.secret?.(name, key),
       serviceStatus: this.deps.serviceStatus?.(protocol) ?? NO_STATUS,
+      initialSync: this.initialSync,
     };
   }
 

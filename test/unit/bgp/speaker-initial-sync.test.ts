@@ -121,6 +121,8 @@ jest.mock('../../../src/core/k8s/view-watch', () => ({
 class FakeSession implements SessionLike {
   state = 'Established' as const;
   routes = new Map<string, RouteAttributes>();
+  /** The routes held when End-of-RIB was allowed, per call. */
+  endOfRib: string[][] = [];
   get announcedCount() {
     return this.routes.size;
   }
@@ -133,6 +135,9 @@ class FakeSession implements SessionLike {
     return this.routes.delete(p);
   }
   async stop() {}
+  endOfRibReady() {
+    this.endOfRib.push([...this.routes.keys()]);
+  }
 }
 
 const LAB_CONFIG = [
@@ -205,6 +210,8 @@ test('an EndpointSlice seen during the initial sync, after its Service was evalu
     mockHub.endpoints.set('default/nginx-bgp', [{ addresses: ['192.168.1.11'], nodeName: 'node-b', ready: true, serving: true, terminating: false }]);
     for (const cb of [...mockHub.clusterListeners]) cb();
     await ticks();
+    // Graceful restart: no End-of-RIB while the sync is incomplete (the router would drop stale routes).
+    expect(sessions[0].endOfRib).toEqual([]);
     mockHub.releaseServices!();
     await started;
     // Nothing else happens in the cluster: the change seen during the sync alone must lead to the announcement.
@@ -212,6 +219,8 @@ test('an EndpointSlice seen during the initial sync, after its Service was evalu
     await ticks();
     expect(running!.speaker.announcements({ namespace: 'default', name: 'nginx-bgp' })).toEqual({ bgp: { pool: 'bgp-space', ips: ['198.51.100.10'] } });
     expect(mockHub.statuses).toEqual(['bgp set default/nginx-bgp {"peers":["peers[0]"]}']);
+    // End-of-RIB allowed once, after the resync that announced the Service seen during the sync.
+    expect(sessions[0].endOfRib).toEqual([['198.51.100.10/32']]);
   } finally {
     mockHub.releaseServices?.();
     await started.catch(() => undefined);
