@@ -25,10 +25,12 @@ import {
 import { AdjRibOut, type RouteAttributes } from './adj-rib-out';
 import { bgpMetrics, type BgpMetrics } from './metrics';
 import { backoffDelay, resolveOptions, type BgpSessionOptions, type ResolvedOptions } from './session-options';
-import { openTransport } from './transport';
+import { NoSuchDeviceError, openTransport } from './transport';
+import { vrfInterfaces } from './local-addresses';
+import { networkInterfaces } from 'node:os';
 import { UpdateSender } from './update-sender';
 import { afiOf, negotiateOpen, type Negotiated } from './open-negotiation';
-import { NO_ROUTER_ID, pickRouterId } from './router-id';
+import { NO_ROUTER_ID, pickRouterId, type InterfaceTable } from './router-id';
 
 export type SessionState = 'Idle' | 'Connect' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
@@ -36,8 +38,6 @@ export interface NegotiatedSession extends Negotiated {
   routerId: string;
   localAddress: string;
 }
-
-const MY_FAMILIES: Family[] = [4, 6];
 
 /**
  * Events: 'state' (SessionState), 'established' (NegotiatedSession), 'down' (reason: string),
@@ -199,6 +199,7 @@ export class BgpSession extends EventEmitter {
         localAddress: raw.sourceAddress,
         password: raw.password,
         ttl: this.ebgp ? (raw.ebgpMultihop ? 255 : 1) : undefined,
+        device: raw.vrf,
         onWarning: (msg) => {
           if (this.warned.has(msg)) return;
           this.warned.add(msg);
@@ -206,6 +207,13 @@ export class BgpSession extends EventEmitter {
         },
       });
     } catch (err) {
+      if (err instanceof NoSuchDeviceError) {
+        // A configuration problem: say where it was configured; retried with backoff in case the device appears.
+        const where = raw.vrfSource ?? 'vrf';
+        this.log.error({ event: 'vrfMissing', vrf: err.device, error: `${where}: ${err.message}` }, `${where}: ${err.message}`);
+        this.down(`${where}: ${err.message}`);
+        return;
+      }
       this.log.error({ event: 'sessionError', error: (err as Error).message }, 'cannot open connection');
       this.down(`transport: ${(err as Error).message}`);
       return;
@@ -225,7 +233,8 @@ export class BgpSession extends EventEmitter {
   private onConnect(): void {
     const sock = this.sock!;
     const local = (sock.localAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
-    const routerId = this.opts.raw.routerId ?? pickRouterId(local, this.opts.raw.interfaces?.());
+    const interfaces = this.localInterfaces();
+    const routerId = this.opts.raw.routerId ?? pickRouterId(local, interfaces.vrf) ?? pickRouterId(local, interfaces.all);
     if (!routerId) {
       this.fail(NO_ROUTER_ID);
       return;
@@ -237,8 +246,8 @@ export class BgpSession extends EventEmitter {
       asn: this.opts.myAsn,
       holdTime: this.opts.holdTime,
       bgpId: routerId,
-      afis: MY_FAMILIES.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast })),
-      gracefulRestart: gr ? { restartTime: gr.restartTime, afis: MY_FAMILIES.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast, flags: 0 })) } : undefined,
+      afis: this.opts.families.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast })),
+      gracefulRestart: gr ? { restartTime: gr.restartTime, afis: this.opts.families.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast, flags: 0 })) } : undefined,
     });
     this.write(encodeOpenMessage(open));
     this.setState('OpenSent');
@@ -289,7 +298,7 @@ export class BgpSession extends EventEmitter {
   private onOpen(open: OpenMessage): void {
     clearTimeout(this.timers.open);
     const n = this.negotiated!;
-    const r = negotiateOpen(open, { peerAsn: this.opts.peerAsn, ebgp: this.ebgp, routerId: n.routerId, holdTime: this.opts.holdTime, keepaliveTime: this.opts.raw.keepaliveTime, families: MY_FAMILIES });
+    const r = negotiateOpen(open, { peerAsn: this.opts.peerAsn, ebgp: this.ebgp, routerId: n.routerId, holdTime: this.opts.holdTime, keepaliveTime: this.opts.raw.keepaliveTime, families: this.opts.families });
     if (!r.ok) return this.fail(r.reason, r.notification);
     Object.assign(n, r.negotiated);
     this.write(encodeKeepalive());
@@ -333,7 +342,17 @@ export class BgpSession extends EventEmitter {
     const raw = this.opts.raw;
     this.sender = new UpdateSender(
       this.rib,
-      { myAsn: this.opts.myAsn, ebgp: this.ebgp, asn4: n.asn4, families: n.families, localAddress: n.localAddress, routerId: n.routerId, nextHopV4: raw.nextHopV4, nextHopV6: raw.nextHopV6 },
+      {
+        myAsn: this.opts.myAsn,
+        ebgp: this.ebgp,
+        asn4: n.asn4,
+        families: n.families,
+        localAddress: n.localAddress,
+        routerId: n.routerId,
+        nextHopV4: raw.nextHopV4,
+        nextHopV6: raw.nextHopV6,
+        interfaces: this.localInterfaces().vrf,
+      },
       (m) => this.writeUpdate(m),
     );
     this.sendTable(new Set(n.families));
@@ -359,6 +378,13 @@ export class BgpSession extends EventEmitter {
     this.log.info({ event: 'routeRefresh', afi, safi, subtype }, 'peer asked for a route refresh');
     if (subtype !== 0 || fam.length === 0) return;
     this.sendTable(new Set(fam));
+  }
+
+  /** The node's interfaces, and those of the session's VRF (all of them without a VRF): router ID and next hops come from the VRF. */
+  private localInterfaces(): { all: InterfaceTable; vrf: InterfaceTable } {
+    const all = this.opts.raw.interfaces?.() ?? networkInterfaces();
+    const vrf = this.opts.raw.vrf;
+    return { all, vrf: vrf === undefined ? all : vrfInterfaces(vrf, all) };
   }
 
   // ---- sending ---------------------------------------------------------------------------
