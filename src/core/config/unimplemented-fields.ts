@@ -4,7 +4,7 @@ import type { FieldReader } from './field-reader';
 export interface UnimplementedField {
   kind: 'BGPPeer' | 'BFDProfile';
   /** Field under spec; undefined = the whole object kind. */
-  field?: 'vrf' | 'bfdProfile' | 'dualStackAddressFamily';
+  field?: 'bfdProfile';
   /** Warning text; the chart's ValidatingAdmissionPolicy prints the same after `spec.<field>: ` (or `<kind>: `). */
   message: string;
 }
@@ -14,13 +14,7 @@ export interface UnimplementedField {
  * Remove an entry from both when its feature lands.
  */
 export const UNIMPLEMENTED_FIELDS: readonly UnimplementedField[] = [
-  { kind: 'BGPPeer', field: 'vrf', message: 'VRFs are not implemented by metallbts yet; the session is opened in the default VRF' },
   { kind: 'BGPPeer', field: 'bfdProfile', message: 'BFD is not implemented by metallbts yet; the session runs without BFD' },
-  {
-    kind: 'BGPPeer',
-    field: 'dualStackAddressFamily',
-    message: 'dual-stack sessions are not implemented by metallbts yet; each session carries its own address family only',
-  },
   { kind: 'BFDProfile', message: 'BFD is not implemented by metallbts yet; this profile has no effect' },
 ];
 

@@ -176,9 +176,7 @@ describe('fully featured configurations', () => {
     // Parsed but not implemented yet: said, never silently ignored (the chart's admission policy warns the same).
     expect(result.issues.map((i) => `${i.path}: ${i.message.split(' ')[0]}`)).toEqual([
       'BFDProfile/fast: BFD',
-      'BGPPeer/router.spec.vrf: VRFs',
       'BGPPeer/router.spec.bfdProfile: BFD',
-      'BGPPeer/router.spec.dualStackAddressFamily: dual-stack',
     ]);
     const config = result.config as Config;
     const prod = config.pools.find((p) => p.name === 'production');
