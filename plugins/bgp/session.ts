@@ -224,7 +224,11 @@ export class BgpSession extends EventEmitter {
     sock.on('connect', () => this.onConnect());
     sock.on('data', (chunk: Buffer) => this.onData(chunk));
     sock.on('drain', () => (this.lastDrainAt = Date.now()));
-    sock.on('error', (err) => this.log.warn({ event: 'socketError', error: err.message }, 'BGP socket error'));
+    sock.on('error', (err) => {
+      this.log.warn({ event: 'socketError', error: err.message }, 'BGP socket error');
+      // The reason the attempt failed (e.g. ENETUNREACH from a VRF without a route to the peer) for lastError.
+      if (!this.downReason) this.downReason = `transport: ${err.message}`;
+    });
     sock.on('close', () => {
       if (this.sock === sock) this.down(this.downReason || 'connection closed');
     });
