@@ -6,7 +6,7 @@ import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metal
 import { startTestController } from '../../support/test-controller';
 import { BgpLab, labAvailable, sh } from './lab';
 import { startSpeakerIn, type NamespacedSpeaker } from './speaker-in-namespace';
-import { frrBgpd } from './frr-config';
+import { BFDD_FAST, frrBgpd } from './frr-config';
 
 const enabled = labAvailable('frr') && loadSockopt()?.bindToDevice !== undefined;
 // In CI (root, packages installed) these must run: a missing prerequisite fails instead of skipping.
@@ -29,12 +29,17 @@ const VRF = enabled && kernelHasVrf();
 const RED = VRF ? 'red' : 'red0';
 
 // Both routers: 192.168.1.1 (and fd00:1::1), IPv6 unicast activated so only the speaker decides what a session carries.
-const ROUTER = frrBgpd(` neighbor 192.168.1.10 remote-as 64501
+const router = (extra = '') => frrBgpd(` neighbor 192.168.1.10 remote-as 64501
  neighbor 192.168.1.10 timers connect 2
- address-family ipv6 unicast
+${extra} address-family ipv6 unicast
   neighbor 192.168.1.10 activate
  exit-address-family
 `);
+// The red router also runs bfdd: the speaker's BFD packets must leave through red0 too.
+const RED_ROUTER = router(` neighbor 192.168.1.10 bfd
+ neighbor 192.168.1.10 bfd profile fast
+`);
+const BLUE_ROUTER = router();
 
 const peer = (name: string, extra: string) => `
 apiVersion: metallb.io/v1beta2
@@ -57,8 +62,13 @@ apiVersion: metallb.io/v1beta1
 kind: BGPAdvertisement
 metadata: { name: all, namespace: ${NAMESPACE} }
 ---
+apiVersion: metallb.io/v1beta1
+kind: BFDProfile
+metadata: { name: fast, namespace: ${NAMESPACE} }
+spec: { receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3 }
+---
 ${[
-  peer('via-red', `vrf: ${RED}, dualStackAddressFamily: true`),
+  peer('via-red', `vrf: ${RED}, dualStackAddressFamily: true, bfdProfile: fast`),
   peer('via-blue', 'vrf: blue0'),
   peer('wrong-device', 'vrf: green0'),
   peer('missing-device', 'vrf: nope0'),
@@ -132,8 +142,8 @@ d(`BGPPeer vrf (${VRF ? 'kernel VRF device' : 'plain interfaces: this kernel has
         sh('ip', ['-n', speakerNs, 'link', 'set', 'red', 'up']);
         sh('ip', ['-n', speakerNs, 'link', 'set', 'red0', 'master', 'red']);
       }
-      red.startFrr(ROUTER);
-      blue.startFrr(ROUTER);
+      red.startFrr(RED_ROUTER, BFDD_FAST);
+      blue.startFrr(BLUE_ROUTER);
       speaker = await startSpeakerIn(red, 0, cp, kubeconfigs.speaker, 'node-a');
       [v4, v6] = await eventually('dual-stack Service IPs', async () => {
         const s = await cp.kubectlJson<{ status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } }>(['get', 'svc', 'web']);
@@ -170,6 +180,12 @@ d(`BGPPeer vrf (${VRF ? 'kernel VRF device' : 'plain interfaces: this kernel has
     expect(hops).toContain('fd00:1::a');
     expect(hops).not.toContain('fd00:1::b');
     expect(red.vtysh('show bgp ipv6 unicast')).toContain(`${v6}/128`);
+  });
+
+  test(`BFD of the ${RED} peer runs over ${RED} too: bfdd on the red router sees it Up`, async () => {
+    const peer = () => red.vtyshJson<Array<{ peer: string; status: string }>>('show bfd peers json').find((p) => p.peer === '192.168.1.10');
+    await eventually('BFD up at the red router', async () => (peer()?.status === 'up' ? true : undefined), 30_000);
+    await eventually('bfdSessionUp in the speaker log', async () => (logsOf('bfdSessionUp', 'via-red').length > 0 ? true : undefined), 10_000);
   });
 
   test('the session bound to blue0 reaches the blue router (same address) and, single-stack, carries IPv4 only', async () => {
