@@ -110,10 +110,12 @@ d(`BGPPeer vrf (${VRF ? 'kernel VRF device' : 'plain interfaces: this kernel has
   const routes = (lab: BgpLab, afi: 'ipv4' | 'ipv6') => lab.vtyshJson<{ routes?: Record<string, unknown> }>(`show bgp ${afi} unicast json`).routes ?? {};
   const logsOf = (event: string, peerName: string) => speaker?.logs.filter((l) => l.includes(`"event":"${event}"`) && l.includes(`"peer":"${peerName}"`)) ?? [];
 
-  /** A veth from the speaker namespace (`dev`, addresses `addrs`) to `lab`'s router bridge. */
-  const link = (lab: BgpLab, dev: string, addrs: string[]) => {
+  /** A veth from the speaker namespace (`dev`, addresses `addrs`, enslaved to `vrf` first) to `lab`'s router bridge. */
+  const link = (lab: BgpLab, dev: string, addrs: string[], vrf?: string) => {
     sh('ip', ['-n', speakerNs, 'link', 'add', dev, 'type', 'veth', 'peer', 'name', `${dev}r`, 'netns', lab.routerNs]);
     sh('ip', ['-n', lab.routerNs, 'link', 'set', `${dev}r`, 'master', 'br0', 'up']);
+    // Enslaving cycles the link, which drops its IPv6 addresses: before the addresses.
+    if (vrf) sh('ip', ['-n', speakerNs, 'link', 'set', dev, 'master', vrf]);
     for (const a of addrs) sh('ip', ['-n', speakerNs, 'addr', 'add', a, 'dev', dev, ...(a.includes(':') ? ['nodad'] : [])]);
     sh('ip', ['-n', speakerNs, 'link', 'set', dev, 'up']);
   };
@@ -131,17 +133,16 @@ d(`BGPPeer vrf (${VRF ? 'kernel VRF device' : 'plain interfaces: this kernel has
       sh('ip', ['-n', speakerNs, 'link', 'set', 'lo', 'up']);
       // blue0 first: without the VRF restriction its fd00:1::b would be the IPv6 next hop of 192.168.1.10.
       link(blue, 'blue0', ['192.168.1.10/24', 'fd00:1::b/64']);
-      link(red, 'red0', ['192.168.1.10/24', 'fd00:1::a/64']);
+      if (VRF) {
+        sh('ip', ['-n', speakerNs, 'link', 'add', 'red', 'type', 'vrf', 'table', '100']);
+        sh('ip', ['-n', speakerNs, 'link', 'set', 'red', 'up']);
+      }
+      link(red, 'red0', ['192.168.1.10/24', 'fd00:1::a/64'], VRF ? 'red' : undefined);
       // green0: a live link to nowhere (its peer end stays in the same namespace), no route to 192.168.1.1.
       sh('ip', ['-n', speakerNs, 'link', 'add', 'green0', 'type', 'veth', 'peer', 'name', 'green1']);
       sh('ip', ['-n', speakerNs, 'link', 'set', 'green1', 'up']);
       sh('ip', ['-n', speakerNs, 'addr', 'add', '10.98.0.2/24', 'dev', 'green0']);
       sh('ip', ['-n', speakerNs, 'link', 'set', 'green0', 'up']);
-      if (VRF) {
-        sh('ip', ['-n', speakerNs, 'link', 'add', 'red', 'type', 'vrf', 'table', '100']);
-        sh('ip', ['-n', speakerNs, 'link', 'set', 'red', 'up']);
-        sh('ip', ['-n', speakerNs, 'link', 'set', 'red0', 'master', 'red']);
-      }
       red.startFrr(RED_ROUTER, BFDD_FAST);
       blue.startFrr(BLUE_ROUTER);
       speaker = await startSpeakerIn(red, 0, cp, kubeconfigs.speaker, 'node-a');
