@@ -78,6 +78,12 @@ function advertisementAttributes(ad: BgpAdvertisement): RouteAttributes {
   return a;
 }
 
+/** The families a peer's session carries: its own, or both with dualStackAddressFamily. */
+export function sessionFamilies(p: Peer): Array<4 | 6> {
+  if (p.dualStackAddressFamily) return [4, 6];
+  return [p.peerAddress.includes(':') ? 6 : 4];
+}
+
 export class BgpAnnouncer implements Announcer {
   private config?: PluginConfigView;
   private readonly peers = new Map<string, PeerSlot>();
@@ -211,6 +217,9 @@ export class BgpAnnouncer implements Announcer {
       password: this.password(p),
       gracefulRestart: p.enableGracefulRestart ? { restartTime: GRACEFUL_RESTART_TIME } : undefined,
       deferEndOfRib: !this.synced,
+      vrf: p.vrf,
+      vrfSource: p.vrf === undefined ? undefined : `${p.source.path}.spec.vrf`,
+      families: sessionFamilies(p),
       logger: this.ctx.logger,
       metrics: this.ctx.metrics,
     };
@@ -256,11 +265,14 @@ export class BgpAnnouncer implements Announcer {
     if (!b) return out;
     for (const ad of this.advertisements(b.pool, b.svc)) {
       const attrs = advertisementAttributes(ad);
-      const peers = [...this.peers.keys()].filter((p) => ad.peers.length === 0 || ad.peers.includes(p));
+      const peers = [...this.peers.entries()].filter(([name]) => ad.peers.length === 0 || ad.peers.includes(name));
       for (const ip of b.ips) {
-        const len = ip.includes(':') ? ad.aggregationLengthV6 : ad.aggregationLength;
+        const family = ip.includes(':') ? 6 : 4;
+        const len = family === 6 ? ad.aggregationLengthV6 : ad.aggregationLength;
         const prefix = canonicalPrefix(`${ip}/${len}`);
-        for (const peer of peers) {
+        for (const [peer, slot] of peers) {
+          // A session carries the other family's prefixes only with dualStackAddressFamily (as MetalLB's FRR mode).
+          if (!sessionFamilies(slot.peer).includes(family)) continue;
           let m = out.get(peer);
           if (!m) out.set(peer, (m = new Map()));
           const prev = m.get(prefix);
