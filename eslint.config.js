@@ -1,6 +1,7 @@
 // Flat config: typescript-eslint recommended rules, plus the layering rules (core, built-in plugins, memberlist).
 const tseslint = require('typescript-eslint');
 const js = require('@eslint/js');
+const coreFloors = require('./eslint-rules/core-floors');
 
 // Built-in plugins are plugins like any other: from src/ only the public plugin API (or the package entry).
 const PLUGIN_API_ONLY = 'a plugin imports only the public plugin API (src/core/plugin-api); make what it needs part of that API on purpose (docs/plugins.md)';
@@ -11,15 +12,21 @@ module.exports = tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // Type-aware: a promise nobody awaits or catches, or handed where a callback's result is ignored, is an error.
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
   {
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/plugins/layer2*', '**/plugins/bgp*', '../../plugins/*', '../../../plugins/*'], message: 'src/core never imports plugins/' }] }],
+      'metallbts/core-floors': 'error',
     },
+    plugins: { metallbts: coreFloors },
   },
   {
     files: ['plugins/**/*.ts'],

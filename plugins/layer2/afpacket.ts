@@ -2,27 +2,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** sll_pkttype values (linux/if_packet.h). PACKET_OUTGOING frames are dropped by the addon. */
-export const PACKET_HOST = 0;
-export const PACKET_BROADCAST = 1;
-export const PACKET_MULTICAST = 2;
-export const PACKET_OTHERHOST = 3;
-export const PACKET_OUTGOING = 4;
-
-/** Native open options (see native/afpacket/src/afpacket.c). */
-interface NativeOpenOptions {
-  arpOnly?: boolean;
-  ndpOnly?: boolean;
-  batch?: number;
-  qdiscBypass?: boolean;
-  rcvbuf?: number;
-}
-
-interface NativeAfPacket {
-  open(ifindex: number, etherType: number, onFrame: (frame: Buffer, pktType: number) => void): unknown;
-  open(ifindex: number, etherType: number, onBatch: (records: Buffer, count: number) => void, opts: NativeOpenOptions): unknown;
+/** The addon's exports (native/afpacket/src/afpacket.c and arp_answerer_js.c). */
+export interface NativeAfPacket {
+  open(ifindex: number, etherType: number, onFrame: (frame: Buffer, pktType: number) => void, opts?: PacketSocketOptions): unknown;
   send(handle: unknown, frame: Buffer): number;
-  sendMany(handle: unknown, frames: Buffer[]): number;
   close(handle: unknown): void;
   ref(handle: unknown, on: boolean): void;
   openAnswerer(ifindex: number, mac: Buffer, onDrain: AnswererDrain): unknown;
@@ -64,75 +47,34 @@ export function loadAddon(): NativeAfPacket {
   return cached;
 }
 
+/** `pktType` is the frame's sll_pkttype (linux/if_packet.h: 0 host, 1 broadcast, 2 multicast, 3 other host); PACKET_OUTGOING (4) frames are dropped by the addon. */
 export type FrameHandler = (frame: Buffer, pktType: number) => void;
 
+/** Native open options (see native/afpacket/src/afpacket.c). */
 export interface PacketSocketOptions {
   /** Kernel filter (SO_ATTACH_FILTER): only Ethernet/IPv4 ARP requests and replies reach userspace. */
   arpOnly?: boolean;
   /** Kernel filter: only IPv6 NS/NA with hop limit 255 and no extension header (RFC 4861 §7.1.1). */
   ndpOnly?: boolean;
-  /**
-   * Drain up to this many frames per wake-up (recvmmsg) and hand them to JS in one native call
-   * (frames over 2048 bytes are dropped in this mode); replies `queue()`d meanwhile go out in one
-   * sendmmsg after the batch. 0/absent: one native call per frame.
-   */
-  batch?: number;
-  /** PACKET_QDISC_BYPASS: sends skip the qdisc (and local packet taps such as tcpdump). */
-  qdiscBypass?: boolean;
-  /** Receive buffer in bytes (SO_RCVBUFFORCE when permitted), for bursts. */
-  rcvbuf?: number;
-  /** Queued frames the kernel refused at the end of a batch (the socket's send errors are not thrown there). */
-  onSendError?(err: Error, unsent: number): void;
 }
 
-/** Batch record header written by the addon: u16le frame length, u8 pkttype, u8 reserved. */
-const RECORD_HDR = 4;
-
-/** One AF_PACKET SOCK_RAW socket bound to an interface and an ethertype; frames arrive on the event loop. */
+/** One AF_PACKET SOCK_RAW socket bound to an interface and an ethertype; frames arrive on the event loop, one call each. */
 export class PacketSocket {
-  private handle: unknown;
+  private readonly handle: unknown;
   private closed = false;
-  /** Replies queued while a batch is dispatched; sent together after it. */
-  private pending: Buffer[] = [];
-  private dispatching = false;
 
   constructor(
     readonly ifindex: number,
     readonly etherType: number,
     onFrame: FrameHandler,
-    private readonly opts: PacketSocketOptions = {},
+    opts: PacketSocketOptions = {},
   ) {
-    const addon = loadAddon();
-    if (!opts.batch && !opts.arpOnly && !opts.ndpOnly && !opts.qdiscBypass && !opts.rcvbuf) {
-      this.handle = addon.open(ifindex, etherType, onFrame);
-      return;
-    }
-    const native: NativeOpenOptions = { arpOnly: opts.arpOnly, ndpOnly: opts.ndpOnly, batch: opts.batch ?? 0, qdiscBypass: opts.qdiscBypass, rcvbuf: opts.rcvbuf };
-    if (!opts.batch) {
-      this.handle = addon.open(ifindex, etherType, onFrame, native);
-      return;
-    }
-    this.handle = addon.open(ifindex, etherType, (records, count) => this.dispatch(records, count, onFrame), native);
+    this.handle = loadAddon().open(ifindex, etherType, onFrame, opts);
   }
 
   send(frame: Buffer): number {
     if (this.closed) throw new Error('PacketSocket is closed');
     return loadAddon().send(this.handle, frame);
-  }
-
-  /** Sends `frames` with sendmmsg; a refused frame (ENOBUFS on a congested link) is skipped; returns how many went (throws if none). */
-  sendMany(frames: Buffer[]): number {
-    if (this.closed) throw new Error('PacketSocket is closed');
-    return frames.length === 0 ? 0 : loadAddon().sendMany(this.handle, frames);
-  }
-
-  /** Sends `frame` after the batch being dispatched (with its other replies), or now outside one. */
-  queue(frame: Buffer): void {
-    if (!this.dispatching) {
-      this.send(frame);
-      return;
-    }
-    this.pending.push(frame);
   }
 
   /** Whether this socket alone keeps the process alive (default yes). */
@@ -143,48 +85,19 @@ export class PacketSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.pending = [];
     loadAddon().close(this.handle);
-  }
-
-  private dispatch(records: Buffer, count: number, onFrame: FrameHandler): void {
-    this.dispatching = true;
-    try {
-      let off = 0;
-      for (let i = 0; i < count && off + RECORD_HDR <= records.length; i++) {
-        const len = records[off] | (records[off + 1] << 8);
-        const start = off + RECORD_HDR;
-        off = start + len;
-        onFrame(records.subarray(start, off), records[start - 2]);
-      }
-    } finally {
-      this.dispatching = false;
-      this.flush();
-    }
-  }
-
-  private flush(): void {
-    if (this.pending.length === 0) return;
-    const frames = this.pending;
-    this.pending = [];
-    if (this.closed) return;
-    let sent = 0;
-    try {
-      sent = loadAddon().sendMany(this.handle, frames);
-      if (sent < frames.length) this.opts.onSendError?.(new Error('sendmmsg(AF_PACKET): frames refused (link congested)'), frames.length - sent);
-    } catch (err) {
-      this.opts.onSendError?.(err as Error, frames.length);
-    }
   }
 }
 
-/** Answerer record: u8 kind, u8 pkttype, then the frame's first 42 bytes (Ethernet + ARP). */
-const ANSWER_RECORD = 44;
-const ANSWER_HEAD = 42;
+// The answer thread's record layout, named as in native/afpacket/src/arp_answerer.h and arp_decide.h.
+/** Answerer record: u8 kind, u8 pkttype, then the frame's first FRAME_HEAD bytes. */
+const RECORD_LEN = 44;
+/** Ethernet + ARP for Ethernet/IPv4. */
+const FRAME_HEAD = 42;
 const KIND_ANSWERED = 1;
 const KIND_CLAIM = 2;
 /** Count entry: u32be IPv4, u32le requests answered, u32le replies sent. */
-const COUNT_ENTRY = 12;
+const COUNT_LEN = 12;
 
 export interface ArpAnswererEvents {
   /** A request answered (only while `logRequests(true)`): its Ethernet + ARP bytes. */
@@ -254,13 +167,13 @@ export class ArpAnswerer {
 
   private drain(records: Buffer, recordCount: number, counts: Buffer, countEntries: number, lost: number, unsent: number, sendError: string | undefined): void {
     for (let i = 0; i < countEntries; i++) {
-      const o = i * COUNT_ENTRY;
+      const o = i * COUNT_LEN;
       const ip = `${counts[o]}.${counts[o + 1]}.${counts[o + 2]}.${counts[o + 3]}`;
       this.events.counted(ip, counts.readUInt32LE(o + 4), counts.readUInt32LE(o + 8));
     }
     for (let i = 0; i < recordCount; i++) {
-      const o = i * ANSWER_RECORD;
-      const frame = records.subarray(o + 2, o + 2 + ANSWER_HEAD);
+      const o = i * RECORD_LEN;
+      const frame = records.subarray(o + 2, o + 2 + FRAME_HEAD);
       if (records[o] === KIND_ANSWERED) this.events.answered(frame, records[o + 1]);
       else if (records[o] === KIND_CLAIM) this.events.claimed(frame, records[o + 1]);
     }

@@ -9,7 +9,7 @@ import type {
   ServiceKey,
   ServiceView,
 } from '../../src/core/plugin-api';
-import { canonicalIp, secretFingerprint } from '../../src/core/plugin-api';
+import { canonicalIp, secretFingerprint, serviceKeyString } from '../../src/core/plugin-api';
 import { advertisementsFor, electOwner, interfacesFor, subnetAwareFor, subnetInterfaces } from './owner-election';
 import { NoMembership, SpeakerMembership, type MemberSource } from './membership';
 import { parseLayer2Options, type Layer2Options } from './options';
@@ -23,7 +23,6 @@ export interface Layer2AnnouncerDeps {
 
 const READY_WAIT_MS = 10_000;
 
-const keyString = (k: ServiceKey): string => `${k.namespace}/${k.name}`;
 
 export class Layer2Announcer implements Announcer {
   private readonly opts: Layer2Options;
@@ -90,7 +89,7 @@ export class Layer2Announcer implements Announcer {
   async setBalancer(key: ServiceKey, ips: string[], pool: string, svc: ServiceView): Promise<void> {
     // Shutting down: the handover decides when our IPs go; nothing new is announced.
     if (this.stopping) return;
-    const k = keyString(key);
+    const k = serviceKeyString(key);
     const me = this.ctx.cluster.node(this.ctx.nodeName);
     const ads = advertisementsFor({ pool, service: svc, l2Advertisements: this.l2Advertisements });
     const named = me ? interfacesFor(me, ads) : [];
@@ -116,7 +115,7 @@ export class Layer2Announcer implements Announcer {
 
   async deleteBalancer(key: ServiceKey): Promise<void> {
     if (this.stopping) return;
-    const k = keyString(key);
+    const k = serviceKeyString(key);
     for (const ip of this.byService.get(k) ?? []) this.release(k, ip);
     this.byService.delete(k);
     this.unpublish(k);
@@ -186,7 +185,7 @@ export class Layer2Announcer implements Announcer {
   }
 
   private publish(key: ServiceKey, interfaces: string[]): void {
-    const k = keyString(key);
+    const k = serviceKeyString(key);
     const active = this.responders.interfaces();
     const names = interfaces.length > 0 ? active.filter((i) => interfaces.includes(i)) : active;
     const status = { interfaces: names.map((name) => ({ name })) };

@@ -1,5 +1,5 @@
 // Answers ARP requests for the service IPs this node owns on one interface, as MetalLB's arpResponder does:
-// on a native thread when the transport can (replies never wait for the event loop), else frame by frame here.
+// on the transport's native thread (replies never wait for the event loop); `handleFrame` is the JS reference decision.
 import type { Logger } from '../../src/core/plugin-api';
 import {
   ARP_REPLY,
@@ -17,7 +17,7 @@ import {
 import type { Claim } from './duplicates';
 import type { InterfaceInfo } from './interfaces';
 import type { Layer2Metrics } from './metrics';
-import type { AnsweringArpTransport, FrameTransport, TransportFactory } from './transport';
+import type { AnsweringArpTransport, TransportFactory } from './transport';
 
 /** Why a frame got no answer (for tests and debug logs). */
 export type ArpDropReason =
@@ -44,19 +44,17 @@ export interface ResponderDeps {
 /** The ARP responder learns what it answers through `answer()`, not by asking. */
 export type ArpResponderDeps = Omit<ResponderDeps, 'owns'>;
 
-/** At most one "failed to send ARP replies" (or "records lost") line per interval: under a flood every batch could fail. */
+/** At most one "failed to send ARP replies" (or "records lost") line per interval: under a flood every drain could report one. */
 export const SEND_ERROR_LOG_INTERVAL_MS = 1000;
 
 export class ArpResponder {
-  /** Frame-by-frame path (transports without a native answerer: unit-test fakes). */
-  private readonly transport?: FrameTransport;
-  /** Native path: requests answered by the transport's thread from `answered`. */
+  /** Native path (production): requests answered by the transport's thread from `answered`. */
   private readonly answering?: AnsweringArpTransport;
   /** Whichever of the two sends gratuitous frames and is closed at the end. */
   private readonly link: { send(frame: Buffer): unknown; close(): void };
   private readonly answered = new Set<string>();
   private closed = false;
-  /** Replies dropped by the transport since the last error line, and when that line was written. */
+  /** Replies the native thread could not send since the last error line, and when that line was written. */
   private unsent = 0;
   private lastSendErrorLog = -Infinity;
   private lost = 0;
@@ -82,13 +80,11 @@ export class ArpResponder {
       this.link = this.answering;
       return;
     }
-    this.link = this.transport = transports.arp(
-      iface,
-      (frame) => {
-        this.handleFrame(frame);
-      },
-      { onSendError: (err, unsent) => this.sendFailed(err, unsent) },
-    );
+    if (!transports.arp) throw new Error('no ARP transport');
+    // Transports without a native answerer (test fakes) get every frame decided here.
+    this.link = transports.arp(iface, (frame) => {
+      this.handleFrame(frame);
+    });
   }
 
   get interfaceName(): string {
@@ -136,9 +132,7 @@ export class ArpResponder {
     if (logger.isLevelEnabled(this.requestLevel)) this.logRequest(req);
     const reply = arpReplyFor(req, iface.mac);
     try {
-      const out = encodeArpReplyFrame(frame, this.macBytes);
-      if (this.transport?.queue) this.transport.queue(out);
-      else this.link.send(out);
+      this.link.send(encodeArpReplyFrame(frame, this.macBytes));
     } catch (err) {
       logger.error({ interface: iface.name, ip: req.targetIp, error: (err as Error).message }, 'failed to send ARP reply');
       return 'send-failed';

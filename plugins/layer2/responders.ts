@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { ArpResponder } from './arp-responder';
 import { DuplicateTracker, type Claim } from './duplicates';
 import { GratuitousScheduler, METALLB_GRATUITOUS, type GratuitousTiming } from './gratuitous';
+import { Handover, type HandoverResult } from './handover';
 import { eligible, SysfsInterfaces, type InterfaceInfo, type InterfaceSource } from './interfaces';
 import { Layer2Metrics } from './metrics';
 import { NdpResponder } from './ndp-responder';
@@ -36,12 +37,6 @@ export interface Layer2RespondersOptions {
   duplicateConfirmMs?: number;
 }
 
-/** Outcome of a graceful handover: IPs another MAC announced before the deadline, and those nobody took. */
-export interface HandoverResult {
-  claimed: Record<string, string>;
-  unclaimed: string[];
-}
-
 interface Responders {
   info: InterfaceInfo;
   arp?: ArpResponder;
@@ -58,11 +53,6 @@ interface Ownership {
   since: number;
 }
 
-/** Right after we take an IP over, the previous owner's in-flight answers are expected, not a duplicate. */
-const TAKEOVER_GRACE_MS = 3000;
-/** A claim inside that grace counts only if the same MAC claims again at least this much later. */
-const TAKEOVER_REPEAT_MS = 1000;
-
 export class Layer2Responders {
   private readonly logger: Logger;
   readonly metrics: Layer2Metrics;
@@ -72,12 +62,9 @@ export class Layer2Responders {
   private readonly owned = new Map<string, Ownership>();
   private readonly gratuitous: GratuitousScheduler;
   private readonly duplicates: DuplicateTracker;
-  /** During a handover: owned IP → MAC that took it over (undefined until someone does). */
-  private leaving?: Map<string, string | undefined>;
-  private leavingChanged?: () => void;
+  /** Set once a graceful handover starts: which owned IPs the next owners took. */
+  private leaving?: Handover;
   private readonly duplicateListeners: Array<(c: Claim) => void> = [];
-  /** `ip|mac|interface` → timer confirming a claim before it is reported. */
-  private readonly confirming = new Map<string, NodeJS.Timeout>();
   private readonly interfaceListeners: Array<(interfaces: string[]) => void> = [];
   private timer?: NodeJS.Timeout;
 
@@ -87,7 +74,12 @@ export class Layer2Responders {
     this.source = opts.source ?? new SysfsInterfaces();
     this.transports = opts.transports ?? systemTransports;
     this.gratuitous = new GratuitousScheduler((ip) => this.gratuitousRound(ip), opts.gratuitous ?? METALLB_GRATUITOUS);
-    this.duplicates = new DuplicateTracker({ metrics: this.metrics, reportIntervalMs: opts.duplicateReportIntervalMs });
+    this.duplicates = new DuplicateTracker({
+      metrics: this.metrics,
+      reportIntervalMs: opts.duplicateReportIntervalMs,
+      confirmMs: opts.duplicateConfirmMs,
+      onReport: (c) => this.report(c),
+    });
   }
 
   /** Another MAC claims an IP we announce (rate-limited: once per ip/mac/interface per `duplicateReportIntervalMs`). */
@@ -125,7 +117,7 @@ export class Layer2Responders {
 
   /** Whether `ip` is announced on `ifname` (the responders' question); no longer once another node took it over in a handover. */
   owns(ip: string, ifname: string): boolean {
-    if (this.leaving?.get(ip) !== undefined) return false;
+    if (this.leaving?.taken(ip)) return false;
     const o = this.owned.get(ip);
     return !!o && (o.interfaces.length === 0 || o.interfaces.includes(ifname));
   }
@@ -154,12 +146,6 @@ export class Layer2Responders {
     this.owned.delete(ip);
     this.syncArp(ip);
     this.duplicates.forget(ip);
-    for (const [k, t] of [...this.confirming]) {
-      if (k.startsWith(`${ip}|`)) {
-        clearTimeout(t);
-        this.confirming.delete(k);
-      }
-    }
   }
 
   /** Other MACs that claimed `ip` within the last minute while we announced it. */
@@ -175,34 +161,13 @@ export class Layer2Responders {
    */
   async handover(deadlineMs: number): Promise<HandoverResult> {
     if (!this.leaving) {
-      this.leaving = new Map([...this.owned.keys()].map((ip) => [ip, undefined]));
+      this.leaving = new Handover(this.owned.keys());
       this.gratuitous.stop();
       for (const r of this.byIface.values()) r.arp?.yieldOnClaim();
     }
-    const leaving = this.leaving;
-    const allClaimed = (): boolean => [...leaving.values()].every((m) => m !== undefined);
-    if (!allClaimed() && deadlineMs > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(finish, deadlineMs);
-        timer.unref();
-        function finish(): void {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.leavingChanged = () => {
-          if (allClaimed()) finish();
-        };
-      });
-      this.leavingChanged = undefined;
-    }
-    const claimed: Record<string, string> = {};
-    const unclaimed: string[] = [];
-    for (const [ip, mac] of leaving) {
-      if (mac) claimed[ip] = mac;
-      else unclaimed.push(ip);
-      this.withdraw(ip);
-    }
-    return { claimed, unclaimed: unclaimed.sort() };
+    const result = await this.leaving.settle(deadlineMs);
+    for (const ip of this.leaving.ips()) this.withdraw(ip);
+    return result;
   }
 
   /** Re-reads interfaces: opens responders on new eligible ones, closes those gone or changed. */
@@ -228,8 +193,6 @@ export class Layer2Responders {
     this.timer = undefined;
     this.gratuitous.stop();
     this.duplicates.stop();
-    for (const t of this.confirming.values()) clearTimeout(t);
-    this.confirming.clear();
     for (const name of [...this.byIface.keys()]) this.closeIface(name);
   }
 
@@ -238,36 +201,17 @@ export class Layer2Responders {
     // Our own announcements from another local interface on the same segment are not a duplicate.
     for (const r of this.byIface.values()) if (r.info.mac === c.mac) return;
     if (this.leaving?.has(c.ip)) {
-      if (this.leaving.get(c.ip) === undefined) {
-        this.leaving.set(c.ip, c.mac);
+      if (this.leaving.take(c.ip, c.mac)) {
         this.syncArp(c.ip);
         this.logger.info({ event: 'handover', ip: c.ip, mac: c.mac, interface: c.interface }, 'another node took over the IP');
-        this.leavingChanged?.();
       }
       return;
     }
-    this.duplicates.count(c);
-    const confirmMs = this.opts.duplicateConfirmMs ?? 2000;
-    if (confirmMs <= 0) return this.report(c);
-    const key = `${c.ip}|${c.mac}|${c.interface}`;
-    if (this.confirming.has(key)) return;
-    const first = Date.now();
-    const duringTakeover = first - (this.owned.get(c.ip)?.since ?? 0) < TAKEOVER_GRACE_MS;
-    const t = setTimeout(() => {
-      this.confirming.delete(key);
-      // Still ours (not withdrawn, not handed over): a second owner, not an ownership change.
-      if (!this.owns(c.ip, c.interface)) return;
-      // Just after a takeover the old owner may still answer for a moment (a busy node yields late): only a MAC
-      // that keeps claiming is a second owner; a later claim outside the grace is confirmed as usual.
-      if (duringTakeover && (this.duplicates.lastSeen(c.ip, c.mac) ?? 0) - first < TAKEOVER_REPEAT_MS) return;
-      this.report(c);
-    }, confirmMs);
-    t.unref();
-    this.confirming.set(key, t);
+    this.duplicates.claimed(c, { since: this.owned.get(c.ip)?.since ?? 0, stillOurs: () => this.owns(c.ip, c.interface) });
   }
 
+  /** A confirmed, not rate-limited duplicate owner: one warn line, then the listeners. */
   private report(c: Claim): void {
-    if (!this.duplicates.shouldReport(c)) return;
     this.logger.warn(
       { event: 'duplicateOwner', ip: c.ip, mac: c.mac, interface: c.interface, kind: c.kind },
       `IP ${c.ip} is also answered by MAC ${c.mac} on interface ${c.interface}`,

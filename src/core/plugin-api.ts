@@ -5,12 +5,12 @@ import type { Registry } from 'prom-client';
 import type {
   BfdProfile,
   BgpAdvertisement,
-  Config,
   ConfigIssue,
   L2Advertisement,
   Peer,
   PluginAdvertisement,
   Pool,
+  PoolConfigView,
 } from './config/model';
 import type { ServiceKey, ServiceView } from './service';
 
@@ -26,6 +26,7 @@ export type {
   Peer,
   PluginAdvertisement,
   Pool,
+  PoolConfigView,
 } from './config/model';
 export type { ServiceKey, ServiceView, ServicePort } from './service';
 export type { Logger } from './log';
@@ -56,18 +57,17 @@ export type { Ip, IpFamily } from './net/ip';
 export { parseSubnet, subnetContains } from './net/subnet';
 export type { Subnet } from './net/subnet';
 
-/** `namespace/name`, the key the core uses for a Service in logs, metrics and maps. */
-export { serviceKeyString } from './service';
+/** `namespace/name`, the key the core uses for a Service in logs, metrics and maps, and its inverse. */
+export { serviceKeyString, parseServiceKey } from './service';
 
 /** A logger that drops everything: a default for plugin parts used without a `PluginContext` (tests, tools). */
 export { silentLogger } from './log';
 
-/** Read-only view of one pool, handed to a plugin's `validate`. */
-export interface PoolConfigView {
-  pool: Pool;
-  /** The whole configuration, for cross-checks (peers, advertisements). */
-  config: Readonly<Config>;
-}
+/**
+ * Which of a plugin's advertisements apply to a pool on a node for a Service (the rule the speaker applies before
+ * `shouldAnnounce`); use it in `setBalancer` to find the `options` in force for a pool.
+ */
+export { matchingPluginAdvertisements } from './config/plugin-advertisement-match';
 
 /** What a plugin is told on each configuration change: only what concerns its protocol. */
 export interface PluginConfigView {
@@ -158,6 +158,11 @@ export interface PluginContext {
   secret(name: string, key: string): string | undefined;
   /** Publishes per-Service status objects (no-op for protocols without a status kind). */
   serviceStatus: ServiceStatusPublisher;
+  /**
+   * Resolves once the speaker's initial sync (config, Services, endpoints) has been handed to the plugins,
+   * so a plugin knows its table is complete (bgp: End-of-RIB after a restart). Absent: treat as already done.
+   */
+  initialSync?: Promise<void>;
 }
 
 /** A plugin's answer to `shouldAnnounce`. */

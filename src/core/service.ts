@@ -11,9 +11,15 @@ export interface ServiceRef extends ServiceKey {
   resourceVersion?: string;
 }
 
-/** `namespace/name`: how a Service is keyed in maps, logs and metrics. */
-export function serviceKeyString(key: ServiceKey): string {
-  return `${key.namespace}/${key.name}`;
+/** `namespace/name`: how a Service is keyed in maps, logs and metrics (a key already in that form is returned as is). */
+export function serviceKeyString(key: ServiceKey | string): string {
+  return typeof key === 'string' ? key : `${key.namespace}/${key.name}`;
+}
+
+/** The inverse of `serviceKeyString`: `namespace/name` back into its parts (a name has no `/`). */
+export function parseServiceKey(text: string): ServiceKey {
+  const i = text.indexOf('/');
+  return { namespace: text.slice(0, i), name: text.slice(i + 1) };
 }
 
 export type IpFamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';

@@ -2,7 +2,7 @@
 import { formatIssue } from '../core/config';
 import { Allocator } from '../core/ipam/allocator';
 import { managedBy } from '../core/ipam/service-request';
-import { planAllocations } from '../core/ipam/plan';
+import { planAllocations } from '../core/plan/plan';
 import type { ClusterSnapshot } from '../core/k8s/cluster-snapshot';
 import { toServiceView } from '../core/k8s/service-view';
 import type { ServiceView } from '../core/service';

@@ -23,15 +23,15 @@ export class Gossip {
   private soon = false;
   private stopped = false;
 
-  constructor(private readonly d: GossipDeps) {}
+  constructor(private readonly deps: GossipDeps) {}
 
   start(): void {
     const tick = (): void => {
       if (this.stopped) return;
       this.safeRound();
-      this.timer = setTimeout(tick, this.d.timings.gossipIntervalMs).unref();
+      this.timer = setTimeout(tick, this.deps.timings.gossipIntervalMs).unref();
     };
-    this.timer = setTimeout(tick, Math.random() * this.d.timings.gossipIntervalMs).unref();
+    this.timer = setTimeout(tick, Math.random() * this.deps.timings.gossipIntervalMs).unref();
   }
 
   stop(): void {
@@ -42,7 +42,7 @@ export class Gossip {
   /** Sends `msg` to `to` now and runs a gossip round on the next turn (coalesced). */
   urgent(msg: Buffer, to?: NodeRecord): void {
     if (this.stopped) return;
-    if (to && to.name !== this.d.selfName) this.d.send(to, msg);
+    if (to && to.name !== this.deps.selfName) this.deps.send(to, msg);
     if (this.soon) return;
     this.soon = true;
     setImmediate(() => {
@@ -55,24 +55,24 @@ export class Gossip {
     try {
       this.round();
     } catch (err) {
-      this.d.log.error({ error: String(err) }, 'memberlist: gossip failed');
+      this.deps.log.error({ error: String(err) }, 'memberlist: gossip failed');
     }
   }
 
   private round(): void {
-    const t = this.d.timings;
+    const t = this.deps.timings;
     const now = Date.now();
-    const targets = kRandomNodes(t.gossipNodes, this.d.membership.nodes, (n) => {
-      if (n.name === this.d.selfName) return true;
+    const targets = kRandomNodes(t.gossipNodes, this.deps.membership.nodes, (n) => {
+      if (n.name === this.deps.selfName) return true;
       if (n.state === NodeStateType.Alive || n.state === NodeStateType.Suspect) return false;
       if (n.state === NodeStateType.Dead) return now - n.stateChange > t.gossipToTheDeadTimeMs;
       return true;
     });
     for (const node of targets) {
-      const msgs = this.d.broadcasts.getBroadcasts(COMPOUND_OVERHEAD, this.d.room());
+      const msgs = this.deps.broadcasts.getBroadcasts(COMPOUND_OVERHEAD, this.deps.room());
       if (msgs.length === 0) return;
-      if (msgs.length === 1) this.d.send(node, msgs[0]);
-      else for (const c of makeCompoundMessages(msgs)) this.d.send(node, c);
+      if (msgs.length === 1) this.deps.send(node, msgs[0]);
+      else for (const c of makeCompoundMessages(msgs)) this.deps.send(node, c);
     }
   }
 }

@@ -9,3 +9,7 @@ export type { KeyDerivation } from './key-derivation';
 export { MemberlistDecodeError } from './errors';
 export { FAST_PROFILE, LAN_PROFILE, profileTimings } from './profiles';
 export type { MemberlistTimings, ProfileName } from './profiles';
+export { MemoryNetwork } from './memory-network';
+export type { Endpoint, EndpointRule } from './memory-network';
+export { NetTransport } from './net-transport';
+export type { PacketSource, StreamSocket, Transport, TransportFactory, TransportHandlers } from './transport';

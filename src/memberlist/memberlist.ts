@@ -30,7 +30,7 @@ import { Gossip } from './gossip';
 import { Prober } from './prober';
 import type { MemberlistTimings } from './profiles';
 import { StreamPeer } from './stream-peer';
-import { PacketSource, Transport } from './transport';
+import type { PacketSource, Transport } from './transport';
 
 const noopLogger: MemberlistLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -98,7 +98,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
     const host = this.opts.advertiseAddr ?? this.opts.bindAddr;
     if (host === '0.0.0.0' || host === '::') throw new Error('memberlist: set advertiseAddr when binding a wildcard address');
     const advertiseAddr = ipToBytes(host);
-    this.transport = await Transport.bind(this.opts.bindAddr, this.opts.bindPort, {
+    this.transport = await this.opts.transport(this.opts.bindAddr, this.opts.bindPort, {
       onPacket: (buf, from) => {
         if (this.prober) this.ingestPacket(buf, from);
       },

@@ -73,10 +73,10 @@ export class Membership {
   private incarnation = 0;
   left = false;
 
-  constructor(private readonly d: MembershipDeps) {}
+  constructor(private readonly deps: MembershipDeps) {}
 
   get self(): NodeRecord | undefined {
-    return this.byName.get(this.d.selfName);
+    return this.byName.get(this.deps.selfName);
   }
 
   nextIncarnation(): number {
@@ -100,21 +100,21 @@ export class Membership {
       inc = this.incarnation;
     }
     me.incarnation = inc;
-    this.d.awareness.applyDelta(1);
+    this.deps.awareness.applyDelta(1);
     const a: Alive = { incarnation: inc, node: me.name, addr: me.addr, port: me.port, meta: me.meta, vsn: me.vsn };
     const msg = encodeAlive(a);
-    this.d.broadcasts.queue(me.name, msg);
+    this.deps.broadcasts.queue(me.name, msg);
     // The accuser's suspicion timer is running: tell it first.
-    this.d.urgent?.(msg, accuser === undefined ? undefined : this.byName.get(accuser));
+    this.deps.urgent?.(msg, accuser === undefined ? undefined : this.byName.get(accuser));
   }
 
   aliveNode(a: Alive, bootstrap: boolean, onBroadcastDone?: () => void): void {
-    const isLocal = a.node === this.d.selfName;
+    const isLocal = a.node === this.deps.selfName;
     if (this.left && isLocal) return;
     if (a.vsn.length >= 3) {
       const [pMin, pMax] = a.vsn;
       if (pMin === 0 || pMax === 0 || pMin > pMax) {
-        this.d.log('warn', 'ignoring alive message with bad protocol versions', { node: a.node });
+        this.deps.log('warn', 'ignoring alive message with bad protocol versions', { node: a.node });
         return;
       }
     }
@@ -138,11 +138,11 @@ export class Membership {
       this.nodes.push(state);
       [this.nodes[offset], this.nodes[this.nodes.length - 1]] = [this.nodes[this.nodes.length - 1], this.nodes[offset]];
     } else if (!state.addr.equals(a.addr) || state.port !== a.port) {
-      const reclaim = this.d.timings().deadNodeReclaimTimeMs;
+      const reclaim = this.deps.timings().deadNodeReclaimTimeMs;
       const canReclaim = reclaim > 0 && Date.now() - state.stateChange > reclaim;
       if (state.state === NodeStateType.Left || (state.state === NodeStateType.Dead && canReclaim)) updatesNode = true;
       else {
-        this.d.log('warn', 'conflicting address for node', { node: a.node, mine: bytesToIp(state.addr), theirs: bytesToIp(a.addr) });
+        this.deps.log('warn', 'conflicting address for node', { node: a.node, mine: bytesToIp(state.addr), theirs: bytesToIp(a.addr) });
         return;
       }
     }
@@ -154,9 +154,9 @@ export class Membership {
     if (!bootstrap && isLocal) {
       if (a.incarnation === state.incarnation && (a.meta ?? Buffer.alloc(0)).equals(oldMeta) && a.vsn.equals(state.vsn)) return;
       this.refute(state, a.incarnation);
-      this.d.log('warn', 'refuting an alive message about ourselves', { node: a.node });
+      this.deps.log('warn', 'refuting an alive message about ourselves', { node: a.node });
     } else {
-      this.d.broadcasts.queue(a.node, encodeAlive(a), onBroadcastDone);
+      this.deps.broadcasts.queue(a.node, encodeAlive(a), onBroadcastDone);
       if (a.vsn.length > 0) state.vsn = fullVsn(a.vsn);
       state.incarnation = a.incarnation;
       state.meta = a.meta;
@@ -167,9 +167,9 @@ export class Membership {
         state.stateChange = Date.now();
       }
     }
-    if (oldState === NodeStateType.Dead || oldState === NodeStateType.Left) this.d.emit('join', state);
-    else if (!oldMeta.equals(state.meta ?? Buffer.alloc(0))) this.d.emit('update', state);
-    else if (oldState === NodeStateType.Suspect && state.state === NodeStateType.Alive) this.d.emit('alive', state);
+    if (oldState === NodeStateType.Dead || oldState === NodeStateType.Left) this.deps.emit('join', state);
+    else if (!oldMeta.equals(state.meta ?? Buffer.alloc(0))) this.deps.emit('update', state);
+    else if (oldState === NodeStateType.Suspect && state.state === NodeStateType.Alive) this.deps.emit('alive', state);
   }
 
   suspectNode(s: Suspect): void {
@@ -179,24 +179,24 @@ export class Membership {
     if (timer) {
       if (timer.confirm(s.from)) {
         const msg = encodeSuspect(s);
-        this.d.broadcasts.queue(s.node, msg);
-        this.d.urgent?.(msg);
+        this.deps.broadcasts.queue(s.node, msg);
+        this.deps.urgent?.(msg);
       }
       return;
     }
     if (state.state !== NodeStateType.Alive) return;
-    if (state.name === this.d.selfName) {
+    if (state.name === this.deps.selfName) {
       this.refute(state, s.incarnation, s.from);
-      this.d.log('warn', 'refuting a suspect message', { from: s.from });
+      this.deps.log('warn', 'refuting a suspect message', { from: s.from });
       return;
     }
     const msg = encodeSuspect(s);
-    this.d.broadcasts.queue(s.node, msg);
+    this.deps.broadcasts.queue(s.node, msg);
     state.incarnation = s.incarnation;
     state.state = NodeStateType.Suspect;
     const changeTime = Date.now();
     state.stateChange = changeTime;
-    const t = this.d.timings();
+    const t = this.deps.timings();
     let k = t.suspicionMult - 2;
     const n = this.numNodes();
     if (n - 2 < k) k = 0;
@@ -207,13 +207,13 @@ export class Membership {
       new Suspicion(s.from, k, min, max, (confirmations) => {
         const cur = this.byName.get(s.node);
         if (!cur || cur.state !== NodeStateType.Suspect || cur.stateChange !== changeTime) return;
-        this.d.log('info', 'marking node as failed, suspect timeout reached', { node: s.node, confirmations });
-        this.deadNode({ incarnation: cur.incarnation, node: cur.name, from: this.d.selfName });
+        this.deps.log('info', 'marking node as failed, suspect timeout reached', { node: s.node, confirmations });
+        this.deadNode({ incarnation: cur.incarnation, node: cur.name, from: this.deps.selfName });
       }),
     );
     // The accused hears it at once (it may refute), the others on this gossip round.
-    this.d.urgent?.(msg, state);
-    this.d.emit('suspect', state);
+    this.deps.urgent?.(msg, state);
+    this.deps.emit('suspect', state);
   }
 
   deadNode(d: Dead, onBroadcastDone?: () => void): void {
@@ -221,22 +221,22 @@ export class Membership {
     if (!state || d.incarnation < state.incarnation) return;
     this.cancelSuspicion(d.node);
     if (state.state === NodeStateType.Dead || state.state === NodeStateType.Left) return;
-    if (state.name === this.d.selfName) {
+    if (state.name === this.deps.selfName) {
       if (!this.left) {
         this.refute(state, d.incarnation, d.from);
-        this.d.log('warn', 'refuting a dead message', { from: d.from });
+        this.deps.log('warn', 'refuting a dead message', { from: d.from });
         return;
       }
-      this.d.broadcasts.queue(d.node, encodeDead(d), onBroadcastDone);
+      this.deps.broadcasts.queue(d.node, encodeDead(d), onBroadcastDone);
     } else {
       const msg = encodeDead(d);
-      this.d.broadcasts.queue(d.node, msg);
-      this.d.urgent?.(msg);
+      this.deps.broadcasts.queue(d.node, msg);
+      this.deps.urgent?.(msg);
     }
     state.incarnation = d.incarnation;
     state.state = d.node === d.from ? NodeStateType.Left : NodeStateType.Dead;
     state.stateChange = Date.now();
-    this.d.emit(state.state === NodeStateType.Left ? 'left' : 'dead', state);
+    this.deps.emit(state.state === NodeStateType.Left ? 'left' : 'dead', state);
   }
 
   /** Applies a push/pull peer's view; remote "dead" only makes us suspect (Go's mergeState). */
@@ -251,7 +251,7 @@ export class Membership {
           break;
         case NodeStateType.Dead:
         case NodeStateType.Suspect:
-          this.suspectNode({ incarnation: r.incarnation, node: r.name, from: this.d.selfName });
+          this.suspectNode({ incarnation: r.incarnation, node: r.name, from: this.deps.selfName });
           break;
       }
     }
@@ -259,10 +259,10 @@ export class Membership {
 
   /** Forgets dead/left nodes older than GossipToTheDeadTime and reshuffles the probe order. */
   resetNodes(): void {
-    const cutoff = Date.now() - this.d.timings().gossipToTheDeadTimeMs;
+    const cutoff = Date.now() - this.deps.timings().gossipToTheDeadTimeMs;
     const keep: NodeRecord[] = [];
     for (const n of this.nodes) {
-      if ((n.state === NodeStateType.Dead || n.state === NodeStateType.Left) && n.stateChange < cutoff && n.name !== this.d.selfName) {
+      if ((n.state === NodeStateType.Dead || n.state === NodeStateType.Left) && n.stateChange < cutoff && n.name !== this.deps.selfName) {
         this.byName.delete(n.name);
       } else keep.push(n);
     }

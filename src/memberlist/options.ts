@@ -3,7 +3,9 @@ import type { Registry } from 'prom-client';
 import { Keyring } from './crypto';
 import { DEFAULT_KEY_DERIVATION, KEY_DERIVATIONS, KeyDerivation, installSecretKeys, parseKeyDerivation } from './key-derivation';
 import { validateLabel } from './label';
+import { NetTransport } from './net-transport';
 import { MemberlistTimings, ProfileName, profileTimings } from './profiles';
+import type { TransportFactory } from './transport';
 
 /** The subset of a pino logger the library uses (pass `log.child({caller:'memberlist'})`). */
 export interface MemberlistLogger {
@@ -44,6 +46,8 @@ export interface MemberlistOptions {
   tcpPings?: boolean;
   logger?: MemberlistLogger;
   registry?: Registry;
+  /** How packets and streams travel (default: UDP and TCP on bindAddr:bindPort); tests pass `new MemoryNetwork().transport`. */
+  transport?: TransportFactory;
 }
 
 export interface ResolvedOptions {
@@ -58,6 +62,7 @@ export interface ResolvedOptions {
   meta: Buffer;
   compression: boolean;
   tcpPings: boolean;
+  transport: TransportFactory;
 }
 
 export const DEFAULT_PORT = 7946;
@@ -90,5 +95,6 @@ export function resolveOptions(o: MemberlistOptions): ResolvedOptions {
     meta,
     compression: o.compression ?? true,
     tcpPings: o.tcpPings ?? true,
+    transport: o.transport ?? ((address, port, handlers) => NetTransport.bind(address, port, handlers)),
   };
 }

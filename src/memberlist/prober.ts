@@ -39,7 +39,7 @@ export class Prober {
   private stopped = false;
   private loopTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly d: ProberDeps) {}
+  constructor(private readonly deps: ProberDeps) {}
 
   nextSeqNo(): number {
     this.seqNo = (this.seqNo + 1) >>> 0;
@@ -47,13 +47,13 @@ export class Prober {
   }
 
   start(): void {
-    const interval = this.d.timings.probeIntervalMs;
+    const interval = this.deps.timings.probeIntervalMs;
     const loop = async (): Promise<void> => {
       const started = Date.now();
       try {
         await this.probe();
       } catch (err) {
-        this.d.log.error({ error: String(err) }, 'memberlist: probe failed');
+        this.deps.log.error({ error: String(err) }, 'memberlist: probe failed');
       }
       if (this.stopped) return;
       // Like Go's ticker: the next probe starts on the next tick after this one finished.
@@ -92,7 +92,7 @@ export class Prober {
 
   /** Picks the next node round-robin (skipping ourselves and dead nodes) and probes it. */
   private async probe(): Promise<void> {
-    const m = this.d.membership;
+    const m = this.deps.membership;
     for (let checked = 0; checked <= m.nodes.length; ) {
       if (this.probeIndex >= m.nodes.length) {
         m.resetNodes();
@@ -101,7 +101,7 @@ export class Prober {
         continue;
       }
       const node = m.nodes[this.probeIndex++];
-      if (node.name === this.d.selfName || node.state === NodeStateType.Dead || node.state === NodeStateType.Left) {
+      if (node.name === this.deps.selfName || node.state === NodeStateType.Dead || node.state === NodeStateType.Left) {
         checked++;
         continue;
       }
@@ -111,11 +111,11 @@ export class Prober {
   }
 
   private async probeNode(node: NodeRecord): Promise<void> {
-    const t = this.d.timings;
-    const probeInterval = this.d.awareness.scaleTimeout(t.probeIntervalMs);
-    const self = this.d.advertise();
+    const t = this.deps.timings;
+    const probeInterval = this.deps.awareness.scaleTimeout(t.probeIntervalMs);
+    const self = this.deps.advertise();
     const seqNo = this.nextSeqNo();
-    const ping = { seqNo, node: node.name, sourceAddr: self.addr, sourcePort: self.port, sourceNode: this.d.selfName };
+    const ping = { seqNo, node: node.name, sourceAddr: self.addr, sourcePort: self.port, sourceNode: this.deps.selfName };
     let acked = false;
     let refused = false;
     let nacks = 0;
@@ -148,21 +148,21 @@ export class Prober {
     const deadline = sent + probeInterval;
     const host = bytesToIp(node.addr);
     if (node.state === NodeStateType.Alive) {
-      this.d.sendMsg(host, node.port, encodePing(ping));
+      this.deps.sendMsg(host, node.port, encodePing(ping));
     } else {
       // A suspect node learns of the accusation with the ping, so it can refute quickly.
-      const suspect = encodeSuspect({ incarnation: node.incarnation, node: node.name, from: this.d.selfName });
-      this.d.sendRaw(host, node.port, makeCompoundMessage([encodePing(ping), suspect]), node);
+      const suspect = encodeSuspect({ incarnation: node.incarnation, node: node.name, from: this.deps.selfName });
+      this.deps.sendRaw(host, node.port, makeCompoundMessage([encodePing(ping), suspect]), node);
     }
     await waitUntil(sent + t.probeTimeoutMs);
     if (acked) {
       this.slowSince.delete(node.name);
-      return this.d.awareness.applyDelta(-1);
+      return this.deps.awareness.applyDelta(-1);
     }
     if (this.stopped) return;
 
     // Indirect probes through k random alive peers, plus a TCP ping in parallel.
-    const peers = kRandomNodes(t.indirectChecks, this.d.membership.nodes, (n) => n.name === this.d.selfName || n.name === node.name || n.state !== NodeStateType.Alive);
+    const peers = kRandomNodes(t.indirectChecks, this.deps.membership.nodes, (n) => n.name === this.deps.selfName || n.name === node.name || n.state !== NodeStateType.Alive);
     let expectedNacks = 0;
     for (const peer of peers) {
       const nack = peer.vsn[1] >= 4;
@@ -175,13 +175,13 @@ export class Prober {
         nack,
         sourceAddr: self.addr,
         sourcePort: self.port,
-        sourceNode: this.d.selfName,
+        sourceNode: this.deps.selfName,
       };
-      this.d.sendMsg(bytesToIp(peer.addr), peer.port, encodeIndirectPing(ind));
+      this.deps.sendMsg(bytesToIp(peer.addr), peer.port, encodeIndirectPing(ind));
     }
     let tcp: Promise<TcpPingResult | 'failed'> = Promise.resolve('failed');
-    if (this.d.tcpPings && node.vsn[1] >= 3) {
-      tcp = this.d.tcpPing(host, node.port, encodePing(ping), seqNo, deadline).catch((err: unknown) => {
+    if (this.deps.tcpPings && node.vsn[1] >= 3) {
+      tcp = this.deps.tcpPing(host, node.port, encodePing(ping), seqNo, deadline).catch((err: unknown) => {
         // A refused connection is the node's host saying nothing listens on the port: its
         // memberlist is gone (it always listens on TCP too), no need to wait for indirect acks.
         if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
@@ -196,29 +196,29 @@ export class Prober {
     if (!acked && !refused && late > STALL_MS && !this.stopped) {
       // We were not running at the deadline: on a starved machine the target may not have been
       // either. Count it against our own health and give the ack as long again.
-      this.d.awareness.applyDelta(1);
+      this.deps.awareness.applyDelta(1);
       await waitUntil(Date.now() + Math.min(late, probeInterval));
     }
     if (acked) {
       this.slowSince.delete(node.name);
-      return this.d.awareness.applyDelta(-1);
+      return this.deps.awareness.applyDelta(-1);
     }
     const tcpResult = await tcp;
     if (tcpResult === 'ack') {
       this.slowSince.delete(node.name);
-      this.d.log.warn({ node: node.name }, 'memberlist: reached node over TCP but UDP probes failed; network may be misconfigured');
-      return this.d.awareness.applyDelta(-1);
+      this.deps.log.warn({ node: node.name }, 'memberlist: reached node over TCP but UDP probes failed; network may be misconfigured');
+      return this.deps.awareness.applyDelta(-1);
     }
     if (tcpResult === 'connected' && this.excused(node.name)) {
-      this.d.log.debug({ node: node.name }, 'memberlist: node accepts TCP but does not answer; not suspecting it yet');
+      this.deps.log.debug({ node: node.name }, 'memberlist: node accepts TCP but does not answer; not suspecting it yet');
       return;
     }
     this.slowSince.delete(node.name);
     if (this.stopped) return;
     // Lifeguard: missing nacks hint that we are the slow one; a refusal proves our network works.
-    if (!refused) this.d.awareness.applyDelta(expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1);
-    this.d.log.info({ node: node.name }, 'memberlist: suspect node has failed, no acks received');
-    this.d.membership.suspectNode({ incarnation: node.incarnation, node: node.name, from: this.d.selfName });
+    if (!refused) this.deps.awareness.applyDelta(expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1);
+    this.deps.log.info({ node: node.name }, 'memberlist: suspect node has failed, no acks received');
+    this.deps.membership.suspectNode({ incarnation: node.incarnation, node: node.name, from: this.deps.selfName });
   }
 
   /**
@@ -230,13 +230,13 @@ export class Prober {
     const now = Date.now();
     const since = this.slowSince.get(name) ?? now;
     this.slowSince.set(name, since);
-    return now - since < this.d.timings.stalledNodeGraceMs;
+    return now - since < this.deps.timings.stalledNodeGraceMs;
   }
 
   /** Pings `ind.target` for a peer and relays the ack (or a nack after ProbeTimeout). */
   handleIndirectPing(ind: IndirectPing, from: PacketSource, defaultPort: number): void {
     const port = ind.port === 0 ? defaultPort : ind.port;
-    const self = this.d.advertise();
+    const self = this.deps.advertise();
     const localSeq = this.nextSeqNo();
     const reply = ind.sourceAddr && ind.sourcePort ? { host: bytesToIp(ind.sourceAddr), port: ind.sourcePort } : { host: from.address, port: from.port };
     let answered = false;
@@ -245,19 +245,19 @@ export class Prober {
       {
         onAck: () => {
           answered = true;
-          this.d.sendMsg(reply.host, reply.port, encodeAck({ seqNo: ind.seqNo, payload: null }));
+          this.deps.sendMsg(reply.host, reply.port, encodeAck({ seqNo: ind.seqNo, payload: null }));
         },
         onNack: () => undefined,
       },
-      this.d.timings.probeTimeoutMs,
+      this.deps.timings.probeTimeoutMs,
     );
     const target = bytesToIp(ind.target);
     if (!target) return;
-    this.d.sendMsg(target, port, encodePing({ seqNo: localSeq, node: ind.node, sourceAddr: self.addr, sourcePort: self.port, sourceNode: this.d.selfName }));
+    this.deps.sendMsg(target, port, encodePing({ seqNo: localSeq, node: ind.node, sourceAddr: self.addr, sourcePort: self.port, sourceNode: this.deps.selfName }));
     if (ind.nack) {
       setTimeout(() => {
-        if (!answered && !this.stopped) this.d.sendMsg(reply.host, reply.port, encodeNack({ seqNo: ind.seqNo }));
-      }, this.d.timings.probeTimeoutMs).unref();
+        if (!answered && !this.stopped) this.deps.sendMsg(reply.host, reply.port, encodeNack({ seqNo: ind.seqNo }));
+      }, this.deps.timings.probeTimeoutMs).unref();
     }
   }
 }

@@ -1,7 +1,7 @@
 // Reads one memberlist stream message from a TCP socket with a deadline and size bound.
-import type { Socket } from 'node:net';
 import { MemberlistDecodeError, fail } from './errors';
 import { MAX_STREAM_BYTES, StreamMessage, StreamSecurity, parseStream, parseStreamLabel } from './stream';
+import type { StreamSocket } from './transport';
 
 export interface ReadStreamOptions {
   timeoutMs: number;
@@ -10,7 +10,7 @@ export interface ReadStreamOptions {
 }
 
 /** Resolves with the first message; rejects with MemberlistDecodeError on bad input, Error on I/O. */
-export function readStreamMessage(socket: Socket, sec: StreamSecurity, opts: ReadStreamOptions): Promise<StreamMessage> {
+export function readStreamMessage(socket: StreamSocket, sec: StreamSecurity, opts: ReadStreamOptions): Promise<StreamMessage> {
   return new Promise((resolve, reject) => {
     let buf: Buffer = Buffer.alloc(0);
     let labelChecked = !opts.expectLabel;
@@ -64,7 +64,7 @@ export function readStreamMessage(socket: Socket, sec: StreamSecurity, opts: Rea
 }
 
 /** Writes and resolves once flushed (or rejects on error). */
-export function writeAll(socket: Socket, data: Buffer): Promise<void> {
+export function writeAll(socket: StreamSocket, data: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.write(data, (err) => (err ? reject(err) : resolve()));
   });

@@ -1,6 +1,5 @@
 // TCP streams: push/pull state exchange (join and anti-entropy) and the TCP ping fallback, both as
 // opener and as listener (Go's handleConn / sendAndReceiveState / sendPingAndWaitForAck).
-import type { Socket } from 'node:net';
 import type { Keyring } from './crypto';
 import { MemberlistDecodeError } from './errors';
 import { Alive, MessageType, NodeStateType, PushNodeState, encodeAck, encodeErr, encodePushPull } from './messages';
@@ -9,7 +8,7 @@ import type { Membership } from './membership';
 import type { MemberlistTimings } from './profiles';
 import { encodeStreamMessage, streamOpening } from './stream';
 import { readStreamMessage, writeAll } from './stream-io';
-import type { Transport } from './transport';
+import type { StreamSocket, Transport } from './transport';
 
 const MAX_CONCURRENT_STREAMS = 128;
 
@@ -31,10 +30,10 @@ export interface StreamPeerDeps {
 export class StreamPeer {
   private inFlight = 0;
 
-  constructor(private readonly d: StreamPeerDeps) {}
+  constructor(private readonly deps: StreamPeerDeps) {}
 
   private localState(join: boolean): Buffer {
-    const nodes: PushNodeState[] = this.d.membership.nodes.map((n) => ({
+    const nodes: PushNodeState[] = this.deps.membership.nodes.map((n) => ({
       name: n.name,
       addr: n.addr,
       port: n.port,
@@ -48,27 +47,27 @@ export class StreamPeer {
 
   private mergeRemote(nodes: PushNodeState[]): void {
     for (const n of nodes) {
-      if (n.state === NodeStateType.Alive) this.d.checkAlive({ ...n, node: n.name });
+      if (n.state === NodeStateType.Alive) this.deps.checkAlive({ ...n, node: n.name });
     }
-    this.d.membership.mergeState(nodes.map((n) => (n.port === 0 ? { ...n, port: this.d.bindPort } : n)));
+    this.deps.membership.mergeState(nodes.map((n) => (n.port === 0 ? { ...n, port: this.deps.bindPort } : n)));
   }
 
-  async handleStream(socket: Socket): Promise<void> {
+  async handleStream(socket: StreamSocket): Promise<void> {
     const src = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.on('error', () => undefined);
-    const timeout = this.d.timings.tcpTimeoutMs;
+    const timeout = this.deps.timings.tcpTimeoutMs;
     const timer = setTimeout(() => socket.destroy(), timeout).unref();
     this.inFlight++;
     try {
       if (this.inFlight > MAX_CONCURRENT_STREAMS) return;
       let msg;
       try {
-        msg = await readStreamMessage(socket, this.d.security(), { timeoutMs: timeout, expectLabel: true });
+        msg = await readStreamMessage(socket, this.deps.security(), { timeoutMs: timeout, expectLabel: true });
       } catch (err) {
         if (err instanceof MemberlistDecodeError) {
-          this.d.drop(err.reason, src, err);
+          this.deps.drop(err.reason, src, err);
           if (err.reason !== 'label' && err.reason !== 'decrypt') {
-            await writeAll(socket, encodeStreamMessage(encodeErr({ error: err.message }), this.d.security(), this.d.compression));
+            await writeAll(socket, encodeStreamMessage(encodeErr({ error: err.message }), this.deps.security(), this.deps.compression));
           }
         }
         return;
@@ -76,24 +75,24 @@ export class StreamPeer {
       switch (msg.type) {
         case MessageType.PushPull: {
           const state = msg.value;
-          for (const n of state.nodes) if (n.state === NodeStateType.Alive) this.d.checkAlive({ ...n, node: n.name });
-          await writeAll(socket, encodeStreamMessage(this.localState(state.join), this.d.security(), this.d.compression));
+          for (const n of state.nodes) if (n.state === NodeStateType.Alive) this.deps.checkAlive({ ...n, node: n.name });
+          await writeAll(socket, encodeStreamMessage(this.localState(state.join), this.deps.security(), this.deps.compression));
           this.mergeRemote(state.nodes);
           return;
         }
         case MessageType.Ping: {
-          if (msg.value.node !== '' && msg.value.node !== this.d.selfName) {
-            this.d.drop('wrong-node', src);
+          if (msg.value.node !== '' && msg.value.node !== this.deps.selfName) {
+            this.deps.drop('wrong-node', src);
             return;
           }
-          await writeAll(socket, encodeStreamMessage(encodeAck({ seqNo: msg.value.seqNo, payload: null }), this.d.security(), this.d.compression));
+          await writeAll(socket, encodeStreamMessage(encodeAck({ seqNo: msg.value.seqNo, payload: null }), this.deps.security(), this.deps.compression));
           return;
         }
         default:
-          this.d.drop('unknown-type', src);
+          this.deps.drop('unknown-type', src);
       }
     } catch (err) {
-      this.d.drop(err instanceof MemberlistDecodeError ? err.reason : 'malformed', src, err);
+      this.deps.drop(err instanceof MemberlistDecodeError ? err.reason : 'malformed', src, err);
     } finally {
       this.inFlight--;
       clearTimeout(timer);
@@ -104,16 +103,16 @@ export class StreamPeer {
 
   /** Exchanges full state with a peer over TCP and merges its view (join and anti-entropy). */
   async pushPullNode(host: string, port: number, join: boolean): Promise<void> {
-    const timeout = this.d.timings.tcpTimeoutMs;
-    const socket = await this.d.transport.dial(host, port, timeout);
+    const timeout = this.deps.timings.tcpTimeoutMs;
+    const socket = await this.deps.transport.dial(host, port, timeout);
     socket.on('error', () => undefined);
     try {
-      await writeAll(socket, Buffer.concat([streamOpening(this.d.security().label), encodeStreamMessage(this.localState(join), this.d.security(), this.d.compression)]));
+      await writeAll(socket, Buffer.concat([streamOpening(this.deps.security().label), encodeStreamMessage(this.localState(join), this.deps.security(), this.deps.compression)]));
       let msg;
       try {
-        msg = await readStreamMessage(socket, this.d.security(), { timeoutMs: timeout, expectLabel: false });
+        msg = await readStreamMessage(socket, this.deps.security(), { timeoutMs: timeout, expectLabel: false });
       } catch (err) {
-        if (err instanceof MemberlistDecodeError) this.d.drop(err.reason, `${host}:${port}`, err);
+        if (err instanceof MemberlistDecodeError) this.deps.drop(err.reason, `${host}:${port}`, err);
         throw err;
       }
       if (msg.type === MessageType.Err) throw new Error(`remote error: ${msg.value.error}`);
@@ -132,11 +131,11 @@ export class StreamPeer {
   async tcpPing(host: string, port: number, ping: Buffer, seqNo: number, deadline: number): Promise<TcpPingResult> {
     const left = deadline - Date.now();
     if (left <= 0) throw new Error('memberlist: no time left for a TCP ping');
-    const socket = await this.d.transport.dial(host, port, left);
+    const socket = await this.deps.transport.dial(host, port, left);
     socket.on('error', () => undefined);
     try {
-      await writeAll(socket, Buffer.concat([streamOpening(this.d.security().label), encodeStreamMessage(ping, this.d.security(), this.d.compression)]));
-      const msg = await readStreamMessage(socket, this.d.security(), { timeoutMs: Math.max(1, deadline - Date.now()), expectLabel: false });
+      await writeAll(socket, Buffer.concat([streamOpening(this.deps.security().label), encodeStreamMessage(ping, this.deps.security(), this.deps.compression)]));
+      const msg = await readStreamMessage(socket, this.deps.security(), { timeoutMs: Math.max(1, deadline - Date.now()), expectLabel: false });
       return msg.type === MessageType.Ack && msg.value.seqNo === seqNo ? 'ack' : 'connected';
     } catch {
       return 'connected';

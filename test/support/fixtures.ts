@@ -1,24 +1,19 @@
 // Small builders for Config and ServiceView values in unit tests.
 import { emptyConfig, type Config, type Pool, type IpRange } from '../../src/core/config/model';
-import { parseIp } from '../../src/core/net/ip';
+import { parseAddressRange } from '../../src/core/config/address-ranges';
 import type { ServiceView } from '../../src/core/service';
 
+/** A range as the config parser reads it: `a.b.c.d-e.f.g.h`, a CIDR, or a single address. */
 export function range(text: string): IpRange {
-  if (text.includes('/')) {
-    const [addr, len] = text.split('/');
-    const ip = parseIp(addr);
-    if (!ip) throw new Error(`bad ${text}`);
-    const bits = ip.family === 4 ? 32 : 128;
-    const size = 1n << BigInt(bits - Number(len));
-    const first = (ip.value / size) * size;
-    return { family: ip.family, first, last: first + size - 1n, text, prefixLength: Number(len) };
-  }
-  const [a, b] = text.split('-').map((s) => parseIp(s));
-  if (!a || !b) throw new Error(`bad ${text}`);
-  return { family: a.family, first: a.value, last: b.value, text };
+  const r = parseAddressRange(text);
+  if (!r.ok) throw new Error(`bad range ${text}: ${r.message}`);
+  return r.range;
 }
 
-export function pool(name: string, addresses: string[], protocols: string[] = ['layer2'], extra: Partial<Pool> = {}): Pool {
+/** A pool with MetalLB's defaults; the third argument is its protocols (default layer2) or, directly, the extra fields. */
+export function pool(name: string, addresses: string[], protocolsOrExtra: string[] | Partial<Pool> = ['layer2'], extra: Partial<Pool> = {}): Pool {
+  const protocols = Array.isArray(protocolsOrExtra) ? protocolsOrExtra : ['layer2'];
+  const more = Array.isArray(protocolsOrExtra) ? extra : protocolsOrExtra;
   return {
     name,
     ranges: addresses.map(range),
@@ -27,7 +22,7 @@ export function pool(name: string, addresses: string[], protocols: string[] = ['
     labels: {},
     protocols,
     source: { path: `pool ${name}` },
-    ...extra,
+    ...more,
   };
 }
 

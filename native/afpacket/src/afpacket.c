@@ -1,7 +1,5 @@
 /* AF_PACKET raw sockets for Node (ARP needs link-layer frames): event-driven via uv_poll (the ARP answerer thread is in arp_answerer.c).
- * Two receive modes: one JS call per frame (open without options), or batches drained with
- * recvmmsg and handed to JS in one call per wake-up; optional in-kernel ARP filter
- * (SO_ATTACH_FILTER), PACKET_QDISC_BYPASS, and sendmmsg for a batch of replies. */
+ * One JS call per received frame; optional in-kernel ARP or NDP filter (SO_ATTACH_FILTER). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,14 +18,6 @@
 #define MAX_FRAME 9216
 /* Frames handled per readable event before yielding to the loop (bounds one callback burst). */
 #define MAX_BURST 64
-/* Batch mode: frames per recvmmsg (the JS call), recvmmsg rounds per wake-up, and the largest frame
- * kept (longer ones are dropped: batch mode is for ARP-sized traffic). */
-#define MAX_BATCH 256
-#define BATCH_ROUNDS 4
-#define BATCH_FRAME 2048
-/* Batch record header: u16 frame length (little endian), u8 pkttype, u8 reserved. */
-#define RECORD_HDR 4
-#define MAX_SEND_BATCH 256
 
 typedef struct {
   uv_poll_t poll;
@@ -36,24 +26,10 @@ typedef struct {
   int closed;     /* fd closed, poll stopped, uv_close requested */
   int uv_closed;  /* libuv finished closing the poll handle */
   int js_alive;   /* the JS external still references this struct */
-  int batch;      /* 0: one JS call per frame; n: up to n frames per JS call */
   napi_env env;
   napi_ref callback;
   napi_async_context async_ctx;
-  /* Batch mode receive state (allocated once per socket). */
-  struct mmsghdr *msgs;
-  struct iovec *iovs;
-  struct sockaddr_ll *names;
-  unsigned char *slab;
 } Sock;
-
-static void free_sock(Sock *s) {
-  free(s->msgs);
-  free(s->iovs);
-  free(s->names);
-  free(s->slab);
-  free(s);
-}
 
 #define CHECK(call)                                   \
   do {                                                \
@@ -79,7 +55,7 @@ napi_value throw_errno(napi_env env, const char *what, int err) {
 static void on_closed(uv_handle_t *h) {
   Sock *s = (Sock *)h->data;
   s->uv_closed = 1;
-  if (!s->js_alive) free_sock(s);
+  if (!s->js_alive) free(s);
 }
 
 /* Stops polling, closes the fd and drops the JS callback; the struct is freed by libuv later. */
@@ -114,65 +90,11 @@ static void call_js(Sock *s, size_t argc, napi_value *argv) {
   }
 }
 
-/* Batch mode: recvmmsg up to s->batch frames, pack them as records into one Buffer, one JS call. */
-static void on_readable_batch(Sock *s) {
-  napi_env env = s->env;
-  for (int round = 0; round < BATCH_ROUNDS && !s->closed; round++) {
-    for (int i = 0; i < s->batch; i++) {
-      s->msgs[i].msg_hdr.msg_name = &s->names[i];
-      s->msgs[i].msg_hdr.msg_namelen = sizeof s->names[i];
-      s->msgs[i].msg_hdr.msg_iov = &s->iovs[i];
-      s->msgs[i].msg_hdr.msg_iovlen = 1;
-      s->msgs[i].msg_hdr.msg_flags = 0;
-    }
-    int n = recvmmsg(s->fd, s->msgs, (unsigned)s->batch, MSG_DONTWAIT, NULL);
-    if (n <= 0) return; /* EAGAIN or a transient error: wait for the next event */
-    size_t total = 0;
-    uint32_t count = 0;
-    for (int i = 0; i < n; i++) {
-      struct mmsghdr *m = &s->msgs[i];
-      if ((m->msg_hdr.msg_flags & MSG_TRUNC) || s->names[i].sll_pkttype == PACKET_OUTGOING) m->msg_len = 0;
-      else if (s->ifindex != 0 && s->names[i].sll_ifindex != s->ifindex) m->msg_len = 0;
-      if (m->msg_len == 0) continue;
-      total += RECORD_HDR + m->msg_len;
-      count++;
-    }
-    if (count > 0) {
-      napi_handle_scope scope;
-      if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-      napi_value argv[2];
-      unsigned char *out;
-      if (napi_create_buffer(env, total, (void **)&out, &argv[0]) != napi_ok) {
-        napi_close_handle_scope(env, scope);
-        return;
-      }
-      for (int i = 0; i < n; i++) {
-        unsigned len = s->msgs[i].msg_len;
-        if (len == 0) continue;
-        out[0] = (unsigned char)(len & 0xff);
-        out[1] = (unsigned char)(len >> 8);
-        out[2] = s->names[i].sll_pkttype;
-        out[3] = 0;
-        memcpy(out + RECORD_HDR, s->iovs[i].iov_base, len);
-        out += RECORD_HDR + len;
-      }
-      napi_create_uint32(env, count, &argv[1]);
-      call_js(s, 2, argv);
-      napi_close_handle_scope(env, scope);
-    }
-    if (n < s->batch) return; /* drained */
-  }
-}
-
 static void on_readable(uv_poll_t *handle, int status, int events) {
   Sock *s = (Sock *)handle->data;
   napi_env env = s->env;
   (void)events;
   if (s->closed || status < 0) return;
-  if (s->batch > 0) {
-    on_readable_batch(s);
-    return;
-  }
   unsigned char buf[MAX_FRAME];
   for (int i = 0; i < MAX_BURST && !s->closed; i++) {
     struct sockaddr_ll from;
@@ -197,7 +119,7 @@ static void finalize_sock(napi_env env, void *data, void *hint) {
   Sock *s = (Sock *)data;
   s->js_alive = 0;
   if (!s->closed) sock_shutdown(s, env); /* on_closed frees it later */
-  else if (s->uv_closed) free_sock(s);
+  else if (s->uv_closed) free(s);
 }
 
 static Sock *get_sock(napi_env env, napi_value v) {
@@ -258,12 +180,9 @@ static const struct sock_fprog NDP_FILTER_PROG = {sizeof NDP_FILTER / sizeof NDP
 typedef struct {
   int arp_only;
   int ndp_only;
-  int batch;
-  int qdisc_bypass;
-  int rcvbuf;
 } OpenOptions;
 
-/* Reads { arpOnly?: boolean, ndpOnly?: boolean, batch?: number, qdiscBypass?: boolean, rcvbuf?: number }; false on a bad value (TypeError thrown). */
+/* Reads { arpOnly?: boolean, ndpOnly?: boolean }; false on a bad value (TypeError thrown). */
 static int read_options(napi_env env, napi_value obj, OpenOptions *o) {
   napi_valuetype t;
   if (napi_typeof(env, obj, &t) != napi_ok) return 0;
@@ -272,39 +191,23 @@ static int read_options(napi_env env, napi_value obj, OpenOptions *o) {
     napi_throw_type_error(env, NULL, "options must be an object");
     return 0;
   }
-  const char *bools[] = {"arpOnly", "qdiscBypass", "ndpOnly"};
-  int *bool_out[] = {&o->arp_only, &o->qdisc_bypass, &o->ndp_only};
-  for (int i = 0; i < 3; i++) {
+  const char *bools[] = {"arpOnly", "ndpOnly"};
+  int *bool_out[] = {&o->arp_only, &o->ndp_only};
+  for (int i = 0; i < 2; i++) {
     napi_value v;
     bool b = false;
     if (napi_get_named_property(env, obj, bools[i], &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return 0;
     if (t == napi_undefined) continue;
     if (napi_get_value_bool(env, v, &b) != napi_ok) {
-      napi_throw_type_error(env, NULL, "arpOnly/qdiscBypass/ndpOnly must be booleans");
+      napi_throw_type_error(env, NULL, "arpOnly/ndpOnly must be booleans");
       return 0;
     }
     *bool_out[i] = b;
   }
-  const char *ints[] = {"batch", "rcvbuf"};
-  int *int_out[] = {&o->batch, &o->rcvbuf};
-  for (int i = 0; i < 2; i++) {
-    napi_value v;
-    int32_t n = 0;
-    if (napi_get_named_property(env, obj, ints[i], &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return 0;
-    if (t == napi_undefined) continue;
-    if (napi_get_value_int32(env, v, &n) != napi_ok || n < 0 || (i == 0 && n > MAX_BATCH) || (i == 1 && n > (64 << 20))) {
-      napi_throw_type_error(env, NULL, "batch must be 0..256 and rcvbuf 0..64 MiB");
-      return 0;
-    }
-    *int_out[i] = n;
-  }
   return 1;
 }
 
-/* open(ifindex, ethertype, callback, options?) -> handle
- * without options.batch: callback(frame: Buffer, pkttype: number) per frame;
- * with options.batch = n: callback(records: Buffer, count: number) per up to n frames, each record
- * a 4-byte header (u16le length, u8 pkttype, u8 0) followed by the frame. */
+/* open(ifindex, ethertype, callback, options?) -> handle; callback(frame: Buffer, pkttype: number) per frame. */
 static napi_value js_open(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -317,7 +220,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "open(ifindex > 0, ethertype, callback)");
     return NULL;
   }
-  OpenOptions opts = {0, 0, 0, 0, 0};
+  OpenOptions opts = {0, 0};
   if (argc >= 4 && !read_options(env, argv[3], &opts)) return NULL;
   /* Protocol 0 until bind: no frame is queued before the filter is attached and the interface chosen. */
   int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -338,17 +241,6 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     int err = errno;
     close(fd);
     return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", err);
-  }
-  if (opts.qdisc_bypass) {
-    int one = 1;
-    if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) < 0) {
-      int err = errno;
-      close(fd);
-      return throw_errno(env, "setsockopt(PACKET_QDISC_BYPASS)", err);
-    }
-  }
-  if (opts.rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &opts.rcvbuf, sizeof opts.rcvbuf) < 0) {
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opts.rcvbuf, sizeof opts.rcvbuf); /* without CAP_NET_ADMIN: capped by rmem_max */
   }
   struct sockaddr_ll sll;
   memset(&sll, 0, sizeof sll);
@@ -375,28 +267,11 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->fd = fd;
   s->ifindex = ifindex;
   s->env = env;
-  s->batch = opts.batch;
-  if (s->batch > 0) {
-    s->msgs = calloc((size_t)s->batch, sizeof *s->msgs);
-    s->iovs = calloc((size_t)s->batch, sizeof *s->iovs);
-    s->names = calloc((size_t)s->batch, sizeof *s->names);
-    s->slab = malloc((size_t)s->batch * BATCH_FRAME);
-    if (!s->msgs || !s->iovs || !s->names || !s->slab) {
-      close(fd);
-      free_sock(s);
-      napi_throw_error(env, NULL, "out of memory");
-      return NULL;
-    }
-    for (int i = 0; i < s->batch; i++) {
-      s->iovs[i].iov_base = s->slab + (size_t)i * BATCH_FRAME;
-      s->iovs[i].iov_len = BATCH_FRAME;
-    }
-  }
   s->poll.data = s;
   int rc = uv_poll_init(loop, &s->poll, fd);
   if (rc != 0) {
     close(fd);
-    free_sock(s);
+    free(s);
     napi_throw_error(env, NULL, uv_strerror(rc));
     return NULL;
   }
@@ -448,56 +323,6 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return s ? send_frame(env, s->fd, argv[1]) : NULL;
 }
 
-/* sendMany(handle, frames: Buffer[]) -> frames sent, with sendmmsg. A frame the kernel refuses
- * (ENOBUFS when the link is congested) is skipped and the rest still go; throws only if none went. */
-static napi_value js_send_many(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  bool is_array = false;
-  if (argc < 2 || napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array) {
-    napi_throw_type_error(env, NULL, "sendMany(handle, frames: Buffer[])");
-    return NULL;
-  }
-  Sock *s = get_open_sock(env, argv[0]);
-  if (!s) return NULL;
-  uint32_t len = 0;
-  CHECK(napi_get_array_length(env, argv[1], &len));
-  struct mmsghdr msgs[MAX_SEND_BATCH];
-  struct iovec iovs[MAX_SEND_BATCH];
-  uint32_t next = 0, sent = 0;
-  int last_err = 0;
-  while (next < len) {
-    uint32_t n = len - next > MAX_SEND_BATCH ? MAX_SEND_BATCH : len - next;
-    for (uint32_t i = 0; i < n; i++) {
-      napi_value el;
-      bool is_buf = false;
-      CHECK(napi_get_element(env, argv[1], next + i, &el));
-      if (napi_is_buffer(env, el, &is_buf) != napi_ok || !is_buf ||
-          napi_get_buffer_info(env, el, &iovs[i].iov_base, &iovs[i].iov_len) != napi_ok) {
-        napi_throw_type_error(env, NULL, "frames must be Buffers");
-        return NULL;
-      }
-      memset(&msgs[i], 0, sizeof msgs[i]);
-      msgs[i].msg_hdr.msg_iov = &iovs[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-    }
-    int k = sendmmsg(s->fd, msgs, n, 0);
-    if (k <= 0) {
-      if (k < 0 && errno == EINTR) continue;
-      last_err = k < 0 ? errno : EIO;
-      next++; /* the first frame of this chunk was refused: skip it */
-      continue;
-    }
-    sent += (uint32_t)k;
-    next += (uint32_t)k; /* k < n: frame next failed; the next call reports (and skips) it */
-  }
-  if (sent == 0 && last_err != 0) return throw_errno(env, "sendmmsg(AF_PACKET)", last_err);
-  napi_value out;
-  CHECK(napi_create_uint32(env, sent, &out));
-  return out;
-}
-
 /* close(handle): idempotent */
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -533,7 +358,6 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
     {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
-    {"sendMany", NULL, js_send_many, NULL, NULL, NULL, napi_default, NULL},
     {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
     {"ref", NULL, js_ref, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -8,7 +8,7 @@
 
 #include "arp_decide.h"
 
-#define RECORD_LEN 44    /* u8 kind, u8 pkttype, the frame's first 42 bytes */
+#define RECORD_LEN 44    /* u8 kind, u8 pkttype, the frame's first FRAME_HEAD bytes; JS reads these names in plugins/layer2/afpacket.ts */
 #define RING_RECORDS 4096
 #define COUNT_LEN 12     /* u32be ip, u32le answered, u32le sent */
 #define KIND_ANSWERED 1

@@ -7,4 +7,4 @@ export * from './open';
 export * from './attributes';
 export * from './update';
 export * from './messages';
-export * from './packer';
+export * from './update-encoder';

@@ -2,11 +2,23 @@
 import { ETH_HEADER_LEN, ETH_MIN_FRAME, ETHERTYPE_IPV6, writeEthernetHeader } from './ethernet';
 import { Layer2DecodeError, need } from './errors';
 import { macFromBuffer, type Mac } from './mac';
-import { canonicalIpv6, icmpv6Checksum } from './ndp';
-import { ipToBuffer, parseIp } from '../../../src/core/plugin-api';
+import { formatIp, ipFromBuffer, ipToBuffer, parseIp } from '../../../src/core/plugin-api';
 
 export const IPV6_HEADER_LEN = 40;
 export const NEXT_HEADER_ICMPV6 = 58;
+
+/** 16 bytes of an IPv6 address text (RangeError for anything else). */
+export function ipv6ToBuffer(text: string): Buffer {
+  const ip = parseIp(text);
+  if (!ip || ip.family !== 6) throw new RangeError(`not an IPv6 address: ${text}`);
+  return ipToBuffer(ip);
+}
+
+/** The canonical text of the IPv6 address in `buf` at `off`. */
+export function canonicalIpv6(buf: Buffer, off = 0): string {
+  return formatIp(ipFromBuffer(Buffer.from(buf.subarray(off, off + 16))));
+}
+
 
 /** An ICMPv6 message with the IPv6 and Ethernet fields NDP validation needs. */
 export interface Icmpv6Frame {
@@ -45,12 +57,6 @@ export function decodeIcmpv6Frame(frame: Buffer): Icmpv6Frame {
   return { ethDst: macFromBuffer(frame, 0), ethSrc: macFromBuffer(frame, 6), src, dst, hopLimit: frame[ip + 7], message };
 }
 
-function ipv6Bytes(text: string): Buffer {
-  const parsed = parseIp(text);
-  if (!parsed || parsed.family !== 6) throw new RangeError(`not an IPv6 address: ${text}`);
-  return ipToBuffer(parsed);
-}
-
 /** The frame `decodeIcmpv6Frame` reads back: checksum computed, padded to the Ethernet minimum. */
 export function encodeIcmpv6Frame(f: Icmpv6Frame): Buffer {
   const msg = Buffer.from(f.message);
@@ -64,8 +70,25 @@ export function encodeIcmpv6Frame(f: Icmpv6Frame): Buffer {
   frame.writeUInt16BE(msg.length, ip + 4);
   frame[ip + 6] = NEXT_HEADER_ICMPV6;
   frame[ip + 7] = f.hopLimit;
-  ipv6Bytes(f.src).copy(frame, ip + 8);
-  ipv6Bytes(f.dst).copy(frame, ip + 24);
+  ipv6ToBuffer(f.src).copy(frame, ip + 8);
+  ipv6ToBuffer(f.dst).copy(frame, ip + 24);
   msg.copy(frame, ip + IPV6_HEADER_LEN);
   return frame;
+}
+
+/** ICMPv6 checksum over the IPv6 pseudo-header (RFC 4443 §2.3): verified by decode, written by encode. */
+export function icmpv6Checksum(src: string, dst: string, msg: Buffer): number {
+  const pseudo = Buffer.alloc(40);
+  ipv6ToBuffer(src).copy(pseudo, 0);
+  ipv6ToBuffer(dst).copy(pseudo, 16);
+  pseudo.writeUInt32BE(msg.length, 32);
+  pseudo[39] = NEXT_HEADER_ICMPV6;
+  const copy = Buffer.from(msg);
+  if (copy.length >= 4) copy.writeUInt16BE(0, 2);
+  let sum = 0;
+  for (const part of [pseudo, copy]) {
+    for (let i = 0; i < part.length; i += 2) sum += (part[i] << 8) | (i + 1 < part.length ? part[i + 1] : 0);
+  }
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
 }

@@ -1,6 +1,6 @@
 // ICMPv6 Neighbor Solicitation/Advertisement (RFC 4861 §4.3–4.4) with their options, as raw ICMPv6 sockets see them.
-import { formatIp, ipFromBuffer, ipToBuffer, parseIp } from '../../../src/core/plugin-api';
 import { Layer2DecodeError, need } from './errors';
+import { canonicalIpv6, ipv6ToBuffer } from './ipv6';
 import { macFromBuffer, macToBuffer, type Mac } from './mac';
 
 export const ICMP6_NS = 135;
@@ -36,16 +36,6 @@ export interface NeighborAdvertisement {
 }
 
 export type NdpMessage = NeighborSolicitation | NeighborAdvertisement;
-
-function ipv6ToBuffer(text: string): Buffer {
-  const ip = parseIp(text);
-  if (!ip || ip.family !== 6) throw new RangeError(`not an IPv6 address: ${text}`);
-  return ipToBuffer(ip);
-}
-
-export function canonicalIpv6(buf: Buffer, off = 0): string {
-  return formatIp(ipFromBuffer(Buffer.from(buf.subarray(off, off + 16))));
-}
 
 /** A source (1) or target (2) link-layer address option for an Ethernet MAC. */
 export function llaOption(type: typeof OPT_SOURCE_LLA | typeof OPT_TARGET_LLA, mac: Mac): NdpOption {
@@ -124,21 +114,4 @@ export function solicitedNodeGroup(ip: string): string {
   const b = ipv6ToBuffer(ip);
   const g = Buffer.from([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, b[13], b[14], b[15]]);
   return canonicalIpv6(g);
-}
-
-/** ICMPv6 checksum over the IPv6 pseudo-header (RFC 4443 §2.3); for tests and captures. */
-export function icmpv6Checksum(src: string, dst: string, msg: Buffer): number {
-  const pseudo = Buffer.alloc(40);
-  ipv6ToBuffer(src).copy(pseudo, 0);
-  ipv6ToBuffer(dst).copy(pseudo, 16);
-  pseudo.writeUInt32BE(msg.length, 32);
-  pseudo[39] = 58;
-  const copy = Buffer.from(msg);
-  if (copy.length >= 4) copy.writeUInt16BE(0, 2);
-  let sum = 0;
-  for (const part of [pseudo, copy]) {
-    for (let i = 0; i < part.length; i += 2) sum += (part[i] << 8) | (i + 1 < part.length ? part[i + 1] : 0);
-  }
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
 }

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { createPluginRegistry } from '../builtin-plugins';
 import { formatIssue, loadConfig, type ConfigSource } from '../../core/config';
-import { formatPlanTable, planAllocations } from '../../core/ipam/plan';
-import { readServiceManifests, type ServiceManifests } from '../../core/ipam/service-manifests';
+import { formatPlanTable, planAllocations } from '../../core/plan/plan';
+import { readServiceManifests, type ServiceManifests } from '../../core/plan/service-manifests';
 import { loadOptionsFor } from './validate';
 
 export const EXIT_OK = 0;

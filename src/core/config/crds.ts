@@ -1,4 +1,4 @@
-// The metallb.io custom resources (IPAddressPool, L2/BGPAdvertisement, BGPPeer, Community, BFDProfile) into the draft.
+// The metallb.io custom resources (IPAddressPool, L2/BGPAdvertisement, BGPPeer, Community, BFDProfile) and metallbts.io PluginAdvertisement into the draft.
 import type { Pool, ServiceAllocation, SourceLocation } from './model';
 import type { ConfigDraft, PoolSelection } from './draft';
 import { FieldReader, isMapping } from './field-reader';
@@ -6,6 +6,7 @@ import { IssueSink, quote } from './issues';
 import { readAddressList } from './pool-addresses';
 import { readBfdProfile, readBgpAdvertisementFields, readPeer, type PeerVersion } from './bgp-fields';
 import { readSelectorList } from './selectors';
+import { METALLBTS_GROUP, readPluginAdvertisement } from './plugin-advertisement-crd';
 
 export const METALLB_GROUP = 'metallb.io';
 
@@ -16,10 +17,25 @@ const VERSIONS: Record<string, string[]> = {
   BGPPeer: ['v1beta1', 'v1beta2'],
   Community: ['v1beta1'],
   BFDProfile: ['v1beta1'],
+  PluginAdvertisement: ['v1alpha1'],
 };
 
+/** metallbts's own kinds live in their own group, so they never collide with a future metallb.io kind. */
+const GROUPS: Record<string, string> = { PluginAdvertisement: METALLBTS_GROUP };
+
+/** A configuration kind of metallb.io or metallbts.io (see `crdGroup`). */
 export function isMetallbKind(kind: string): boolean {
   return Object.prototype.hasOwnProperty.call(VERSIONS, kind);
+}
+
+/** The API group of a kind for which `isMetallbKind` holds. */
+export function crdGroup(kind: string): string {
+  return GROUPS[kind] ?? METALLB_GROUP;
+}
+
+/** The apiVersion to write for a kind (its newest served version). */
+export function preferredApiVersion(kind: string): string {
+  return `${crdGroup(kind)}/${VERSIONS[kind].at(-1) ?? ''}`;
 }
 
 /**
@@ -47,14 +63,15 @@ function readCrdObject(kind: string, object: Record<string, unknown>, docPath: s
   const meta = top.object('metadata');
   if (name === undefined) sink.error(`${base}.metadata.name`, `${kind} has no metadata.name`);
   let version = VERSIONS[kind].at(-1);
+  const kindGroup = crdGroup(kind);
   if (apiVersion !== undefined) {
     const [group, v] = apiVersion.split('/');
-    if (group === METALLB_GROUP && !VERSIONS[kind].includes(v)) {
+    if (group === kindGroup && !VERSIONS[kind].includes(v)) {
       // The API server serves no such version (kubectl: "no matches for kind"), so nothing is read.
-      sink.error(`${base}.apiVersion`, `${kind} ${apiVersion} is not a served version (served: ${VERSIONS[kind].map((x) => `${METALLB_GROUP}/${x}`).join(', ')})`);
+      sink.error(`${base}.apiVersion`, `${kind} ${apiVersion} is not a served version (served: ${VERSIONS[kind].map((x) => `${kindGroup}/${x}`).join(', ')})`);
       return;
     }
-    if (group === METALLB_GROUP) version = v;
+    if (group === kindGroup) version = v;
   }
   const labels = meta?.stringMap('labels') ?? {};
   const loc: SourceLocation = sink.file === undefined ? { path: base } : { file: sink.file, path: base };
@@ -99,6 +116,9 @@ function readCrdObject(kind: string, object: Record<string, unknown>, docPath: s
       break;
     case 'BFDProfile':
       draft.bfdProfiles.push(readBfdProfile(spec, 'crd', name, loc));
+      break;
+    case 'PluginAdvertisement':
+      readPluginAdvertisement(spec, name, loc, readPoolSelection(spec), draft);
       break;
   }
   spec.finish();

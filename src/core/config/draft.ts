@@ -25,9 +25,15 @@ export interface DraftL2Advertisement extends Omit<L2Advertisement, 'pools'> {
   legacy: boolean;
 }
 
-export interface DraftPluginAdvertisement extends PluginAdvertisement {
+export interface DraftPluginAdvertisement extends Omit<PluginAdvertisement, 'pools' | 'name'> {
+  /** metadata.name, or the pool's path for a legacy pool (for duplicate checks). */
+  name: string;
+  /** The protocol as written (a legacy pool's is already canonical). */
+  protocol: string;
   /** Where the protocol name was written. */
   protocolPath: string;
+  poolSelection: PoolSelection;
+  legacy: boolean;
 }
 
 export interface DraftPeer extends Peer {

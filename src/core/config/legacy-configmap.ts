@@ -126,7 +126,17 @@ function readLegacyPool(
     }
     draft.bgpAdvertisements.push(...ads);
   } else {
-    draft.pluginAdvertisements.push({ protocol, pools: [name], source: loc(path), protocolPath: r.pathOf('protocol') });
+    draft.pluginAdvertisements.push({
+      name: path,
+      protocol,
+      protocolPath: r.pathOf('protocol'),
+      poolSelection: selection,
+      nodeSelectors: [],
+      serviceSelectors: [],
+      options: {},
+      source: loc(path),
+      legacy: true,
+    });
   }
 }
 

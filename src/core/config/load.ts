@@ -1,11 +1,10 @@
 // Entry points: configuration files (validate, plan) or API objects (controller, speaker informers) → one Config, or located issues.
-import type { PoolConfigView } from '../plugin-api';
-import type { Config, ConfigIssue } from './model';
+import type { Config, ConfigIssue, PoolConfigView } from './model';
 import { emptyDraft, type ConfigDraft } from './draft';
 import { isMapping } from './field-reader';
 import { describeType, IssueSink, joinPath, quote } from './issues';
 import { readLegacyConfig } from './legacy-configmap';
-import { isMetallbKind, METALLB_GROUP, readCrd } from './crds';
+import { crdGroup, isMetallbKind, preferredApiVersion, readCrd } from './crds';
 import { resolveDraft } from './resolve';
 import { validateConfig, validateDraft } from './validation';
 import { embeddedConfigOffset, parseYamlDocuments } from './yaml-documents';
@@ -80,12 +79,17 @@ function finish(draft: ConfigDraft, sink: IssueSink, catalog: ProtocolCatalog, o
 }
 
 function runPluginValidators(config: Config, opts: LoadOptions, sink: IssueSink): void {
+  const seen = new Set<string>();
   for (const [protocol, validate] of Object.entries(opts.pluginValidators ?? {})) {
     for (const pool of config.pools.filter((p) => p.protocols.includes(protocol))) {
       try {
+        const pluginAdvertisements = config.pluginAdvertisements.filter((a) => a.protocol === protocol && a.pools.includes(pool.name));
         // Located at the pool unless the plugin says otherwise, so `validate` prints FILE:PATH like any other issue.
-        for (const issue of validate({ pool, config })) {
-          sink.issues.push({ ...issue, file: issue.file ?? pool.source.file, path: issue.path || pool.source.path });
+        for (const issue of validate({ pool, config, pluginAdvertisements })) {
+          const located = { ...issue, file: issue.file ?? pool.source.file, path: issue.path || pool.source.path };
+          // An advertisement's options are seen once per pool it selects: report each problem once.
+          if (!seen.has(JSON.stringify(located))) sink.issues.push(located);
+          seen.add(JSON.stringify(located));
         }
       } catch (err) {
         sink.at(pool.source.file, 'error', pool.source.path, `plugin ${quote(protocol)} failed to validate the pool: ${(err as Error).message}`);
@@ -139,13 +143,13 @@ function readObject(
   }
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : undefined;
   const group = apiVersion?.includes('/') ? apiVersion.split('/')[0] : undefined;
-  if (isMetallbKind(kind) && (group === METALLB_GROUP || (apiVersion === undefined && kindHint !== undefined))) {
+  if (isMetallbKind(kind) && (group === crdGroup(kind) || (apiVersion === undefined && kindHint !== undefined))) {
     readCrd(kind, value, path, sink, draft);
     return;
   }
   const name = isMapping(value.metadata) && typeof value.metadata.name === 'string' ? `/${value.metadata.name}` : '';
   if (isMetallbKind(kind)) {
-    const expected = kind === 'BGPPeer' ? 'metallb.io/v1beta2' : 'metallb.io/v1beta1';
+    const expected = preferredApiVersion(kind);
     sink.error(name ? `${kind}${name}.apiVersion` : joinPath(path, 'apiVersion'), `${kind} needs apiVersion ${expected}, got ${quote(apiVersion ?? null)}`);
     return;
   }

@@ -130,10 +130,24 @@ export interface BfdProfile {
   source: SourceLocation;
 }
 
-/** Advertisement for a third-party protocol named by a legacy pool's `protocol:` field. */
+/**
+ * Advertisement for a third-party protocol: a `metallbts.io/v1alpha1` PluginAdvertisement, or a legacy pool's
+ * `protocol:` field. The fields after `pools` are optional for compatibility; the core always fills them.
+ */
 export interface PluginAdvertisement {
+  /** Canonical protocol (an alias written in `spec.protocol` is resolved). */
   protocol: string;
+  /** Names of the pools this advertisement applies to (selectors already resolved). */
   pools: string[];
+  /** The PluginAdvertisement's metadata.name; absent for a legacy ConfigMap pool. */
+  name?: string;
+  /** Nodes that may announce; empty = every node. The core asks `shouldAnnounce` only on matching nodes. */
+  nodeSelectors?: LabelSelector[];
+  /** Services this advertisement applies to; empty = every Service. */
+  serviceSelectors?: LabelSelector[];
+  /** `spec.options` as written: free-form, checked by the plugin's own `validate`; `{}` when absent. */
+  options?: Record<string, unknown>;
+  /** Located as `PluginAdvertisement/NAME` (options at `PluginAdvertisement/NAME.spec.options.KEY`) or `address-pools[i]`. */
   source: SourceLocation;
 }
 
@@ -147,6 +161,19 @@ export interface Config {
   /** Community alias → value text (`65000:100` or `large:1:2:3`). */
   communityAliases: Record<string, string>;
   bfdProfiles: BfdProfile[];
+}
+
+/** Read-only view of one pool, handed to a plugin's `validate`. */
+export interface PoolConfigView {
+  pool: Pool;
+  /** The whole configuration, for cross-checks (peers, advertisements). */
+  config: Readonly<Config>;
+  /**
+   * This plugin's advertisements that select the pool (PluginAdvertisement objects, or the legacy pool's
+   * `protocol:`), to check their `options`; locate a problem at `${ad.source.path}.spec.options.KEY` in `ad.source.file`.
+   * Optional so views built by older tools stay valid.
+   */
+  pluginAdvertisements?: PluginAdvertisement[];
 }
 
 export function emptyConfig(): Config {

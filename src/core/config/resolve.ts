@@ -1,5 +1,5 @@
 // Turns the draft into the Config model: resolves pool selections, peer and BFD references, community aliases, pool protocols.
-import type { BgpAdvertisement, Community, Config, L2Advertisement, Pool, SourceLocation } from './model';
+import type { BgpAdvertisement, Community, Config, L2Advertisement, PluginAdvertisement, Pool, SourceLocation } from './model';
 import type { ConfigDraft, PoolSelection } from './draft';
 import { IssueSink, quote } from './issues';
 import { parseCommunity, resolveCommunity } from './communities';
@@ -65,7 +65,26 @@ export function resolveDraft(draft: ConfigDraft, sink: IssueSink, catalog: Proto
     bgpAdvertisements.push(resolved);
   }
 
-  for (const ad of draft.pluginAdvertisements) ad.pools.forEach((p) => addProtocol(p, ad.protocol));
+  const pluginAdvertisements: PluginAdvertisement[] = [];
+  for (const ad of draft.pluginAdvertisements) {
+    // A legacy pool's protocol was resolved when read; a PluginAdvertisement's alias is resolved here.
+    const protocol = ad.legacy ? ad.protocol : catalog.protocols(ad.protocol);
+    if (protocol === undefined) {
+      sink.at(ad.source.file, 'error', ad.protocolPath, noPluginMessage(ad.protocol, catalog));
+      continue;
+    }
+    const selected = selectPools(ad.poolSelection, ad.source, [...pools.values()], draft.legacyPools, sink);
+    selected.forEach((p) => addProtocol(p, protocol));
+    pluginAdvertisements.push({
+      protocol,
+      pools: selected,
+      ...(ad.legacy ? {} : { name: ad.name }),
+      nodeSelectors: ad.nodeSelectors ?? [],
+      serviceSelectors: ad.serviceSelectors ?? [],
+      options: ad.options ?? {},
+      source: ad.source,
+    });
+  }
 
   const bfdNames = new Set(draft.bfdProfiles.map((b) => b.name));
   const peers = draft.peers.map(({ bfdProfilePath, ...peer }) => {
@@ -80,7 +99,7 @@ export function resolveDraft(draft: ConfigDraft, sink: IssueSink, catalog: Proto
     peers,
     bgpAdvertisements,
     l2Advertisements,
-    pluginAdvertisements: draft.pluginAdvertisements.map(({ protocol, pools: p, source }) => ({ protocol, pools: p, source })),
+    pluginAdvertisements,
     communityAliases: aliases,
     bfdProfiles: draft.bfdProfiles,
   };

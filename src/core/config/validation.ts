@@ -12,6 +12,7 @@ export function validateDraft(draft: ConfigDraft, sink: IssueSink): void {
   checkDuplicatePeerAddresses(draft, sink);
   checkDuplicates('BGP advertisement', draft.bgpAdvertisements.filter((a) => !a.legacy), sink);
   checkDuplicates('L2 advertisement', draft.l2Advertisements.filter((a) => !a.legacy), sink);
+  checkDuplicates('plugin advertisement', draft.pluginAdvertisements.filter((a) => !a.legacy), sink);
   checkDuplicates('BFD profile', draft.bfdProfiles, sink);
   checkOverlaps(draft.pools, draft.rangePaths, sink);
 }
@@ -29,9 +30,10 @@ export function validateConfig(config: Config, sink: IssueSink, draft: ConfigDra
   checkLocalPrefConflicts(config, pools, sink, (ad) => paths.get(key(ad.source))?.localPref ?? ad.source.path);
   for (const pool of config.pools) {
     if (pool.protocols.length === 0 && !draft.legacyPools.has(pool.name)) {
-      sink.at(pool.source.file, 'warning', pool.source.path, `pool ${quote(pool.name)} is not announced: no L2Advertisement or BGPAdvertisement selects it`);
+      sink.at(pool.source.file, 'warning', pool.source.path, `pool ${quote(pool.name)} is not announced: no L2Advertisement, BGPAdvertisement or PluginAdvertisement selects it`);
     }
   }
+  checkSharedPluginPools(config, sink);
   const bgpPools = config.pools.filter((p) => p.protocols.includes('bgp'));
   if (bgpPools.length > 0 && config.peers.length === 0) {
     const p = bgpPools[0];
@@ -41,6 +43,32 @@ export function validateConfig(config: Config, sink: IssueSink, draft: ConfigDra
 
 function where(source: SourceLocation): string {
   return source.file ? `${source.file}:${source.path}` : source.path;
+}
+
+/**
+ * A pool claimed by a plugin protocol and another protocol is announced by each of them independently (as MetalLB
+ * does for L2 and BGP); said out loud because an L2Advertisement without selection claims every pool.
+ */
+function checkSharedPluginPools(config: Config, sink: IssueSink): void {
+  const builtin = new Set(['layer2', 'bgp']);
+  const ads: Array<{ protocol: string; pools: string[]; source: SourceLocation }> = [
+    ...config.l2Advertisements.map((a) => ({ ...a, protocol: 'layer2' })),
+    ...config.bgpAdvertisements.map((a) => ({ ...a, protocol: 'bgp' })),
+    ...config.pluginAdvertisements,
+  ];
+  for (const pool of config.pools) {
+    if (pool.protocols.length < 2 || pool.protocols.every((p) => builtin.has(p))) continue;
+    const by = pool.protocols.map((protocol) => {
+      const names = ads.filter((a) => a.protocol === protocol && a.pools.includes(pool.name)).map((a) => a.source.path);
+      return `${protocol} (${[...new Set(names)].join(', ')})`;
+    });
+    sink.at(
+      pool.source.file,
+      'warning',
+      pool.source.path,
+      `pool ${quote(pool.name)} is announced by several protocols: ${by.join(', ')}; each announces it independently from the nodes its advertisements select (narrow an advertisement with ipAddressPools or ipAddressPoolSelectors if that is not meant)`,
+    );
+  }
 }
 
 function checkDuplicatePools(draft: ConfigDraft, sink: IssueSink): void {

@@ -2,14 +2,16 @@
 import { type Counter, Gauge, type Registry } from 'prom-client';
 import { clientMetrics } from '../client-metrics';
 import { conditionGauge, newlyFalse, setConditionGauge, type StateCondition } from '../component-state';
-import type { Config, ConfigIssue } from '../config/model';
-import { formatIssue } from '../config/model';
+import { ConfigAcceptance } from '../config/acceptance';
+import type { LoadResult } from '../config/load';
+import type { Config } from '../config/model';
+import { KeyedQueue } from '../keyed-queue';
 import type { Logger } from '../log';
 import { ANNOTATION, metallbAnnotation, serviceKeyString, type ServiceKey, type ServiceView } from '../service';
 import type { Allocator, Assigned } from '../ipam/allocator';
 import { managedBy } from '../ipam/service-request';
 import type { Result } from '../ipam/allocation-error';
-import type { ConfigStatusSink, ControllerEvents, PoolStatusSink, ServiceStatusWriter } from './ports';
+import type { ConfigStatusSink, ControllerEvents, PoolStatusSink, ServiceStatusWriter } from '../ports';
 
 export interface ControllerDeps {
   allocator: Allocator;
@@ -37,25 +39,18 @@ export class Controller {
   private config?: Config;
   private synced = false;
   private readonly services = new Map<string, ServiceView>();
-  /** The last status write queued per Service (writes for one Service run in order). */
-  private readonly writeChains = new Map<string, Promise<void>>();
-  private writesActive = 0;
-  private readonly writeSlots: Array<() => void> = [];
-  /** Writes queued or running; a full sync waits while too many are, instead of queueing one per Service. */
-  private writesPending = 0;
-  private readonly pendingWaiters: Array<() => void> = [];
+  /** Status writes: one Service's in order, `writeConcurrency` Services at once. */
+  private readonly writes: KeyedQueue;
   /** Services whose last reconcile failed (API error): retried with backoff. */
   private readonly retries = new Map<string, { attempt: number; timer: NodeJS.Timeout }>();
   private readonly log: Logger;
-  private readonly stale: Gauge;
-  private readonly loaded: Gauge;
+  private readonly acceptance: ConfigAcceptance;
   private readonly updateErrors: Counter;
   private readonly inUse: Gauge<'pool'>;
   private readonly total: Gauge<'pool'>;
   private readonly conditionGauge: Gauge<'type'>;
   /** Services whose allocation failed, with the allocator's reason (ServicesAllocated condition). */
   private readonly failures = new Map<string, string>();
-  private configErrors: string[] = [];
   private publishedConditions?: StateCondition[];
   private lastStateText = '';
   private stateTimer?: NodeJS.Timeout;
@@ -65,8 +60,8 @@ export class Controller {
     this.log = deps.logger.child({ caller: 'controller' });
     const registers = [deps.metrics];
     const client = clientMetrics(deps.metrics);
-    this.stale = client.configStale;
-    this.loaded = client.configLoaded;
+    this.acceptance = new ConfigAcceptance(this.log, deps.metrics);
+    this.writes = new KeyedQueue(deps.writeConcurrency ?? 1);
     this.updateErrors = client.updateErrors;
     this.inUse = new Gauge({ name: 'metallb_allocator_addresses_in_use_total', help: 'Number of IP addresses in use, per pool', labelNames: ['pool'], registers });
     this.total = new Gauge({ name: 'metallb_allocator_addresses_total', help: 'Number of usable IP addresses, per pool', labelNames: ['pool'], registers });
@@ -82,26 +77,15 @@ export class Controller {
    * A new configuration arrived. With errors it is rejected: the last good one stays in force.
    * Returns whether it was applied.
    */
-  async setConfig(result: { config?: Config; issues: ConfigIssue[] }): Promise<boolean> {
-    const errors = result.issues.filter((i) => i.severity === 'error');
-    for (const w of result.issues.filter((i) => i.severity === 'warning')) {
-      this.log.warn({ event: 'configWarning', msg: formatIssue(w) }, formatIssue(w));
-    }
-    if (errors.length > 0 || !result.config) {
-      this.stale.set(1);
-      const lines = errors.map(formatIssue);
-      for (const line of lines) this.log.error({ event: 'configStale', error: line }, 'invalid configuration rejected, keeping the last good one');
-      this.configErrors = lines;
+  async setConfig(result: LoadResult): Promise<boolean> {
+    const accepted = this.acceptance.offer(result);
+    if (!accepted) {
       await this.publishState(true);
       return false;
     }
-    this.config = result.config;
-    this.deps.allocator.setPools(result.config.pools);
+    this.config = accepted;
+    this.deps.allocator.setPools(accepted.pools);
     this.updateUsage();
-    this.stale.set(0);
-    this.loaded.set(1);
-    this.log.info({ event: 'configLoaded', pools: result.config.pools.map((p) => p.name) }, 'config (re)loaded');
-    this.configErrors = [];
     if (this.synced) await this.reconcileAll();
     await this.publishState(true);
     return true;
@@ -246,33 +230,14 @@ export class Controller {
     };
     const limit = this.deps.writeConcurrency ?? 1;
     if (limit <= 1) return attempt();
-    this.writesPending++;
-    const prev = this.writeChains.get(key) ?? Promise.resolve();
-    const chained = prev.then(() => this.withWriteSlot(attempt)).catch((err: unknown) => this.scheduleRetry(key, err));
-    this.writeChains.set(key, chained);
-    void chained.finally(() => {
-      if (this.writeChains.get(key) === chained) this.writeChains.delete(key);
-      this.writesPending--;
-      this.pendingWaiters.shift()?.();
-    });
-    // Backpressure: bounds the closures and views held by queued writes during a full sync.
-    while (this.writesPending >= limit * 4) await new Promise<void>((r) => this.pendingWaiters.push(r));
-  }
-
-  private async withWriteSlot(job: () => Promise<void>): Promise<void> {
-    if (this.writesActive >= (this.deps.writeConcurrency ?? 1)) await new Promise<void>((r) => this.writeSlots.push(r));
-    this.writesActive++;
-    try {
-      await job();
-    } finally {
-      this.writesActive--;
-      this.writeSlots.shift()?.();
-    }
+    void this.writes.push(key, attempt).catch((err: unknown) => this.scheduleRetry(key, err));
+    // Backpressure: a full sync waits while too many writes are queued, bounding the closures and views they hold.
+    await this.writes.below(limit * 4);
   }
 
   /** Resolves when every queued status write has finished (tests, shutdown). */
   async flush(): Promise<void> {
-    while (this.writeChains.size > 0) await Promise.all([...this.writeChains.values()]);
+    await this.writes.drain();
   }
 
   private updateUsage(): void {
@@ -311,7 +276,7 @@ export class Controller {
 
   /** The controller's conditions: ConfigValid, ServicesAllocated, PoolsAvailable. */
   conditions(): StateCondition[] {
-    const valid = this.configErrors.length === 0;
+    const valid = this.acceptance.errors().length === 0;
     const failed = [...this.failures.entries()].sort(([a], [b]) => a.localeCompare(b));
     const exhausted = this.deps.allocator.poolNames().filter((p) => {
       const st = this.deps.allocator.stats(p);
@@ -320,7 +285,7 @@ export class Controller {
     return [
       valid
         ? { type: 'ConfigValid', status: this.config ? 'True' : 'Unknown', reason: this.config ? 'Valid' : 'NoConfig', message: this.config ? 'configuration loaded' : 'no configuration loaded yet' }
-        : { type: 'ConfigValid', status: 'False', reason: 'Invalid', message: this.configErrors.join('; ') },
+        : { type: 'ConfigValid', status: 'False', reason: 'Invalid', message: this.acceptance.errors().join('; ') },
       failed.length === 0
         ? { type: 'ServicesAllocated', status: 'True', reason: 'AllAllocated', message: 'every LoadBalancer Service has its IPs' }
         : { type: 'ServicesAllocated', status: 'False', reason: 'AllocationFailed', message: `${failed.length} Service(s) without IP: ${failed.slice(0, 3).map(([k, r]) => `${k}: ${r}`).join('; ')}${failed.length > 3 ? '; ...' : ''}` },
@@ -335,7 +300,7 @@ export class Controller {
     this.statePublishing = this.statePublishing.then(async () => {
       const conditions = this.conditions();
       setConditionGauge(this.conditionGauge, conditions);
-      const state = { valid: this.configErrors.length === 0, errors: this.configErrors, conditions };
+      const state = { valid: this.acceptance.errors().length === 0, errors: this.acceptance.errors(), conditions };
       const text = JSON.stringify(state);
       if (!force && text === this.lastStateText) return;
       try {

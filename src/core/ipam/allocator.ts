@@ -82,7 +82,6 @@ interface Holding {
 type Mode = 'current' | 'requested';
 
 const otherFamily = (f: IpFamily): IpFamily => (f === 4 ? 6 : 4);
-const keyOf = (key: string | ServiceKey): string => (typeof key === 'string' ? key : serviceKeyString(key));
 
 export class Allocator {
   private order: PoolEntry[] = [];
@@ -162,7 +161,7 @@ export class Allocator {
 
   /** Frees the Service's IPs (a shared IP returns to the pool when its last holder leaves). */
   release(key: string | ServiceKey): boolean {
-    const k = keyOf(key);
+    const k = serviceKeyString(key);
     const h = this.holdings.get(k);
     if (!h) return false;
     this.holdings.delete(k);
@@ -174,11 +173,11 @@ export class Allocator {
   }
 
   ipsOf(key: string | ServiceKey): string[] | undefined {
-    return this.holdings.get(keyOf(key))?.texts;
+    return this.holdings.get(serviceKeyString(key))?.texts;
   }
 
   poolOf(key: string | ServiceKey): string | undefined {
-    return this.holdings.get(keyOf(key))?.pool;
+    return this.holdings.get(serviceKeyString(key))?.pool;
   }
 
   /** Service keys holding an address (several when shared). */

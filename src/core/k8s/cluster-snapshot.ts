@@ -89,7 +89,7 @@ export async function readClusterSnapshot(clients: KubeClients, namespace: strin
   return { namespace, nodes, pods, services, namespaceLabels, endpointSlices, configurationStates, serviceStatuses, configObjects, kubeProxy, memberlistSecret };
 }
 
-/** The ConfigMap and every metallb.io config kind in `namespace`; a kind whose CRD is not installed is skipped. */
+/** The ConfigMap and every metallb.io (and metallbts.io) config kind in `namespace`; a kind whose CRD is not installed is skipped. */
 async function readConfigObjects(clients: KubeClients, namespace: string): Promise<ConfigObject[]> {
   const objects: k8s.KubernetesObject[] = [];
   let configMap: k8s.V1ConfigMap | undefined;
@@ -100,7 +100,7 @@ async function readConfigObjects(clients: KubeClients, namespace: string): Promi
   }
   for (const crd of CONFIG_CRDS) {
     try {
-      const list = (await clients.custom.listNamespacedCustomObject({ group: 'metallb.io', version: crd.version, namespace, plural: crd.plural })) as { items?: k8s.KubernetesObject[]; apiVersion?: string };
+      const list = (await clients.custom.listNamespacedCustomObject({ group: crd.group, version: crd.version, namespace, plural: crd.plural })) as { items?: k8s.KubernetesObject[]; apiVersion?: string };
       for (const o of list.items ?? []) objects.push(o);
     } catch (err) {
       if (apiStatusCode(err) !== 404) throw err;

@@ -2,10 +2,10 @@
 import 'reflect-metadata';
 import type * as k8s from '@kubernetes/client-node';
 import { inject, injectable } from 'tsyringe';
-import type { ConfigStatusSink, ControllerEvents, PoolStatusSink, ServiceStatusWriter } from '../controller/ports';
+import type { ConfigStatusSink, ControllerEvents, PoolStatusSink, ServiceStatusWriter } from '../ports';
 import type { Logger } from '../log';
 import type { ServiceView } from '../service';
-import { TOKENS } from '../composition/tokens';
+import { BASIC_TOKENS } from '../tokens';
 import { KubeConfigSource, type ConfigSnapshot } from './config-source';
 import { COMPONENT_TYPE_LABEL, KubeConfigStatusSink } from './config-status';
 import { KubeEventRecorder } from './event-recorder';
@@ -54,8 +54,8 @@ export interface ControllerKube {
 export class KubeControllerAdapters implements ControllerKube {
   constructor(
     @inject(KubeClients) private readonly clients: KubeClients,
-    @inject(TOKENS.namespace) private readonly namespace: string,
-    @inject(TOKENS.log) private readonly log: Logger,
+    @inject(BASIC_TOKENS.namespace) private readonly namespace: string,
+    @inject(BASIC_TOKENS.log) private readonly log: Logger,
   ) {}
 
   ensureMemberlistSecret(name?: string): Promise<boolean> {

@@ -166,10 +166,10 @@ export class KubeEventRecorder {
     const name = body.metadata?.name ?? '';
     try {
       if (!entry.created) {
-        await this.clients.raw.send('POST', `/api/v1/namespaces/${ns}/events`, body);
+        await this.clients.requester.send('POST', `/api/v1/namespaces/${ns}/events`, body);
       } else {
         const patch = { count: body.count, lastTimestamp: body.lastTimestamp, message: body.message };
-        await this.clients.raw.send('PATCH', `/api/v1/namespaces/${ns}/events/${encodeURIComponent(name)}`, patch, 'application/merge-patch+json');
+        await this.clients.requester.send('PATCH', `/api/v1/namespaces/${ns}/events/${encodeURIComponent(name)}`, patch, 'application/merge-patch+json');
       }
       entry.created = true;
       entry.tries = 0;

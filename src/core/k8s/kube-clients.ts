@@ -10,7 +10,7 @@ export class KubeClients {
   readonly discovery: k8s.DiscoveryV1Api;
   readonly custom: k8s.CustomObjectsApi;
   /** Plain JSON requests for the per-Service hot path (status writes, Events). */
-  readonly raw: KubeRequester;
+  readonly requester: KubeRequester;
 
   constructor(kubeconfigPath?: string) {
     this.kc = new KubeConfig();
@@ -21,7 +21,7 @@ export class KubeClients {
     this.core = this.kc.makeApiClient(CoreV1Api);
     this.discovery = this.kc.makeApiClient(DiscoveryV1Api);
     this.custom = this.kc.makeApiClient(CustomObjectsApi);
-    this.raw = new KubeRequester(this.kc);
+    this.requester = new KubeRequester(this.kc);
   }
 }
 

@@ -1,6 +1,6 @@
 // Writes IPAddressPool status counters (assigned/available IPv4/IPv6, as MetalLB does), coalesced per pool.
 import type { Logger } from '../log';
-import type { PoolCounters, PoolStatusSink } from '../controller/ports';
+import type { PoolCounters, PoolStatusSink } from '../ports';
 import type { KubeClients } from './kube-clients';
 import { apiStatusCode, MERGE_PATCH, withRetry } from './kube-clients';
 

@@ -5,6 +5,7 @@ import type { ServiceStatusPublisher } from '../plugin-api';
 import { serviceKeyString, type ServiceKey } from '../service';
 import type { KubeClients } from './kube-clients';
 import { apiStatusCode, MERGE_PATCH, withRetry } from './kube-clients';
+import { KeyedQueue } from '../keyed-queue';
 
 /** Protocol → the status kind MetalLB uses for it. */
 export const STATUS_KINDS: Record<string, { kind: string; plural: string; prefix: string }> = {
@@ -22,7 +23,7 @@ export function statusObjectName(prefix: string, node: string, key: ServiceKey):
 
 export class KubeServiceStatusObjects implements ServiceStatusPublisher {
   /** Writes per key run one after another, so a delete never overtakes the create it follows. */
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly writes = new KeyedQueue();
 
   constructor(
     private readonly clients: KubeClients,
@@ -42,7 +43,7 @@ export class KubeServiceStatusObjects implements ServiceStatusPublisher {
 
   /** Resolves when every queued write has finished (tests, shutdown). */
   async flush(): Promise<void> {
-    await Promise.all([...this.chains.values()]);
+    await this.writes.drain();
   }
 
   /**
@@ -77,14 +78,8 @@ export class KubeServiceStatusObjects implements ServiceStatusPublisher {
     const kind = STATUS_KINDS[this.protocol];
     if (!kind) return;
     const k = serviceKeyString(key);
-    const next = (this.chains.get(k) ?? Promise.resolve())
-      .then(job)
-      .catch((err: unknown) => {
-        this.log.warn({ event: 'statusObjectFailed', service: k, protocol: this.protocol, error: (err as Error).message }, `could not write ${kind.kind}`);
-      });
-    this.chains.set(k, next);
-    void next.then(() => {
-      if (this.chains.get(k) === next) this.chains.delete(k);
+    void this.writes.push(k, job).catch((err: unknown) => {
+      this.log.warn({ event: 'statusObjectFailed', service: k, protocol: this.protocol, error: (err as Error).message }, `could not write ${kind.kind}`);
     });
   }
 

@@ -1,7 +1,7 @@
 // Writes allocation results: status.loadBalancer.ingress (status subresource) and the pool annotation.
 import type { KubeClients } from './kube-clients';
 import { withRetry } from './kube-clients';
-import type { ServiceStatusWriter } from '../controller/ports';
+import type { ServiceStatusWriter } from '../ports';
 import { ANNOTATION, ANNOTATION_PREFIXES, type ServiceView } from '../service';
 
 export class KubeServiceStatusWriter implements ServiceStatusWriter {
@@ -18,6 +18,6 @@ export class KubeServiceStatusWriter implements ServiceStatusWriter {
     // spec): atomic, one round trip, and no resourceVersion, so concurrent edits never conflict.
     const body = { metadata: { annotations }, status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } };
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}/status`;
-    await withRetry(`update status of ${namespace}/${name}`, () => this.clients.raw.send('PATCH', path, body, 'application/merge-patch+json'));
+    await withRetry(`update status of ${namespace}/${name}`, () => this.clients.requester.send('PATCH', path, body, 'application/merge-patch+json'));
   }
 }

@@ -5,7 +5,7 @@ import { inject, injectable } from 'tsyringe';
 import type { ClusterView, EventRecorder, ServiceStatusPublisher } from '../plugin-api';
 import type { Logger } from '../log';
 import type { ServiceKey, ServiceView } from '../service';
-import { TOKENS } from '../composition/tokens';
+import { BASIC_TOKENS } from '../tokens';
 import type { ComponentStateSink } from '../component-state';
 import { KubeClusterView } from './cluster-view';
 import { COMPONENT_TYPE_LABEL, KubeConfigStatusSink, listSpeakerReports, NODE_NAME_LABEL } from './config-status';
@@ -13,7 +13,7 @@ import { KubeConfigSource, type ConfigSnapshot } from './config-source';
 import type { Watching } from './controller-kube';
 import { KubeEventRecorder } from './event-recorder';
 import { KubeClients } from './kube-clients';
-import { ResourceWatch } from './resource-watch';
+import { objectWatch } from './view-watch';
 import { KubeSecretReader } from './secret-reader';
 import { KubePasswordSecrets } from './password-secrets';
 import type { Config, ConfigIssue } from '../config/model';
@@ -69,9 +69,9 @@ export interface SpeakerKube {
 export class KubeSpeakerAdapters implements SpeakerKube {
   constructor(
     @inject(KubeClients) private readonly clients: KubeClients,
-    @inject(TOKENS.namespace) private readonly namespace: string,
-    @inject(TOKENS.nodeName) private readonly nodeName: string,
-    @inject(TOKENS.log) private readonly log: Logger,
+    @inject(BASIC_TOKENS.namespace) private readonly namespace: string,
+    @inject(BASIC_TOKENS.nodeName) private readonly nodeName: string,
+    @inject(BASIC_TOKENS.log) private readonly log: Logger,
   ) {}
 
   secrets(): SecretSource {
@@ -113,10 +113,10 @@ export class KubeSpeakerAdapters implements SpeakerKube {
 
   services(handlers: ServiceHandlers): Watching {
     const clients = this.clients;
-    return new ResourceWatch<k8s.V1Service>(
+    return objectWatch<k8s.V1Service>(
       clients.kc,
       '/api/v1/services',
-      () => clients.core.listServiceForAllNamespaces(),
+      (page) => clients.core.listServiceForAllNamespaces(page),
       {
         upsert: (s) => handlers.upsert(toServiceView(s)),
         remove: (s) => handlers.remove({ namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '' }),

@@ -1,10 +1,10 @@
 // The speaker's configuration state, as the controller's: last good config, stale/loaded gauges, ConfigurationState.
 import { networkInterfaces } from 'node:os';
 import type { Registry } from 'prom-client';
-import { clientMetrics, type ClientMetrics } from '../client-metrics';
 import { conditionGauge, newlyFalse, setConditionGauge, type ComponentStateSink, type StateCondition } from '../component-state';
-import type { Config, ConfigIssue } from '../config/model';
-import { formatIssue } from '../config/model';
+import { ConfigAcceptance } from '../config/acceptance';
+import type { LoadResult } from '../config/load';
+import type { Config } from '../config/model';
 import type { Logger } from '../log';
 import type { PluginStatus } from '../plugin-api';
 
@@ -33,9 +33,7 @@ export interface SpeakerStateDeps {
 }
 
 export class SpeakerState {
-  private config?: Config;
-  private errors: string[] = [];
-  private readonly m: ClientMetrics;
+  private readonly acceptance: ConfigAcceptance;
   private readonly log: Logger;
   private lastPublished = '';
   private lastPublishedAt = 0;
@@ -45,32 +43,20 @@ export class SpeakerState {
   private published?: StateCondition[];
 
   constructor(private readonly deps: SpeakerStateDeps) {
-    this.m = clientMetrics(deps.metrics);
     this.log = deps.logger.child({ caller: 'speaker-state' });
+    this.acceptance = new ConfigAcceptance(deps.logger.child({ caller: 'speaker' }), deps.metrics);
   }
 
   /** The configuration in force (the last valid one). */
   current(): Config | undefined {
-    return this.config;
+    return this.acceptance.current();
   }
 
   /** A new configuration arrived: returns it when accepted, undefined when rejected (the last good one stays). */
-  async offer(result: { config?: Config; issues: ConfigIssue[] }): Promise<Config | undefined> {
-    const errors = result.issues.filter((i) => i.severity === 'error').map(formatIssue);
-    for (const w of result.issues.filter((i) => i.severity === 'warning')) this.log.warn({ event: 'configWarning' }, formatIssue(w));
-    if (errors.length > 0 || !result.config) {
-      this.m.configStale.set(1);
-      this.errors = errors.length > 0 ? errors : ['configuration could not be built'];
-      for (const line of this.errors) this.log.error({ event: 'configStale', error: line }, 'invalid configuration rejected, keeping the last good one');
-      await this.publish();
-      return undefined;
-    }
-    this.config = result.config;
-    this.errors = [];
-    this.m.configStale.set(0);
-    this.m.configLoaded.set(1);
+  async offer(result: LoadResult): Promise<Config | undefined> {
+    const accepted = this.acceptance.offer(result);
     await this.publish();
-    return result.config;
+    return accepted;
   }
 
   /** Publishes now and then on every tick when something changed (plugin health, members, sessions). */
@@ -139,11 +125,12 @@ export class SpeakerState {
   private snapshot(): { valid: boolean; errors: string[]; conditions: StateCondition[]; details: Record<string, unknown> } {
     const plugins = safely(() => this.deps.plugins(), {} as Record<string, PluginStatus>);
     const unhealthy = Object.entries(plugins).filter(([, s]) => !s.healthy);
-    const valid = this.errors.length === 0;
+    const errors = this.acceptance.errors();
+    const valid = errors.length === 0;
     const conditions: StateCondition[] = [
       valid
-        ? { type: 'ConfigValid', status: this.config ? 'True' : 'Unknown', reason: this.config ? 'Valid' : 'NoConfig', message: this.config ? 'configuration loaded' : 'no configuration loaded yet' }
-        : { type: 'ConfigValid', status: 'False', reason: 'Invalid', message: this.errors.join('; ') },
+        ? { type: 'ConfigValid', status: this.current() ? 'True' : 'Unknown', reason: this.current() ? 'Valid' : 'NoConfig', message: this.current() ? 'configuration loaded' : 'no configuration loaded yet' }
+        : { type: 'ConfigValid', status: 'False', reason: 'Invalid', message: errors.join('; ') },
       unhealthy.length === 0
         ? { type: 'PluginsHealthy', status: 'True', reason: 'Healthy', message: `${Object.keys(plugins).length} plugin(s) healthy` }
         : { type: 'PluginsHealthy', status: 'False', reason: 'PluginUnhealthy', message: unhealthy.map(([p, s]) => `${p}: ${s.message ?? 'unhealthy'}`).join('; ') },
@@ -153,7 +140,7 @@ export class SpeakerState {
     ];
     return {
       valid,
-      errors: this.errors,
+      errors,
       conditions,
       details: {
         node: this.deps.nodeName,

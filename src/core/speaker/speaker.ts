@@ -16,6 +16,7 @@ import { isIsolated } from '../plugins/isolated-announcer';
 import type { PluginRegistry } from '../plugins/registry';
 import { serviceKeyString, type ServiceKey, type ServiceView } from '../service';
 import { poolForService } from './pool-lookup';
+import { pluginAdvertisementGate } from '../config/plugin-advertisement-match';
 
 export interface SpeakerDeps {
   nodeName: string;
@@ -61,6 +62,8 @@ export class Speaker {
   private resyncQueued = false;
   /** "protocol service" pairs already told (Warning event) that their isolated plugin is down; cleared when it is back. */
   private readonly downWarned = new Set<string>();
+  private initialSyncDone!: () => void;
+  private readonly initialSync = new Promise<void>((resolve) => (this.initialSyncDone = resolve));
 
   constructor(private readonly deps: SpeakerDeps) {
     this.log = deps.logger.child({ caller: 'speaker' });
@@ -91,7 +94,7 @@ export class Speaker {
         else this.markFailed(protocol, slot, err);
       }
     }
-    this.log.info({ event: 'configLoaded', pools: config.pools.length }, 'config applied');
+    this.log.info({ event: 'configApplied', pools: config.pools.length }, 'config applied to the plugins');
     await this.resyncAll();
   }
 
@@ -140,6 +143,11 @@ export class Speaker {
     return out;
   }
 
+  /** The initial sync has been applied: plugins' `ctx.initialSync` resolves (bgp sends End-of-RIB). */
+  markSynced(): void {
+    this.initialSyncDone();
+  }
+
   async shutdown(): Promise<void> {
     this.abort.abort();
     for (const [protocol, slot] of this.slots) {
@@ -165,6 +173,12 @@ export class Speaker {
     for (const protocol of wanted) {
       const slot = this.slot(protocol);
       if (!slot.announcer || slot.failed) continue;
+      // PluginAdvertisements' node and service selectors are the core's to apply, so a plugin need not.
+      const gated = pluginAdvertisementGate(this.config?.pluginAdvertisements ?? [], protocol, pool.name, this.deps.cluster.node(this.deps.nodeName)?.labels, svc.labels);
+      if (gated) {
+        if (current.has(protocol)) await this.withdraw(svc, protocol, gated);
+        continue;
+      }
       const announcer = slot.announcer;
       // A down isolated plugin is skipped: it replays its balancers and asks for a resync when it is back.
       if (isIsolated(announcer)) {
@@ -296,6 +310,7 @@ export class Speaker {
       options: this.deps.pluginOptions?.[protocol] ?? {},
       secret: (name, key) => this.deps.secret?.(name, key),
       serviceStatus: this.deps.serviceStatus?.(protocol) ?? NO_STATUS,
+      initialSync: this.initialSync,
     };
   }
 

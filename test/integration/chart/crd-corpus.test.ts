@@ -25,9 +25,14 @@ function fieldOf(file: string): string {
   return m[1];
 }
 
+/** The plugin modules a fixture is validated with (`# plugin: PATH` header lines, from the repository root), as `--plugin`. */
+function pluginsOf(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/^# plugin: (\S+)$/gm)].map((m) => join(ROOT, m[1]));
+}
+
 function validate(file: string): { code: number; lines: string[] } {
   const lines: string[] = [];
-  const code = runValidate([file], { stdout: (l) => lines.push(l), stderr: () => undefined });
+  const code = runValidate([file], { stdout: (l) => lines.push(l), stderr: () => undefined }, { plugins: pluginsOf(file) });
   return { code, lines };
 }
 
@@ -61,13 +66,16 @@ describe('the crds subchart', () => {
     return (yaml.loadAll(r.stdout) as Array<Doc | null>).filter((d): d is Doc => !!d);
   };
 
-  test('crds.enabled (default) renders the nine CRDs, each kept on uninstall, and the warning policy', async () => {
+  test('crds.enabled (default) renders the nine metallb.io CRDs and metallbts.io\'s one, each kept on uninstall, and the warning policy', async () => {
     const docs = await render([]);
     const crds = docs.filter((d) => d.kind === 'CustomResourceDefinition');
     expect(crds.map((d) => d.metadata.name).sort()).toEqual(
-      ['bfdprofiles', 'bgpadvertisements', 'bgppeers', 'communities', 'configurationstates', 'ipaddresspools', 'l2advertisements', 'servicebgpstatuses', 'servicel2statuses'].map(
-        (p) => `${p}.metallb.io`,
-      ),
+      [
+        ...['bfdprofiles', 'bgpadvertisements', 'bgppeers', 'communities', 'configurationstates', 'ipaddresspools', 'l2advertisements', 'servicebgpstatuses', 'servicel2statuses'].map(
+          (p) => `${p}.metallb.io`,
+        ),
+        'pluginadvertisements.metallbts.io',
+      ].sort(),
     );
     for (const c of crds) expect(c.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
     expect(docs.filter((d) => d.kind.startsWith('ValidatingAdmissionPolicy')).map((d) => d.kind)).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
@@ -152,24 +160,18 @@ describe('the range rule (start <= end, a binary search in CEL) agrees with the 
 });
 
 describe('fields parsed but not implemented: warned about at admission and by validate', () => {
-  test('a BGPPeer with vrf, bfdProfile and dualStackAddressFamily is accepted with one warning per field', async () => {
+  test('a BFDProfile with echoMode: true is accepted with a warning; BFD, vrf and dualStackAddressFamily (implemented) are not warned about', async () => {
     const file = join(CORPUS, 'valid', 'peer-unimplemented-fields.yaml');
-    const fields = ['spec.vrf', 'spec.bfdProfile', 'spec.dualStackAddressFamily'];
     // The policy is loaded asynchronously after it is created: dry runs until it answers (bounded).
     let stderr = '';
-    for (let i = 0; i < 60 && !fields.every((f) => stderr.includes(f)); i++) {
+    for (let i = 0; i < 60 && !stderr.includes('spec.echoMode'); i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 500));
       stderr = (await cp.kubectl(['apply', '--dry-run=server', '-n', NS, '-f', file])).stderr;
     }
-    for (const f of fields) expect(stderr).toMatch(new RegExp(`Warning: .*${f.replace('.', '\\.')}: .*not implemented by metallbts yet`));
-    expect(stderr).toMatch(/Warning: .*BFDProfile: BFD is not implemented by metallbts yet/);
+    expect(stderr).toMatch(/Warning: .*spec\.echoMode: BFD echo mode is not implemented by metallbts yet/);
+    expect(stderr).not.toMatch(/spec\.vrf|spec\.dualStackAddressFamily|spec\.bfdProfile/);
     const warnings = validate(file).lines.filter((l) => l.includes(': warning: ') && l.includes('not implemented by metallbts yet'));
-    expect(warnings.map((l) => l.replace(/^.*?:(BGPPeer|BFDProfile)/, '$1').replace(/: warning: .*/, ''))).toEqual([
-      'BFDProfile/fast',
-      'BGPPeer/router.spec.vrf',
-      'BGPPeer/router.spec.bfdProfile',
-      'BGPPeer/router.spec.dualStackAddressFamily',
-    ]);
+    expect(warnings.map((l) => l.replace(/^.*?:(BGPPeer|BFDProfile)/, '$1').replace(/: warning: .*/, ''))).toEqual(['BFDProfile/fast.spec.echoMode']);
   });
 });
 
@@ -214,6 +216,26 @@ describe('printer columns', () => {
   });
 });
 
+describe('PluginAdvertisement (metallbts.io/v1alpha1)', () => {
+  test('kubectl get pluginadvertisements shows the protocol and the pool selection (node selectors and options with -o wide)', async () => {
+    const manifest = 'apiVersion: metallbts.io/v1alpha1\nkind: PluginAdvertisement\nmetadata:\n  name: printed\nspec:\n  protocol: static-route\n  ipAddressPools: [routed]\n  options: {table: 100}\n';
+    await cp.kubectlOk(['apply', '-n', NS, '-f', '-'], { input: manifest });
+    const [header, row] = (await cp.kubectlOk(['-n', NS, 'get', 'pluginadvertisements', 'printed'])).trim().split('\n');
+    expect(header.split(/\s{2,}/)).toEqual(['NAME', 'PROTOCOL', 'IPADDRESSPOOLS', 'IPADDRESSPOOL SELECTORS']);
+    expect(row.split(/\s{2,}/)).toEqual(['printed', 'static-route', '["routed"]']);
+    const [wideHeader, wideRow] = (await cp.kubectlOk(['-n', NS, 'get', 'pluginadvertisements', 'printed', '-o', 'wide'])).trim().split('\n');
+    expect(wideHeader.split(/\s{2,}/).slice(-2)).toEqual(['NODE SELECTORS', 'OPTIONS']);
+    expect(wideRow).toContain('{"table":100}');
+  });
+
+  test('a built-in protocol is refused at admission by the CEL rule, with a message naming the kind to use', async () => {
+    const manifest = 'apiVersion: metallbts.io/v1alpha1\nkind: PluginAdvertisement\nmetadata:\n  name: bgp-here\nspec:\n  protocol: bgp\n';
+    const r = await cp.kubectl(['apply', '-n', NS, '-f', '-'], { input: manifest });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('spec.protocol: Invalid value: "bgp": protocol: bgp is built in: select its pools with a BGPAdvertisement (metallb.io/v1beta1)');
+  });
+});
+
 describe('helm upgrade and uninstall keep the CRDs (helm.sh/resource-policy: keep) and the objects in them', () => {
   const kept = async (): Promise<{ crds: number; pools: string[] }> => {
     const crds = await cp.kubectlJson<{ items: unknown[] }>(['get', 'crd', '-l', 'app.kubernetes.io/part-of=metallbts']);
@@ -224,7 +246,7 @@ describe('helm upgrade and uninstall keep the CRDs (helm.sh/resource-policy: kee
   test('helm upgrade --set crds.enabled=false', async () => {
     const r = await helm(['upgrade', 'metallbts', CHART, '--set', 'crds.enabled=false', '--kubeconfig', cp.get().kubeconfigPath, '-n', 'metallb-system']);
     expect([r.code, r.stderr]).toEqual([0, '']);
-    expect(await kept()).toEqual({ crds: 9, pools: ['printed'] });
+    expect(await kept()).toEqual({ crds: 10, pools: ['printed'] });
   });
 
   test('helm upgrade --set crds.enabled=true takes them back', async () => {
@@ -237,7 +259,7 @@ describe('helm upgrade and uninstall keep the CRDs (helm.sh/resource-policy: kee
   test('helm uninstall', async () => {
     const r = await helm(['uninstall', 'metallbts', '--kubeconfig', cp.get().kubeconfigPath, '-n', 'metallb-system']);
     expect(r.code).toBe(0);
-    expect(await kept()).toEqual({ crds: 9, pools: ['printed'] });
+    expect(await kept()).toEqual({ crds: 10, pools: ['printed'] });
   });
 });
 
@@ -248,7 +270,7 @@ describe('CRDs another release or kubectl created (e.g. MetalLB\'s)', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('invalid ownership metadata');
     // The README's hand-over: the CRDs carry the new release's name and namespace.
-    for (const crd of (await cp.kubectlOk(['get', 'crd', '-o', 'name'])).split('\n').filter((n) => n.endsWith('.metallb.io'))) {
+    for (const crd of (await cp.kubectlOk(['get', 'crd', '-o', 'name'])).split('\n').filter((n) => /\.metallb(ts)?\.io$/.test(n))) {
       await cp.kubectlOk(['label', crd, 'app.kubernetes.io/managed-by=Helm', '--overwrite']);
       await cp.kubectlOk(['annotate', crd, 'meta.helm.sh/release-name=other', 'meta.helm.sh/release-namespace=other-system', '--overwrite']);
     }

@@ -33,7 +33,7 @@ async function snapshot(ns: string): Promise<Set<string>> {
 const difference = (a: Set<string>, b: Set<string>): string[] => [...a].filter((x) => !b.has(x)).sort();
 /** CRDs stay after uninstall by Helm's rule for CRDs (with the APIServices the apiserver makes for their group); everything else must go. */
 const notCrd = (name: string): boolean =>
-  !/^customresourcedefinition\.apiextensions\.k8s\.io\/.*\.metallb\.io$/.test(name) && !/^apiservice\.apiregistration\.k8s\.io\/v[0-9a-z]+\.metallb\.io$/.test(name);
+  !/^customresourcedefinition\.apiextensions\.k8s\.io\/.*\.metallb(ts)?\.io$/.test(name) && !/^apiservice\.apiregistration\.k8s\.io\/v[0-9a-z]+\.metallb(ts)?\.io$/.test(name);
 
 async function secretKey(ns: string, name: string): Promise<{ key: string; releaseName?: string }> {
   const s = await cp.kubectlJson<{ data: { secretkey: string }; metadata: { annotations?: Record<string, string> } }>(['get', 'secret', name, '-n', ns]);

@@ -17,7 +17,9 @@ const CONTROLLER: Check[] = [
   ['list', 'configmaps', NS, true], ['create', 'secrets', NS, true], ['get', 'secrets/memberlist', NS, true],
   ['list', 'ipaddresspools.metallb.io', NS, true], ['list', 'bgppeers.metallb.io', NS, true],
   ['patch', 'ipaddresspools.metallb.io', NS, true, 'status'], ['create', 'configurationstates.metallb.io', NS, true],
+  ['list', 'pluginadvertisements.metallbts.io', NS, true], ['watch', 'pluginadvertisements.metallbts.io', NS, true],
   // refused
+  ['create', 'pluginadvertisements.metallbts.io', NS, false], ['list', 'pluginadvertisements.metallbts.io', OTHER, false],
   ['update', 'services', OTHER, false], ['patch', 'services', OTHER, false], ['create', 'services', OTHER, false], ['delete', 'services', OTHER, false],
   ['list', 'secrets', NS, false], ['get', 'secrets/peer-password', NS, false], ['get', 'secrets/sh.helm.release.v1.metallbts.v1', NS, false],
   ['get', 'secrets/memberlist', OTHER, false], ['create', 'secrets', OTHER, false], ['delete', 'secrets/memberlist', NS, false],
@@ -33,6 +35,8 @@ const SPEAKER: Check[] = [
   ['get', 'secrets/memberlist', NS, true], ['get', 'secrets/peer-password', NS, true],
   ['list', 'l2advertisements.metallb.io', NS, true], ['list', 'bgppeers.metallb.io', NS, true], ['list', 'bfdprofiles.metallb.io', NS, true],
   ['create', 'servicel2statuses.metallb.io', NS, true], ['delete', 'servicebgpstatuses.metallb.io', NS, true], ['patch', 'servicel2statuses.metallb.io', NS, true, 'status'],
+  ['list', 'pluginadvertisements.metallbts.io', NS, true], ['watch', 'pluginadvertisements.metallbts.io', NS, true],
+  ['update', 'pluginadvertisements.metallbts.io', NS, false], ['list', 'pluginadvertisements.metallbts.io', OTHER, false],
   // refused: Secrets other than the named ones (Helm's release Secrets live here), anywhere else, or listed
   ['get', 'secrets/sh.helm.release.v1.metallbts.v1', NS, false], ['get', 'secrets/other-password', NS, false], ['list', 'secrets', NS, false],
   ['get', 'secrets/memberlist', OTHER, false], ['get', 'secrets/peer-password', OTHER, false], ['update', 'secrets/memberlist', NS, false],

@@ -1,7 +1,7 @@
 // Several metallbts memberlist nodes in one process on loopback: join, failure detection, leave,
 // wrong keys and labels.
 import { networkInterfaces } from 'node:os';
-import { Memberlist, MemberlistOptions } from '../../../src/memberlist';
+import { Memberlist, MemberlistOptions, MemoryNetwork } from '../../../src/memberlist';
 import { DEFAULT_KEY_DERIVATION, deriveMetalLBKey } from '../../../src/memberlist/key-derivation';
 
 const SECRET = 'AbCdEfGhIjKlMnOpQrStUv';
@@ -138,9 +138,10 @@ test('garbage, truncated and replayed-with-wrong-key packets are dropped and cou
 test('TCP ping fallback keeps a node whose UDP replies are lost from being suspected', async () => {
   // Slower probes than `fast`, so that only a broken fallback (not CI load) misses the deadline.
   const timings = { probeIntervalMs: 500, probeTimeoutMs: 250 };
-  const a = await node('a', { timings });
-  const b = await node('b', { timings });
-  const c = await node('c', { timings });
+  const network = new MemoryNetwork();
+  const a = await node('a', { timings, transport: network.transport });
+  const b = await node('b', { timings, transport: network.transport });
+  const c = await node('c', { timings, transport: network.transport });
   await b.join([`127.0.0.1:${a.port}`]);
   await c.join([`127.0.0.1:${a.port}`]);
   await waitFor(() => [a, b, c].every((m) => names(m).join() === 'a,b,c'), 5000);
@@ -148,7 +149,7 @@ test('TCP ping fallback keeps a node whose UDP replies are lost from being suspe
   a.on('suspect', (n) => suspected.push(n.name));
   c.on('suspect', (n) => suspected.push(n.name));
   // b can still receive UDP and answer over TCP, but every UDP packet it sends is lost.
-  (b as unknown as { transport: { sendPacket: () => void } }).transport.sendPacket = () => undefined;
+  network.losePackets((from) => from.port === b.port);
   await new Promise((r) => setTimeout(r, 3000));
   expect(suspected).toEqual([]);
   expect(names(a)).toEqual(['a', 'b', 'c']);

@@ -85,7 +85,9 @@ describe('installed protocols', () => {
     const result = loadConfig([{ file: 'c.yaml', text: 'address-pools:\n- name: a\n  protocol: vxlan\n  addresses: [10.0.0.0/24]\n' }], withVxlan);
     expect(result.issues).toEqual([]);
     expect(result.config?.pools[0].protocols).toEqual(['vxlan']);
-    expect(result.config?.pluginAdvertisements).toEqual([{ protocol: 'vxlan', pools: ['a'], source: { file: 'c.yaml', path: 'address-pools[0]' } }]);
+    expect(result.config?.pluginAdvertisements).toEqual([
+      { protocol: 'vxlan', pools: ['a'], nodeSelectors: [], serviceSelectors: [], options: {}, source: { file: 'c.yaml', path: 'address-pools[0]' } },
+    ]);
   });
 
   it('runs plugin validators on the pools of their protocol, and survives a throwing one', () => {

@@ -7,9 +7,16 @@ import { buildConfig } from '../../../src/core/config';
 const CORPUS = join(__dirname, '../../fixtures/crd-corpus');
 const files = (kind: string): string[] => readdirSync(join(CORPUS, kind)).filter((f) => f.endsWith('.yaml')).sort();
 
+const ROOT = join(__dirname, '../../..');
+
+/** A fixture's `# plugin: PATH` header lines (from the repository root), passed as `--plugin`. */
+function pluginsOf(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/^# plugin: (\S+)$/gm)].map((m) => join(ROOT, m[1]));
+}
+
 function validate(file: string): { code: number; lines: string[] } {
   const lines: string[] = [];
-  const code = runValidate([file], { stdout: (l) => lines.push(l), stderr: () => undefined });
+  const code = runValidate([file], { stdout: (l) => lines.push(l), stderr: () => undefined }, { plugins: pluginsOf(file) });
   return { code, lines };
 }
 

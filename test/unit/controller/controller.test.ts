@@ -3,7 +3,7 @@ import { Controller } from '../../../src/core/controller/controller';
 import { Allocator } from '../../../src/core/ipam/allocator';
 import { silentLogger } from '../../../src/core/log';
 import type { ServiceView } from '../../../src/core/service';
-import type { PoolCounters } from '../../../src/core/controller/ports';
+import type { PoolCounters } from '../../../src/core/ports';
 import { config, pool, service } from '../../support/fixtures';
 
 function setup(lbClass?: string) {

@@ -13,14 +13,14 @@ interface Call {
 
 function fakeClients(answer: (c: Call) => unknown = () => ({})): { clients: KubeClients; calls: Call[] } {
   const calls: Call[] = [];
-  const raw = {
+  const requester = {
     send: async (method: string, path: string, body: Record<string, unknown>, contentType?: string): Promise<unknown> => {
       const call = { method, path, body: JSON.parse(JSON.stringify(body)) as Record<string, unknown>, contentType };
       calls.push(call);
       return answer(call);
     },
   };
-  return { clients: { raw } as unknown as KubeClients, calls };
+  return { clients: { requester } as unknown as KubeClients, calls };
 }
 
 const nginx = { namespace: 'default', name: 'nginx', uid: '5f0c-uid', resourceVersion: '42' };

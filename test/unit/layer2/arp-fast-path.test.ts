@@ -1,4 +1,4 @@
-// The ARP hot path: batched replies through `queue`, send errors reported, request lines only when enabled, and the allocation-free codec agreeing with the plain parsers.
+// The ARP hot path: send errors of the answer thread reported, request lines only when enabled, and the allocation-free codec agreeing with the plain parsers.
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import pino from 'pino';
@@ -6,7 +6,8 @@ import { Writable } from 'node:stream';
 import { ArpResponder } from '../../../plugins/layer2/arp-responder';
 import { ARP_FRAME_LEN, arpReplyFor, decodeArpFrame, encodeArpFrame, encodeArpFrameInto, encodeArpReplyFrame, macFromBuffer, macToBuffer, writeMac, type ArpFrame } from '../../../plugins/layer2/codec';
 import { Layer2Metrics } from '../../../plugins/layer2/metrics';
-import type { FrameTransport, FrameTransportOptions, TransportFactory } from '../../../plugins/layer2/transport';
+import type { ArpAnswererEvents } from '../../../plugins/layer2/afpacket';
+import type { TransportFactory } from '../../../plugins/layer2/transport';
 import { arbArpFrame } from './arbitraries';
 import { captureLogger, iface } from './fakes';
 
@@ -16,31 +17,15 @@ const VIP = '192.168.1.240';
 const request = (senderIp: string): Buffer =>
   encodeArpFrame({ ethDst: 'ff:ff:ff:ff:ff:ff', ethSrc: '02:00:00:00:00:64', op: 1, senderMac: '02:00:00:00:00:64', senderIp, targetMac: '00:00:00:00:00:00', targetIp: VIP });
 
-/** A transport with `queue` (like PacketSocket in batch mode): queued frames are kept apart from direct sends. */
-class QueueingTransport implements FrameTransport {
-  sent: Buffer[] = [];
-  queued: Buffer[] = [];
-  constructor(
-    readonly deliver: (frame: Buffer, pktType: number) => void,
-    readonly opts?: FrameTransportOptions,
-  ) {}
-  send(frame: Buffer): void {
-    this.sent.push(frame);
-  }
-  queue(frame: Buffer): void {
-    this.queued.push(frame);
-  }
-  close(): void {}
-}
-
-function responder(logger: pino.Logger, requestLogLevel: 'info' | 'debug' = 'info') {
-  let t: QueueingTransport | undefined;
-  const transports: TransportFactory = {
-    arp: (_i, onFrame, opts) => (t = new QueueingTransport(onFrame, opts)),
-    ndp: () => {
-      throw new Error('no NDP here');
-    },
-  };
+/** Frames the JS decision sent, and the events an answering (native) transport reports to the responder. */
+function responder(logger: pino.Logger, requestLogLevel: 'info' | 'debug' = 'info', answering = false) {
+  const sent: Buffer[] = [];
+  let deliver: (frame: Buffer, pktType: number) => void = () => undefined;
+  let events: ArpAnswererEvents | undefined;
+  const link = { send: (f: Buffer) => void sent.push(f), close: () => undefined };
+  const transports: TransportFactory = answering
+    ? { arpAnswering: (_i, ev) => ((events = ev), { ...link, answerIp: () => undefined, logRequests: () => undefined, yieldOnClaim: () => undefined }), ndp: noNdp }
+    : { arp: (_i, onFrame) => ((deliver = onFrame), link), ndp: noNdp };
   const registry = new Registry();
   const r = new ArpResponder({
     iface: iface('eth0', 2, OUR_MAC),
@@ -50,31 +35,26 @@ function responder(logger: pino.Logger, requestLogLevel: 'info' | 'debug' = 'inf
     transports,
   });
   r.answer(VIP, true);
-  return { r, t: t!, registry };
+  return { r, sent, deliver, events: events!, registry };
 }
 
-describe('ArpResponder fast path', () => {
-  it('queues replies on a transport that batches, in request order, and sends nothing directly', () => {
-    const { logger } = captureLogger();
-    const { t } = responder(logger);
-    for (let i = 1; i <= 5; i++) t.deliver(request(`10.200.0.${i}`), 1);
-    expect(t.sent).toHaveLength(0);
-    expect(t.queued.map((f) => decodeArpFrame(f).targetIp)).toEqual(['10.200.0.1', '10.200.0.2', '10.200.0.3', '10.200.0.4', '10.200.0.5']);
-    expect(decodeArpFrame(t.queued[0])).toMatchObject({ op: 2, senderIp: VIP, senderMac: OUR_MAC, ethSrc: OUR_MAC });
-  });
+function noNdp(): never {
+  throw new Error('no NDP here');
+}
 
-  it('logs send errors of batches reported by the transport, at most once a second with the count since the last line', () => {
+describe('ArpResponder hot path', () => {
+  it('logs send errors reported by the answer thread, at most once a second with the count since the last line', () => {
     jest.useFakeTimers({ now: 10_000 });
     try {
       const { logger, lines } = captureLogger();
-      const { t } = responder(logger);
+      const { events } = responder(logger, 'info', true);
       const errorLines = () => lines.filter((l) => l.msg === 'failed to send ARP replies');
-      t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 3);
-      t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 2);
-      t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 4);
+      events.sendFailed(new Error('sendmmsg(AF_PACKET): No buffer space available'), 3);
+      events.sendFailed(new Error('sendmmsg(AF_PACKET): No buffer space available'), 2);
+      events.sendFailed(new Error('sendmmsg(AF_PACKET): No buffer space available'), 4);
       expect(errorLines()).toEqual([expect.objectContaining({ interface: 'eth0', unsent: 3 })]);
       jest.setSystemTime(11_000);
-      t.opts?.onSendError?.(new Error('sendmmsg(AF_PACKET): No buffer space available'), 1);
+      events.sendFailed(new Error('sendmmsg(AF_PACKET): No buffer space available'), 1);
       expect(errorLines()).toHaveLength(2);
       expect(errorLines()[1]).toMatchObject({ unsent: 7 });
     } finally {
@@ -92,11 +72,11 @@ describe('ArpResponder fast path', () => {
     });
     const infoLogger = pino({ level: 'info', messageKey: 'msg', base: undefined }, sink);
     const quiet = responder(infoLogger, 'debug');
-    quiet.t.deliver(request('10.200.0.1'), 1);
-    expect(quiet.t.queued).toHaveLength(1);
+    quiet.deliver(request('10.200.0.1'), 1);
+    expect(quiet.sent).toHaveLength(1);
     expect(captured).toHaveLength(0);
     const loud = responder(infoLogger, 'info');
-    loud.t.deliver(request('10.200.0.1'), 1);
+    loud.deliver(request('10.200.0.1'), 1);
     expect(captured.join('')).toContain('got ARP request for service IP, sending response');
   });
 });

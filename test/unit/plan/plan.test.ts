@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { runPlan, type PlanArgs } from '../../../src/cli/commands/plan';
-import { planAllocations, type PlanRow } from '../../../src/core/ipam/plan';
-import { readServiceManifests } from '../../../src/core/ipam/service-manifests';
-import { pool, svc } from './builders';
+import { planAllocations, type PlanRow } from '../../../src/core/plan/plan';
+import { readServiceManifests } from '../../../src/core/plan/service-manifests';
+import { pool, svc } from '../ipam/builders';
 
 const fx = (f: string): string => join(__dirname, '../../fixtures/plan', f);
 

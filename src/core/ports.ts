@@ -1,5 +1,5 @@
-// What the controller loop needs from Kubernetes, as narrow interfaces (fakes in unit tests, src/core/k8s in production).
-import type { ServiceKey, ServiceView } from '../service';
+// What the controller loop needs from Kubernetes, as narrow interfaces the k8s adapters implement (fakes in unit tests).
+import type { ServiceKey, ServiceView } from './service';
 
 export interface ServiceStatusWriter {
   /** Writes status.loadBalancer.ingress and the `metallb.io/ip-allocated-from-pool` annotation (pool undefined = remove). */
@@ -12,7 +12,7 @@ export interface ControllerEvents {
 }
 
 /** Where the controller reports whether the configuration is valid (a status object, e.g. ConfigurationState). */
-export type { ComponentStateSink as ConfigStatusSink } from '../component-state';
+export type { ComponentStateSink as ConfigStatusSink } from './component-state';
 
 /** IPAddressPool status counters, as MetalLB writes them. */
 export interface PoolCounters {

@@ -1,9 +1,9 @@
 // Offline allocation preview (`metallbts plan`): runs the real allocator over a config and a Service list, optionally against the Services' present status.
 import type { Pool } from '../config/model';
 import { serviceKeyString, type ServiceView } from '../service';
-import { Allocator, type Assigned } from './allocator';
-import type { Result } from './allocation-error';
-import { managedBy } from './service-request';
+import { Allocator, type Assigned } from '../ipam/allocator';
+import type { Result } from '../ipam/allocation-error';
+import { managedBy } from '../ipam/service-request';
 
 /**
  * allocated/requested: gets an IP (no --current, or it had none); kept/changed/lost: compared with its
