@@ -108,7 +108,14 @@ export class PluginWorkerThread {
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => this.kill(new PluginCallError(`plugin ${this.name()} ${op} did not finish within ${timeoutMs} ms; its worker was terminated`, 'timeout')), timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      this.post({ t: 'call', id, op, args });
+      try {
+        this.post({ t: 'call', id, op, args });
+      } catch (err) {
+        // Arguments that cannot be cloned (functions, class instances with private state) fail only this call.
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new PluginCallError(`plugin ${this.name()} ${op}: arguments cannot be sent to the worker: ${(err as Error).message}`, 'rejected'));
+      }
     });
   }
 

@@ -124,7 +124,15 @@ port.on('message', (m: ToWorker) => {
     secrets.set(`${m.name}\u0000${m.key}`, m.value);
     return;
   }
-  const reply = m.sync ? replySync : post;
+  const send = m.sync ? replySync : post;
+  // A result that cannot be cloned (functions in status details, say) fails the call instead of the worker.
+  const reply = (r: FromWorker): void => {
+    try {
+      send(r);
+    } catch (err) {
+      send({ t: 'reply', id: m.id, ok: false, error: `the plugin's answer cannot be sent to the speaker: ${errorText(err)}` });
+    }
+  };
   if (m.sync) {
     // Synchronous calls (validate, shouldAnnounce) answer before anything else runs.
     try {

@@ -268,6 +268,19 @@ describe('the isolated announcer on its own (no speaker resync)', () => {
   });
 });
 
+describe('what cannot cross the boundary', () => {
+  test('arguments that cannot be cloned fail that call only; the worker keeps running', async () => {
+    const s = (current = setup('throw-set-balancer'));
+    await s.speaker.setConfig(s.cfg);
+    const odd = { ...EXT_SVC, annotations: { note: (() => 'x') as unknown as string } };
+    await s.speaker.upsertService(odd);
+    expect(s.events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'announceFailed', message: expect.stringContaining('cannot be sent to the worker') }));
+    await s.speaker.upsertService(EXT_SVC);
+    expect(s.extAnnounced()).toBe(true);
+    expect(await s.metric('metallbts_plugin_up{protocol="throw-set-balancer"} 1')).toBe(true);
+  });
+});
+
 describe('isolated validate (controller, metallbts validate)', () => {
   const text = (protocol: string): string => `address-pools:\n- name: ext\n  protocol: ${protocol}\n  addresses: [192.168.2.0/24]\n`;
 
