@@ -188,7 +188,10 @@ class SuiteRun {
         const decision = d.value as unknown as { announce?: unknown; reason?: unknown };
         if (typeof decision !== 'object' || decision === null || typeof decision.announce !== 'boolean' || typeof decision.reason !== 'string' || decision.reason === '') {
           this.add('lifecycle order', `shouldAnnounce must return {announce: boolean, reason: non-empty string}, returned ${inspect(d.value)}`);
-        } else if (decision.announce) announced.push(s);
+        } else {
+          this.crossesWorker('lifecycle order', `shouldAnnounce(${s.service.name}, ${s.pool})`, decision);
+          if (decision.announce) announced.push(s);
+        }
       }
       if (announced.length === 0) {
         const why = 'shouldAnnounce declined every Service, so nothing could be announced: give `services` (and `nodes`) for which this node announces';
@@ -200,7 +203,8 @@ class SuiteRun {
       const st = await call('lifecycle order', 'status()', () => announcer.status());
       if (st.ok && (typeof st.value !== 'object' || st.value === null || typeof st.value.healthy !== 'boolean')) {
         this.add('lifecycle order', `status() must return {healthy: boolean, ...}, returned ${inspect(st.value)}`);
-      }
+      } else if (st.ok) this.crossesWorker('lifecycle order', 'status()', st.value);
+      for (const c of fake.statusCalls) if (c.status) this.crossesWorker('lifecycle order', `serviceStatus.set(${c.service})`, c.status);
       fake.cluster.notify();
       for (const err of fake.cluster.callbackErrors) this.add('lifecycle order', `a cluster.onChange callback threw: ${describeError(err)}`);
       await this.shutdown(announcer, fake, tracker, '');
@@ -320,6 +324,15 @@ class SuiteRun {
   private compare(check: ConformanceCheckName, when: string, expected: unknown, actual: unknown): void {
     if (isDeepStrictEqual(expected, actual)) return;
     this.add(check, `observed state differs ${when}: expected ${inspect(expected, { depth: 6, breakLength: Infinity })}, got ${inspect(actual, { depth: 6, breakLength: Infinity })}`);
+  }
+
+  /** A third-party plugin runs in a worker thread: what it returns and publishes must survive a structured clone. */
+  private crossesWorker(check: ConformanceCheckName, what: string, value: unknown): void {
+    try {
+      structuredClone(value);
+    } catch (err) {
+      this.add(check, `${what} returned a value that cannot cross the worker boundary (structured clone: plain data only): ${describeError(err)}`);
+    }
   }
 
   private skipRest(why: string): undefined {

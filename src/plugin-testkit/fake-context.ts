@@ -29,6 +29,8 @@ export interface FakeContextOptions {
   logLevel?: pino.LevelWithSilent;
   /** The metrics registry (default a new prom-client `Registry`). */
   metrics?: Registry;
+  /** Whether `ctx.initialSync` starts resolved (default true); otherwise call `completeInitialSync()`. */
+  initialSyncDone?: boolean;
 }
 
 /** One captured log line: the JSON object the plugin's logger wrote (`level`, `msg`, `event`, `protocol`, ...). */
@@ -78,6 +80,8 @@ export interface FakeContext {
   readonly metrics: Registry;
   /** Aborts `ctx.signal` (the speaker does it when it starts shutting down). */
   abort(): void;
+  /** Resolves `ctx.initialSync` (the speaker's initial sync was handed to the plugins). */
+  completeInitialSync(): void;
   /** Log lines with this `event` key. */
   logsWithEvent(event: string): LogLine[];
   /**
@@ -104,6 +108,9 @@ export function createFakeContext(opts: FakeContextOptions = {}): FakeContext {
   const secretLookups: string[] = [];
   const lateUse: string[] = [];
   let sealed = false;
+  let completeInitialSync: () => void = () => undefined;
+  const initialSync = new Promise<void>((resolve) => (completeInitialSync = resolve));
+  if (opts.initialSyncDone ?? true) completeInitialSync();
   const use = (what: string): void => {
     if (sealed) lateUse.push(what);
   };
@@ -175,6 +182,7 @@ export function createFakeContext(opts: FakeContextOptions = {}): FakeContext {
       return opts.secrets?.[name]?.[key];
     },
     serviceStatus,
+    initialSync,
   };
 
   return {
@@ -189,6 +197,7 @@ export function createFakeContext(opts: FakeContextOptions = {}): FakeContext {
     metrics,
     lateUse,
     abort: () => abort.abort(),
+    completeInitialSync: () => completeInitialSync(),
     logsWithEvent: (event) => logs.filter((l) => l.event === event),
     seal: () => {
       sealed = true;

@@ -100,6 +100,12 @@ test('a call that never settles is cut at the time limit and reported', async ()
   expect(problemsOf(report, 'lifecycle order')).toMatch(/setConfig\(initial\) did not settle within 50 ms/);
 });
 
+test('a status() that cannot be structured-cloned (the worker boundary) fails "lifecycle order"', async () => {
+  const report = await run(broken.unclonableStatus);
+  expect(failing(report)).toEqual(['lifecycle order']);
+  expect(problemsOf(report, 'lifecycle order')).toMatch(/status\(\) returned a value that cannot cross the worker boundary/);
+});
+
 test('a wrong apiVersion fails "plugin shape" and nothing else runs', async () => {
   const report = await run(broken.wrongApiVersion);
   expect(problemsOf(report, 'plugin shape')).toMatch(/apiVersion is 99/);
