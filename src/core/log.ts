@@ -1,6 +1,7 @@
 // JSON-line logs with MetalLB's keys (ts, level, caller, event, msg) so operators can grep the same events.
 import pino from 'pino';
 
+/** A pino logger writing JSON lines with MetalLB's keys (`ts`, `level`, `caller`, `event`, `msg`). */
 export type Logger = pino.Logger;
 
 export interface LogOptions {

@@ -23,12 +23,15 @@ export type {
   IpRange,
   L2Advertisement,
   LabelSelector,
+  LabelSelectorRequirement,
   Peer,
   PluginAdvertisement,
   Pool,
+  ServiceAllocation,
+  SourceLocation,
   PoolConfigView,
 } from './config/model';
-export type { ServiceKey, ServiceView, ServicePort } from './service';
+export type { IpFamilyPolicy, ServiceKey, ServiceRef, ServiceView, ServicePort } from './service';
 export type { Logger } from './log';
 
 /**
@@ -75,10 +78,15 @@ export interface PluginConfigView {
   protocol: string;
   /** Pools whose protocol (or advertisement kind) maps to this plugin. */
   pools: Pool[];
+  /** BGP peers (bgp only; empty for other protocols). */
   peers: Peer[];
+  /** BGP advertisements of these pools (bgp only). */
   bgpAdvertisements: BgpAdvertisement[];
+  /** L2 advertisements of these pools (layer2 only). */
   l2Advertisements: L2Advertisement[];
+  /** Advertisements naming this protocol for these pools. */
   pluginAdvertisements: PluginAdvertisement[];
+  /** Community alias → value text (bgp). */
   communityAliases: Record<string, string>;
   /** BFD profiles the peers may name (bgp only; optional so older views stay valid). */
   bfdProfiles?: BfdProfile[];
@@ -86,7 +94,9 @@ export interface PluginConfigView {
 
 /** A Kubernetes Node as plugins see it. */
 export interface NodeView {
+  /** metadata.name. */
   name: string;
+  /** metadata.labels. */
   labels: Record<string, string>;
   /** Condition NetworkUnavailable == True. */
   networkUnavailable: boolean;
@@ -101,11 +111,15 @@ export interface NodeView {
 
 /** One endpoint of a Service (from its EndpointSlices), with the conditions MetalLB's election reads. */
 export interface EndpointView {
+  /** The endpoint addresses. */
   addresses: string[];
   /** The node the endpoint runs on, when known. */
   nodeName?: string;
+  /** Condition ready. */
   ready: boolean;
+  /** Condition serving. */
   serving: boolean;
+  /** Condition terminating. */
   terminating: boolean;
 }
 
@@ -123,7 +137,9 @@ export interface ClusterView {
 
 /** Records Kubernetes Events on a Service (as the speaker's component). */
 export interface EventRecorder {
+  /** Records a Normal Event on the Service. */
   normal(key: ServiceKey, reason: string, message: string): void;
+  /** Records a Warning Event on the Service. */
   warning(key: ServiceKey, reason: string, message: string): void;
 }
 
@@ -146,7 +162,9 @@ export interface PluginContext {
   logger: Logger;
   /** The speaker's prom-client registry, served on `/metrics`. */
   metrics: Registry;
+  /** Read-only nodes and endpoints, with change notifications. */
   cluster: ClusterView;
+  /** Kubernetes Events on Services. */
   events: EventRecorder;
   /** Aborted when the speaker shuts down. */
   signal: AbortSignal;
@@ -167,6 +185,7 @@ export interface PluginContext {
 
 /** A plugin's answer to `shouldAnnounce`. */
 export interface Decision {
+  /** Whether this node announces. */
   announce: boolean;
   /** Why; logged (`serviceWithdrawn`) when it ends an announcement. */
   reason: string;
@@ -174,7 +193,9 @@ export interface Decision {
 
 /** Health of a plugin instance, for `/readyz` and metrics. */
 export interface PluginStatus {
+  /** False marks the plugin unhealthy on `/readyz`. */
   healthy: boolean;
+  /** Why, when unhealthy. */
   message?: string;
   /** Free-form per-plugin details (sessions, owners); shown by /readyz and status objects. */
   details?: Record<string, unknown>;
@@ -190,6 +211,7 @@ export interface Announcer {
   setBalancer(key: ServiceKey, ips: string[], pool: string, svc: ServiceView): Promise<void>;
   /** Stop announcing the Service (after a successful `setBalancer`). */
   deleteBalancer(key: ServiceKey): Promise<void>;
+  /** Health and details, for `/readyz` and metrics; synchronous and quick. */
   status(): PluginStatus;
   /** Release everything (sockets, sessions, timers) on speaker shutdown. */
   shutdown(): Promise<void>;

@@ -1,13 +1,18 @@
 // The parts of a Kubernetes Service that allocation and announcement decisions depend on.
 
+/** A Service's identity: namespace and name. */
 export interface ServiceKey {
+  /** The namespace. */
   namespace: string;
+  /** The name. */
   name: string;
 }
 
 /** A Service key plus the identity an Event's involvedObject needs (`kubectl describe` matches on uid). */
 export interface ServiceRef extends ServiceKey {
+  /** metadata.uid. */
   uid?: string;
+  /** metadata.resourceVersion. */
   resourceVersion?: string;
 }
 
@@ -22,24 +27,38 @@ export function parseServiceKey(text: string): ServiceKey {
   return { namespace: text.slice(0, i), name: text.slice(i + 1) };
 }
 
+/** `spec.ipFamilyPolicy` of a Service. */
 export type IpFamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
 
+/** One port of a Service. */
 export interface ServicePort {
+  /** The port number. */
   port: number;
+  /** Its transport protocol. */
   protocol: 'TCP' | 'UDP' | 'SCTP';
 }
 
+/** The parts of a Kubernetes Service that allocation and announcement depend on. */
 export interface ServiceView extends ServiceRef {
+  /** spec.type (`LoadBalancer` for the Services we handle). */
   type: string;
+  /** spec.loadBalancerClass. */
   loadBalancerClass?: string;
   /** spec.loadBalancerIP (deprecated in Kubernetes but honoured). */
   loadBalancerIP?: string;
+  /** metadata.annotations. */
   annotations: Record<string, string>;
+  /** metadata.labels. */
   labels: Record<string, string>;
+  /** spec.ipFamilies. */
   ipFamilies: Array<'IPv4' | 'IPv6'>;
+  /** spec.ipFamilyPolicy. */
   ipFamilyPolicy?: IpFamilyPolicy;
+  /** spec.externalTrafficPolicy (`Local`: only nodes with a ready endpoint should announce). */
   externalTrafficPolicy: 'Cluster' | 'Local';
+  /** spec.selector. */
   selector: Record<string, string>;
+  /** spec.ports. */
   ports: ServicePort[];
   /** status.loadBalancer.ingress[].ip */
   ingressIPs: string[];

@@ -115,14 +115,17 @@ export class Keyring {
     this.keys = this.keys.filter((k) => !k.equals(key));
   }
 
+  /** All keys, the primary first. */
   getKeys(): readonly Buffer[] {
     return this.keys;
   }
 
+  /** The key packets are sent with (undefined: no encryption). */
   getPrimaryKey(): Buffer | undefined {
     return this.keys[0];
   }
 
+  /** How many keys. */
   get size(): number {
     return this.keys.length;
   }

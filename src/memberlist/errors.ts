@@ -14,6 +14,7 @@ export type DecodeFailure =
 /** Thrown by every memberlist decoder for malformed, truncated, oversized or unauthentic input. */
 export class MemberlistDecodeError extends Error {
   constructor(
+    /** What kind of failure. */
     readonly reason: DecodeFailure,
     message: string,
   ) {

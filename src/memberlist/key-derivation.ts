@@ -9,6 +9,7 @@ import { Keyring } from './crypto';
  * `sha256.New().Sum(secret)` appends the empty-input digest to the secret instead of hashing it).
  */
 export const KEY_DERIVATIONS = ['metallb-v0.16.2', 'metallb-legacy'] as const;
+/** A way to turn the MetalLB Secret's `secretkey` into an AES key. */
 export type KeyDerivation = (typeof KEY_DERIVATIONS)[number];
 
 /** What current MetalLB (v0.16.2) does, so a Secret made for today's MetalLB works unchanged. */

@@ -34,12 +34,19 @@ import type { PacketSource, Transport } from './transport';
 
 const noopLogger: MemberlistLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** The events of `Memberlist` and their arguments (`memberlist.on('join', (m) => ...)`). */
 export interface MemberlistEvents {
+  /** A member joined. */
   join: [MemberInfo];
+  /** A member changed its metadata or address. */
   update: [MemberInfo];
+  /** A member is suspected to have failed. */
   suspect: [MemberInfo];
+  /** A suspected member proved alive. */
   alive: [MemberInfo];
+  /** A member was declared dead. */
   dead: [MemberInfo];
+  /** A member left gracefully. */
   left: [MemberInfo];
   /** dead or left, like Go's NotifyLeave. */
   leave: [MemberInfo];
@@ -49,7 +56,9 @@ export interface MemberlistEvents {
 
 /** A SWIM/Lifeguard gossip member. Create with `await Memberlist.create(opts)`. */
 export class Memberlist extends EventEmitter<MemberlistEvents> {
+  /** The encryption keys in use (primary first). */
   readonly keyring: Keyring;
+  /** The library's metrics. */
   readonly metrics: MemberlistMetrics;
   private readonly opts: ResolvedOptions;
   private readonly log: MemberlistLogger;
@@ -156,6 +165,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
 
   // ---------------------------------------------------------------- public API
 
+  /** This member's name. */
   get name(): string {
     return this.opts.name;
   }
@@ -165,6 +175,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
     return this.transport.port;
   }
 
+  /** The protocol timings in force. */
   get timings(): Readonly<MemberlistTimings> {
     return this.opts.timings;
   }
@@ -179,6 +190,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
     return this.membership.nodes.map(memberInfo);
   }
 
+  /** This member as the others see it (undefined before start). */
   localNode(): MemberInfo | undefined {
     const self = this.membership.self;
     return self ? memberInfo(self) : undefined;

@@ -7,7 +7,9 @@ import { Alive, DEFAULT_VSN, Dead, NodeStateType, PushNodeState, Suspect, encode
 import type { MemberlistTimings } from './profiles';
 import { Suspicion, suspicionTimeout } from './suspicion';
 
+/** A member's state, as memberlist reports it. */
 export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';
+/** The events `Memberlist` emits for members. */
 export type MembershipEvent = 'join' | 'update' | 'suspect' | 'alive' | 'dead' | 'left';
 
 export interface NodeRecord {
@@ -23,11 +25,17 @@ export interface NodeRecord {
 
 /** A node as callers see it. */
 export interface MemberInfo {
+  /** Member name (MetalLB: the node name). */
   name: string;
+  /** Its address. */
   addr: string;
+  /** Its gossip port. */
   port: number;
+  /** Application metadata it advertises. */
   meta: Buffer;
+  /** Its state. */
   state: MemberState;
+  /** Its incarnation number (raised to refute suspicion). */
   incarnation: number;
   /** [pmin, pmax, pcur, dmin, dmax, dcur] */
   vsn: number[];

@@ -2,6 +2,7 @@
 import { duplexPair } from 'node:stream';
 import type { PacketSource, StreamSocket, Transport, TransportFactory, TransportHandlers } from './transport';
 
+/** An address and port on the in-memory network. */
 export type Endpoint = PacketSource;
 /** Whether traffic from → to is affected. */
 export type EndpointRule = (from: Endpoint, to: Endpoint) => boolean;
@@ -9,6 +10,7 @@ export type EndpointRule = (from: Endpoint, to: Endpoint) => boolean;
 const key = (e: Endpoint): string => `${e.address}:${e.port}`;
 const FIRST_PORT = 30_000;
 
+/** An in-memory network for tests: transports bound to it exchange packets and streams, with injectable loss and cuts. */
 export class MemoryNetwork {
   private readonly bound = new Map<string, MemoryTransport>();
   private readonly packetLosses = new Set<EndpointRule>();

@@ -2,8 +2,10 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { DecodeFailure } from './errors';
 
+/** Why a packet was dropped (the `reason` label of the drop counter). */
 export type DropReason = DecodeFailure | 'wrong-node' | 'unencrypted' | 'closed';
 
+/** The library's counters and gauges (on the registry given in the options, and readable without one). */
 export class MemberlistMetrics {
   private readonly dropCounts = new Map<string, number>();
   private readonly dropped?: Counter<'reason'>;
@@ -51,11 +53,13 @@ export class MemberlistMetrics {
     return { ...this.decrypts };
   }
 
+  /** Counts one dropped packet. */
   drop(reason: DropReason): void {
     this.dropCounts.set(reason, (this.dropCounts.get(reason) ?? 0) + 1);
     this.dropped?.inc({ reason });
   }
 
+  /** Sets the member gauge, by state. */
   setMembers(counts: Record<string, number>): void {
     if (!this.members) return;
     for (const [state, n] of Object.entries(counts)) this.members.set({ state }, n);

@@ -3,13 +3,16 @@ import { createSocket, RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, Server, Socket, connect } from 'node:net';
 import type { Transport, TransportHandlers } from './transport';
 
+/** The UDP + TCP transport on real sockets (what `Memberlist` uses unless given another). */
 export class NetTransport implements Transport {
   private closed = false;
 
   private constructor(
     private readonly udp: UdpSocket,
     private readonly tcp: Server,
+    /** The bound address. */
     readonly address: string,
+    /** The bound port (the real one when 0 was asked). */
     readonly port: number,
   ) {}
 
@@ -60,6 +63,7 @@ export class NetTransport implements Transport {
     throw lastErr instanceof Error ? lastErr : new Error(`memberlist: cannot bind ${address}:${port}`);
   }
 
+  /** Sends one UDP packet. */
   sendPacket(buf: Buffer, host: string, port: number): void {
     if (this.closed) return;
     this.udp.send(buf, port, host, () => undefined);
@@ -93,6 +97,7 @@ export class NetTransport implements Transport {
     });
   }
 
+  /** Closes both sockets. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -9,20 +9,27 @@ import type { TransportFactory } from './transport';
 
 /** The subset of a pino logger the library uses (pass `log.child({caller:'memberlist'})`). */
 export interface MemberlistLogger {
+  /** Debug line. */
   debug(obj: object, msg?: string): void;
+  /** Info line. */
   info(obj: object, msg?: string): void;
+  /** Warning line. */
   warn(obj: object, msg?: string): void;
+  /** Error line. */
   error(obj: object, msg?: string): void;
 }
 
+/** Options of `new Memberlist(...)`. */
 export interface MemberlistOptions {
   /** Unique member name (MetalLB: the node name). */
   name: string;
+  /** Address to bind UDP and TCP to. */
   bindAddr: string;
   /** 7946 by default; 0 picks a free port. */
   bindPort?: number;
   /** Address/port others should use (default: bind address/port). */
   advertiseAddr?: string;
+  /** Port others should use (default the bound port). */
   advertisePort?: number;
   /** MetalLB Secret `secretkey` value; the `keyDerivation` key becomes primary, the others secondary. */
   secret?: string | Buffer;
@@ -36,7 +43,9 @@ export interface MemberlistOptions {
   insecureClear?: boolean;
   /** Label header (memberlist ≥ 0.3 only); "" (default) = none, as MetalLB. */
   label?: string;
+  /** Timing profile: `lan` (memberlist DefaultLANConfig, as MetalLB) or `fast`. */
   profile?: ProfileName;
+  /** Overrides of single timings. */
   timings?: Partial<MemberlistTimings>;
   /** Node metadata gossiped with alive messages (≤ 512 bytes). */
   meta?: Buffer;
@@ -44,7 +53,9 @@ export interface MemberlistOptions {
   compression?: boolean;
   /** TCP ping fallback when UDP probes fail (Go default true). */
   tcpPings?: boolean;
+  /** Where log lines go (default none). */
   logger?: MemberlistLogger;
+  /** prom-client registry for the metrics (default none). */
   registry?: Registry;
   /** How packets and streams travel (default: UDP and TCP on bindAddr:bindPort); tests pass `new MemoryNetwork().transport`. */
   transport?: TransportFactory;

@@ -1,19 +1,33 @@
 // Timing profiles: hashicorp's LAN defaults for compatibility, and a `fast` default that detects a
 // killed node in about a second on a LAN. Every value can be overridden.
 
+/** The protocol timings (hashicorp/memberlist Config names, in ms). */
 export interface MemberlistTimings {
+  /** Interval between failure probes. */
   probeIntervalMs: number;
+  /** Time to wait for a probe ack. */
   probeTimeoutMs: number;
+  /** Members asked to probe indirectly. */
   indirectChecks: number;
+  /** Suspicion timeout multiplier (× log(n) × probe interval). */
   suspicionMult: number;
+  /** Upper bound of the suspicion timeout, as a multiple of its minimum. */
   suspicionMaxTimeoutMult: number;
+  /** Interval between gossip rounds. */
   gossipIntervalMs: number;
+  /** Members gossiped to per round. */
   gossipNodes: number;
+  /** Retransmissions of a broadcast (× log(n+1)). */
   retransmitMult: number;
+  /** Interval between full state syncs. */
   pushPullIntervalMs: number;
+  /** Timeout of a TCP exchange. */
   tcpTimeoutMs: number;
+  /** How long dead members still get gossip. */
   gossipToTheDeadTimeMs: number;
+  /** Upper bound of the local-health multiplier. */
   awarenessMaxMultiplier: number;
+  /** Largest UDP packet sent. */
   udpBufferSize: number;
   /** 0 = a dead node's name can never be reclaimed with a new address (Go's default). */
   deadNodeReclaimTimeMs: number;
@@ -26,6 +40,7 @@ export interface MemberlistTimings {
   stalledNodeGraceMs: number;
 }
 
+/** A named set of timings. */
 export type ProfileName = 'fast' | 'lan';
 
 /** hashicorp/memberlist DefaultLANConfig. */
@@ -74,6 +89,7 @@ export const FAST_PROFILE: Readonly<MemberlistTimings> = Object.freeze({
   stalledNodeGraceMs: 900,
 });
 
+/** The timings of a profile with overrides applied. */
 export function profileTimings(name: ProfileName, overrides: Partial<MemberlistTimings> = {}): MemberlistTimings {
   const base = name === 'lan' ? LAN_PROFILE : FAST_PROFILE;
   return { ...base, ...overrides };

@@ -6,7 +6,9 @@ export type IpFamily = 4 | 6;
 
 /** An address as a number: `value` holds 32 (IPv4) or 128 (IPv6) bits. */
 export interface Ip {
+  /** 4 or 6. */
   family: IpFamily;
+  /** The address as an unsigned integer. */
   value: bigint;
 }
 

@@ -1,10 +1,15 @@
 // Interface subnets (`192.168.1.10/24`) as address ranges, to ask whether a pool's addresses lie on a node's LAN.
 import { ipBits, parseIp, type IpFamily } from './ip';
 
+/** An interface subnet as an address range (`192.168.1.10/24` → 192.168.1.0–192.168.1.255). */
 export interface Subnet {
+  /** 4 or 6. */
   family: IpFamily;
+  /** First address of the subnet, as an integer. */
   first: bigint;
+  /** Last address (inclusive), as an integer. */
   last: bigint;
+  /** The text it was parsed from. */
   text: string;
 }
 
