@@ -5,7 +5,7 @@ import { parseKeyDerivation } from '../../memberlist/key-derivation';
 import { runSpeaker } from '../../core/speaker/run-speaker';
 import { loadPlugins } from '../builtin-plugins';
 import { configOptionsFor } from '../config-options';
-import { parsePluginOptions, pluginOptionsByProtocol, PLUGIN_OPTIONS_ENV } from '../plugin-options';
+import { parsePluginOptions, pluginOptionsByProtocol, pluginSecretNames, PLUGIN_OPTIONS_ENV } from '../plugin-options';
 import { untilSignal } from '../signals';
 
 interface SpeakerFlags {
@@ -43,7 +43,8 @@ export function register(program: Command): void {
       const logger = createLogger();
       const plugins = loadPlugins(o.plugin ?? []);
       const registry = plugins.registry;
-      const fromEnv = pluginOptionsByProtocol(parsePluginOptions(process.env[PLUGIN_OPTIONS_ENV]), plugins);
+      const entries = parsePluginOptions(process.env[PLUGIN_OPTIONS_ENV]);
+      const fromEnv = pluginOptionsByProtocol(entries, plugins);
       const layer2 = fromEnv.layer2 ?? {};
       // Flags win over the chart's per-plugin options; unset flags leave those options alone.
       const memberlist: Record<string, unknown> = { ...((layer2.memberlist as Record<string, unknown> | undefined) ?? {}) };
@@ -64,6 +65,7 @@ export function register(program: Command): void {
         registry,
         configOptions: configOptionsFor(registry),
         pluginOptions,
+        pluginSecrets: pluginSecretNames(entries),
       });
       logger.info({ caller: 'main', event: 'started', node: o.nodeName, metricsPort: running.metricsPort }, 'speaker started');
       const sig = await untilSignal();
