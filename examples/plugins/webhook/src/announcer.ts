@@ -102,7 +102,8 @@ export class WebhookAnnouncer implements Announcer {
 
   status(): PluginStatus {
     const s = this.queue.snapshot();
-    const details = { url: this.target(), node: this.ctx.nodeName, pools: this.pools, announced: this.announced.size, ...s };
+    // `busy`: a message is waiting or being sent (false once the receiver has everything).
+    const details = { url: this.target(), node: this.ctx.nodeName, pools: this.pools, announced: this.announced.size, busy: this.queue.busy, ...s };
     if (this.queue.lastError !== undefined) {
       return { healthy: false, message: `POST ${this.target()} failing: ${this.queue.lastError}`, details };
     }
