@@ -34,6 +34,13 @@ module.exports = tseslint.config(
     },
   },
   {
+    // The testkit is what a plugin author's tests import: it may use only what a plugin may (the plugin API).
+    files: ['src/plugin-testkit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(?!core/plugin-api$)', message: 'the plugin testkit imports only the public plugin API (src/core/plugin-api)' }] }],
+    },
+  },
+  {
     files: ['src/memberlist/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+(.*/)?(core|plugins)(/|$)', message: 'the memberlist library stands alone: it never imports src/core or plugins/' }] }],

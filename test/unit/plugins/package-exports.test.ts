@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as ts from 'typescript';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const ENTRIES = ['src/index.ts', 'src/core/plugin-api.ts', 'src/memberlist/index.ts'];
+const ENTRIES = ['src/index.ts', 'src/core/plugin-api.ts', 'src/plugin-testkit/index.ts', 'src/memberlist/index.ts'];
 
 let stage: string;
 let pkg: string;
@@ -47,6 +47,7 @@ interface Probe {
   pluginApiNames: string[];
   version: unknown;
   memberlistNames: string[];
+  testkitNames: string[];
   rootNames: string[];
   deepImport: string;
 }
@@ -55,12 +56,12 @@ interface Probe {
 function probe(): Probe {
   const script = `
     const resolved = {};
-    for (const id of ['metallbts', 'metallbts/plugin-api', 'metallbts/memberlist', 'metallbts/package.json']) resolved[id] = require.resolve(id);
+    for (const id of ['metallbts', 'metallbts/plugin-api', 'metallbts/plugin-testkit', 'metallbts/memberlist', 'metallbts/package.json']) resolved[id] = require.resolve(id);
     const api = require('metallbts/plugin-api');
     let deepImport = 'resolved';
     try { require.resolve('metallbts/dist/src/core/log'); } catch (e) { deepImport = e.code; }
     console.log(JSON.stringify({ resolved, pluginApiNames: Object.keys(api), version: api.PLUGIN_API_VERSION,
-      memberlistNames: Object.keys(require('metallbts/memberlist')), rootNames: Object.keys(require('metallbts')), deepImport }));`;
+      memberlistNames: Object.keys(require('metallbts/memberlist')), testkitNames: Object.keys(require('metallbts/plugin-testkit')), rootNames: Object.keys(require('metallbts')), deepImport }));`;
   const env = { ...process.env, NODE_PATH: '' };
   const r = spawnSync(process.execPath, ['-e', script], { cwd: consumer, env, encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`node exited ${r.status}: ${r.stderr}`);
@@ -73,6 +74,7 @@ test('require.resolve finds each public entry in dist, and nothing else is reach
   expect(p.resolved).toEqual({
     metallbts: join(dist, 'index.js'),
     'metallbts/plugin-api': join(dist, 'core', 'plugin-api.js'),
+    'metallbts/plugin-testkit': join(dist, 'plugin-testkit', 'index.js'),
     'metallbts/memberlist': join(dist, 'memberlist', 'index.js'),
     'metallbts/package.json': join(realpathSync(pkg), 'package.json'),
   });
@@ -87,6 +89,8 @@ test('metallbts/plugin-api exports the version and the helpers; the root entry r
   );
   expect(p.rootNames).toEqual(expect.arrayContaining(p.pluginApiNames));
   expect(p.memberlistNames).toEqual(expect.arrayContaining(['Memberlist', 'Keyring', 'deriveMetalLBKey', 'FAST_PROFILE', 'LAN_PROFILE']));
+  // The testkit loads in plain Node (no jest around): nothing in it needs jest at import time.
+  expect(p.testkitNames).toEqual(expect.arrayContaining(['runConformance', 'describeConformance', 'createFakeContext', 'makePool', 'makeService', 'makeConfigView']));
 });
 
 test.each([
@@ -100,6 +104,7 @@ test.each([
   const resolve = (id: string): string | undefined => ts.resolveModuleName(id, from, options, ts.sys).resolvedModule?.resolvedFileName;
   expect(resolve('metallbts/plugin-api')).toBe(join(dist, 'core', 'plugin-api.d.ts'));
   expect(resolve('metallbts/memberlist')).toBe(join(dist, 'memberlist', 'index.d.ts'));
+  expect(resolve('metallbts/plugin-testkit')).toBe(join(dist, 'plugin-testkit', 'index.d.ts'));
   expect(resolve('metallbts')).toBe(join(dist, 'index.d.ts'));
   writeFileSync(
     from,
@@ -119,6 +124,9 @@ export const plugin: AnnouncerPlugin = {
     };
   },
 };
+// The testkit's types line up with the API's: an author's conformance call type-checks.
+import { makePool, runConformance, type ConformanceReport } from 'metallbts/plugin-testkit';
+export const check = (): Promise<ConformanceReport> => runConformance({ plugin, pools: [makePool('a', plugin.protocol)] });
 // A wrong apiVersion must not type-check (proves the types are the real ones, not any).
 // @ts-expect-error apiVersion is the literal PLUGIN_API_VERSION
 export const wrong: AnnouncerPlugin = { ...plugin, apiVersion: 2 };

@@ -1,0 +1,145 @@
+// Builders for the values the speaker hands a plugin (pools, Services, config views), with test-friendly defaults.
+import {
+  formatIp,
+  parseIp,
+  parseSubnet,
+  type Config,
+  type IpRange,
+  type PluginConfigView,
+  type Pool,
+  type PoolConfigView,
+  type ServiceKey,
+  type ServiceView,
+} from '../core/plugin-api';
+
+/**
+ * Parses one pool address entry as a pool's `addresses` take it: a CIDR (`192.0.2.0/28`), a range
+ * (`192.0.2.1-192.0.2.9`) or a single address. Throws an Error naming the entry when it is malformed.
+ */
+export function makeIpRange(text: string): IpRange {
+  if (text.includes('/')) {
+    const subnet = parseSubnet(text);
+    if (!subnet) throw new Error(`plugin-testkit: "${text}" is not a valid CIDR`);
+    return { family: subnet.family, first: subnet.first, last: subnet.last, text, prefixLength: Number(text.split('/')[1]) };
+  }
+  const [a, b, extra] = text.split('-').map((s) => s.trim());
+  const first = parseIp(a);
+  const last = b === undefined ? first : parseIp(b);
+  if (extra !== undefined || !first || !last || first.family !== last.family || first.value > last.value) {
+    throw new Error(`plugin-testkit: "${text}" is not an address, a CIDR or an ascending range of one family`);
+  }
+  return { family: first.family, first: first.value, last: last.value, text };
+}
+
+/** Options of {@link makePool}; everything but the name has a default. */
+export interface PoolOptions {
+  /** Address entries (CIDR, range or address); default `['192.0.2.0/28', '2001:db8::/124']`. */
+  addresses?: string[];
+  /** Canonical protocols announcing the pool; default the protocol given to `makePool` (none when omitted). */
+  protocols?: string[];
+  autoAssign?: boolean;
+  avoidBuggyIPs?: boolean;
+  labels?: Record<string, string>;
+  /** Where the pool came from (default `IPAddressPool/<name>` in `config.yaml`). */
+  source?: Pool['source'];
+}
+
+/** A `Pool` as the core's configuration model holds it. */
+export function makePool(name: string, protocol?: string, opts: PoolOptions = {}): Pool {
+  return {
+    name,
+    ranges: (opts.addresses ?? ['192.0.2.0/28', '2001:db8::/124']).map(makeIpRange),
+    autoAssign: opts.autoAssign ?? true,
+    avoidBuggyIPs: opts.avoidBuggyIPs ?? false,
+    labels: opts.labels ?? {},
+    protocols: opts.protocols ?? (protocol ? [protocol] : []),
+    source: opts.source ?? { file: 'config.yaml', path: `IPAddressPool/${name}` },
+  };
+}
+
+/** The `n`-th address (0-based) of a pool's first range of `family`, as the core writes it in `ingressIPs`. */
+export function poolAddress(pool: Pool, n = 0, family: 4 | 6 = 4): string {
+  const range = pool.ranges.find((r) => r.family === family);
+  if (!range) throw new Error(`plugin-testkit: pool "${pool.name}" has no IPv${family} range`);
+  const value = range.first + BigInt(n);
+  if (value > range.last) throw new Error(`plugin-testkit: pool "${pool.name}" has fewer than ${n + 1} IPv${family} addresses in ${range.text}`);
+  return formatIp({ family, value });
+}
+
+/** A `Config` with these pools and empty everything else (override any part). */
+export function makeConfig(parts: Partial<Config> = {}): Config {
+  return {
+    pools: [],
+    peers: [],
+    bgpAdvertisements: [],
+    l2Advertisements: [],
+    pluginAdvertisements: [],
+    communityAliases: {},
+    bfdProfiles: [],
+    ...parts,
+  };
+}
+
+/** What `validate` receives for one pool: the pool and the whole config (the pool is added to it when missing). */
+export function makePoolConfigView(pool: Pool, config: Config = makeConfig()): PoolConfigView {
+  const pools = config.pools.some((p) => p.name === pool.name) ? config.pools : [...config.pools, pool];
+  return { pool, config: { ...config, pools } };
+}
+
+/**
+ * What `setConfig` receives: the part of `config` that concerns `protocol`, cut the way the speaker cuts it
+ * (pools announcing the protocol; peers, BGP advertisements and BFD profiles only for `bgp`, L2 advertisements only for `layer2`).
+ */
+export function makeConfigView(protocol: string, config: Config | Pool[] = []): PluginConfigView {
+  const cfg = Array.isArray(config) ? makeConfig({ pools: config }) : config;
+  const pools = cfg.pools.filter((p) => p.protocols.includes(protocol));
+  const names = new Set(pools.map((p) => p.name));
+  const touches = (a: { pools: string[] }): boolean => a.pools.some((p) => names.has(p));
+  return {
+    protocol,
+    pools,
+    peers: protocol === 'bgp' ? cfg.peers : [],
+    bgpAdvertisements: protocol === 'bgp' ? cfg.bgpAdvertisements.filter(touches) : [],
+    l2Advertisements: protocol === 'layer2' ? cfg.l2Advertisements.filter(touches) : [],
+    pluginAdvertisements: cfg.pluginAdvertisements.filter((a) => a.protocol === protocol && touches(a)),
+    communityAliases: cfg.communityAliases,
+    bfdProfiles: protocol === 'bgp' ? cfg.bfdProfiles : [],
+  };
+}
+
+/** Options of {@link makeService}: any `ServiceView` field. */
+export type ServiceOptions = Partial<ServiceView>;
+
+/**
+ * A LoadBalancer `ServiceView` (`namespace/name`, or `default/name`) with one TCP port 80, Cluster traffic policy
+ * and the given ingress IPs; the IP families follow the IPs.
+ */
+export function makeService(key: string | ServiceKey, ingressIPs: string[] = [], opts: ServiceOptions = {}): ServiceView {
+  const k = typeof key === 'string' ? parseKey(key) : key;
+  const families = [...new Set(ingressIPs.map((ip) => (ip.includes(':') ? 'IPv6' : 'IPv4') as 'IPv4' | 'IPv6'))];
+  return {
+    namespace: k.namespace,
+    name: k.name,
+    uid: `uid-${k.namespace}-${k.name}`,
+    type: 'LoadBalancer',
+    annotations: {},
+    labels: {},
+    ipFamilies: families.length > 0 ? families : ['IPv4'],
+    externalTrafficPolicy: 'Cluster',
+    selector: { app: k.name },
+    ports: [{ port: 80, protocol: 'TCP' }],
+    ingressIPs,
+    ...opts,
+  };
+}
+
+/** The bare `ServiceKey` of a Service (what `setBalancer` and `deleteBalancer` receive). */
+export function keyOf(svc: ServiceKey): ServiceKey {
+  return { namespace: svc.namespace, name: svc.name };
+}
+
+function parseKey(text: string): ServiceKey {
+  const parts = text.split('/');
+  if (parts.length > 2 || parts.some((p) => p === '')) throw new Error(`plugin-testkit: "${text}" is not "namespace/name" or "name"`);
+  return parts.length === 2 ? { namespace: parts[0], name: parts[1] } : { namespace: 'default', name: parts[0] };
+}
