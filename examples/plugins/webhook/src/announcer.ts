@@ -35,6 +35,7 @@ export class WebhookAnnouncer implements Announcer {
   private readonly queue: DeliveryQueue;
   private pools: string[] = [];
   private stopped = false;
+  private abortFallback?: NodeJS.Timeout;
 
   constructor(private readonly ctx: PluginContext, private readonly opts: WebhookOptions) {
     this.queue = new DeliveryQueue(
@@ -52,7 +53,12 @@ export class WebhookAnnouncer implements Announcer {
         },
       },
     );
-    ctx.signal.addEventListener('abort', () => this.close(), { once: true });
+    // The speaker aborts the signal, then calls shutdown() (which withdraws): close only if shutdown never comes.
+    ctx.signal.addEventListener('abort', () => {
+      if (this.stopped) return;
+      this.abortFallback = setTimeout(() => this.close(), opts.shutdownTimeoutMs + 1000);
+      this.abortFallback.unref();
+    }, { once: true });
   }
 
   /** The receiver, as safe to log (no query string: it may carry an API key). */
@@ -111,6 +117,7 @@ export class WebhookAnnouncer implements Announcer {
   }
 
   async shutdown(): Promise<void> {
+    clearTimeout(this.abortFallback);
     if (this.stopped) return;
     this.stopped = true;
     if (this.opts.withdrawOnShutdown) {
@@ -127,6 +134,7 @@ export class WebhookAnnouncer implements Announcer {
   }
 
   private close(): void {
+    clearTimeout(this.abortFallback);
     this.stopped = true;
     this.queue.close();
     this.poster.close();

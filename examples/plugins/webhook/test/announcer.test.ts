@@ -1,24 +1,32 @@
 // The announcer against a real HTTP receiver on 127.0.0.1: messages, idempotence, retries, the bounded queue, shutdown.
+// The PluginContext and the Services come from metallbts/plugin-testkit, as the speaker would hand them over.
 import type { Announcer, ServiceView } from 'metallbts/plugin-api';
+import { createFakeContext, makeEndpoint, makeNode, makeService, type FakeContext } from 'metallbts/plugin-testkit';
 import plugin, { QueueFullError, type WebhookMessage } from '../src';
-import { fakeContext, type FakeOptions } from './fake-context';
 import { Receiver, until } from './receiver';
 
-const svc = (name: string, over: Partial<ServiceView> = {}): ServiceView => ({
-  namespace: 'default', name, uid: `uid-${name}`, type: 'LoadBalancer', annotations: {}, labels: {}, ipFamilies: ['IPv4'],
-  externalTrafficPolicy: 'Cluster', selector: { app: name }, ports: [{ port: 80, protocol: 'TCP' }], ingressIPs: ['10.20.0.1'], ...over,
-});
+const svc = (name: string, over: Partial<ServiceView> = {}): ServiceView => makeService(`default/${name}`, ['10.20.0.1'], over);
 const key = (name: string): { namespace: string; name: string } => ({ namespace: 'default', name });
 
 let receiver: Receiver;
 const running: Announcer[] = [];
 
-/** A plugin instance posting to the test's receiver; fast retries so tests stay short. */
-function start(o: FakeOptions = {}, options: Record<string, unknown> = {}): ReturnType<typeof fakeContext> & { a: Announcer } {
-  const f = fakeContext({ ...o, options: { url: receiver.url, retryBaseMs: 5, retryMaxMs: 20, ...options } });
-  const a = plugin.create(f.ctx);
+interface Setup {
+  secrets?: Record<string, Record<string, string>>;
+  networkUnavailable?: boolean;
+}
+
+/** A plugin instance on node-a (192.168.1.10) posting to the test's receiver; fast retries so tests stay short. */
+function start(o: Setup = {}, options: Record<string, unknown> = {}): { a: Announcer; fake: FakeContext } {
+  const fake = createFakeContext({
+    protocol: 'webhook',
+    nodes: [makeNode('node-a', { addresses: ['192.168.1.10'], networkUnavailable: o.networkUnavailable ?? false })],
+    secrets: o.secrets,
+    options: { url: receiver.url, retryBaseMs: 5, retryMaxMs: 20, ...options },
+  });
+  const a = plugin.create(fake.ctx);
   running.push(a);
-  return { ...f, a };
+  return { a, fake };
 }
 
 beforeEach(async () => {
@@ -95,29 +103,29 @@ describe('announce and withdraw', () => {
 describe('delivery', () => {
   test('5xx and 429 are retried with the same message id until the receiver takes it; status is unhealthy meanwhile', async () => {
     receiver.script.push(503, 429, 500);
-    const { a, recorded } = start();
+    const { a, fake } = start();
     await a.setBalancer(key('web'), ['10.20.0.1'], 'routed', svc('web'));
     await until('four attempts', () => receiver.requests.length === 4);
     await until('a healthy status', () => a.status().healthy);
     const ids = new Set(receiver.requests.map((r) => r.headers['idempotency-key']));
     expect(ids.size).toBe(1);
     expect(receiver.requests.map((r) => r.headers['x-metallbts-attempt'])).toEqual(['1', '2', '3', '4']);
-    expect(recorded.logs.filter((l) => l.event === 'webhookRetry').map((l) => l.error)).toEqual([
+    expect(fake.logsWithEvent('webhookRetry').map((l) => l.error)).toEqual([
       expect.stringMatching(/^HTTP 503/), expect.stringMatching(/^HTTP 429/), expect.stringMatching(/^HTTP 500/),
     ]);
-    expect(recorded.logs.find((l) => l.event === 'webhookDelivered')).toMatchObject({ attempts: 4, service: 'default/web', ip: ['10.20.0.1'] });
+    expect(fake.logsWithEvent('webhookDelivered')[0]).toMatchObject({ attempts: 4, service: 'default/web', ip: ['10.20.0.1'] });
     expect(a.status().details).toMatchObject({ delivered: 1, retries: 3, failed: 0 });
   });
 
   test('a 4xx refusal is final: dropped, logged, a Warning Event on the Service, status unhealthy', async () => {
     receiver.script.push(400);
-    const { a, recorded } = start();
+    const { a, fake } = start();
     await a.setBalancer(key('web'), ['10.20.0.1'], 'routed', svc('web'));
     await until('the failure', () => a.status().details?.failed === 1);
     expect(receiver.requests).toHaveLength(1);
     expect(a.status()).toMatchObject({ healthy: false, message: expect.stringMatching(/HTTP 400/) });
-    expect(recorded.events).toEqual([{ type: 'Warning', service: 'default/web', reason: 'WebhookFailed', message: expect.stringMatching(/Announce from node node-a not delivered to http:\/\/127\.0\.0\.1:\d+\/v1\/vips: HTTP 400/) }]);
-    expect(recorded.logs.find((l) => l.event === 'webhookFailed')).toMatchObject({ level: 'error', kind: 'Announce', service: 'default/web' });
+    expect(fake.events).toEqual([{ type: 'Warning', service: 'default/web', reason: 'WebhookFailed', message: expect.stringMatching(/Announce from node node-a not delivered to http:\/\/127\.0\.0\.1:\d+\/v1\/vips: HTTP 400/) }]);
+    expect(fake.logsWithEvent('webhookFailed')[0]).toMatchObject({ level: 'error', kind: 'Announce', service: 'default/web' });
   });
 
   test('maxAttempts bounds the retries of one message', async () => {
@@ -131,11 +139,11 @@ describe('delivery', () => {
 
   test('a receiver that never answers is cut at timeoutMs and retried', async () => {
     receiver.script.push('hang');
-    const { a, recorded } = start({}, { timeoutMs: 200 });
+    const { a, fake } = start({}, { timeoutMs: 200 });
     await a.setBalancer(key('web'), ['10.20.0.1'], 'routed', svc('web'));
     await until('the retry after the time-out', () => receiver.requests.length === 2);
     await until('the delivery', () => a.status().details?.delivered === 1);
-    expect(recorded.logs.find((l) => l.event === 'webhookRetry')?.error).toMatch(/no response within 200 ms/);
+    expect(fake.logsWithEvent('webhookRetry')[0]?.error).toMatch(/no response within 200 ms/);
   });
 
   test('bounded queue: while the receiver is stuck, newer states replace older ones and new Services beyond queueSize are refused', async () => {
@@ -184,15 +192,23 @@ describe('delivery', () => {
     expect(receiver.bodies().map((b: WebhookMessage) => b.kind)).toEqual(['Announce']);
   });
 
-  test('the speaker aborting ctx.signal stops delivery at once', async () => {
+  test("the speaker's order, ctx.signal aborted then shutdown(), still withdraws", async () => {
+    const { a, fake } = start();
+    await a.setBalancer(key('a'), ['10.20.0.1'], 'routed', svc('a'));
+    await until('the announce', () => receiver.requests.length === 1);
+    fake.abort();
+    await a.shutdown();
+    expect(receiver.bodies().map((b) => b.kind)).toEqual(['Announce', 'Withdraw']);
+  });
+
+  test('ctx.signal aborted and no shutdown() (speaker gone): delivery stops after shutdownTimeoutMs', async () => {
     receiver.script.push('hang');
-    const ac = new AbortController();
-    const { a } = start({ signal: ac.signal }, { timeoutMs: 60_000 });
+    const { a, fake } = start({}, { timeoutMs: 60_000, shutdownTimeoutMs: 50 });
     await a.setBalancer(key('a'), ['10.20.0.1'], 'routed', svc('a'));
     await until('the stuck request', () => receiver.requests.length === 1);
-    ac.abort();
-    await until('an idle queue', () => a.status().details?.pending === 0);
-    await a.setBalancer(key('b'), ['10.20.0.2'], 'routed', svc('b'));
+    fake.abort();
+    await until('a closed queue', () => a.status().details?.busy === false);
+    await a.setBalancer(key('b'), ['10.20.0.2'], 'routed', svc('b')); // closed: ignored
     expect(receiver.requests).toHaveLength(1);
   });
 });
@@ -200,12 +216,14 @@ describe('delivery', () => {
 describe('decisions', () => {
   test('every node announces; with externalTrafficPolicy Local only a node with a ready endpoint; never a node without network', () => {
     const local = svc('web', { externalTrafficPolicy: 'Local' });
-    const ep = (nodeName: string, ready: boolean) => ({ addresses: ['10.244.0.5'], nodeName, ready, serving: ready, terminating: false });
-    expect(start().a.shouldAnnounce(svc('web'), 'routed').announce).toBe(true);
-    expect(start({ endpoints: [ep('node-b', true)] }).a.shouldAnnounce(local, 'routed'))
-      .toEqual({ announce: false, reason: 'externalTrafficPolicy Local and no ready endpoint on this node' });
-    expect(start({ endpoints: [ep('node-a', false)] }).a.shouldAnnounce(local, 'routed').announce).toBe(false);
-    expect(start({ endpoints: [ep('node-a', true)] }).a.shouldAnnounce(local, 'routed').announce).toBe(true);
-    expect(start({ node: { networkUnavailable: true } }).a.shouldAnnounce(svc('web'), 'routed').announce).toBe(false);
+    const { a, fake } = start();
+    expect(a.shouldAnnounce(svc('web'), 'routed').announce).toBe(true);
+    fake.cluster.setEndpoints(local, [makeEndpoint('node-b')]);
+    expect(a.shouldAnnounce(local, 'routed')).toEqual({ announce: false, reason: 'externalTrafficPolicy Local and no ready endpoint on this node' });
+    fake.cluster.setEndpoints(local, [makeEndpoint('node-a', ['10.244.0.5'], { ready: false })]);
+    expect(a.shouldAnnounce(local, 'routed').announce).toBe(false);
+    fake.cluster.setEndpoints(local, [makeEndpoint('node-a', ['10.244.0.5'])]);
+    expect(a.shouldAnnounce(local, 'routed').announce).toBe(true);
+    expect(start({ networkUnavailable: true }).a.shouldAnnounce(svc('web'), 'routed').announce).toBe(false);
   });
 });

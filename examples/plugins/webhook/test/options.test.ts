@@ -1,6 +1,6 @@
 // Options from values: defaults, and errors that name the option to fix.
 import plugin, { DEFAULTS, parseOptions } from '../src';
-import { fakeContext } from './fake-context';
+import { createFakeContext } from 'metallbts/plugin-testkit';
 
 describe('options', () => {
   test('a URL alone gives the defaults', () => {
@@ -33,6 +33,6 @@ describe('options', () => {
   });
 
   test('create() with bad options throws (the speaker marks the pools failed and logs it)', () => {
-    expect(() => plugin.create(fakeContext({ options: { url: 'nope' } }).ctx)).toThrow(/^webhook plugin: options\.url/);
+    expect(() => plugin.create(createFakeContext({ options: { url: 'nope' } }).ctx)).toThrow(/^webhook plugin: options\.url/);
   });
 });
