@@ -128,6 +128,10 @@ describe('the plugin example through the chart on the real cluster (e2e, root)',
       expect(post.body.nodeAddresses).toContain(n.ip);
       expect(post.headers).toMatchObject({ authorization: `Bearer ${TOKEN}`, 'x-metallbts-node': n.name });
     }
+    // Announced until the speakers stop: they withdraw it when helm uninstall ends them (withdrawOnShutdown).
+    await kubectl.ok(['create', 'service', 'loadbalancer', 'webhook-kept', '--tcp=80:80']);
+    const kept = await cluster.waitForIngress('webhook-kept');
+    for (const n of NODES) await receiver!.waitFor(`Announce of webhook-kept from ${n.name}`, (p) => p.body.kind === 'Announce' && p.body.node === n.name && p.body.service.name === 'webhook-kept' && p.body.ips[0] === kept, 120_000);
     process.stdout.write(`webhook receiver got ${receiver!.posts.length} POSTs: ${receiver!.posts.map((p) => `${p.body.node}:${p.body.kind}:${p.body.service?.name}`).join(' ')}\n`);
     await kubectl.ok(['delete', 'service', 'webhook-web']);
     for (const n of NODES) {
@@ -136,9 +140,13 @@ describe('the plugin example through the chart on the real cluster (e2e, root)',
     }
   }, 400_000);
 
-  it('helm uninstall leaves no metallbts object (the Secrets the user made stay)', async () => {
+  it('helm uninstall: each stopping speaker withdraws what it announced; no metallbts object is left (the Secrets the user made stay)', async () => {
     await release.uninstall();
     await waitNoPods();
+    for (const n of NODES) {
+      await receiver!.waitFor(`Withdraw of webhook-kept from ${n.name} at shutdown`, (p) => p.body.kind === 'Withdraw' && p.body.node === n.name && p.body.service.name === 'webhook-kept', 30_000);
+    }
+    await kubectl.ok(['delete', 'service', 'webhook-kept']);
     const left = await kubectl.ok(['get', 'all,configmap,serviceaccount,role,rolebinding,secret', '-n', METALLB_NAMESPACE, '-o', 'name']);
     const names = left.split('\n').filter(Boolean).filter((n) => !n.endsWith('/kube-root-ca.crt') && !n.endsWith('/default'));
     expect(names.sort()).toEqual(['secret/memberlist', 'secret/webhook-token']);
