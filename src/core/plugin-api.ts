@@ -23,11 +23,14 @@ export type {
   IpRange,
   L2Advertisement,
   LabelSelector,
+  LabelSelectorRequirement,
   Peer,
   PluginAdvertisement,
   Pool,
+  ServiceAllocation,
+  SourceLocation,
 } from './config/model';
-export type { ServiceKey, ServiceView, ServicePort } from './service';
+export type { IpFamilyPolicy, ServiceKey, ServiceRef, ServiceView, ServicePort } from './service';
 export type { Logger } from './log';
 
 /**

@@ -1,0 +1,157 @@
+// Compares two API Extractor reports: which declarations were removed or changed (breaking) and which only added.
+
+/** One top-level declaration of a report: `interface Announcer`, `function parseIp` (overloads joined), ... */
+export interface Declaration {
+  /** `kind name`, e.g. `interface Announcer`. */
+  key: string;
+  kind: string;
+  /** The declaration's lines, comments dropped, as the report prints them. */
+  lines: string[];
+}
+
+/** What changed between an old and a new report. */
+export interface SurfaceDiff {
+  /** Removed declarations, removed or changed members, added required interface members, changed signatures. */
+  breaking: string[];
+  /** New declarations and new optional members (or new class/enum members, new overloads). */
+  additive: string[];
+}
+
+const DECLARATION = /^(?:export\s+)?(?:declare\s+)?(?:default\s+)?(?:abstract\s+)?(interface|class|function|const|let|var|type|enum|namespace)\s+([A-Za-z_$][\w$]*)/;
+const BODY_KINDS = new Set(['interface', 'class', 'enum', 'namespace']);
+/** A member that consumers need not provide: `name?: T`, `name?(...)`, `readonly name?: T`. */
+const OPTIONAL_MEMBER = /^(?:readonly\s+)?[\w$'"[\]]+\?\s*[:(<]/;
+
+/** The TypeScript block of an API Extractor report, without comments and imports. */
+function codeLines(report: string): string[] {
+  const start = report.indexOf('```ts');
+  const end = report.lastIndexOf('```');
+  if (start < 0 || end <= start) throw new Error('not an API Extractor report (no ```ts block)');
+  return report
+    .slice(start + 5, end)
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => !/^\s*\/\//.test(l) && !/^import\s/.test(l) && l.trim() !== '');
+}
+
+function braceDelta(line: string): number {
+  const stripped = line.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`/g, '');
+  return (stripped.match(/[{(<[]/g)?.length ?? 0) - (stripped.match(/[})>\]]/g)?.length ?? 0) + (stripped.match(/=>/g)?.length ?? 0);
+}
+
+/** The report's top-level declarations by key (function overloads are one entry). */
+export function parseDeclarations(report: string): Map<string, Declaration> {
+  const out = new Map<string, Declaration>();
+  let current: string[] = [];
+  let depth = 0;
+  const flush = (): void => {
+    if (current.length === 0) return;
+    const m = DECLARATION.exec(current[0]);
+    const kind = m?.[1] ?? 'statement';
+    const key = m ? `${kind} ${m[2]}` : `statement ${current[0]}`;
+    const prev = out.get(key);
+    if (prev) prev.lines.push(...current);
+    else out.set(key, { key, kind, lines: current });
+    current = [];
+  };
+  for (const line of codeLines(report)) {
+    current.push(line);
+    depth += braceDelta(line);
+    if (depth <= 0 && /[;}]\s*$/.test(line)) {
+      depth = 0;
+      flush();
+    }
+  }
+  flush();
+  return out;
+}
+
+/** The `PLUGIN_API_VERSION` a plugin-api report was made for (undefined when the report has none). */
+export function reportedApiVersion(report: string): number | undefined {
+  const m = /export const PLUGIN_API_VERSION: (\d+);/.exec(report);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Breaking and additive differences from `before` to `after` (both API Extractor reports). */
+export function diffSurface(before: string, after: string): SurfaceDiff {
+  const old = parseDeclarations(before);
+  const now = parseDeclarations(after);
+  const breaking: string[] = [];
+  const additive: string[] = [];
+  for (const [key, decl] of old) {
+    const next = now.get(key);
+    if (!next) {
+      breaking.push(`${key} was removed`);
+      continue;
+    }
+    if (decl.lines.join('\n') === next.lines.join('\n')) continue;
+    if (key === 'const PLUGIN_API_VERSION') continue; // the version itself: the bump, not a change to judge
+    if (BODY_KINDS.has(decl.kind)) compareBodies(decl, next, breaking, additive);
+    else if (decl.kind === 'function' && decl.lines.every((l) => next.lines.includes(l))) {
+      additive.push(`${key}: overload added: ${next.lines.filter((l) => !decl.lines.includes(l)).join(' ')}`);
+    } else breaking.push(`${key} changed: \`${oneLine(decl.lines)}\` → \`${oneLine(next.lines)}\``);
+  }
+  for (const key of now.keys()) if (!old.has(key)) additive.push(`${key} was added`);
+  return { breaking, additive };
+}
+
+function compareBodies(before: Declaration, after: Declaration, breaking: string[], additive: string[]): void {
+  if (before.lines[0] !== after.lines[0]) breaking.push(`${before.key}: declaration changed: \`${before.lines[0]}\` → \`${after.lines[0]}\``);
+  const members = (d: Declaration): string[] => d.lines.slice(1, -1).map((l) => l.trim());
+  const was = members(before);
+  const is = members(after);
+  for (const m of was) if (!is.includes(m)) breaking.push(`${before.key}: member removed or changed: \`${m}\``);
+  for (const m of is) {
+    if (was.includes(m)) continue;
+    if (before.kind === 'interface' && !OPTIONAL_MEMBER.test(m)) breaking.push(`${before.key}: required member added: \`${m}\` (implementers must now provide it; make it optional)`);
+    else additive.push(`${before.key}: member added: \`${m}\``);
+  }
+}
+
+function oneLine(lines: string[]): string {
+  return lines.map((l) => l.trim()).join(' ');
+}
+
+/** The verdict on one entry's surface against its checked-in report. */
+export interface SurfaceVerdict {
+  ok: boolean;
+  /** Why not, and what to do. */
+  message?: string;
+  diff?: SurfaceDiff;
+}
+
+/**
+ * Judges a freshly extracted report against the checked-in one. For the versioned entry (plugin-api), a breaking
+ * difference while the report's `PLUGIN_API_VERSION` is unchanged is refused outright; any other difference
+ * asks for the report to be regenerated (`npm run api:report`) and committed.
+ */
+export function judgeSurface(entry: string, checkedIn: string | undefined, current: string, versioned: boolean): SurfaceVerdict {
+  if (checkedIn === undefined) return { ok: false, message: `api/${entry}.api.md is missing: run \`npm run api:report\` and commit it` };
+  const normalize = (s: string): string => s.replace(/\r\n/g, '\n').trimEnd();
+  if (normalize(checkedIn) === normalize(current)) return { ok: true };
+  const diff = diffSurface(checkedIn, current);
+  const list = (xs: string[]): string => xs.map((x) => `\n  - ${x}`).join('');
+  if (versioned && diff.breaking.length > 0) {
+    const was = reportedApiVersion(checkedIn);
+    const now = reportedApiVersion(current);
+    if (was === now) {
+      return {
+        ok: false,
+        diff,
+        message:
+          `breaking change to metallbts/${entry} without a PLUGIN_API_VERSION bump (still ${String(now)}):${list(diff.breaking)}\n` +
+          'Make the change additive (new optional members, new exports), or bump PLUGIN_API_VERSION in src/core/plugin-api.ts ' +
+          '(docs/plugins.md, "Versioning"), then run `npm run api:report`.',
+      };
+    }
+  }
+  return {
+    ok: false,
+    diff,
+    message:
+      `the public surface of metallbts/${entry} differs from api/${entry}.api.md: run \`npm run api:report\` and commit the report.` +
+      (diff.breaking.length ? `\nbreaking:${list(diff.breaking)}` : '') +
+      (diff.additive.length ? `\nadded:${list(diff.additive)}` : '') +
+      (diff.breaking.length + diff.additive.length === 0 ? '\n(only comments or ordering differ)' : ''),
+  };
+}
