@@ -29,8 +29,10 @@ describeConformance({
   plugin,
   // The URL is only known once the receiver listens: a getter, read when the suite creates the plugin.
   get options() {
-    return { url: receiver.url, retryBaseMs: 5, retryMaxMs: 20, shutdownTimeoutMs: 2000 };
+    return { url: receiver.url, retryBaseMs: 5, retryMaxMs: 20, shutdownTimeoutMs: 1000 };
   },
+  // A shutdown waits for the receiver up to shutdownTimeoutMs: allow for it under load.
+  callTimeoutMs: 5000,
   observe: (announcer) => receiverState(announcer),
   // After shutdown every Service this node announced was withdrawn.
   cleanupCheck: () => {

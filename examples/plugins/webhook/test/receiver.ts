@@ -56,9 +56,9 @@ export class Receiver {
   }
 }
 
-/** Polls `check` until it returns a value (bounded: 200 polls, 25 ms apart); fails with `what`. */
+/** Polls `check` until it returns a value (bounded: 400 polls, 25 ms apart); fails with `what`. */
 export async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 400; i++) {
     const v = await check();
     if (v !== undefined && v !== false) return v;
     await new Promise((r) => setTimeout(r, 25));
