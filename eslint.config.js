@@ -8,7 +8,7 @@ const PLUGIN_API_ONLY = 'a plugin imports only the public plugin API (src/core/p
 // layer2 may also use the memberlist library, through its public entry point only.
 const PLUGIN_API_OR_MEMBERLIST = `${PLUGIN_API_ONLY}, or the memberlist library's entry (src/memberlist)`;
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '**/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', '**/*.js', 'examples/*/*/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -3,11 +3,13 @@ import type { LoadedPlugins } from './builtin-plugins';
 
 export const PLUGIN_OPTIONS_ENV = 'METALLBTS_PLUGIN_OPTIONS';
 
-/** One entry: the module the chart names (`--plugin`), optionally the protocol, and the plugin's options. */
+/** One entry: the module the chart names (`--plugin`), optionally the protocol, the plugin's options and Secrets. */
 export interface PluginOptionsEntry {
   module: string;
   protocol?: string;
   options: Record<string, unknown>;
+  /** Secrets (in the speaker's namespace) the plugin reads with `ctx.secret`: the speaker loads them at start. */
+  secrets?: string[];
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -28,8 +30,12 @@ export function parsePluginOptions(raw: string | undefined): PluginOptionsEntry[
     if (typeof e.module !== 'string' || e.module === '') throw new Error(`${where}.module must be a non-empty string`);
     if (e.protocol !== undefined && (typeof e.protocol !== 'string' || e.protocol === '')) throw new Error(`${where}.protocol must be a non-empty string`);
     if (e.options !== undefined && e.options !== null && !isObject(e.options)) throw new Error(`${where}.options must be an object`);
+    if (e.secrets !== undefined && (!Array.isArray(e.secrets) || e.secrets.some((s) => typeof s !== 'string' || s === ''))) {
+      throw new Error(`${where}.secrets must be an array of Secret names`);
+    }
     const entry: PluginOptionsEntry = { module: e.module, options: isObject(e.options) ? e.options : {} };
     if (typeof e.protocol === 'string') entry.protocol = e.protocol;
+    if (Array.isArray(e.secrets) && e.secrets.length > 0) entry.secrets = [...e.secrets] as string[];
     return entry;
   });
 }
@@ -49,4 +55,9 @@ export function pluginOptionsByProtocol(entries: PluginOptionsEntry[], plugins: 
     out[plugins.registry.canonical(protocol) ?? protocol] = e.options;
   }
   return out;
+}
+
+/** Every Secret the plugins name, once each (the speaker reads them at start for `ctx.secret`). */
+export function pluginSecretNames(entries: PluginOptionsEntry[]): string[] {
+  return [...new Set(entries.flatMap((e) => e.secrets ?? []))];
 }

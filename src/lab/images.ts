@@ -21,7 +21,8 @@ function imagesDir(): string {
   return join(process.env.METALLBTS_CACHE || join(homedir(), '.cache', 'metallbts'), 'images');
 }
 
-function image(name: keyof LabImages): LabImage {
+/** An image images.sh built into the cache (`metallbts`, `nginx`, `pause`, or on demand `plugin-webhook`). */
+export function cachedImage(name: string): LabImage {
   const refFile = join(imagesDir(), `${name}.ref`);
   const archive = join(imagesDir(), `${name}.tar`);
   if (!existsSync(refFile) || !existsSync(archive)) throw new Error(`image ${name} not built: ${archive} missing`);
@@ -43,5 +44,5 @@ export async function ensureImages(onLine: (l: string) => void = () => undefined
     for (const l of (r.stdout + r.stderr).split('\n').filter((x) => x.startsWith('==>') || /cached|built/.test(x))) onLine(l);
     if (r.code !== 0) throw new Error(`${script} exited ${r.code}:\n${(r.stdout + r.stderr).trim().split('\n').slice(-20).join('\n')}`);
   }
-  return { metallbts: image('metallbts'), nginx: image('nginx'), pause: image('pause') };
+  return { metallbts: cachedImage('metallbts'), nginx: cachedImage('nginx'), pause: cachedImage('pause') };
 }

@@ -2,6 +2,7 @@
 # Builds the lab's container images without a registry (Debian packages + the root Dockerfile); cached.
 #
 # Usage: bash test/harness/images.sh            (as root; needs mmdebstrap, buildah: install.sh apt)
+#        bash test/harness/images.sh plugin-webhook   the example plugin's image only (its dist/ built first)
 # Env:   METALLBTS_CACHE          cache root (default ~/.cache/metallbts); images land in $METALLBTS_CACHE/images
 #        METALLBTS_DEBIAN_SOURCES apt sources for the Debian rootfs (default: this machine's debian.sources)
 #        METALLBTS_IMAGES_STORE_MB  layer cache cap: above it, untagged layers are pruned (default 6000)
@@ -13,6 +14,8 @@
 #                users build), inputs: Dockerfile, .dockerignore, package*.json, tsconfig.json, bin/ native/
 #                src/ plugins/ and the base.
 #   nginx        Debian bookworm minbase + nginx-light, stock "Welcome to nginx!" page on :80.
+#   plugin-webhook (on demand)  examples/plugins/webhook/Dockerfile on the node20 base, inputs: that Dockerfile,
+#                .dockerignore, package.json, README.md, dist/ and the base.
 # Outputs in $METALLBTS_CACHE/images: metallbts.tar, nginx.tar (docker-archive, for
 # `ctr -n k8s.io images import`) and metallbts.ref, nginx.ref holding the exact image reference,
 # `localhost/<name>:<inputs-hash>`; a `localhost/` name is kept as is by containerd's and kubelet's
@@ -87,6 +90,16 @@ metallbts_hash() { # metallbts_hash <base-ref>
     else # an unpacked source tarball: every file except build outputs
       find bin native src plugins -type f ! -path 'native/*/build/*' -print0
     fi | sort -z | while IFS= read -r -d '' f; do [ -f "$f" ] && sha256sum "$f"; done
+  } | hash_of
+}
+
+PLUGIN_DIR=$ROOT/examples/plugins/webhook
+plugin_webhook_hash() { # plugin_webhook_hash <base-ref>
+  { echo "recipe=$RECIPE base=$1"
+    cd "$PLUGIN_DIR"
+    local f
+    for f in Dockerfile .dockerignore package.json README.md; do sha256sum "$f"; done
+    find dist -type f -print0 | sort -z | while IFS= read -r -d '' f; do sha256sum "$f"; done
   } | hash_of
 }
 
@@ -200,6 +213,20 @@ build_nginx() { # build_nginx <ref>
   step "nginx: $ref ($(du -h "$OUT/nginx.tar" | cut -f1))"
 }
 
+# ---------------------------------------------------------------- the example plugin (its Dockerfile)
+build_plugin_webhook() { # build_plugin_webhook <base-ref> <ref>
+  local base=$1 ref=$2
+  if archive_current plugin-webhook "$ref"; then step "plugin-webhook: $ref cached"; return; fi
+  if ! have_image "$ref"; then
+    step "plugin-webhook: buildah bud --build-arg BASE=$base $PLUGIN_DIR/Dockerfile"
+    "${BUILDAH[@]}" bud --quiet --layers --pull=never --network host --isolation chroot \
+      --build-arg "BASE=$base" -f "$PLUGIN_DIR/Dockerfile" -t "$ref" "$PLUGIN_DIR" >/dev/null
+    drop_old_tags localhost/metallbts-plugin-webhook "$ref"
+  fi
+  export_archive "$ref" plugin-webhook
+  step "plugin-webhook: $ref ($(du -h "$OUT/plugin-webhook.tar" | cut -f1))"
+}
+
 # One build at a time per cache (two test runs may call this concurrently).
 mkdir -p "$OUT" "$RUNROOT"
 exec 9>"$OUT/.lock"
@@ -208,6 +235,15 @@ WORK=$(mktemp -d "$OUT/.work-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
 base_ref=localhost/metallbts-node20-base:$(base_hash)
+case ${1:-} in
+  '') ;;
+  plugin-webhook)
+    [ -f "$PLUGIN_DIR/dist/index.js" ] || die "build the example first: (cd examples/plugins/webhook && npm run build)"
+    build_base "$base_ref"
+    build_plugin_webhook "$base_ref" "localhost/metallbts-plugin-webhook:$(plugin_webhook_hash "$base_ref")"
+    exit 0 ;;
+  *) die "unknown image '$1' (images.sh [plugin-webhook])" ;;
+esac
 metallbts_ref=localhost/metallbts:$(metallbts_hash "$base_ref")
 nginx_ref=localhost/nginx:$(nginx_hash)
 step "inputs hashed: $metallbts_ref, $nginx_ref"

@@ -16,12 +16,14 @@ app.kubernetes.io/instance: {{ (index . 0).Release.Name }}
 app.kubernetes.io/component: {{ index . 1 }}
 {{- end -}}
 
-{{/* Secret names the components may read: the memberlist Secret, and for the speaker the BGP password Secrets. */}}
+{{/* Secret names the components may read: the memberlist Secret, and for the speaker the BGP password and plugin Secrets. */}}
 {{- define "metallbts.secretNames" -}}
 {{- $ctx := index . 0 -}}
 {{- $names := list $ctx.Values.speaker.memberlist.secretName -}}
 {{- if eq (index . 1) "speaker" -}}
-{{- $names = concat $names $ctx.Values.speaker.bgpPasswordSecrets | uniq -}}
+{{- $names = concat $names $ctx.Values.speaker.bgpPasswordSecrets -}}
+{{- range $ctx.Values.speaker.plugins }}{{ $names = concat $names (default list .secrets) }}{{ end -}}
+{{- $names = uniq $names -}}
 {{- end -}}
 {{- toJson $names -}}
 {{- end -}}
@@ -81,11 +83,13 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 {{- end -}}
 
-{{/* [{module, options}] per plugin: the components key the options by the protocol the module registers. */}}
+{{/* [{module, options, secrets?}] per plugin: the components key the options by the protocol the module registers. */}}
 {{- define "metallbts.pluginOptions" -}}
 {{- $out := list -}}
 {{- range .Values.speaker.plugins -}}
-{{- $out = append $out (dict "module" .module "options" (default dict .options)) -}}
+{{- $entry := dict "module" .module "options" (default dict .options) -}}
+{{- with .secrets }}{{ $_ := set $entry "secrets" . }}{{ end -}}
+{{- $out = append $out $entry -}}
 {{- end -}}
 {{- toJson $out -}}
 {{- end -}}

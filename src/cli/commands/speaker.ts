@@ -5,7 +5,7 @@ import { parseKeyDerivation } from '../../memberlist/key-derivation';
 import { runSpeaker } from '../../core/speaker/run-speaker';
 import { loadPlugins } from '../builtin-plugins';
 import { configOptionsFor } from '../config-options';
-import { parsePluginOptions, pluginOptionsByProtocol, PLUGIN_OPTIONS_ENV } from '../plugin-options';
+import { parsePluginOptions, pluginOptionsByProtocol, pluginSecretNames, PLUGIN_OPTIONS_ENV } from '../plugin-options';
 import { untilSignal } from '../signals';
 
 interface SpeakerFlags {
@@ -73,6 +73,7 @@ export function register(program: Command): void {
         registry,
         configOptions: configOptionsFor(registry),
         pluginOptions,
+        pluginSecrets: pluginSecretNames(entries),
       });
       logger.info({ caller: 'main', event: 'started', node: o.nodeName, metricsPort: running.metricsPort }, 'speaker started');
       const sig = await untilSignal();

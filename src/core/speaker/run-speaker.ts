@@ -37,7 +37,7 @@ export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: Depend
   let synced = false;
 
   const secrets = kube.secrets();
-  await secrets.load(['memberlist']);
+  await secrets.load([...new Set(['memberlist', ...(opts.pluginSecrets ?? [])])]);
   const cluster = kube.cluster();
   const statusWriters: NodeStatusObjects[] = [];
   for (const protocol of kube.statusProtocols()) {

@@ -20,6 +20,8 @@ export interface SpeakerRunOptions {
   registry: PluginRegistry;
   configOptions: LoadOptions;
   pluginOptions?: Record<string, Record<string, unknown>>;
+  /** Secrets the plugins read with `ctx.secret`, loaded at start besides `memberlist`. */
+  pluginSecrets?: string[];
 }
 
 export function speakerContainer(opts: SpeakerRunOptions, parent?: DependencyContainer): DependencyContainer {

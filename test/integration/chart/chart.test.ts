@@ -142,23 +142,32 @@ describe('Helm chart', () => {
 
   test('plugins through values: an init container per plugin copies it into the speaker and the controller, which both load it', async () => {
     const docs = await render(['-f', valuesFile('plugin-example.yaml')]);
+    const module = 'metallbts-plugin-webhook';
     for (const d of [find(docs, 'DaemonSet', 'speaker'), find(docs, 'Deployment', 'controller')]) {
       const spec = podSpec(d);
       expect(spec.initContainers).toEqual([expect.objectContaining({
-        name: 'plugin-static-route',
-        image: 'ghcr.io/metallbts/metallbts-plugin-static-route:0.1.0',
-        command: ['cp', '-R', '/plugin/.', '/plugins/node_modules/metallbts-plugin-static-route/'],
-        volumeMounts: [{ name: 'plugin-static-route', mountPath: '/plugins/node_modules/metallbts-plugin-static-route' }],
+        name: 'plugin-webhook',
+        image: 'ghcr.io/metallbts/metallbts-plugin-webhook:0.1.0',
+        command: ['cp', '-R', '/plugin/.', `/plugins/node_modules/${module}/`],
+        volumeMounts: [{ name: 'plugin-webhook', mountPath: `/plugins/node_modules/${module}` }],
       })]);
       expect(spec.initContainers[0].securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-      expect(spec.volumes).toContainEqual({ name: 'plugin-static-route', emptyDir: { sizeLimit: '256Mi' } });
+      expect(spec.volumes).toContainEqual({ name: 'plugin-webhook', emptyDir: { sizeLimit: '256Mi' } });
       const c = mainContainer(d);
-      expect(c.volumeMounts).toContainEqual({ name: 'plugin-static-route', mountPath: '/plugins/node_modules/metallbts-plugin-static-route', readOnly: true });
-      expect(c.args).toContain('--plugin=metallbts-plugin-static-route');
+      expect(c.volumeMounts).toContainEqual({ name: 'plugin-webhook', mountPath: `/plugins/node_modules/${module}`, readOnly: true });
+      expect(c.args).toContain(`--plugin=${module}`);
       const env = Object.fromEntries(c.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
       expect(env.NODE_PATH).toBe('/plugins/node_modules');
-      expect(JSON.parse(env.METALLBTS_PLUGIN_OPTIONS)).toEqual([{ module: 'metallbts-plugin-static-route', options: { table: 100 } }]);
+      expect(JSON.parse(env.METALLBTS_PLUGIN_OPTIONS)).toEqual([{
+        module, secrets: ['webhook-token'],
+        options: { url: 'https://lb-api.example.internal/v1/vips', tokenSecret: { name: 'webhook-token', key: 'token' }, timeoutMs: 5000, maxAttempts: 0 },
+      }]);
     }
+    // The plugin's Secrets join the speaker's readable Secrets (by name), not the controller's.
+    const secretNames = (role: string): unknown => (find(docs, 'Role', role).rules as Array<{ resources: string[]; resourceNames?: string[] }>)
+      .filter((r) => r.resources.includes('secrets') && r.resourceNames).map((r) => r.resourceNames);
+    expect(secretNames('speaker')).toEqual([['memberlist', 'webhook-token']]);
+    expect(secretNames('controller')).toEqual([['memberlist']]);
   });
 
   test('the controller NetworkPolicy (opt-in): metrics in, API server out', async () => {
@@ -182,7 +191,7 @@ describe('Helm chart', () => {
     const text = yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: cm.metadata, data: cm.data });
     // The plugin example names a third-party protocol: valid only when that plugin is installed (test/unit/cli/plugin-options.test.ts loads one).
     const names: Record<string, string> = { layer2: 'layer2', arp: 'layer2', bgp: 'bgp' };
-    if (file === 'plugin-example.yaml') names['static-route'] = 'static-route';
+    if (file === 'plugin-example.yaml') names.webhook = 'webhook';
     const result = loadConfig([{ file, text }], { protocols: (n) => names[n], installed: [...new Set(Object.values(names))] });
     expect(result.issues.filter((i) => i.severity === 'error')).toEqual([]);
     expect(result.config?.pools.length).toBeGreaterThan(0);

@@ -1,11 +1,10 @@
 // Plugins through the chart's values: the controller validates a plugin's protocol, the speaker hands the plugin its options.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { Registry } from 'prom-client';
 import { createPluginRegistry, loadPlugins } from '../../../src/cli/builtin-plugins';
 import { configOptionsFor } from '../../../src/cli/config-options';
-import { parsePluginOptions, pluginOptionsByProtocol } from '../../../src/cli/plugin-options';
+import { parsePluginOptions, pluginOptionsByProtocol, pluginSecretNames } from '../../../src/cli/plugin-options';
 import { loadConfig } from '../../../src/core/config';
 import { silentLogger } from '../../../src/core/log';
 import type { ClusterView, PluginContext } from '../../../src/core/plugin-api';
@@ -16,13 +15,22 @@ const ROOT = join(__dirname, '..', '..', '..');
 const PLUGIN = join(ROOT, 'test', 'fixtures', 'plugins', 'static-route-plugin');
 const cluster: ClusterView = { node: () => undefined, nodes: () => [], endpoints: () => [], onChange: () => () => undefined };
 
-/** values/plugin-example.yaml's speaker.plugins and configInline, as the chart passes them (env JSON, ConfigMap `config`). */
+/** Values installing a static-route plugin (the fixture), as the chart passes them (env JSON, ConfigMap `config`). */
+const STATIC_ROUTE_VALUES = `
+speaker:
+  plugins:
+    - {name: static-route, image: registry.example/static-route:1, module: metallbts-plugin-static-route, options: {table: 100}}
+configInline:
+  address-pools:
+    - {name: routed, protocol: static-route, addresses: [10.20.0.0/24]}
+`;
+
 function pluginExample(): { env: string; configMap: string } {
-  const values = yaml.load(readFileSync(join(ROOT, 'values', 'plugin-example.yaml'), 'utf8')) as {
+  const values = yaml.load(STATIC_ROUTE_VALUES) as {
     speaker: { plugins: Array<{ module: string; options: Record<string, unknown> }> };
     configInline: unknown;
   };
-  // The module is the fixture here (same protocol and options as the example's image would bring).
+  // The module is the fixture's path here (what the chart's init container would have copied).
   const env = JSON.stringify(values.speaker.plugins.map((p) => ({ module: PLUGIN, options: p.options })));
   const configMap = yaml.dump({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'config', namespace: 'metallb-system' }, data: { config: yaml.dump(values.configInline) } });
   return { env, configMap };
@@ -57,10 +65,18 @@ describe('plugin options from the chart (METALLBTS_PLUGIN_OPTIONS)', () => {
     expect(() => parsePluginOptions('[{"module":"a","options":[1]}]')).toThrow(/METALLBTS_PLUGIN_OPTIONS\[0\]\.options must be an object/);
     expect(parsePluginOptions(undefined)).toEqual([]);
     expect(parsePluginOptions('[{"module":"a","options":null}]')).toEqual([{ module: 'a', options: {} }]);
+    expect(() => parsePluginOptions('[{"module":"a","secrets":"tok"}]')).toThrow(/METALLBTS_PLUGIN_OPTIONS\[0\]\.secrets must be an array of Secret names/);
+    expect(() => parsePluginOptions('[{"module":"a","secrets":[""]}]')).toThrow(/\.secrets must be an array/);
+  });
+
+  test("the plugins' Secrets, once each, are what the speaker loads for ctx.secret", () => {
+    const entries = parsePluginOptions('[{"module":"a","secrets":["tok","ca"]},{"module":"b","secrets":["tok"]},{"module":"c","secrets":[]}]');
+    expect(entries.map((e) => e.secrets)).toEqual([['tok', 'ca'], ['tok'], undefined]);
+    expect(pluginSecretNames(entries)).toEqual(['tok', 'ca']);
   });
 });
 
-describe('the controller with the plugin example', () => {
+describe('the controller with a plugin from values', () => {
   test('without the plugin the example config is rejected for an unknown protocol', () => {
     const result = loadConfig([{ file: 'config', text: pluginExample().configMap }], configOptionsFor(createPluginRegistry()));
     expect(result.config).toBeUndefined();
@@ -81,7 +97,7 @@ describe('the controller with the plugin example', () => {
   });
 });
 
-describe('the speaker with the plugin example', () => {
+describe('the speaker with a plugin from values', () => {
   test('the plugin is created with its options from the chart', async () => {
     // In process (the debugging mode) so this test sees the module's own `received`; isolation.test.ts covers workers.
     const plugins = loadPlugins([PLUGIN], undefined, { inProcess: true });
