@@ -83,11 +83,12 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end }}
 {{- end -}}
 
-{{/* [{module, options, secrets?}] per plugin: the components key the options by the protocol the module registers. */}}
+{{/* [{module, options, protocol?, secrets?}] per plugin: the components key the options by the protocol the module registers. */}}
 {{- define "metallbts.pluginOptions" -}}
 {{- $out := list -}}
 {{- range .Values.speaker.plugins -}}
 {{- $entry := dict "module" .module "options" (default dict .options) -}}
+{{- with .protocol }}{{ $_ := set $entry "protocol" . }}{{ end -}}
 {{- with .secrets }}{{ $_ := set $entry "secrets" . }}{{ end -}}
 {{- $out = append $out $entry -}}
 {{- end -}}

@@ -159,7 +159,7 @@ describe('Helm chart', () => {
       const env = Object.fromEntries(c.env.filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
       expect(env.NODE_PATH).toBe('/plugins/node_modules');
       expect(JSON.parse(env.METALLBTS_PLUGIN_OPTIONS)).toEqual([{
-        module, secrets: ['webhook-token'],
+        module, protocol: 'webhook', secrets: ['webhook-token'],
         options: { url: 'https://lb-api.example.internal/v1/vips', tokenSecret: { name: 'webhook-token', key: 'token' }, timeoutMs: 5000, maxAttempts: 0 },
       }]);
     }
