@@ -53,16 +53,16 @@ describe('plugins through values, run for real', () => {
 
     // The init container, with the pod's paths under `dir` and the image's under IMAGE_ROOT (the kubelet makes the mount point).
     const init = podSpec(controller).initContainers[0] as { command: string[]; volumeMounts: Array<{ mountPath: string }> };
-    mkdirSync(inPod(init.volumeMounts[0].mountPath), { recursive: true });
+    mkdirSync(inPod(init.volumeMounts[0]!.mountPath), { recursive: true });
     const [cmd, flag, from, to] = init.command;
-    execFileSync(cmd, [flag, IMAGE_ROOT + from, dir + to]); // concatenated: join() would drop cp's meaningful trailing /.
+    execFileSync(cmd!, [flag!, IMAGE_ROOT + from, dir + to]); // concatenated: join() would drop cp's meaningful trailing /.
     expect(existsSync(inPod(`/plugins/node_modules/${MODULE}/index.js`))).toBe(true);
 
     const envOf = (d: K8sDoc): Record<string, string> => {
       const env = Object.fromEntries((mainContainer(d).env as Env[]).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]));
-      return { ...env, NODE_PATH: inPod(env.NODE_PATH) };
+      return { ...env, NODE_PATH: inPod(env.NODE_PATH!) };
     };
-    expect(JSON.parse(envOf(speaker).METALLBTS_PLUGIN_OPTIONS)).toEqual([{ module: MODULE, options: { table: 100 } }]);
+    expect(JSON.parse(envOf(speaker).METALLBTS_PLUGIN_OPTIONS!)).toEqual([{ module: MODULE, options: { table: 100 } }]);
 
     const kubeconfigs = await installMetallbSystem(cp);
     const config = find(docs, 'ConfigMap', 'config');
