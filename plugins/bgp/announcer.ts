@@ -29,7 +29,9 @@ export interface SessionLike {
   start(): void;
   announce(prefix: string, attrs?: RouteAttributes): string;
   withdraw(prefix: string): boolean;
-  stop(opts?: { withdraw?: boolean }): Promise<void>;
+  stop(opts?: { withdraw?: boolean; graceful?: boolean }): Promise<void>;
+  /** The initial table is complete: End-of-RIB may go out. */
+  endOfRibReady?(): void;
   /** Drops the session at once (BFD Down) and lets it reconnect. */
   reset?(reason: string): void;
   /** Reconnects now instead of after the backoff (BFD Up again). */
@@ -37,6 +39,9 @@ export interface SessionLike {
 }
 
 export type SessionFactory = (opts: BgpSessionOptions) => SessionLike;
+
+/** Seconds the router keeps our routes after a restart (`enableGracefulRestart`); FRR's and MetalLB's default. */
+export const GRACEFUL_RESTART_TIME = 120;
 
 const EXCLUDE_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
 
@@ -73,6 +78,12 @@ function advertisementAttributes(ad: BgpAdvertisement): RouteAttributes {
   return a;
 }
 
+/** The families a peer's session carries: its own, or both with dualStackAddressFamily. */
+export function sessionFamilies(p: Peer): Array<4 | 6> {
+  if (p.dualStackAddressFamily) return [4, 6];
+  return [p.peerAddress.includes(':') ? 6 : 4];
+}
+
 export class BgpAnnouncer implements Announcer {
   private config?: PluginConfigView;
   private readonly peers = new Map<string, PeerSlot>();
@@ -83,12 +94,20 @@ export class BgpAnnouncer implements Announcer {
   /** service key → the peer names last published in its ServiceBGPStatus (sorted, joined). */
   private readonly published = new Map<string, string>();
   private readonly unsubscribe: () => void;
+  /** The speaker's initial sync is done: new sessions send End-of-RIB right after their table. */
+  private synced: boolean;
 
   constructor(
     private readonly ctx: PluginContext,
     private readonly createSession: SessionFactory = (o) => new BgpSession(o),
     private readonly bfdSessions: BfdSessions = nativeBfdSessions({ logger: ctx.logger, metrics: ctx.metrics }),
   ) {
+    this.synced = ctx.initialSync === undefined;
+    // After a restart the router drops the stale routes we have not re-announced when it sees End-of-RIB.
+    void ctx.initialSync?.then(() => {
+      this.synced = true;
+      for (const slot of this.peers.values()) slot.session.endOfRibReady?.();
+    });
     this.unsubscribe = ctx.cluster.onChange(() => {
       // Node labels select peers and advertisements.
       if (this.config && this.syncPeers()) {
@@ -196,7 +215,11 @@ export class BgpAnnouncer implements Announcer {
       connectTime: p.connectTime,
       ebgpMultihop: p.ebgpMultiHop,
       password: this.password(p),
-      gracefulRestart: p.enableGracefulRestart ? { restartTime: 120 } : undefined,
+      gracefulRestart: p.enableGracefulRestart ? { restartTime: GRACEFUL_RESTART_TIME } : undefined,
+      deferEndOfRib: !this.synced,
+      vrf: p.vrf,
+      vrfSource: p.vrf === undefined ? undefined : `${p.source.path}.spec.vrf`,
+      families: sessionFamilies(p),
       logger: this.ctx.logger,
       metrics: this.ctx.metrics,
     };
@@ -242,11 +265,14 @@ export class BgpAnnouncer implements Announcer {
     if (!b) return out;
     for (const ad of this.advertisements(b.pool, b.svc)) {
       const attrs = advertisementAttributes(ad);
-      const peers = [...this.peers.keys()].filter((p) => ad.peers.length === 0 || ad.peers.includes(p));
+      const peers = [...this.peers.entries()].filter(([name]) => ad.peers.length === 0 || ad.peers.includes(name));
       for (const ip of b.ips) {
-        const len = ip.includes(':') ? ad.aggregationLengthV6 : ad.aggregationLength;
+        const family = ip.includes(':') ? 6 : 4;
+        const len = family === 6 ? ad.aggregationLengthV6 : ad.aggregationLength;
         const prefix = canonicalPrefix(`${ip}/${len}`);
-        for (const peer of peers) {
+        for (const [peer, slot] of peers) {
+          // A session carries the other family's prefixes only with dualStackAddressFamily (as MetalLB's FRR mode).
+          if (!sessionFamilies(slot.peer).includes(family)) continue;
           let m = out.get(peer);
           if (!m) out.set(peer, (m = new Map()));
           const prev = m.get(prefix);
@@ -330,8 +356,11 @@ export class BgpAnnouncer implements Announcer {
     this.peers.clear();
     // Everything is withdrawn: this node advertises no Service any more.
     for (const k of [...this.published.keys()]) this.publishStatus(k, []);
-    for (const s of slots) s.bfd?.stop();
-    await Promise.all(slots.map((s) => s.session.stop({ withdraw: true })));
+    // Graceful restart: the routes stay at the router (stale) while the speaker restarts; the node keeps serving them.
+    // Those peers see the TCP close before BFD's AdminDown, so the router is already in its restart wait.
+    for (const s of slots) if (!s.peer.enableGracefulRestart) s.bfd?.stop();
+    await Promise.all(slots.map((s) => s.session.stop(s.peer.enableGracefulRestart ? { graceful: true } : { withdraw: true })));
+    for (const s of slots) if (s.peer.enableGracefulRestart) s.bfd?.stop();
     this.bfdSessions.close();
   }
 }

@@ -1,4 +1,4 @@
-// Loads native/tcpmd5 (TCP_MD5SIG / IP_TTL on our own fd; UDP with received TTL for BFD) when it was built; absent → undefined.
+// Loads native/tcpmd5 (TCP_MD5SIG / IP_TTL / SO_BINDTODEVICE on our own fd; UDP with received TTL for BFD) when it was built; absent → undefined.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -7,6 +7,8 @@ export interface SockoptHelper {
   socket(family: 4 | 6): number;
   setMd5(fd: number, family: 4 | 6, peer: string, key: string): void;
   setTtl(fd: number, family: 4 | 6, ttl: number): void;
+  /** SO_BINDTODEVICE: the socket routes (and picks its source) through that interface or VRF only; errors carry `errno`. */
+  bindToDevice?(fd: number, device: string): void;
   close(fd: number): void;
   /** A UDP socket sending at TTL/hop limit 255 and reporting each datagram's received TTL (-1 if unknown). */
   udpOpen(family: 4 | 6, bindAddress: string, port: number, device: string | null, onMessage: (msg: Buffer, address: string, port: number, ttl: number) => void): UdpHandle;

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type { Logger } from '../../src/core/plugin-api';
 import type { InterfaceTable } from './router-id';
+import type { Family } from './codec';
 
 export interface BgpSessionOptions {
   peerAddress: string;
@@ -25,8 +26,20 @@ export interface BgpSessionOptions {
   ebgpMultihop?: boolean;
   /** TCP-MD5 key (RFC 2385); needs the native helper. */
   password?: string;
-  /** Advertise the graceful restart capability with this restart time (seconds). */
-  gracefulRestart?: { restartTime: number };
+  /**
+   * Advertise the graceful restart capability (RFC 4724) with this restart time (seconds).
+   * `forwardingPreserved` (default true) is the per-family F bit: the node keeps forwarding to the
+   * announced addresses (kube-proxy/CNI, not this process) while the speaker restarts.
+   */
+  gracefulRestart?: { restartTime: number; forwardingPreserved?: boolean };
+  /** Hold End-of-RIB after the initial table until `endOfRibReady()` (the speaker's initial sync is done). */
+  deferEndOfRib?: boolean;
+  /** VRF device (or plain interface) the session is bound to (SO_BINDTODEVICE); local addresses and next hops come from it. */
+  vrf?: string;
+  /** Where `vrf` was configured (e.g. `BGPPeer/router.spec.vrf`), so a missing device is reported there. */
+  vrfSource?: string;
+  /** Address families offered in OPEN (MP capabilities). Default both; a BGPPeer without dualStackAddressFamily offers its own only. */
+  families?: Family[];
   /** Next hops to advertise; default: the session's local address (IPv4-mapped for v6 over v4). */
   nextHopV4?: string;
   nextHopV6?: string;
@@ -38,7 +51,7 @@ export interface BgpSessionOptions {
   name?: string;
 }
 
-export interface ResolvedOptions extends Required<Pick<BgpSessionOptions, 'peerAddress' | 'peerPort' | 'myAsn' | 'peerAsn' | 'holdTime' | 'connectTime' | 'name'>> {
+export interface ResolvedOptions extends Required<Pick<BgpSessionOptions, 'peerAddress' | 'peerPort' | 'myAsn' | 'peerAsn' | 'holdTime' | 'connectTime' | 'name' | 'families'>> {
   raw: BgpSessionOptions;
 }
 
@@ -69,6 +82,11 @@ export function resolveOptions(o: BgpSessionOptions): ResolvedOptions {
   if (o.gracefulRestart && !(Number.isInteger(o.gracefulRestart.restartTime) && o.gracefulRestart.restartTime >= 0 && o.gracefulRestart.restartTime <= 4095)) {
     throw new BgpOptionsError('graceful restart time must be 0..4095 seconds');
   }
+  if (o.vrf !== undefined && !/^[^\s/:]{1,15}$/.test(o.vrf)) throw new BgpOptionsError(`vrf must be a network device name (1..15 characters, no spaces, "/" or ":"), got ${JSON.stringify(o.vrf)}`);
+  const families = o.families ?? [4, 6];
+  if (families.length === 0 || families.some((f) => f !== 4 && f !== 6) || new Set(families).size !== families.length) {
+    throw new BgpOptionsError(`families must be 4 and/or 6, got ${JSON.stringify(families)}`);
+  }
   const peerPort = o.peerPort ?? 179;
   if (!Number.isInteger(peerPort) || peerPort < 1 || peerPort > 65535) throw new BgpOptionsError(`peer port must be 1..65535, got ${peerPort}`);
   return {
@@ -78,6 +96,7 @@ export function resolveOptions(o: BgpSessionOptions): ResolvedOptions {
     peerAsn: o.peerAsn,
     holdTime,
     connectTime: o.connectTime ?? 10,
+    families: [...families].sort(),
     name: o.name ?? (peerPort === 179 ? o.peerAddress : `${o.peerAddress}:${peerPort}`),
     raw: o,
   };

@@ -25,10 +25,12 @@ import {
 import { AdjRibOut, type RouteAttributes } from './adj-rib-out';
 import { bgpMetrics, type BgpMetrics } from './metrics';
 import { backoffDelay, resolveOptions, type BgpSessionOptions, type ResolvedOptions } from './session-options';
-import { openTransport } from './transport';
+import { NoSuchDeviceError, openTransport } from './transport';
+import { vrfInterfaces } from './local-addresses';
+import { networkInterfaces } from 'node:os';
 import { UpdateSender } from './update-sender';
 import { afiOf, negotiateOpen, type Negotiated } from './open-negotiation';
-import { NO_ROUTER_ID, pickRouterId } from './router-id';
+import { NO_ROUTER_ID, pickRouterId, type InterfaceTable } from './router-id';
 
 export type SessionState = 'Idle' | 'Connect' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
@@ -37,7 +39,8 @@ export interface NegotiatedSession extends Negotiated {
   localAddress: string;
 }
 
-const MY_FAMILIES: Family[] = [4, 6];
+/** Per-family flags of the graceful restart capability: Forwarding State (F) bit (RFC 4724 §3). */
+const FORWARDING_STATE_PRESERVED = 0x80;
 
 /**
  * Events: 'state' (SessionState), 'established' (NegotiatedSession), 'down' (reason: string),
@@ -62,10 +65,18 @@ export class BgpSession extends EventEmitter {
   /** Transport warnings already logged (once per session, not per attempt). */
   private readonly warned = new Set<string>();
   private sender?: UpdateSender;
+  /** Graceful restart R bit: set in OPENs until this process has completed one session's initial table (RFC 4724 §4.1). */
+  private restarting: boolean;
+  /** End-of-RIB may be sent (the caller's table is complete). */
+  private endOfRibAllowed: boolean;
+  /** Established, initial table sent, End-of-RIB held back until `endOfRibReady()`. */
+  private endOfRibPending = false;
 
   constructor(options: BgpSessionOptions) {
     super();
     this.opts = resolveOptions(options);
+    this.restarting = options.gracefulRestart !== undefined;
+    this.endOfRibAllowed = !options.deferEndOfRib;
     this.log = (options.logger ?? silentLogger()).child({ caller: 'bgp-session', peer: this.opts.name });
     if (options.metrics) this.metrics = bgpMetrics(options.metrics);
     this.setGauges();
@@ -125,10 +136,25 @@ export class BgpSession extends EventEmitter {
   }
 
   /**
+   * Lets End-of-RIB go out (the caller's initial table is complete): sent at once when Established and
+   * held back, otherwise right after the initial table of each later session.
+   */
+  endOfRibReady(): void {
+    if (this.endOfRibAllowed) return;
+    this.endOfRibAllowed = true;
+    if (this._state === 'Established' && this.endOfRibPending) {
+      this.flush();
+      this.sendEndOfRib();
+    }
+  }
+
+  /**
    * Withdraws everything (when `withdraw`), sends Cease/administrative shutdown and closes.
+   * `graceful` (graceful restart negotiated): no withdrawal and no NOTIFICATION, only the TCP close, so the
+   * peer keeps our routes as stale for the restart time (RFC 4724 §4.2; a Cease would make it flush them).
    * Resolves once the socket is closed (bounded by `timeoutMs`).
    */
-  async stop(opts: { withdraw?: boolean; subcode?: number; timeoutMs?: number } = {}): Promise<void> {
+  async stop(opts: { withdraw?: boolean; subcode?: number; timeoutMs?: number; graceful?: boolean } = {}): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timers.reconnect);
     const sock = this.sock;
@@ -146,6 +172,12 @@ export class BgpSession extends EventEmitter {
         resolve();
       });
     });
+    if (opts.graceful && this.negotiated?.gracefulRestart && this._state === 'Established') {
+      this.log.info({ event: 'gracefulRestartStop', restartTime: this.opts.raw.gracefulRestart?.restartTime }, 'closing without NOTIFICATION: the peer keeps our routes for the restart time');
+      this.fail('stopped for a graceful restart');
+      await closed;
+      return;
+    }
     if (this._state === 'Established' && opts.withdraw !== false) {
       for (const p of this.rib.prefixes()) this.rib.delete(p);
       this.flush();
@@ -199,6 +231,7 @@ export class BgpSession extends EventEmitter {
         localAddress: raw.sourceAddress,
         password: raw.password,
         ttl: this.ebgp ? (raw.ebgpMultihop ? 255 : 1) : undefined,
+        device: raw.vrf,
         onWarning: (msg) => {
           if (this.warned.has(msg)) return;
           this.warned.add(msg);
@@ -206,6 +239,13 @@ export class BgpSession extends EventEmitter {
         },
       });
     } catch (err) {
+      if (err instanceof NoSuchDeviceError) {
+        // A configuration problem: say where it was configured; retried with backoff in case the device appears.
+        const where = raw.vrfSource ?? 'vrf';
+        this.log.error({ event: 'vrfMissing', vrf: err.device, error: `${where}: ${err.message}` }, `${where}: ${err.message}`);
+        this.down(`${where}: ${err.message}`);
+        return;
+      }
       this.log.error({ event: 'sessionError', error: (err as Error).message }, 'cannot open connection');
       this.down(`transport: ${(err as Error).message}`);
       return;
@@ -216,7 +256,11 @@ export class BgpSession extends EventEmitter {
     sock.on('connect', () => this.onConnect());
     sock.on('data', (chunk: Buffer) => this.onData(chunk));
     sock.on('drain', () => (this.lastDrainAt = Date.now()));
-    sock.on('error', (err) => this.log.warn({ event: 'socketError', error: err.message }, 'BGP socket error'));
+    sock.on('error', (err) => {
+      this.log.warn({ event: 'socketError', error: err.message }, 'BGP socket error');
+      // The reason the attempt failed (e.g. ENETUNREACH from a VRF without a route to the peer) for lastError.
+      if (!this.downReason) this.downReason = `transport: ${err.message}`;
+    });
     sock.on('close', () => {
       if (this.sock === sock) this.down(this.downReason || 'connection closed');
     });
@@ -225,7 +269,8 @@ export class BgpSession extends EventEmitter {
   private onConnect(): void {
     const sock = this.sock!;
     const local = (sock.localAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
-    const routerId = this.opts.raw.routerId ?? pickRouterId(local, this.opts.raw.interfaces?.());
+    const interfaces = this.localInterfaces();
+    const routerId = this.opts.raw.routerId ?? pickRouterId(local, interfaces.vrf) ?? pickRouterId(local, interfaces.all);
     if (!routerId) {
       this.fail(NO_ROUTER_ID);
       return;
@@ -237,8 +282,15 @@ export class BgpSession extends EventEmitter {
       asn: this.opts.myAsn,
       holdTime: this.opts.holdTime,
       bgpId: routerId,
-      afis: MY_FAMILIES.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast })),
-      gracefulRestart: gr ? { restartTime: gr.restartTime, afis: MY_FAMILIES.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast, flags: 0 })) } : undefined,
+      afis: this.opts.families.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast })),
+      gracefulRestart: gr
+        ? {
+            restartTime: gr.restartTime,
+            restarting: this.restarting,
+            // F bit: forwarding to our prefixes is the node's (kube-proxy/CNI), untouched by a speaker restart.
+            afis: this.opts.families.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast, flags: gr.forwardingPreserved === false ? 0 : FORWARDING_STATE_PRESERVED })),
+          }
+        : undefined,
     });
     this.write(encodeOpenMessage(open));
     this.setState('OpenSent');
@@ -289,7 +341,7 @@ export class BgpSession extends EventEmitter {
   private onOpen(open: OpenMessage): void {
     clearTimeout(this.timers.open);
     const n = this.negotiated!;
-    const r = negotiateOpen(open, { peerAsn: this.opts.peerAsn, ebgp: this.ebgp, routerId: n.routerId, holdTime: this.opts.holdTime, keepaliveTime: this.opts.raw.keepaliveTime, families: MY_FAMILIES });
+    const r = negotiateOpen(open, { peerAsn: this.opts.peerAsn, ebgp: this.ebgp, routerId: n.routerId, holdTime: this.opts.holdTime, keepaliveTime: this.opts.raw.keepaliveTime, families: this.opts.families });
     if (!r.ok) return this.fail(r.reason, r.notification);
     Object.assign(n, r.negotiated);
     this.write(encodeKeepalive());
@@ -333,12 +385,35 @@ export class BgpSession extends EventEmitter {
     const raw = this.opts.raw;
     this.sender = new UpdateSender(
       this.rib,
-      { myAsn: this.opts.myAsn, ebgp: this.ebgp, asn4: n.asn4, families: n.families, localAddress: n.localAddress, routerId: n.routerId, nextHopV4: raw.nextHopV4, nextHopV6: raw.nextHopV6 },
+      {
+        myAsn: this.opts.myAsn,
+        ebgp: this.ebgp,
+        asn4: n.asn4,
+        families: n.families,
+        localAddress: n.localAddress,
+        routerId: n.routerId,
+        nextHopV4: raw.nextHopV4,
+        nextHopV6: raw.nextHopV6,
+        interfaces: this.localInterfaces().vrf,
+      },
       (m) => this.writeUpdate(m),
     );
     this.sendTable(new Set(n.families));
-    for (const f of n.families) this.write(encodeEndOfRib(afiOf(f), Safi.Unicast));
+    if (this.endOfRibAllowed) this.sendEndOfRib();
+    else {
+      this.endOfRibPending = true;
+      this.log.info({ event: 'endOfRibDeferred' }, 'End-of-RIB held until the initial sync is done');
+    }
     this.setGauges();
+  }
+
+  /** End-of-RIB per negotiated family: the peer may now drop the stale routes we did not re-announce. */
+  private sendEndOfRib(): void {
+    const n = this.negotiated!;
+    for (const f of n.families) this.write(encodeEndOfRib(afiOf(f), Safi.Unicast));
+    this.endOfRibPending = false;
+    this.restarting = false;
+    this.log.info({ event: 'endOfRibSent', families: n.families, prefixes: this.rib.advertisedCount }, 'initial table sent: End-of-RIB');
   }
 
   private onUpdate(r: UpdateDecodeResult): void {
@@ -359,6 +434,13 @@ export class BgpSession extends EventEmitter {
     this.log.info({ event: 'routeRefresh', afi, safi, subtype }, 'peer asked for a route refresh');
     if (subtype !== 0 || fam.length === 0) return;
     this.sendTable(new Set(fam));
+  }
+
+  /** The node's interfaces, and those of the session's VRF (all of them without a VRF): router ID and next hops come from the VRF. */
+  private localInterfaces(): { all: InterfaceTable; vrf: InterfaceTable } {
+    const all = this.opts.raw.interfaces?.() ?? networkInterfaces();
+    const vrf = this.opts.raw.vrf;
+    return { all, vrf: vrf === undefined ? all : vrfInterfaces(vrf, all) };
   }
 
   // ---- sending ---------------------------------------------------------------------------
@@ -438,6 +520,7 @@ export class BgpSession extends EventEmitter {
     this.sock = undefined;
     this.sender = undefined;
     this.downReason = '';
+    this.endOfRibPending = false;
     this.received.clear();
     this.rib.reset();
     this.setState('Idle');

@@ -4,6 +4,7 @@ import { UpdateEncoder, type Family } from './codec';
 import type { AdjRibOut, RouteAttributes } from './adj-rib-out';
 import { buildPathAttributes } from './path';
 import { siblingAddress } from './local-addresses';
+import type { InterfaceTable } from './router-id';
 
 export interface SenderContext {
   myAsn: number;
@@ -14,6 +15,8 @@ export interface SenderContext {
   routerId: string;
   nextHopV4?: string;
   nextHopV6?: string;
+  /** Where the other family's next hop is looked up (the session's VRF); default: every interface of the node. */
+  interfaces?: InterfaceTable;
 }
 
 export class UpdateSender {
@@ -30,8 +33,8 @@ export class UpdateSender {
     this.encoder = new UpdateEncoder({ asn4: ctx.asn4 });
     const v4Session = isIPv4(ctx.localAddress);
     // The other family's next hop: configured, else our address of that family on the same interface.
-    this.nextHopV4 = ctx.nextHopV4 ?? (v4Session ? undefined : siblingAddress(ctx.localAddress, 4));
-    this.nextHopV6 = ctx.nextHopV6 ?? (v4Session ? siblingAddress(ctx.localAddress, 6) : undefined);
+    this.nextHopV4 = ctx.nextHopV4 ?? (v4Session ? undefined : siblingAddress(ctx.localAddress, 4, ctx.interfaces));
+    this.nextHopV6 = ctx.nextHopV6 ?? (v4Session ? siblingAddress(ctx.localAddress, 6, ctx.interfaces) : undefined);
   }
 
   /** Sends what changed since the last call (negotiated families only). */

@@ -158,6 +158,11 @@ export interface PluginContext {
   secret(name: string, key: string): string | undefined;
   /** Publishes per-Service status objects (no-op for protocols without a status kind). */
   serviceStatus: ServiceStatusPublisher;
+  /**
+   * Resolves once the speaker's initial sync (config, Services, endpoints) has been handed to the plugins,
+   * so a plugin knows its table is complete (bgp: End-of-RIB after a restart). Absent: treat as already done.
+   */
+  initialSync?: Promise<void>;
 }
 
 /** A plugin's answer to `shouldAnnounce`. */

@@ -1,9 +1,10 @@
-// Socket options Node cannot set before connect(): TCP_MD5SIG (RFC 2385) and IP_TTL / IPV6_UNICAST_HOPS (UDP with received TTL: ttl_udp.c).
+// Socket options Node cannot set before connect(): TCP_MD5SIG (RFC 2385), IP_TTL / IPV6_UNICAST_HOPS, SO_BINDTODEVICE (UDP with received TTL: ttl_udp.c).
 // The fd is created here, configured, and handed to `new net.Socket({ fd })` which then connects it.
 #include <node_api.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -109,6 +110,33 @@ static napi_value SetTtl(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* bindToDevice(fd, name): SO_BINDTODEVICE, so routes (and the source address) come from that device or VRF only. */
+static napi_value BindToDevice(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  char name[IFNAMSIZ + 1];
+  size_t len;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (napi_get_value_string_utf8(env, argv[1], name, sizeof name, &len) != napi_ok || len == 0 || len >= IFNAMSIZ) {
+    napi_throw_range_error(env, NULL, "tcpmd5: device name must be 1..15 bytes");
+    return NULL;
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, (socklen_t)len) != 0) {
+    int e = errno;
+    char msg[256];
+    snprintf(msg, sizeof msg, "setsockopt(SO_BINDTODEVICE %s): %s", name, strerror(e));
+    napi_value m, err, code;
+    CHECK(napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m));
+    CHECK(napi_create_error(env, NULL, m, &err));
+    CHECK(napi_create_int32(env, e, &code));
+    CHECK(napi_set_named_property(env, err, "errno", code));
+    napi_throw(env, err);
+    return NULL;
+  }
+  return NULL;
+}
+
 /* close(fd): for an fd never handed to Node. */
 static napi_value Close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
@@ -126,6 +154,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"socket", NULL, Socket, NULL, NULL, NULL, napi_default, NULL},
       {"setMd5", NULL, SetMd5, NULL, NULL, NULL, napi_default, NULL},
       {"setTtl", NULL, SetTtl, NULL, NULL, NULL, napi_default, NULL},
+      {"bindToDevice", NULL, BindToDevice, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

@@ -21,15 +21,16 @@ export interface BfdSessions {
 
 /** Real sessions over UDP 3784 with the native TTL helper. */
 export function nativeBfdSessions(opts: { logger: Logger; metrics?: Registry; transport?: Partial<BfdTransportOptions> }): BfdSessions {
-  // One transport for single-hop peers (3784) and one for ebgp-multihop peers (RFC 5883, 4784).
-  const transports = new Map<boolean, BfdTransport>();
+  // One transport for single-hop peers (3784) and one for ebgp-multihop peers (RFC 5883, 4784), per VRF (sockets bound to it).
+  const transports = new Map<string, BfdTransport>();
   return {
     create(peer, profile) {
       const multihop = peer.ebgpMultiHop;
-      let transport = transports.get(multihop);
+      const key = JSON.stringify([multihop, peer.vrf ?? null]);
+      let transport = transports.get(key);
       if (!transport) {
-        transport = new BfdTransport({ logger: opts.logger, ...opts.transport, multihop });
-        transports.set(multihop, transport);
+        transport = new BfdTransport({ logger: opts.logger, ...opts.transport, multihop, ...(peer.vrf !== undefined ? { device: peer.vrf } : {}) });
+        transports.set(key, transport);
       }
       return new BfdSession(peer.peerAddress, profile, transport, { logger: opts.logger, metrics: opts.metrics, name: peer.name });
     },

@@ -22,6 +22,8 @@ export interface BfdTransportOptions {
   port?: number;
   /** Port the peer listens on (default as `port`). */
   peerPort?: number;
+  /** VRF (or interface) the sockets are bound to (SO_BINDTODEVICE): BFD for a BGPPeer with `vrf`. */
+  device?: string;
   logger: Logger;
   native?: SockoptHelper;
 }
@@ -77,13 +79,13 @@ export class BfdTransport {
   private open(family: 4 | 6): void {
     if (this.sockets.has(family)) return;
     const any = family === 4 ? '0.0.0.0' : '::';
-    const rx = this.native.udpOpen(family, any, this.opts.port ?? this.defaultPort, null, (msg, address, _port, ttl) => this.onMessage(msg, address, ttl));
+    const rx = this.native.udpOpen(family, any, this.opts.port ?? this.defaultPort, this.opts.device ?? null, (msg, address, _port, ttl) => this.onMessage(msg, address, ttl));
     let tx: UdpHandle | undefined;
     // RFC 5881 §4: the source port is in 49152–65535; try a few random ones in that range.
     for (let i = 0; i < 32 && !tx; i++) {
       const port = SOURCE_PORT_MIN + Math.floor(Math.random() * (SOURCE_PORT_MAX - SOURCE_PORT_MIN + 1));
       try {
-        tx = this.native.udpOpen(family, any, port, null, () => undefined);
+        tx = this.native.udpOpen(family, any, port, this.opts.device ?? null, () => undefined);
       } catch (err) {
         if ((err as { errno?: number }).errno !== 98 /* EADDRINUSE */) {
           this.native.udpClose(rx);

@@ -33,6 +33,7 @@ interface AnnounceOptions {
   prefixesFrom?: string;
   bfd?: string;
   bfdMultiplier: string;
+  vrf?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -56,8 +57,13 @@ async function announce(o: AnnounceOptions): Promise<void> {
   if (o.password !== undefined && !loadSockopt()) {
     throw new BgpOptionsError('--password needs the native TCP-MD5 helper: build it with `npx node-gyp rebuild -C native/tcpmd5`');
   }
+  if (o.vrf !== undefined && !loadSockopt()?.bindToDevice) {
+    throw new BgpOptionsError('--vrf needs the native helper (SO_BINDTODEVICE): build it with `npm run build:native`');
+  }
   const logger = createLogger({ destination: 1 });
   const session = new BgpSession({
+    vrf: o.vrf,
+    vrfSource: '--vrf',
     peerAddress: o.peer,
     peerPort: int(o.peerPort, 'peer-port', 1, 65535),
     myAsn: int(o.myAsn, 'my-asn', 1, 0xffffffff)!,
@@ -103,7 +109,7 @@ function startBfd(o: AnnounceOptions, session: BgpSession, logger: ReturnType<ty
   const interval = int(o.bfd, 'bfd', 10, 60000);
   if (interval === undefined) return undefined;
   if (!loadSockopt()?.udpOpen) throw new BgpOptionsError('--bfd needs the native helper: build it with `npm run build:native`');
-  const transport = new BfdTransport({ logger, multihop: o.ebgpMultihop === true });
+  const transport = new BfdTransport({ logger, multihop: o.ebgpMultihop === true, ...(o.vrf !== undefined ? { device: o.vrf } : {}) });
   const bfd = new BfdSession(o.peer, { receiveInterval: interval, transmitInterval: interval, detectMultiplier: int(o.bfdMultiplier, 'bfd-multiplier', 2, 255) }, transport, { logger });
   bfd.on('up', () => {
     line({ event: 'bfdUp', peer: o.peer });
@@ -149,6 +155,7 @@ export function register(program: Command): void {
     .option('--prefixes-from <file>', 'more prefixes, whitespace-separated, from a file')
     .option('--bfd <ms>', 'run BFD with this receive/transmit interval; its Down resets the session (needs native/tcpmd5)')
     .option('--bfd-multiplier <n>', 'BFD detect multiplier', '3')
+    .option('--vrf <device>', 'bind the session (and BFD) to this VRF or interface (SO_BINDTODEVICE; needs native/tcpmd5)')
     .action(async (o: AnnounceOptions, cmd: Command) => {
       try {
         await announce(o);

@@ -19,7 +19,11 @@ export function register(program: Command): void {
     .option('--memberlist-secret <name>', 'the memberlist Secret created (random key) when missing', 'memberlist')
     .action(async (o: { kubeconfig?: string; namespace: string; lbClass?: string; metricsPort: string; metricsHost: string; plugin?: string[]; memberlistSecret: string }) => {
       const logger = createLogger();
-      const registry = createPluginRegistry(o.plugin ?? []);
+      // Plugins run in worker threads here too (their validate); one that cannot load leaves its protocol unknown.
+      const registry = createPluginRegistry(o.plugin ?? [], {
+        logger: logger.child({ caller: 'plugins' }),
+        onLoadError: (module, err) => logger.error({ caller: 'plugins', event: 'pluginLoadFailed', module, error: err.message }, 'plugin module not loaded; pools using its protocol are invalid'),
+      });
       const running = await runController({
         kubeconfig: o.kubeconfig,
         namespace: o.namespace,

@@ -41,9 +41,18 @@ export function register(program: Command): void {
     .option('--memberlist-key-derivation <name>', 'layer2: key sent with, metallb-v0.16.2 (default, as current MetalLB) or metallb-legacy (MetalLB <= v0.16.1); both are accepted on receive')
     .action(async (o: SpeakerFlags) => {
       const logger = createLogger();
-      const plugins = loadPlugins(o.plugin ?? []);
+      const entries = parsePluginOptions(process.env[PLUGIN_OPTIONS_ENV]);
+      // Third-party plugins run in worker threads; one that cannot load does not stop the speaker (its pools fail).
+      const plugins = loadPlugins(o.plugin ?? [], undefined, {
+        declared: new Map(entries.filter((e) => e.protocol).map((e) => [e.module, e.protocol as string])),
+        isolation: { validateFailure: 'warning' },
+        logger: logger.child({ caller: 'plugins' }),
+        onLoadError: (module, err) => logger.error({ caller: 'plugins', event: 'pluginLoadFailed', module, error: err.message }, 'plugin module not loaded; give its protocol in the plugin options so its pools are marked failed instead'),
+      });
       const registry = plugins.registry;
-      const fromEnv = pluginOptionsByProtocol(parsePluginOptions(process.env[PLUGIN_OPTIONS_ENV]), plugins);
+      // Options of a module that failed to load (and declared no protocol) are dropped with it: its failure is logged.
+      const failed = (o.plugin ?? []).filter((m) => !plugins.protocolOfModule.has(m));
+      const fromEnv = pluginOptionsByProtocol(entries.filter((e) => e.protocol || !failed.includes(e.module)), plugins);
       const layer2 = fromEnv.layer2 ?? {};
       // Flags win over the chart's per-plugin options; unset flags leave those options alone.
       const memberlist: Record<string, unknown> = { ...((layer2.memberlist as Record<string, unknown> | undefined) ?? {}) };

@@ -4,7 +4,7 @@ import type { ClusterView, EndpointView, NodeView } from '../plugin-api';
 import type { Logger } from '../log';
 import { serviceKeyString, type ServiceKey } from '../service';
 import type { KubeClients } from './kube-clients';
-import { ResourceWatch } from './resource-watch';
+import { objectWatch, type ListPage, ViewWatch } from './view-watch';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 const SPEAKER_SELECTOR = 'metallb.io/component-type=speaker';
@@ -34,19 +34,19 @@ export class KubeClusterView implements ClusterView {
   private readonly nodesByName = new Map<string, NodeView>();
   private readonly slices = new Map<string, k8s.V1EndpointSlice>();
   private readonly listeners = new Set<() => void>();
-  private readonly nodeWatch: ResourceWatch<k8s.V1Node>;
-  private readonly sliceWatch: ResourceWatch<k8s.V1EndpointSlice>;
+  private readonly nodeWatch: ViewWatch<k8s.V1Node, k8s.V1Node>;
+  private readonly sliceWatch: ViewWatch<k8s.V1EndpointSlice, k8s.V1EndpointSlice>;
   /** node → interfaces its speaker reported (ConfigurationState speaker-NODE), as JSON text to spot real changes. */
   private readonly reported = new Map<string, string>();
-  private readonly stateWatch?: ResourceWatch<k8s.KubernetesObject>;
+  private readonly stateWatch?: ViewWatch<k8s.KubernetesObject, k8s.KubernetesObject>;
   private notifyQueued = false;
 
   /** With `namespace`, the speakers' reported interfaces are joined into the NodeViews (subnet-aware layer 2). */
   constructor(clients: KubeClients, log: Logger, namespace?: string) {
-    this.nodeWatch = new ResourceWatch<k8s.V1Node>(
+    this.nodeWatch = objectWatch<k8s.V1Node>(
       clients.kc,
       '/api/v1/nodes',
-      () => clients.core.listNode(),
+      (page) => clients.core.listNode(page),
       {
         upsert: (n) => this.setNode(n),
         remove: (n) => {
@@ -56,10 +56,10 @@ export class KubeClusterView implements ClusterView {
       },
       log,
     );
-    this.sliceWatch = new ResourceWatch<k8s.V1EndpointSlice>(
+    this.sliceWatch = objectWatch<k8s.V1EndpointSlice>(
       clients.kc,
       '/apis/discovery.k8s.io/v1/endpointslices',
-      () => clients.discovery.listEndpointSliceForAllNamespaces(),
+      (page) => clients.discovery.listEndpointSliceForAllNamespaces(page),
       {
         upsert: (s) => {
           this.slices.set(sliceKey(s), s);
@@ -73,10 +73,10 @@ export class KubeClusterView implements ClusterView {
       log,
     );
     if (namespace) {
-      this.stateWatch = new ResourceWatch<k8s.KubernetesObject>(
+      this.stateWatch = objectWatch<k8s.KubernetesObject>(
         clients.kc,
         `/apis/metallb.io/v1beta1/namespaces/${namespace}/configurationstates`,
-        () => clients.custom.listNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace, plural: 'configurationstates', labelSelector: SPEAKER_SELECTOR }),
+        (page) => clients.custom.listNamespacedCustomObject({ group: 'metallb.io', version: 'v1beta1', namespace, plural: 'configurationstates', labelSelector: SPEAKER_SELECTOR, ...page }) as Promise<ListPage<k8s.KubernetesObject>>,
         { upsert: (o) => this.setReported(o), remove: (o) => this.setReported(o, true) },
         log,
         SPEAKER_SELECTOR,

@@ -3,7 +3,7 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../log';
 import type { KubeClients } from './kube-clients';
 import { apiStatusCode, withRetry } from './kube-clients';
-import { ResourceWatch } from './resource-watch';
+import { objectWatch, ViewWatch } from './view-watch';
 
 export const CONFIGMAP_NAME = 'config';
 
@@ -28,7 +28,7 @@ export interface ConfigSnapshot {
 export class KubeConfigSource {
   private configMap?: k8s.V1ConfigMap;
   private readonly crdObjects = new Map<string, Map<string, k8s.KubernetesObject>>();
-  private readonly watches: Array<ResourceWatch<k8s.KubernetesObject>> = [];
+  private readonly watches: Array<ViewWatch<k8s.KubernetesObject, k8s.KubernetesObject>> = [];
   private timer?: NodeJS.Timeout;
   private started = false;
   private stopped = false;
@@ -47,10 +47,10 @@ export class KubeConfigSource {
 
   async start(): Promise<void> {
     const ns = this.namespace;
-    const cmWatch = new ResourceWatch<k8s.V1ConfigMap>(
+    const cmWatch = objectWatch<k8s.V1ConfigMap>(
       this.clients.kc,
       `/api/v1/namespaces/${ns}/configmaps`,
-      () => this.clients.core.listNamespacedConfigMap({ namespace: ns }),
+      (page) => this.clients.core.listNamespacedConfigMap({ namespace: ns, ...page }),
       {
         upsert: (cm) => {
           if (cm.metadata?.name !== CONFIGMAP_NAME) return;
@@ -66,7 +66,7 @@ export class KubeConfigSource {
       this.log,
     );
     await cmWatch.start();
-    this.watches.push(cmWatch as unknown as ResourceWatch<k8s.KubernetesObject>);
+    this.watches.push(cmWatch as unknown as ViewWatch<k8s.KubernetesObject, k8s.KubernetesObject>);
     for (const crd of CONFIG_CRDS) await this.watchKind(crd);
     this.started = true;
     this.emit();
@@ -86,10 +86,10 @@ export class KubeConfigSource {
   private async watchKind(crd: (typeof CONFIG_CRDS)[number]): Promise<void> {
     const ns = this.namespace;
     const objs = new Map<string, k8s.KubernetesObject>();
-    const list = (): Promise<k8s.KubernetesListObject<k8s.KubernetesObject>> =>
-      this.clients.custom.listNamespacedCustomObject({ group: crd.group, version: crd.version, namespace: ns, plural: crd.plural });
+    const list = (page?: { limit: number; _continue?: string }): Promise<k8s.KubernetesListObject<k8s.KubernetesObject>> =>
+      this.clients.custom.listNamespacedCustomObject({ group: crd.group, version: crd.version, namespace: ns, plural: crd.plural, ...page });
     try {
-      await withRetry(`list ${crd.plural}.${crd.group}`, list);
+      await withRetry(`list ${crd.plural}.${crd.group}`, () => list());
     } catch (err) {
       if (apiStatusCode(err) !== 404) throw err;
       if (!this.missing.has(crd.plural)) {
@@ -102,7 +102,7 @@ export class KubeConfigSource {
     if (this.stopped) return;
     if (this.missing.delete(crd.plural)) this.log.info({ event: 'crdFound', crd: `${crd.plural}.${crd.group}` }, 'CRD installed; watching it');
     this.crdObjects.set(`${crd.plural}.${crd.group}`, objs);
-    const w = new ResourceWatch<k8s.KubernetesObject>(
+    const w = objectWatch<k8s.KubernetesObject>(
       this.clients.kc,
       `/apis/${crd.group}/${crd.version}/namespaces/${ns}/${crd.plural}`,
       list,

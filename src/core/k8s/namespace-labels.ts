@@ -2,17 +2,17 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../log';
 import type { KubeClients } from './kube-clients';
-import { ResourceWatch } from './resource-watch';
+import { objectWatch, ViewWatch } from './view-watch';
 
 export class KubeNamespaceLabels {
   private readonly labels = new Map<string, Record<string, string>>();
-  private readonly watch: ResourceWatch<k8s.V1Namespace>;
+  private readonly watch: ViewWatch<k8s.V1Namespace, k8s.V1Namespace>;
 
   constructor(clients: KubeClients, log: Logger, onChange: (namespace: string) => void) {
-    this.watch = new ResourceWatch<k8s.V1Namespace>(
+    this.watch = objectWatch<k8s.V1Namespace>(
       clients.kc,
       '/api/v1/namespaces',
-      () => clients.core.listNamespace(),
+      (page) => clients.core.listNamespace(page),
       {
         upsert: (n) => {
           const name = n.metadata?.name ?? '';

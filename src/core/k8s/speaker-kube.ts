@@ -13,7 +13,7 @@ import { KubeConfigSource, type ConfigSnapshot } from './config-source';
 import type { Watching } from './controller-kube';
 import { KubeEventRecorder } from './event-recorder';
 import { KubeClients } from './kube-clients';
-import { ResourceWatch } from './resource-watch';
+import { objectWatch } from './view-watch';
 import { KubeSecretReader } from './secret-reader';
 import { KubePasswordSecrets } from './password-secrets';
 import type { Config, ConfigIssue } from '../config/model';
@@ -113,10 +113,10 @@ export class KubeSpeakerAdapters implements SpeakerKube {
 
   services(handlers: ServiceHandlers): Watching {
     const clients = this.clients;
-    return new ResourceWatch<k8s.V1Service>(
+    return objectWatch<k8s.V1Service>(
       clients.kc,
       '/api/v1/services',
-      () => clients.core.listServiceForAllNamespaces(),
+      (page) => clients.core.listServiceForAllNamespaces(page),
       {
         upsert: (s) => handlers.upsert(toServiceView(s)),
         remove: (s) => handlers.remove({ namespace: s.metadata?.namespace ?? '', name: s.metadata?.name ?? '' }),

@@ -26,6 +26,10 @@ export interface ViewWatchOptions<T extends k8s.KubernetesObject, V> {
   remove?(view: V): void;
   log: Logger;
   pageSize?: number;
+  /** Only objects with these labels (the `list` passes it too). */
+  labelSelector?: string;
+  /** Also tell `upsert` about each object of the initial list (a consumer that builds its own state from events). */
+  notifyInitial?: boolean;
 }
 
 const GONE = 410;
@@ -96,7 +100,7 @@ export class ViewWatch<T extends k8s.KubernetesObject, V> {
     const view = this.opts.view(obj);
     const previous = this.views.get(key);
     this.views.set(key, view);
-    if (this.synced) this.opts.upsert?.(view, previous);
+    if (this.synced || this.opts.notifyInitial) this.opts.upsert?.(view, previous);
   }
 
   private async watch(): Promise<void> {
@@ -133,7 +137,7 @@ export class ViewWatch<T extends k8s.KubernetesObject, V> {
     };
     this.abort = await new Watch(this.opts.kc).watch(
       this.opts.path,
-      { resourceVersion: this.resourceVersion, allowWatchBookmarks: true },
+      { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, ...(this.opts.labelSelector ? { labelSelector: this.opts.labelSelector } : {}) },
       onEvent,
       onDone,
     );
@@ -149,6 +153,48 @@ export class ViewWatch<T extends k8s.KubernetesObject, V> {
       this.timer = setTimeout(() => void this.resume(true), 1000);
     }
   }
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops what no reconcile reads (managedFields, kubectl's last-applied copy) from a cached object,
+ * as client-go informer transforms do.
+ */
+export function slimObject<T extends k8s.KubernetesObject>(o: T): T {
+  const meta = o.metadata;
+  if (meta) {
+    delete meta.managedFields;
+    if (meta.annotations?.[LAST_APPLIED] !== undefined) delete meta.annotations[LAST_APPLIED];
+  }
+  return o;
+}
+
+export interface ObjectHandlers<T> {
+  upsert?(obj: T): void;
+  remove?(obj: T): void;
+}
+
+/** A watch that caches (slimmed) objects themselves and tells the handlers about every object, the initial list included. */
+export function objectWatch<T extends k8s.KubernetesObject>(
+  kc: KubeConfig,
+  path: string,
+  list: (page: { limit: number; _continue?: string }) => Promise<ListPage<T>>,
+  handlers: ObjectHandlers<T>,
+  log: Logger,
+  labelSelector?: string,
+): ViewWatch<T, T> {
+  return new ViewWatch<T, T>({
+    kc,
+    path,
+    list,
+    view: slimObject,
+    upsert: handlers.upsert && ((o) => handlers.upsert?.(o)),
+    remove: handlers.remove && ((o) => handlers.remove?.(o)),
+    log,
+    labelSelector,
+    notifyInitial: true,
+  });
 }
 
 function objectKey(obj: k8s.KubernetesObject): string {

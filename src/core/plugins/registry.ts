@@ -1,5 +1,6 @@
 // Maps protocol names (and aliases such as `arp`) to announcement plugins; loads third-party modules.
 import { PLUGIN_API_VERSION, type AnnouncerPlugin } from '../plugin-api';
+import { pickPlugin } from './plugin-module';
 
 export class PluginLoadError extends Error {
   constructor(message: string) {
@@ -67,20 +68,4 @@ export class PluginRegistry {
     this.register(candidate);
     return candidate;
   }
-}
-
-function isPlugin(v: unknown): v is AnnouncerPlugin {
-  if (typeof v !== 'object' || v === null) return false;
-  const p = v as Partial<AnnouncerPlugin>;
-  return typeof p.protocol === 'string' && typeof p.create === 'function' && p.apiVersion !== undefined;
-}
-
-function pickPlugin(mod: unknown): AnnouncerPlugin | undefined {
-  if (isPlugin(mod)) return mod;
-  if (typeof mod === 'object' && mod !== null) {
-    const m = mod as Record<string, unknown>;
-    if (isPlugin(m.default)) return m.default;
-    if (isPlugin(m.plugin)) return m.plugin;
-  }
-  return undefined;
 }

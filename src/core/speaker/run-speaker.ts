@@ -113,6 +113,8 @@ export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: Depend
   await queue.drain();
   synced = true;
   if (changedDuringSync) void queue.push(() => speaker.resyncAll(), 'resync after node/endpoint changes during the initial sync');
+  // After that resync too: plugins now hold every Service of the initial sync.
+  void queue.push(async () => speaker.markSynced(), 'initial sync handed to plugins');
   state.start();
   log.info({ event: 'syncDone', configLoaded: !!state.current() }, 'initial sync done');
 

@@ -12,6 +12,7 @@ import type {
   PluginStatus,
   ServiceStatusPublisher,
 } from '../plugin-api';
+import { isIsolated } from '../plugins/isolated-announcer';
 import type { PluginRegistry } from '../plugins/registry';
 import { serviceKeyString, type ServiceKey, type ServiceView } from '../service';
 import { poolForService } from './pool-lookup';
@@ -59,6 +60,10 @@ export class Speaker {
   private readonly announcedGauge: Gauge<'service' | 'protocol' | 'node' | 'ip'>;
   private readonly log: Logger;
   private resyncQueued = false;
+  /** "protocol service" pairs already told (Warning event) that their isolated plugin is down; cleared when it is back. */
+  private readonly downWarned = new Set<string>();
+  private initialSyncDone!: () => void;
+  private readonly initialSync = new Promise<void>((resolve) => (this.initialSyncDone = resolve));
 
   constructor(private readonly deps: SpeakerDeps) {
     this.log = deps.logger.child({ caller: 'speaker' });
@@ -84,7 +89,9 @@ export class Speaker {
         await this.call(protocol, 'setConfig', () => announcer.setConfig(this.pluginView(config, protocol)));
         slot.failed = undefined;
       } catch (err) {
-        this.markFailed(protocol, slot, err);
+        // An isolated plugin restarts itself and gets the config again; its status says it is down meanwhile.
+        if (isIsolated(slot.announcer)) this.log.error({ event: 'pluginFailed', protocol, error: (err as Error).message }, 'announcement plugin failed to take the config; it is restarted');
+        else this.markFailed(protocol, slot, err);
       }
     }
     this.log.info({ event: 'configApplied', pools: config.pools.length }, 'config applied to the plugins');
@@ -136,6 +143,11 @@ export class Speaker {
     return out;
   }
 
+  /** The initial sync has been applied: plugins' `ctx.initialSync` resolves (bgp sends End-of-RIB). */
+  markSynced(): void {
+    this.initialSyncDone();
+  }
+
   async shutdown(): Promise<void> {
     this.abort.abort();
     for (const [protocol, slot] of this.slots) {
@@ -167,9 +179,23 @@ export class Speaker {
         if (current.has(protocol)) await this.withdraw(svc, protocol, gated);
         continue;
       }
+      const announcer = slot.announcer;
+      // A down isolated plugin is skipped: it replays its balancers and asks for a resync when it is back.
+      if (isIsolated(announcer)) {
+        const down = announcer.downReason();
+        const warned = `${protocol} ${key}`;
+        if (!down) this.downWarned.delete(warned);
+        else {
+          if (!this.downWarned.has(warned)) {
+            this.downWarned.add(warned);
+            this.deps.events.warning(svc, 'PluginFailed', `announcement plugin "${protocol}" is down, the service is not announced with it: ${down}`);
+          }
+          continue;
+        }
+      }
       let decision;
       try {
-        decision = slot.announcer.shouldAnnounce(svc, pool.name);
+        decision = isIsolated(announcer) ? await announcer.decide(svc, pool.name) : announcer.shouldAnnounce(svc, pool.name);
       } catch (err) {
         this.announceFailed(svc, protocol, err);
         continue;
@@ -180,7 +206,6 @@ export class Speaker {
       }
       const prev = current.get(protocol);
       try {
-        const announcer = slot.announcer;
         await this.call(protocol, 'setBalancer', () => announcer.setBalancer({ namespace: svc.namespace, name: svc.name }, svc.ingressIPs, pool.name, svc));
       } catch (err) {
         this.announceFailed(svc, protocol, err);
@@ -285,6 +310,7 @@ export class Speaker {
       options: this.deps.pluginOptions?.[protocol] ?? {},
       secret: (name, key) => this.deps.secret?.(name, key),
       serviceStatus: this.deps.serviceStatus?.(protocol) ?? NO_STATUS,
+      initialSync: this.initialSync,
     };
   }
 

@@ -39,6 +39,32 @@ d('bgp announce CLI', () => {
     }
   }, 20000);
 
+  test('--vrf binds the session: lo reaches 127.0.0.1, a missing device is named in the error', async () => {
+    const peer = new FakePeer({ asn: 64500, hold: 9 });
+    const port = await peer.listen();
+    const conn = peer.nextConnection(10000);
+    const run = (vrf: string) => {
+      const child = spawn(process.execPath, [CLI, 'bgp', 'announce', '--peer', '127.0.0.1', '--peer-port', String(port), '--my-asn', '64501', '--peer-asn', '64500', '--router-id', '10.0.0.1', '--vrf', vrf, '--prefix', '192.168.1.240/32'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const lines: string[] = [];
+      child.stdout.on('data', (b: Buffer) => lines.push(...b.toString().split('\n').filter(Boolean)));
+      return { child, lines };
+    };
+    const good = run('lo');
+    const bad = run('nodev9z');
+    try {
+      const c = await conn;
+      await c.waitFor((m) => m.type === 'update' && m.result.update.nlri.includes('192.168.1.240/32'), 10000);
+      for (let i = 0; i < 100 && !bad.lines.some((l) => l.includes('"vrfMissing"')); i++) await new Promise((r) => setTimeout(r, 50));
+      const missing = bad.lines.map((l) => JSON.parse(l) as { event?: string; msg?: string }).find((e) => e.event === 'vrfMissing');
+      expect(missing?.msg).toBe('--vrf: no network device "nodev9z" on this node (a VRF or interface name is expected)');
+      expect(bad.lines.some((l) => l.includes('"sessionUp"'))).toBe(false);
+    } finally {
+      good.child.kill('SIGKILL');
+      bad.child.kill('SIGKILL');
+      await peer.close();
+    }
+  }, 20000);
+
   test('bad option → exit 2 with a message', async () => {
     const child = spawn(process.execPath, [CLI, 'bgp', 'announce', '--peer', '127.0.0.1', '--my-asn', '64501', '--peer-asn', '64500', '--hold-time', '2', '--prefix', '10.0.0.0/8'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';

@@ -64,8 +64,9 @@ export class BgpLab {
   private readonly procs: ChildProcess[] = [];
   private frrName?: string;
 
-  constructor(tag: string) {
-    this.prefix = `mlbts-bgp-${process.pid}-${tag}`;
+  /** `owner` starts every namespace name (helpers running side by side use their own). */
+  constructor(tag: string, owner = 'mlbts-bgp') {
+    this.prefix = `${owner}-${process.pid}-${tag}`;
     this.routerNs = `${this.prefix}-r`;
     this.dir = mkdtempSync(join(tmpdir(), `${this.prefix}-`));
   }

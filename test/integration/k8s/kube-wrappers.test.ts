@@ -5,8 +5,7 @@ import { KubeClients } from '../../../src/core/k8s/kube-clients';
 import { toServiceView } from '../../../src/core/k8s/service-view';
 import { KubeServiceStatusWriter } from '../../../src/core/k8s/service-status-writer';
 import { KubeEventRecorder } from '../../../src/core/k8s/event-recorder';
-import { ResourceWatch } from '../../../src/core/k8s/resource-watch';
-import { ViewWatch } from '../../../src/core/k8s/view-watch';
+import { objectWatch, ViewWatch } from '../../../src/core/k8s/view-watch';
 import { ensureMemberlistSecret, MEMBERLIST_SECRET, MEMBERLIST_SECRET_KEY } from '../../../src/core/k8s/memberlist-secret';
 import { createLogger, silentLogger } from '../../../src/core/log';
 import { Writable } from 'node:stream';
@@ -163,10 +162,10 @@ describe('src/core/k8s against a real apiserver', () => {
 
   it('watches Services: sees add, update and delete', async () => {
     const seen: string[] = [];
-    const watch = new ResourceWatch<k8s.V1Service>(
+    const watch = objectWatch<k8s.V1Service>(
       clients.kc,
       '/api/v1/services',
-      () => clients.core.listServiceForAllNamespaces(),
+      (page) => clients.core.listServiceForAllNamespaces(page),
       {
         upsert: (s) => seen.push(`upsert ${s.metadata?.namespace}/${s.metadata?.name} ${s.metadata?.labels?.rev ?? ''}`.trim()),
         remove: (s) => seen.push(`remove ${s.metadata?.namespace}/${s.metadata?.name}`),
@@ -193,10 +192,10 @@ describe('src/core/k8s against a real apiserver', () => {
 
   it('keeps watching Services (full objects and compact views) across a kube-apiserver restart', async () => {
     const seen = new Set<string>();
-    const watch = new ResourceWatch<k8s.V1Service>(
+    const watch = objectWatch<k8s.V1Service>(
       clients.kc,
       `/api/v1/namespaces/${NS}/services`,
-      () => clients.core.listNamespacedService({ namespace: NS }),
+      (page) => clients.core.listNamespacedService({ namespace: NS, ...page }),
       { upsert: (s) => seen.add(`upsert ${s.metadata?.name}`), remove: (s) => seen.add(`remove ${s.metadata?.name}`) },
       silentLogger(),
     );

@@ -116,7 +116,7 @@ test('aggregation, communities, localpref; shared aggregate withdrawn only when 
     adv({ aggregationLength: 24, communities: [{ kind: 'standard', value: 65000 * 65536 + 1 }], localPref: 150 }),
     adv({ name: 'b', communities: [{ kind: 'large', global: 1, local1: 2, local2: 3 }] }),
   ];
-  await a.setConfig(view([peer('r1')], advs));
+  await a.setConfig(view([peer('r1', { dualStackAddressFamily: true })], advs));
   const s = sessions[0]!;
   await a.setBalancer({ namespace: 'default', name: 'x' }, ['192.168.1.240'], 'p', svc('x', ['192.168.1.240']));
   await a.setBalancer({ namespace: 'default', name: 'y' }, ['192.168.1.241', '2001:db8::5'], 'p', svc('y', ['192.168.1.241']));
@@ -129,6 +129,35 @@ test('aggregation, communities, localpref; shared aggregate withdrawn only when 
   expect(s.routes.has('192.168.1.0/24')).toBe(true);
   await a.deleteBalancer({ namespace: 'default', name: 'y' });
   expect(s.routes.size).toBe(0);
+});
+
+test('dualStackAddressFamily: a session carries its own family only, both with the flag (OPEN families and routes)', async () => {
+  const { a, sessions, view, statusCalls } = setup();
+  await a.setConfig(view([peer('v4'), peer('v6', { peerAddress: 'fd00::1' }), peer('dual', { dualStackAddressFamily: true })], [adv()]));
+  expect(sessions.map((s) => [s.opts.name, s.opts.families])).toEqual([
+    ['v4', [4]],
+    ['v6', [6]],
+    ['dual', [4, 6]],
+  ]);
+  await a.setBalancer({ namespace: 'default', name: 'y' }, ['192.168.1.241', '2001:db8::5'], 'p', svc('y', ['192.168.1.241', '2001:db8::5']));
+  expect([...sessions[0].routes.keys()]).toEqual(['192.168.1.241/32']);
+  expect([...sessions[1].routes.keys()]).toEqual(['2001:db8::5/128']);
+  expect([...sessions[2].routes.keys()].sort()).toEqual(['192.168.1.241/32', '2001:db8::5/128']);
+  expect(statusCalls).toEqual(['set default/y {"peers":["dual","v4","v6"]}']);
+  // A v6-only Service is not advertised to the IPv4-only session at all (nor listed in its status).
+  await a.setBalancer({ namespace: 'default', name: 'z' }, ['2001:db8::6'], 'p', svc('z', ['2001:db8::6']));
+  expect(statusCalls.at(-1)).toBe('set default/z {"peers":["dual","v6"]}');
+});
+
+test('vrf: the session is bound to the device and a missing device is reported at the BGPPeer field', async () => {
+  const { a, sessions, view } = setup();
+  await a.setConfig(view([peer('r1', { vrf: 'red', source: { path: 'BGPPeer/r1' } }), peer('r22')], [adv()]));
+  expect(sessions[0].opts).toMatchObject({ vrf: 'red', vrfSource: 'BGPPeer/r1.spec.vrf' });
+  expect(sessions[1].opts.vrf).toBeUndefined();
+  // Changing the VRF replaces the session.
+  await a.setConfig(view([peer('r1', { vrf: 'blue', source: { path: 'BGPPeer/r1' } }), peer('r22')], [adv()]));
+  expect(sessions[0].stopped).toBe(true);
+  expect(sessions[2].opts.vrf).toBe('blue');
 });
 
 test('advertisement peers and service selectors narrow announcements', async () => {

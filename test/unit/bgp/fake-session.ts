@@ -12,6 +12,9 @@ export class FakeSession implements SessionLike {
   resets: string[] = [];
   retries = 0;
   stopped = false;
+  /** Options of the last `stop` call. */
+  stopOpts?: { withdraw?: boolean; graceful?: boolean };
+  endOfRibReadyCalls = 0;
   constructor(readonly opts: BgpSessionOptions) {}
   get announcedCount() {
     return this.routes.size;
@@ -26,8 +29,12 @@ export class FakeSession implements SessionLike {
     this.calls.push(`-${p}`);
     return this.routes.delete(p);
   }
-  async stop() {
+  async stop(opts?: { withdraw?: boolean; graceful?: boolean }) {
     this.stopped = true;
+    this.stopOpts = opts;
+  }
+  endOfRibReady() {
+    this.endOfRibReadyCalls++;
   }
   reset(reason: string) {
     this.resets.push(reason);

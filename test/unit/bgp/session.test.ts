@@ -4,6 +4,8 @@ import { BgpSession } from '../../../plugins/bgp/session';
 import { backoffDelay, negotiateTimers, resolveOptions } from '../../../plugins/bgp/session-options';
 import { encodeKeepalive, encodeRouteRefresh, type BgpMessage } from '../../../plugins/bgp/codec';
 import { FakePeer } from './fake-peer';
+import { loadSockopt } from '../../../plugins/bgp/native';
+import pino from 'pino';
 
 const isNotif = (code: number, subcode: number) => (m: BgpMessage) =>
   m.type === 'notification' && m.notification.code === code && m.notification.subcode === subcode;
@@ -196,6 +198,39 @@ describe('BgpSession', () => {
   });
 });
 
+describe('families and VRF', () => {
+  test('OPEN offers only the configured families (a single-family BGPPeer session)', async () => {
+    const { s, c } = await setup({ asn: 65000 }, { families: [4] });
+    const open = await c.waitFor((m) => m.type === 'open');
+    const mp = open.type === 'open' ? open.open.capabilities.filter((x) => x.code === 1) : [];
+    expect(mp).toEqual([expect.objectContaining({ afi: 1, safi: 1 })]);
+    s.announce('2001:db8:1::/48');
+    s.announce('10.5.0.0/16');
+    await c.waitFor((m) => nlriOf(m).includes('10.5.0.0/16'));
+    expect(s.session?.families).toEqual([4]);
+    expect(c.messages.flatMap(nlriOf)).not.toContain('2001:db8:1::/48');
+  });
+
+  const nativeBuilt = loadSockopt()?.bindToDevice !== undefined && process.getuid?.() === 0;
+  // CI builds the native helper and runs as root: there this must run.
+  (nativeBuilt || process.env.CI ? test : test.skip)('a VRF device that does not exist: located error, never Established, retried', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const s = new BgpSession({ peerAddress: '127.0.0.1', peerPort: 1, myAsn: 65001, peerAsn: 65000, vrf: 'nodev9z', vrfSource: 'BGPPeer/r1.spec.vrf', backoff: { unitMs: 20, maxMs: 40 }, logger });
+    sessions.push(s);
+    const downs: string[] = [];
+    s.on('down', (r: string) => downs.push(r));
+    s.start();
+    for (let i = 0; i < 100 && downs.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(downs.slice(0, 2)).toEqual([
+      'BGPPeer/r1.spec.vrf: no network device "nodev9z" on this node (a VRF or interface name is expected)',
+      'BGPPeer/r1.spec.vrf: no network device "nodev9z" on this node (a VRF or interface name is expected)',
+    ]);
+    expect(s.lastError).toMatch(/^BGPPeer\/r1\.spec\.vrf: no network device "nodev9z"/);
+    expect(lines.find((l) => l.event === 'vrfMissing')).toMatchObject({ level: 50, vrf: 'nodev9z' });
+  });
+});
+
 describe('siblingAddress', () => {
   const { siblingAddress } = jest.requireActual<typeof import('../../../plugins/bgp/local-addresses')>('../../../plugins/bgp/local-addresses');
   const ifs = {
@@ -221,6 +256,10 @@ describe('option validation', () => {
     [{ nextHopV6: '10.0.0.1' }, /IPv6 next hop/],
     [{ peerPort: 70000 }, /peer port/],
     [{ gracefulRestart: { restartTime: 5000 } }, /graceful restart/],
+    [{ vrf: 'a-name-longer-than-15' }, /vrf must be a network device name/],
+    [{ vrf: 'red blue' }, /vrf must be a network device name/],
+    [{ families: [] }, /families must be/],
+    [{ families: [4, 4] as Array<4 | 6> }, /families must be/],
   ])('%j rejected', (bad, msg) => {
     expect(() => resolveOptions({ peerAddress: '10.0.0.1', myAsn: 1, peerAsn: 2, ...bad })).toThrow(msg);
   });

@@ -97,27 +97,32 @@ jest.mock('../../../src/core/k8s/config-source', () => ({
   },
 }));
 // The Service watch: start() resolves when the test says so (the real one waits for the watch request after listing).
-jest.mock('../../../src/core/k8s/resource-watch', () => ({
-  ResourceWatch: class {
-    constructor(_kc: unknown, private readonly path: string, _list: unknown, handlers: { upsert?: (o: unknown) => void; remove?: (o: unknown) => void }) {
-      let release: () => void = () => undefined;
-      const gate = new Promise<void>((r) => (release = r));
-      mockHub.watches.set(path, { ...handlers, started: false, gate });
-      if (path === '/api/v1/services') mockHub.releaseServices = release;
-      else release();
-    }
-    async start(): Promise<void> {
-      const w = mockHub.watches.get(this.path)!;
-      w.started = true;
-      await w.gate;
-    }
-    async stop(): Promise<void> {}
+jest.mock('../../../src/core/k8s/view-watch', () => ({
+  ...jest.requireActual('../../../src/core/k8s/view-watch'),
+  objectWatch: (_kc: unknown, path: string, _list: unknown, handlers: { upsert?: (o: unknown) => void; remove?: (o: unknown) => void }) => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    mockHub.watches.set(path, { ...handlers, started: false, gate });
+    if (path === '/api/v1/services') mockHub.releaseServices = release;
+    else release();
+    return {
+      async start(): Promise<void> {
+        const w = mockHub.watches.get(path)!;
+        w.started = true;
+        await w.gate;
+      },
+      async stop(): Promise<void> {},
+      items: (): unknown[] => [],
+      hasSynced: (): boolean => true,
+    };
   },
 }));
 
 class FakeSession implements SessionLike {
   state = 'Established' as const;
   routes = new Map<string, RouteAttributes>();
+  /** The routes held when End-of-RIB was allowed, per call. */
+  endOfRib: string[][] = [];
   get announcedCount() {
     return this.routes.size;
   }
@@ -130,6 +135,9 @@ class FakeSession implements SessionLike {
     return this.routes.delete(p);
   }
   async stop() {}
+  endOfRibReady() {
+    this.endOfRib.push([...this.routes.keys()]);
+  }
 }
 
 const LAB_CONFIG = [
@@ -202,6 +210,8 @@ test('an EndpointSlice seen during the initial sync, after its Service was evalu
     mockHub.endpoints.set('default/nginx-bgp', [{ addresses: ['192.168.1.11'], nodeName: 'node-b', ready: true, serving: true, terminating: false }]);
     for (const cb of [...mockHub.clusterListeners]) cb();
     await ticks();
+    // Graceful restart: no End-of-RIB while the sync is incomplete (the router would drop stale routes).
+    expect(sessions[0].endOfRib).toEqual([]);
     mockHub.releaseServices!();
     await started;
     // Nothing else happens in the cluster: the change seen during the sync alone must lead to the announcement.
@@ -209,6 +219,8 @@ test('an EndpointSlice seen during the initial sync, after its Service was evalu
     await ticks();
     expect(running!.speaker.announcements({ namespace: 'default', name: 'nginx-bgp' })).toEqual({ bgp: { pool: 'bgp-space', ips: ['198.51.100.10'] } });
     expect(mockHub.statuses).toEqual(['bgp set default/nginx-bgp {"peers":["peers[0]"]}']);
+    // End-of-RIB allowed once, after the resync that announced the Service seen during the sync.
+    expect(sessions[0].endOfRib).toEqual([['198.51.100.10/32']]);
   } finally {
     mockHub.releaseServices?.();
     await started.catch(() => undefined);

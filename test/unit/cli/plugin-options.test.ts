@@ -83,7 +83,8 @@ describe('the controller with the plugin example', () => {
 
 describe('the speaker with the plugin example', () => {
   test('the plugin is created with its options from the chart', async () => {
-    const plugins = loadPlugins([PLUGIN]);
+    // In process (the debugging mode) so this test sees the module's own `received`; isolation.test.ts covers workers.
+    const plugins = loadPlugins([PLUGIN], undefined, { inProcess: true });
     const { env, configMap } = pluginExample();
     const result = loadConfig([{ file: 'config', text: configMap }], configOptionsFor(plugins.registry));
     const speaker = new Speaker({

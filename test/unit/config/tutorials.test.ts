@@ -119,8 +119,7 @@ describe('fully featured configurations', () => {
     const result = load(VALID, 'legacy-everything.yaml');
     // Parsed but not implemented yet: said, never silently ignored.
     expect(result.issues.map(formatIssue)).toEqual([
-      'legacy-everything.yaml:peers[0].bfd-profile: warning: BFD is not implemented by metallbts yet; the session runs without BFD',
-      'legacy-everything.yaml:bfd-profiles[0]: warning: BFD is not implemented by metallbts yet; this profile has no effect',
+      'legacy-everything.yaml:bfd-profiles[0].echo-mode: warning: BFD echo mode is not implemented by metallbts yet; sessions run in asynchronous mode only and echoInterval has no effect',
     ]);
     const config = result.config as Config;
     const [p1, p2] = config.peers;
@@ -174,12 +173,8 @@ describe('fully featured configurations', () => {
     const result = load(VALID, 'crd-everything.yaml');
     expect(result.issues.filter((i) => i.severity === 'error')).toEqual([]);
     // Parsed but not implemented yet: said, never silently ignored (the chart's admission policy warns the same).
-    expect(result.issues.map((i) => `${i.path}: ${i.message.split(' ')[0]}`)).toEqual([
-      'BFDProfile/fast: BFD',
-      'BGPPeer/router.spec.vrf: VRFs',
-      'BGPPeer/router.spec.bfdProfile: BFD',
-      'BGPPeer/router.spec.dualStackAddressFamily: dual-stack',
-    ]);
+    // echoMode: false is the default: no warning.
+    expect(result.issues.map((i) => `${i.path}: ${i.message.split(' ')[0]}`)).toEqual([]);
     const config = result.config as Config;
     const prod = config.pools.find((p) => p.name === 'production');
     expect(prod).toMatchObject({

@@ -20,7 +20,7 @@ jest.mock('../../../src/core/k8s/kube-lib', () => ({
 }));
 
 // Imported after the mock is declared (jest hoists jest.mock above imports).
-import { ViewWatch, type ListPage } from '../../../src/core/k8s/view-watch';
+import { objectWatch, ViewWatch, type ListPage } from '../../../src/core/k8s/view-watch';
 import type { KubeConfig } from '../../../src/core/k8s/kube-lib';
 
 function svc(name: string, rv: string, label = ''): k8s.V1Service {
@@ -110,3 +110,28 @@ describe('ViewWatch', () => {
     await watch.stop();
   });
 });
+
+describe('objectWatch (objects as their own view)', () => {
+  it('tells the handlers about the initial list too, slims objects, and watches with the label selector', async () => {
+    const seen: string[] = [];
+    const withNoise: k8s.V1Service = {
+      metadata: { name: 'a', namespace: 'ns', resourceVersion: '1', managedFields: [{ manager: 'kubectl' }], annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', keep: 'me' } },
+    };
+    const watch = objectWatch<k8s.V1Service>(
+      {} as KubeConfig,
+      '/api/v1/services',
+      async () => ({ items: [withNoise], metadata: { resourceVersion: '5' } }),
+      { upsert: (o) => seen.push(`upsert ${o.metadata?.name}`), remove: (o) => seen.push(`remove ${o.metadata?.name}`) },
+      silentLogger(),
+      'app=x',
+    );
+    await watch.start();
+    expect(seen).toEqual(['upsert a']);
+    expect(watch.items()[0]?.metadata).toEqual({ name: 'a', namespace: 'ns', resourceVersion: '1', annotations: { keep: 'me' } });
+    expect(watches[0]?.params).toMatchObject({ resourceVersion: '5', labelSelector: 'app=x' });
+    watches[0]?.onEvent('DELETED', svc('a', '6'));
+    expect(seen).toEqual(['upsert a', 'remove a']);
+    await watch.stop();
+  });
+});
+

@@ -62,6 +62,9 @@ test('awareness scales timeouts and saturates', () => {
 });
 
 describe('membership state machine', () => {
+  // Suspicion timers on jest's clock: a loaded machine cannot reorder them against the test's waits.
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
   const ip = (x: number): Buffer => Buffer.from([10, 0, 0, x]);
   function setup(timings = {}) {
     const events: Array<[MembershipEvent, string, number]> = [];
@@ -104,7 +107,7 @@ describe('membership state machine', () => {
     m.suspectNode({ incarnation: 1, node: 'b', from: 'me' });
     expect(m.byName.get('b')!.state).toBe(NodeStateType.Suspect);
     expect(m.live().map((n) => n.name).sort()).toEqual(['b', 'me']);
-    await new Promise((r) => setTimeout(r, 60));
+    await jest.advanceTimersByTimeAsync(60);
     expect(m.byName.get('b')!.state).toBe(NodeStateType.Dead);
     m.aliveNode({ incarnation: 2, node: 'b', addr: ip(2), port: 7946, meta: null, vsn: DEFAULT_VSN }, false);
     expect(events.map((e) => e[0] + ':' + e[1])).toEqual(['join:me', 'join:b', 'suspect:b', 'dead:b', 'join:b']);
@@ -116,7 +119,7 @@ describe('membership state machine', () => {
     m.aliveNode({ incarnation: 1, node: 'b', addr: ip(2), port: 7946, meta: null, vsn: DEFAULT_VSN }, false);
     m.suspectNode({ incarnation: 1, node: 'b', from: 'c' });
     m.aliveNode({ incarnation: 2, node: 'b', addr: ip(2), port: 7946, meta: null, vsn: DEFAULT_VSN }, false);
-    await new Promise((r) => setTimeout(r, 60));
+    await jest.advanceTimersByTimeAsync(60);
     expect(m.byName.get('b')!.state).toBe(NodeStateType.Alive);
     expect(events.map((e) => e[0])).toEqual(['join', 'join', 'suspect', 'alive']);
   });
@@ -151,11 +154,11 @@ describe('membership state machine', () => {
     const { m } = setup({ suspicionMult: 4, suspicionMaxTimeoutMult: 100, probeIntervalMs: 10 });
     for (const [i, n] of ['b', 'c', 'd', 'e'].entries()) m.aliveNode({ incarnation: 1, node: n, addr: ip(2 + i), port: 7946, meta: null, vsn: DEFAULT_VSN }, false);
     m.suspectNode({ incarnation: 1, node: 'b', from: 'c' });
-    await new Promise((r) => setTimeout(r, 80));
+    await jest.advanceTimersByTimeAsync(80);
     expect(m.byName.get('b')!.state).toBe(NodeStateType.Suspect); // max = 4000 ms
     m.suspectNode({ incarnation: 1, node: 'b', from: 'd' });
     m.suspectNode({ incarnation: 1, node: 'b', from: 'e' });
-    await new Promise((r) => setTimeout(r, 80));
+    await jest.advanceTimersByTimeAsync(80);
     expect(m.byName.get('b')!.state).toBe(NodeStateType.Dead); // k confirmations → min = 40 ms
   });
 });
