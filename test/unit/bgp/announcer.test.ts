@@ -140,9 +140,9 @@ test('dualStackAddressFamily: a session carries its own family only, both with t
     ['dual', [4, 6]],
   ]);
   await a.setBalancer({ namespace: 'default', name: 'y' }, ['192.168.1.241', '2001:db8::5'], 'p', svc('y', ['192.168.1.241', '2001:db8::5']));
-  expect([...sessions[0].routes.keys()]).toEqual(['192.168.1.241/32']);
-  expect([...sessions[1].routes.keys()]).toEqual(['2001:db8::5/128']);
-  expect([...sessions[2].routes.keys()].sort()).toEqual(['192.168.1.241/32', '2001:db8::5/128']);
+  expect([...sessions[0]!.routes.keys()]).toEqual(['192.168.1.241/32']);
+  expect([...sessions[1]!.routes.keys()]).toEqual(['2001:db8::5/128']);
+  expect([...sessions[2]!.routes.keys()].sort()).toEqual(['192.168.1.241/32', '2001:db8::5/128']);
   expect(statusCalls).toEqual(['set default/y {"peers":["dual","v4","v6"]}']);
   // A v6-only Service is not advertised to the IPv4-only session at all (nor listed in its status).
   await a.setBalancer({ namespace: 'default', name: 'z' }, ['2001:db8::6'], 'p', svc('z', ['2001:db8::6']));
@@ -152,12 +152,12 @@ test('dualStackAddressFamily: a session carries its own family only, both with t
 test('vrf: the session is bound to the device and a missing device is reported at the BGPPeer field', async () => {
   const { a, sessions, view } = setup();
   await a.setConfig(view([peer('r1', { vrf: 'red', source: { path: 'BGPPeer/r1' } }), peer('r22')], [adv()]));
-  expect(sessions[0].opts).toMatchObject({ vrf: 'red', vrfSource: 'BGPPeer/r1.spec.vrf' });
-  expect(sessions[1].opts.vrf).toBeUndefined();
+  expect(sessions[0]!.opts).toMatchObject({ vrf: 'red', vrfSource: 'BGPPeer/r1.spec.vrf' });
+  expect(sessions[1]!.opts.vrf).toBeUndefined();
   // Changing the VRF replaces the session.
   await a.setConfig(view([peer('r1', { vrf: 'blue', source: { path: 'BGPPeer/r1' } }), peer('r22')], [adv()]));
-  expect(sessions[0].stopped).toBe(true);
-  expect(sessions[2].opts.vrf).toBe('blue');
+  expect(sessions[0]!.stopped).toBe(true);
+  expect(sessions[2]!.opts.vrf).toBe('blue');
 });
 
 test('advertisement peers and service selectors narrow announcements', async () => {
