@@ -25,11 +25,12 @@ export function parseCommunity(text: string, aliases: Record<string, string> = {
   const lower = t.toLowerCase();
   if (WELL_KNOWN[lower] !== undefined) return { kind: 'standard', value: WELL_KNOWN[lower] };
   const parts = (lower.startsWith('large:') ? lower.slice(6) : lower).split(':');
+  const [p0 = '', p1 = '', p2 = ''] = parts;
   if (parts.length === 3) {
-    return { kind: 'large', global: u(parts[0], 0xffffffff, t), local1: u(parts[1], 0xffffffff, t), local2: u(parts[2], 0xffffffff, t) };
+    return { kind: 'large', global: u(p0, 0xffffffff, t), local1: u(p1, 0xffffffff, t), local2: u(p2, 0xffffffff, t) };
   }
   if (parts.length === 2 && !lower.startsWith('large:')) {
-    return { kind: 'standard', value: u(parts[0], 0xffff, t) * 65536 + u(parts[1], 0xffff, t) };
+    return { kind: 'standard', value: u(p0, 0xffff, t) * 65536 + u(p1, 0xffff, t) };
   }
   throw new RangeError(`invalid community ${JSON.stringify(text)}: want "a:b", "large:a:b:c" or a known alias`);
 }

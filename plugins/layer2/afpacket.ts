@@ -174,8 +174,8 @@ export class ArpAnswerer {
     for (let i = 0; i < recordCount; i++) {
       const o = i * RECORD_LEN;
       const frame = records.subarray(o + 2, o + 2 + FRAME_HEAD);
-      if (records[o] === KIND_ANSWERED) this.events.answered(frame, records[o + 1]);
-      else if (records[o] === KIND_CLAIM) this.events.claimed(frame, records[o + 1]);
+      if (records[o] === KIND_ANSWERED) this.events.answered(frame, records.readUInt8(o + 1));
+      else if (records[o] === KIND_CLAIM) this.events.claimed(frame, records.readUInt8(o + 1));
     }
     if (unsent > 0) this.events.sendFailed(new Error(`sendmmsg(AF_PACKET): ${sendError ?? 'frames refused'}`), unsent);
     if (lost > 0) this.events.lost(lost);

@@ -212,7 +212,7 @@ export class Layer2Announcer implements Announcer {
     const msg = `IP ${c.ip} is also answered by MAC ${c.mac} on interface ${c.interface}`;
     for (const k of this.wanted.get(c.ip)?.services ?? []) {
       const p = this.published.get(k);
-      const [namespace, ...rest] = k.split('/');
+      const [namespace = '', ...rest] = k.split('/');
       this.ctx.events.warning(p?.key ?? { namespace, name: rest.join('/') }, 'duplicateOwner', msg);
     }
   }
@@ -240,8 +240,8 @@ export class Layer2Announcer implements Announcer {
         ml.join ??
         this.ctx.cluster
           .nodes()
-          .filter((n) => n.name !== this.ctx.nodeName && n.addresses.length > 0)
-          .map((n) => (n.addresses[0].includes(':') ? `[${n.addresses[0]}]:${port}` : `${n.addresses[0]}:${port}`)),
+          .flatMap((n) => (n.name !== this.ctx.nodeName && n.addresses[0] !== undefined ? [n.addresses[0]] : []))
+          .map((a) => (a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`)),
     });
   }
 }

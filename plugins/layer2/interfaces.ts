@@ -41,7 +41,7 @@ export class SysfsInterfaces implements InterfaceSource {
       const names = new Set<string>();
       for (const line of readFileSync(this.inet6, 'utf8').split('\n')) {
         const f = line.trim().split(/\s+/);
-        if (f.length >= 6 && f[3] === '20') names.add(f[5]);
+        if (f.length >= 6 && f[3] === '20' && f[5] !== undefined) names.add(f[5]);
       }
       return names;
     } catch {

@@ -87,7 +87,7 @@ export class NdpResponder {
     const { iface, owns, logger, metrics } = this.deps;
     if (!owns(msg.target, iface.name)) return 'not-owned';
     metrics.requestsReceived.inc({ ip: msg.target });
-    const senderIP = source.split('%')[0];
+    const senderIP = source.split('%')[0] ?? source;
     logger[this.deps.requestLogLevel ?? 'info'](
       { interface: iface.name, ip: msg.target, senderIP, senderMAC: senderMac, responseMAC: iface.mac },
       'got NDP request for service IP, sending response',

@@ -38,7 +38,7 @@ function rawSocketModule(): RawSocketModule {
 /** ICMP6_FILTER bitmap (u32 words, host order; a set bit blocks) passing only the given types. */
 export function icmp6FilterPassing(types: number[]): Buffer {
   const words = new Uint32Array(8).fill(0xffffffff);
-  for (const t of types) words[t >> 5] &= ~(1 << (t & 31)) >>> 0;
+  for (const t of types) words[t >> 5] = (words[t >> 5] ?? 0) & (~(1 << (t & 31)) >>> 0);
   return Buffer.from(words.buffer);
 }
 

@@ -94,7 +94,8 @@ export function pendingServicesCheck(facts: ClusterFacts, snap: ClusterSnapshot)
   if (!snap.services.ok) return { check, verdict: 'skip', evidence: `cannot list Services: ${snap.services.error}` };
   const views = serviceViews(snap).filter((s) => managedBy(s).managed);
   const pending = views.filter((s) => s.ingressIPs.length === 0);
-  if (pending.length === 0) return { check, verdict: 'ok', evidence: `${views.length} LoadBalancer Service(s), none pending` };
+  const [first] = pending;
+  if (first === undefined) return { check, verdict: 'ok', evidence: `${views.length} LoadBalancer Service(s), none pending` };
   const labels = snap.namespaceLabels.ok ? snap.namespaceLabels.value : new Map<string, Record<string, string>>();
   const rows = facts.config ? planAllocations(facts.config.pools, views, { current: views, namespaceLabels: (ns) => labels.get(ns) }) : [];
   const why = pending.map((s) => {
@@ -110,7 +111,7 @@ export function pendingServicesCheck(facts: ClusterFacts, snap: ClusterSnapshot)
     check,
     verdict: 'fail',
     evidence: why.slice(0, 5).map((w) => `${w.service}: ${w.reason}`).join('; ') + (why.length > 5 ? ` (+${why.length - 5} more)` : ''),
-    fix: `kubectl describe svc -n ${pending[0].namespace} ${pending[0].name}  # AllocationFailed Events; metallbts plan --config ... --services ... previews allocations`,
+    fix: `kubectl describe svc -n ${first.namespace} ${first.name}  # AllocationFailed Events; metallbts plan --config ... --services ... previews allocations`,
     details: { pending: why },
   };
 }

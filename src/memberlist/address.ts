@@ -4,14 +4,14 @@ import { isIPv4, isIPv6 } from 'node:net';
 export function ipToBytes(ip: string): Buffer {
   if (isIPv4(ip)) return Buffer.from(ip.split('.').map((p) => Number(p)));
   if (isIPv6(ip)) {
-    const [head, tail = ''] = ip.split('::');
+    const [head = '', tail = ''] = ip.split('::');
     const parse = (s: string): number[] => {
       if (s === '') return [];
       const groups: number[] = [];
       for (const g of s.split(':')) {
         if (g.includes('.')) {
-          const v4 = g.split('.').map(Number);
-          groups.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+          const [a = 0, b = 0, c = 0, d = 0] = g.split('.').map(Number);
+          groups.push((a << 8) | b, (c << 8) | d);
         } else groups.push(parseInt(g, 16));
       }
       return groups;
@@ -42,7 +42,7 @@ export function bytesToIp(b: Buffer): string {
 /** Splits "ADDR:PORT" or "[v6]:PORT"; the port defaults to `defaultPort`. */
 export function splitHostPort(s: string, defaultPort = 7946): { host: string; port: number } {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
-  if (m) return { host: m[1], port: m[2] ? Number(m[2]) : defaultPort };
+  if (m) return { host: m[1] ?? '', port: m[2] ? Number(m[2]) : defaultPort };
   const i = s.lastIndexOf(':');
   if (i > 0 && s.indexOf(':') === i) {
     const port = Number(s.slice(i + 1));

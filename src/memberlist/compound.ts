@@ -37,7 +37,7 @@ export interface CompoundParts {
 /** Decodes a compound body (after the 07 byte). */
 export function decodeCompound(buf: Buffer): CompoundParts {
   if (buf.length < 1) fail('truncated', 'compound: missing count');
-  const count = buf[0];
+  const count = buf.readUInt8(0);
   if (buf.length < 1 + count * 2) fail('truncated', 'compound: length table');
   const parts: Buffer[] = [];
   let off = 1 + count * 2;

@@ -54,7 +54,7 @@ function decryptWithKey(key: Buffer, msg: Buffer, aad: Buffer): Buffer | undefin
     d.setAuthTag(tag);
     const plain = Buffer.concat([d.update(ct), d.final()]);
     if (vsn === 0) {
-      const pad = plain.length > 0 ? plain[plain.length - 1] : 0;
+      const pad = plain.length > 0 ? plain.readUInt8(plain.length - 1) : 0;
       if (pad < 1 || pad > BLOCK_SIZE || pad > plain.length) return undefined;
       return plain.subarray(0, plain.length - pad);
     }
@@ -67,9 +67,10 @@ function decryptWithKey(key: Buffer, msg: Buffer, aad: Buffer): Buffer | undefin
 /** Tries every key in order; returns the plaintext and the index of the key that authenticated it. */
 export function decryptPayloadWithIndex(keys: readonly Buffer[], msg: Buffer, aad: Buffer): { plain: Buffer; keyIndex: number } {
   if (msg.length < ENCRYPT_OVERHEAD) fail('truncated', 'encrypted payload too short');
-  if (msg[0] > 1) fail('decrypt', `unsupported encryption version ${msg[0]}`);
-  for (let i = 0; i < keys.length; i++) {
-    const plain = decryptWithKey(keys[i], msg, aad);
+  const version = msg.readUInt8(0);
+  if (version > 1) fail('decrypt', `unsupported encryption version ${version}`);
+  for (const [i, key] of keys.entries()) {
+    const plain = decryptWithKey(key, msg, aad);
     if (plain) return { plain, keyIndex: i };
   }
   return fail('decrypt', 'no installed key could decrypt the message');
@@ -105,13 +106,12 @@ export class Keyring {
   useKey(key: Buffer): void {
     const i = this.keys.findIndex((k) => k.equals(key));
     if (i < 0) throw new Error('memberlist keyring: key is not installed');
-    const [k] = this.keys.splice(i, 1);
-    this.keys.unshift(k);
+    this.keys.unshift(...this.keys.splice(i, 1));
   }
 
   /** Removes a key; the primary cannot be removed. */
   removeKey(key: Buffer): void {
-    if (this.keys.length > 0 && this.keys[0].equals(key)) throw new Error('memberlist keyring: cannot remove the primary key');
+    if (this.keys[0]?.equals(key)) throw new Error('memberlist keyring: cannot remove the primary key');
     this.keys = this.keys.filter((k) => !k.equals(key));
   }
 

@@ -70,8 +70,9 @@ export class Gossip {
     });
     for (const node of targets) {
       const msgs = this.deps.broadcasts.getBroadcasts(COMPOUND_OVERHEAD, this.deps.room());
-      if (msgs.length === 0) return;
-      if (msgs.length === 1) this.deps.send(node, msgs[0]);
+      const [first] = msgs;
+      if (first === undefined) return;
+      if (msgs.length === 1) this.deps.send(node, first);
       else for (const c of makeCompoundMessages(msgs)) this.deps.send(node, c);
     }
   }

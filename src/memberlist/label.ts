@@ -24,7 +24,7 @@ export function addLabel(buf: Buffer, label: string): Buffer {
 export function removeLabel(buf: Buffer): { label: string; rest: Buffer } {
   if (buf.length < 1 || buf[0] !== MessageType.HasLabel) return { label: '', rest: buf };
   if (buf.length < 2) fail('truncated', 'label header');
-  const size = buf[1];
+  const size = buf.readUInt8(1);
   if (size < 1) fail('label', 'empty label header');
   if (buf.length < 2 + size) fail('truncated', 'label');
   return { label: buf.subarray(2, 2 + size).toString('utf8'), rest: buf.subarray(2 + size) };

@@ -45,9 +45,9 @@ export function lzwCompress(input: Buffer): Buffer {
   };
   write(CLEAR);
   if (input.length > 0) {
-    let code = input[0];
+    let code = input.readUInt8(0);
     for (let i = 1; i < input.length; i++) {
-      const literal = input[i];
+      const literal = input[i] ?? 0; // i < input.length
       const key = (code << 8) | literal;
       const hit = table.get(key);
       if (hit !== undefined) {
@@ -84,7 +84,7 @@ export function lzwDecompress(input: Buffer, maxOutput = 20 * 1024 * 1024): Buff
   for (;;) {
     while (nBits < width) {
       if (pos >= input.length) fail('compression', 'lzw: unexpected end of data');
-      bits |= input[pos++] << nBits;
+      bits |= (input[pos++] ?? 0) << nBits; // pos < input.length: checked above
       nBits += 8;
     }
     const code = bits & ((1 << width) - 1);
@@ -111,13 +111,13 @@ export function lzwDecompress(input: Buffer, maxOutput = 20 * 1024 * 1024): Buff
         if (last === -1) fail('compression', 'lzw: invalid code');
         // KwKwK: the last expansion followed by its own first byte.
         c = last;
-        while (c >= CLEAR) c = prefix[c];
+        while (c >= CLEAR) c = prefix[c] ?? 0; // c <= hi < 1 << MAX_WIDTH
         scratch[--i] = c;
         c = last;
       }
       while (c >= CLEAR) {
-        scratch[--i] = suffix[c];
-        c = prefix[c];
+        scratch[--i] = suffix[c] ?? 0; // c <= hi < 1 << MAX_WIDTH
+        c = prefix[c] ?? 0;
       }
       scratch[--i] = c;
       if (last !== -1) {

@@ -307,7 +307,7 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
 
   private rawSendPacket(host: string, port: number, msg: Buffer, node?: NodeRecord): void {
     if (this.stopped || !host) return;
-    const crc = node !== undefined && node.vsn[1] >= 5;
+    const crc = node !== undefined && (node.vsn[1] ?? 0) >= 5;
     const pkt = encodePacket(msg, { ...this.security(), compress: this.opts.compression, crc });
     this.transport.sendPacket(pkt, host, port);
   }
@@ -394,7 +394,10 @@ export class Memberlist extends EventEmitter<MemberlistEvents> {
     const info = memberInfo(rec);
     this.log.info({ event: ev, node: info.name, addr: `${info.addr}:${info.port}`, incarnation: info.incarnation }, `memberlist: ${ev}`);
     const counts: Record<string, number> = { alive: 0, suspect: 0, dead: 0, left: 0 };
-    for (const n of this.membership.nodes) counts[memberInfo(n).state]++;
+    for (const n of this.membership.nodes) {
+      const state = memberInfo(n).state;
+      counts[state] = (counts[state] ?? 0) + 1;
+    }
     this.metrics.setMembers(counts);
     // A throwing listener must not break the protocol (this often runs inside a timer).
     try {

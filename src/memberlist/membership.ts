@@ -41,7 +41,21 @@ export interface MemberInfo {
   vsn: number[];
 }
 
-const STATE_NAMES: MemberState[] = ['alive', 'suspect', 'dead', 'left'];
+const STATE_NAMES: Record<NodeStateType, MemberState> = {
+  [NodeStateType.Alive]: 'alive',
+  [NodeStateType.Suspect]: 'suspect',
+  [NodeStateType.Dead]: 'dead',
+  [NodeStateType.Left]: 'left',
+};
+
+/** Swaps two entries of `arr` in place (both indexes in range). */
+function swap<T>(arr: T[], i: number, j: number): void {
+  const a = arr[i];
+  const b = arr[j];
+  if (a === undefined || b === undefined) return;
+  arr[i] = b;
+  arr[j] = a;
+}
 
 export function memberInfo(n: NodeRecord): MemberInfo {
   return {
@@ -120,7 +134,7 @@ export class Membership {
     const isLocal = a.node === this.deps.selfName;
     if (this.left && isLocal) return;
     if (a.vsn.length >= 3) {
-      const [pMin, pMax] = a.vsn;
+      const [pMin = 0, pMax = 0] = a.vsn;
       if (pMin === 0 || pMax === 0 || pMin > pMax) {
         this.deps.log('warn', 'ignoring alive message with bad protocol versions', { node: a.node });
         return;
@@ -144,7 +158,7 @@ export class Membership {
       // Insert at a random position so probe order differs between nodes.
       const offset = Math.floor(Math.random() * (this.nodes.length + 1));
       this.nodes.push(state);
-      [this.nodes[offset], this.nodes[this.nodes.length - 1]] = [this.nodes[this.nodes.length - 1], this.nodes[offset]];
+      swap(this.nodes, offset, this.nodes.length - 1);
     } else if (!state.addr.equals(a.addr) || state.port !== a.port) {
       const reclaim = this.deps.timings().deadNodeReclaimTimeMs;
       const canReclaim = reclaim > 0 && Date.now() - state.stateChange > reclaim;
@@ -276,7 +290,7 @@ export class Membership {
     }
     for (let i = keep.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
-      [keep[i], keep[j]] = [keep[j], keep[i]];
+      swap(keep, i, j);
     }
     this.nodes = keep;
   }
@@ -305,7 +319,7 @@ export function kRandomNodes(k: number, nodes: NodeRecord[], exclude: (n: NodeRe
   const count = Math.min(k, eligible.length);
   for (let i = 0; i < count; i++) {
     const j = i + Math.floor(Math.random() * (eligible.length - i));
-    [eligible[i], eligible[j]] = [eligible[j], eligible[i]];
+    swap(eligible, i, j);
   }
   return eligible.slice(0, count);
 }

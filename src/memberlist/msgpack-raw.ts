@@ -140,7 +140,7 @@ export class MsgpackReader {
   }
   private u8(): number {
     this.need(1);
-    return this.buf[this.offset++];
+    return this.buf.readUInt8(this.offset++);
   }
   private u16(): number {
     this.need(2);

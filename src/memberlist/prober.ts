@@ -101,7 +101,7 @@ export class Prober {
         continue;
       }
       const node = m.nodes[this.probeIndex++];
-      if (node.name === this.deps.selfName || node.state === NodeStateType.Dead || node.state === NodeStateType.Left) {
+      if (node === undefined || node.name === this.deps.selfName || node.state === NodeStateType.Dead || node.state === NodeStateType.Left) {
         checked++;
         continue;
       }
@@ -165,7 +165,7 @@ export class Prober {
     const peers = kRandomNodes(t.indirectChecks, this.deps.membership.nodes, (n) => n.name === this.deps.selfName || n.name === node.name || n.state !== NodeStateType.Alive);
     let expectedNacks = 0;
     for (const peer of peers) {
-      const nack = peer.vsn[1] >= 4;
+      const nack = (peer.vsn[1] ?? 0) >= 4;
       if (nack) expectedNacks++;
       const ind: IndirectPing = {
         seqNo,
@@ -180,7 +180,7 @@ export class Prober {
       this.deps.sendMsg(bytesToIp(peer.addr), peer.port, encodeIndirectPing(ind));
     }
     let tcp: Promise<TcpPingResult | 'failed'> = Promise.resolve('failed');
-    if (this.deps.tcpPings && node.vsn[1] >= 3) {
+    if (this.deps.tcpPings && (node.vsn[1] ?? 0) >= 3) {
       tcp = this.deps.tcpPing(host, node.port, encodePing(ping), seqNo, deadline).catch((err: unknown) => {
         // A refused connection is the node's host saying nothing listens on the port: its
         // memberlist is gone (it always listens on TCP too), no need to wait for indirect acks.

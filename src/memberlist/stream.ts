@@ -112,7 +112,7 @@ export function parseStreamLabel(buf: Buffer): { label: string; rest: Buffer } |
   if (buf.length < 1) return undefined;
   if (buf[0] !== MessageType.HasLabel) return { label: '', rest: buf };
   if (buf.length < 2) return undefined;
-  const size = buf[1];
+  const size = buf.readUInt8(1);
   if (size < 1) fail('label', 'empty label header');
   if (buf.length < 2 + size) return undefined;
   return { label: buf.subarray(2, 2 + size).toString('utf8'), rest: buf.subarray(2 + size) };

@@ -23,7 +23,7 @@ export function makeIpRange(text: string): IpRange {
     if (!subnet) throw new Error(`plugin-testkit: "${text}" is not a valid CIDR`);
     return { family: subnet.family, first: subnet.first, last: subnet.last, text, prefixLength: Number(text.split('/')[1]) };
   }
-  const [a, b, extra] = text.split('-').map((s) => s.trim());
+  const [a = '', b, extra] = text.split('-').map((s) => s.trim());
   const first = parseIp(a);
   const last = b === undefined ? first : parseIp(b);
   if (extra !== undefined || !first || !last || first.family !== last.family || first.value > last.value) {
@@ -154,7 +154,7 @@ export function keyOf(svc: ServiceKey): ServiceKey {
 }
 
 function parseKey(text: string): ServiceKey {
-  const parts = text.split('/');
-  if (parts.length > 2 || parts.some((p) => p === '')) throw new Error(`plugin-testkit: "${text}" is not "namespace/name" or "name"`);
-  return parts.length === 2 ? { namespace: parts[0], name: parts[1] } : { namespace: 'default', name: parts[0] };
+  const [first = '', second, extra] = text.split('/');
+  if (extra !== undefined || first === '' || second === '') throw new Error(`plugin-testkit: "${text}" is not "namespace/name" or "name"`);
+  return second === undefined ? { namespace: 'default', name: first } : { namespace: first, name: second };
 }

@@ -193,12 +193,14 @@ class SuiteRun {
           if (decision.announce) announced.push(s);
         }
       }
-      if (announced.length === 0) {
+      const firstAnnounced = announced[0];
+      const lastAnnounced = announced[announced.length - 1];
+      if (!firstAnnounced || !lastAnnounced) {
         const why = 'shouldAnnounce declined every Service, so nothing could be announced: give `services` (and `nodes`) for which this node announces';
         for (const c of ['idempotent setBalancer', 'idempotent deleteBalancer', 'config changes'] as const) this.add(c, why);
       } else {
-        await this.announceCycle(announcer, announced[0], call, observe, baseline);
-        await this.configChanges(announcer, announced[announced.length - 1], call, observe, baseline);
+        await this.announceCycle(announcer, firstAnnounced, call, observe, baseline);
+        await this.configChanges(announcer, lastAnnounced, call, observe, baseline);
       }
       const st = await call('lifecycle order', 'status()', () => announcer.status());
       if (st.ok && (typeof st.value !== 'object' || st.value === null || typeof st.value.healthy !== 'boolean')) {
@@ -236,6 +238,7 @@ class SuiteRun {
   private async configChanges(announcer: Announcer, s: ConformanceService, call: CallFn, observe: () => Promise<unknown>, baseline: unknown): Promise<void> {
     const check = 'config changes';
     const last = this.pools[this.pools.length - 1];
+    if (!last) return;
     const changed = this.opts.changedPool ?? { ...last, ranges: last.ranges.slice(0, 1), autoAssign: !last.autoAssign, labels: { ...last.labels, 'conformance/changed': 'true' } };
     const others = this.pools.slice(0, -1);
     const name = `${s.service.namespace}/${s.service.name}`;

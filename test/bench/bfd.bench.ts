@@ -17,21 +17,21 @@ const BGPD = frrBgpd(` neighbor 192.168.1.10 remote-as 64501
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
 };
 
 /** Takes speaker `i`'s link down until the router's kernel loses the route; returns the ms it took, then restores the link. */
 async function killOnce(lab: BgpLab, i: number, timeoutMs: number, withBfd: boolean): Promise<number> {
-  const ns = lab.speakers[i].ns;
-  await waitUntil('route in the router kernel', () => lab.exec(lab.routerNs, 'ip', ['route', 'show', PREFIX]).includes(lab.speakers[i].v4), 120_000, 50);
+  const ns = lab.speakers[i]!.ns;
+  await waitUntil('route in the router kernel', () => lab.exec(lab.routerNs, 'ip', ['route', 'show', PREFIX]).includes(lab.speakers[i]!.v4), 120_000, 50);
   if (withBfd) {
-    const up = () => lab.vtyshJson<Array<{ peer: string; status: string }>>('show bfd peers json').some((p) => p.peer === lab.speakers[i].v4 && p.status === 'up');
+    const up = () => lab.vtyshJson<Array<{ peer: string; status: string }>>('show bfd peers json').some((p) => p.peer === lab.speakers[i]!.v4 && p.status === 'up');
     await waitUntil('BFD up at the router', up, 60_000, 50);
   }
   const t0 = process.hrtime.bigint();
   lab.exec(ns, 'ip', ['link', 'set', 'eth0', 'down']);
   try {
-    await waitUntil('route withdrawn', () => !lab.exec(lab.routerNs, 'ip', ['route', 'show', PREFIX]).includes(lab.speakers[i].v4), timeoutMs, 5);
+    await waitUntil('route withdrawn', () => !lab.exec(lab.routerNs, 'ip', ['route', 'show', PREFIX]).includes(lab.speakers[i]!.v4), timeoutMs, 5);
     return Number(process.hrtime.bigint() - t0) / 1e6;
   } finally {
     lab.exec(ns, 'ip', ['link', 'set', 'eth0', 'up']);

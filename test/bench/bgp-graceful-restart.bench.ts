@@ -69,9 +69,9 @@ export async function run(): Promise<void> {
     stops.push(() => controller.stop());
     lab.up(2);
     lab.startFrr(BGPD);
-    speaker = await RestartableSpeaker.create(lab.speakers[0].ns, lab.dir, access, kubeconfigs.speaker, 'node-a');
+    speaker = await RestartableSpeaker.create(lab.speakers[0]!.ns, lab.dir, access, kubeconfigs.speaker, 'node-a');
     const ip = await webServiceIp(access);
-    const server = await serveVip(lab, lab.speakers[0].ns, lab.speakers[1].ns, ip, POOL);
+    const server = await serveVip(lab, lab.speakers[0]!.ns, lab.speakers[1]!.ns, ip, POOL);
     stops.push(() => server.kill('SIGKILL'));
     const fresh = async () => {
       const r = lab.vtyshJson<{ paths?: Array<{ stale?: boolean }> }>(`show bgp ipv4 unicast ${ip}/32 json`);
@@ -93,7 +93,7 @@ export async function run(): Promise<void> {
       const r: CaseResult = { what: c.what, requests: 0, failedPerRestart: [], outageMs: [] };
       for (let i = 0; i < RESTARTS; i++) {
         const eors = speaker.logs.filter((l) => l.includes('"endOfRibSent"')).length;
-        poller = VipPoller.start(lab, lab.speakers[1].ns, ip, POLL_MS);
+        poller = VipPoller.start(lab, lab.speakers[1]!.ns, ip, POLL_MS);
         await okAtLeast(10);
         // A rolling restart: the old process goes, the new one starts at once.
         await speaker.kill(c.signal);
@@ -112,8 +112,8 @@ export async function run(): Promise<void> {
     }
     const rows = results.map((r) => [r.what, String(RESTARTS), String(r.requests), String(sum(r.failedPerRestart)), String(max(r.failedPerRestart)), String(max(r.outageMs))]);
     const head = ['case', 'restarts', 'requests', 'failed', 'max failed/restart', 'longest outage ms'];
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
     process.stdout.write(`speaker restarts under traffic (HTTP every ${POLL_MS} ms through FRR, helper mode, restart time 120 s)\n`);
     process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
   } finally {

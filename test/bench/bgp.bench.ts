@@ -87,11 +87,11 @@ export async function run(): Promise<void> {
       '192.168.1.10',
       () => void lab.announce(0, ['--peer', '192.168.1.1', '--my-asn', '64501', '--peer-asn', '64500', '--prefixes-from', file]),
       async () => void (await lab.stopSpeaker(0, 'SIGTERM', 20000)),
-      () => (rss = rssKb(lab.speakers[0].proc!.pid!)),
+      () => (rss = rssKb(lab.speakers[0]!.proc!.pid!)),
     );
 
     // gobgpd on s1 (192.168.1.11, AS 64502): the same prefixes injected into its global RIB first, then the neighbour is added.
-    const s1 = lab.speakers[1];
+    const s1 = lab.speakers[1]!;
     const conf = join(lab.dir, 'gobgpd.toml');
     writeFileSync(conf, '[global.config]\n  as = 64502\n  router-id = "192.168.1.11"\n  port = -1\n');
     const mrt = join(lab.dir, 'prefixes.mrt');

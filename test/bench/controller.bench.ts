@@ -18,7 +18,7 @@ const COLD_SERVICES = Number(process.env.BENCH_COLD_SERVICES ?? 10000);
 const ROOT = join(__dirname, '..', '..', '..');
 
 function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 function rssMb(pid: number): number {
@@ -28,7 +28,7 @@ function rssMb(pid: number): number {
 
 /** User+system CPU time of a process, in ms (clock ticks are 10 ms on Linux). */
 function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
@@ -69,13 +69,13 @@ async function measureLatency(kc: k8s.KubeConfig, core: k8s.CoreV1Api, namespace
     for (let i = 0; i < names.length; i++) {
       const wait = start + (i * 1000) / mode.rate - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      inflight.push(create(names[i]));
+      inflight.push(create(names[i]!));
     }
     await Promise.all(inflight);
   } else {
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < names.length) await create(names[next++]);
+      while (next < names.length) await create(names[next++]!);
     };
     await Promise.all(Array.from({ length: mode.concurrency ?? 4 }, worker));
   }
@@ -114,8 +114,8 @@ async function createMany(core: k8s.CoreV1Api, namespace: string, names: string[
   const worker = async (): Promise<void> => {
     while (next < names.length) {
       const name = names[next++];
-      await core.createNamespacedService({ namespace, body: svc(name, namespace) });
-      onCreated?.(name);
+      await core.createNamespacedService({ namespace, body: svc(name!, namespace) });
+      onCreated?.(name!);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

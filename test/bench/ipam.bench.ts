@@ -10,7 +10,7 @@ const SERVICES = Number(process.env.BENCH_IPAM_SERVICES ?? 100_000);
 
 function cidrPool(name: string, cidr: string, avoidBuggyIPs = false): Pool {
   const [addr, len] = cidr.split('/');
-  const ip = parseIp(addr)!;
+  const ip = parseIp(addr!)!;
   const bits = ip.family === 4 ? 32 : 128;
   const host = (1n << BigInt(bits - Number(len))) - 1n;
   const first = ip.value & ~host;
@@ -152,9 +152,9 @@ function caseNearlyFull(avoidBuggyIPs: boolean): bigint {
 
 function caseNaiveNearlyFull(): bigint {
   const pool = cidrPool('full', '10.1.0.0/16');
-  const naive = new LinearScanAllocator(pool.ranges[0].first, pool.ranges[0].last);
+  const naive = new LinearScanAllocator(pool.ranges[0]!.first, pool.ranges[0]!.last);
   const size = 65536;
-  for (let i = 0; i < size; i++) naive.hold(`ns/svc-${i}`, pool.ranges[0].first + BigInt(i));
+  for (let i = 0; i < size; i++) naive.hold(`ns/svc-${i}`, pool.ranges[0]!.first + BigInt(i));
   const free = Math.ceil(size * 0.001);
   const victims = pickIndices(size, free).map((i) => `ns/svc-${i}`);
   const rounds = Number(process.env.BENCH_IPAM_NAIVE_ROUNDS ?? 1);

@@ -27,13 +27,13 @@ async function measureProfile(profile: 'fast' | 'lan'): Promise<ProfileResult> {
   const lab = new L2Lab(3, `bfo${profile[0]}`);
   const dist = join(REPO, 'dist', 'test', 'integration', 'layer2');
   const order = electionOrder(NAMES, VIP);
-  const owner = NAMES.indexOf(order[0]);
+  const owner = NAMES.indexOf(order[0]!);
   const samples: number[] = [];
   let lost = 0;
   try {
     lab.up([VIP]);
     for (const [i, n] of lab.nodes.entries()) {
-      const srv = lab.spawn(n.ns, process.execPath, [join(dist, 'client-probe.js'), 'serve', String(PORT), NAMES[i]]);
+      const srv = lab.spawn(n.ns, process.execPath, [join(dist, 'client-probe.js'), 'serve', String(PORT), NAMES[i]!]);
       const lines = collectLines(srv);
       if (!(await until(() => lines.some((l) => l.listening === PORT), 10_000))) throw new Error(`backend on ${NAMES[i]} did not start`);
     }
@@ -42,7 +42,7 @@ async function measureProfile(profile: 'fast' | 'lan'): Promise<ProfileResult> {
     const logs: Array<Array<Record<string, unknown>>> = [];
     const startSpeaker = (i: number): void => {
       const spec = { nodeName: NAMES[i], nodes, endpointNode: 'node-b', vip: VIP, secret: 'AbCdEfGhIjKlMnOpQrStUv', profile, options: { requestLogLevel: 'debug' } };
-      const p = lab.spawn(lab.nodes[i].ns, process.execPath, [join(dist, 'announcer-node.js'), JSON.stringify(spec)]);
+      const p = lab.spawn(lab.nodes[i]!.ns, process.execPath, [join(dist, 'announcer-node.js'), JSON.stringify(spec)]);
       speakers[i] = p;
       logs[i] = collectLines(p);
     };
@@ -65,20 +65,20 @@ async function measureProfile(profile: 'fast' | 'lan'): Promise<ProfileResult> {
     let since = Date.now();
     for (let k = 0; k < KILLS; k++) {
       // Steady state: all three members everywhere, the sha256-first node serving (25 requests in a row).
-      if (!(await until(() => converged() && steady(since, order[0]), 90_000))) {
+      if (!(await until(() => converged() && steady(since, order[0]!), 90_000))) {
         process.stdout.write(`  ${profile}: cluster did not re-converge before kill ${k + 1}; stopping this profile\n`);
         lost += KILLS - k;
         break;
       }
       await sleep(300);
-      const ns = lab.nodes[owner].ns;
+      const ns = lab.nodes[owner]!.ns;
       const killedAt = Date.now();
       // Node crash: its link goes down and its speaker dies without a memberlist leave.
       lab.exec(ns, 'ip', ['link', 'set', 'eth0', 'down']);
-      speakers[owner].kill('SIGKILL');
+      speakers[owner]!.kill('SIGKILL');
       const back = await until(() => probes.some((p) => p.kind === 'http' && p.ok && p.t >= killedAt && p.body !== order[0]), 30_000, 5);
       if (back) {
-        const first = probes.filter((p) => p.kind === 'http' && p.ok && p.t >= killedAt && p.body !== order[0]).sort((a, b) => a.t + a.ms - (b.t + b.ms))[0];
+        const first = probes.filter((p) => p.kind === 'http' && p.ok && p.t >= killedAt && p.body !== order[0]).sort((a, b) => a.t + a.ms - (b.t + b.ms))[0]!;
         samples.push(first.t + first.ms - killedAt);
       } else {
         lost++;
@@ -86,7 +86,7 @@ async function measureProfile(profile: 'fast' | 'lan'): Promise<ProfileResult> {
       process.stdout.write(`  ${profile} kill ${k + 1}/${KILLS}: ${back ? `${samples[samples.length - 1]} ms` : 'no traffic within 30 s'}\n`);
       // The node comes back (link up, speaker restarted) and, first in sha256 order, owns the VIP again.
       lab.exec(ns, 'ip', ['link', 'set', 'eth0', 'up']);
-      await new Promise<void>((r) => (speakers[owner].exitCode !== null || speakers[owner].signalCode !== null ? r() : speakers[owner].once('exit', () => r())));
+      await new Promise<void>((r) => (speakers[owner]!.exitCode !== null || speakers[owner]!.signalCode !== null ? r() : speakers[owner]!.once('exit', () => r())));
       startSpeaker(owner);
       since = Date.now();
     }

@@ -161,7 +161,7 @@ async function measure(lab: L2Lab, tool: string, target: string, pid?: number): 
 
 /** Starts `l2 announce` in the node namespace (stdout to /dev/null: the bench must not parse 50k lines/s) and waits until it answers. */
 async function startResponder(lab: L2Lab, logLevel: string): Promise<{ pid: number; stop: () => Promise<void> }> {
-  const node = lab.nodes[0];
+  const node = lab.nodes[0]!;
   const bin = join(REPO, 'bin', 'metallbts.js');
   const cmd = `exec nice -n ${NICE} ${process.execPath} ${bin} l2 announce --interface eth0 --ip ${VIP} --log-level ${logLevel} > /dev/null`;
   const p = lab.spawn(node.ns, 'sh', ['-c', cmd]);
@@ -230,7 +230,7 @@ export async function run(): Promise<void> {
   const lab = new L2Lab(1, 'bench');
   try {
     lab.up();
-    const node = lab.nodes[0];
+    const node = lab.nodes[0]!;
     // Kernel baseline: the node's own eth0 address, answered in-kernel (arp_ignore=1 allows it: it is on eth0).
     runCmd('ip', ['netns', 'exec', node.ns, 'sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0']);
     slots = KERNEL_SLOTS;

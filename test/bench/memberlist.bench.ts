@@ -45,7 +45,7 @@ interface Row {
 }
 
 function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 function sorted(xs: number[]): number[] {
@@ -111,7 +111,7 @@ function firstAt(ps: Proc[], node: string, event: string, since: number): number
 async function measure(size: number, profile: string, load: LoadKind, kills: number, portBase: number): Promise<Row> {
   const procs: Proc[] = [];
   const all: Proc[] = [];
-  const row: Row = { profile, size, load, times: [], firstSuspect: [], firstDead: [], falseSuspect: 0, falseDead: 0, loadBefore: loadavg()[0], loadAfter: 0 };
+  const row: Row = { profile, size, load, times: [], firstSuspect: [], firstDead: [], falseSuspect: 0, falseDead: 0, loadBefore: loadavg()[0]!, loadAfter: 0 };
   const killed: Array<{ name: string; from: number; to: number }> = [];
   const stopLoad = startLoad(load);
   let formed = 0;
@@ -124,7 +124,7 @@ async function measure(size: number, profile: string, load: LoadKind, kills: num
     formed = Date.now();
     for (let k = 0; k < kills; k++) {
       const idx = 1 + (k % (size - 1)); // keep n0 (the seed) so restarts can join it
-      const victim = procs[idx];
+      const victim = procs[idx]!;
       const t0 = Date.now();
       victim.child.kill('SIGKILL');
       const survivors = procs.filter((p) => p !== victim);
@@ -133,7 +133,7 @@ async function measure(size: number, profile: string, load: LoadKind, kills: num
       row.times.push(Math.max(...firstAt(survivors, victim.name, 'dead', t0)) - t0);
       row.firstDead.push(Math.min(...firstAt(survivors, victim.name, 'dead', t0)) - t0);
       const suspects = firstAt(survivors, victim.name, 'suspect', t0);
-      row.firstSuspect.push(suspects.length > 0 ? Math.min(...suspects) - t0 : row.firstDead[row.firstDead.length - 1]);
+      row.firstSuspect.push(suspects.length > 0 ? Math.min(...suspects) - t0 : row.firstDead[row.firstDead.length - 1]!);
       if (process.env.BENCH_MEMBERLIST_DEBUG)
         process.stderr.write(`kill ${k} ${victim.name}: first suspect ${row.firstSuspect[k]} first dead ${row.firstDead[k]} all dead ${row.times[k]} ms\n`);
       // Restart the victim under the same name; it refutes the old death and rejoins.
@@ -155,7 +155,7 @@ async function measure(size: number, profile: string, load: LoadKind, kills: num
     for (const p of procs) p.child.kill('SIGKILL');
     stopLoad();
   }
-  row.loadAfter = loadavg()[0];
+  row.loadAfter = loadavg()[0]!;
   // A suspect/dead report after formation and outside a kill window of that node is a false positive.
   for (const p of all)
     for (const l of p.lines) {
@@ -227,7 +227,7 @@ async function member(argv: string[]): Promise<void> {
   const [host, port] = arg('--bind')!.split(':');
   const ml = await Memberlist.create({
     name: arg('--name')!,
-    bindAddr: host,
+    bindAddr: host!,
     bindPort: Number(port),
     secret: arg('--secret'),
     profile: arg('--profile') as ProfileName,

@@ -77,14 +77,14 @@ async function measure(cfg: Config): Promise<CaseResult[]> {
     await cluster.start();
     const probes = CASES.map((c) => collectLines(cluster.lab.spawn(cluster.lab.client.ns, process.execPath, [join(dist, 'client-probe.js'), 'http', `http://${c.vip}:${PORT}/`, String(POLL_MS), '200', String(60 * 60_000)])) as unknown as HttpProbe[]);
     const steady = (i: number, since: number, body: string, n = 25): boolean => {
-      const after = probes[i].filter((p) => p.kind === 'http' && p.t > since);
+      const after = probes[i]!.filter((p) => p.kind === 'http' && p.t > since);
       return after.length >= n && after.slice(-n).every((p) => p.ok && p.body === body);
     };
     let since = Date.now();
     for (let k = 0; k < KILLS; k++) {
       for (const [i, c] of CASES.entries()) {
         const owner = shaOrder(c.vip)[0];
-        if (!(await until(() => CASES.every((cc, j) => steady(j, since, shaOrder(cc.vip)[0])), 120_000))) {
+        if (!(await until(() => CASES.every((cc, j) => steady(j, since, shaOrder(cc.vip)[0]!)), 120_000))) {
           process.stdout.write(`  ${cfg.label}: not steady before kill ${k + 1} of ${c.victim}; stopping this configuration\n${cluster.tails(5)}\n`);
           for (const r of results) r.lost += KILLS - k;
           return results;
@@ -93,10 +93,10 @@ async function measure(cfg: Config): Promise<CaseResult[]> {
         const killedAt = Date.now();
         cluster.setLink(c.victim, false);
         cluster.kill(c.victim);
-        const back = await until(() => probes[i].some((p) => p.kind === 'http' && p.ok && p.t >= killedAt && p.body !== owner), 60_000, 5);
-        const first = probes[i].find((p) => p.kind === 'http' && p.ok && p.t >= killedAt && p.body !== owner);
-        if (back && first) results[i].samples.push(first.t + first.ms - killedAt);
-        else results[i].lost++;
+        const back = await until(() => probes[i]!.some((p) => p.kind === 'http' && p.ok && p.t >= killedAt && p.body !== owner), 60_000, 5);
+        const first = probes[i]!.find((p) => p.kind === 'http' && p.ok && p.t >= killedAt && p.body !== owner);
+        if (back && first) results[i]!.samples.push(first.t + first.ms - killedAt);
+        else results[i]!.lost++;
         cluster.setLink(c.victim, true);
         await cluster.restart(c.victim, NAMES.filter((n) => n !== c.victim));
         // A starting MetalLB speaker announces every VIP until its memberlist join completes; the client keeps talking

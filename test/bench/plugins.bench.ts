@@ -50,15 +50,15 @@ interface Figures {
   decideP50us: number;
 }
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 
 async function measure(a: Announcer, decide: (svc: ServiceView) => Promise<unknown>): Promise<Figures> {
   const svcs = Array.from({ length: 1000 }, (_, i) => service(i));
-  for (let i = 0; i < 500; i++) await a.setBalancer(svcs[i % 1000], svcs[i % 1000].ingressIPs, 'pool', svcs[i % 1000]); // warm-up
+  for (let i = 0; i < 500; i++) await a.setBalancer(svcs[i % 1000]!, svcs[i % 1000]!.ingressIPs, 'pool', svcs[i % 1000]!); // warm-up
   const lat: number[] = [];
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < CALLS; i++) {
-    const s = svcs[i % 1000];
+    const s = svcs[i % 1000]!;
     const c0 = process.hrtime.bigint();
     await a.setBalancer(s, s.ingressIPs, 'pool', s);
     lat.push(Number(process.hrtime.bigint() - c0) / 1000);
@@ -69,7 +69,7 @@ async function measure(a: Announcer, decide: (svc: ServiceView) => Promise<unkno
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < CALLS) {
-        const s = svcs[next++ % 1000];
+        const s = svcs[next++ % 1000]!;
         await a.setBalancer(s, s.ingressIPs, 'pool', s);
       }
     }),
@@ -78,7 +78,7 @@ async function measure(a: Announcer, decide: (svc: ServiceView) => Promise<unkno
   const dlat: number[] = [];
   for (let i = 0; i < Math.min(CALLS, 5000); i++) {
     const c0 = process.hrtime.bigint();
-    await decide(svcs[i % 1000]);
+    await decide(svcs[i % 1000]!);
     dlat.push(Number(process.hrtime.bigint() - c0) / 1000);
   }
   lat.sort((x, y) => x - y);
@@ -106,6 +106,6 @@ export async function run(): Promise<void> {
   ];
   process.stdout.write(`plugin boundary (${CALLS.toLocaleString('en-US')} calls each; same plugin in-process vs worker thread)\n`);
   const w = [34, 14, 14, 18];
-  process.stdout.write(`${['', 'in-process', 'worker', 'ratio / cost'].map((c, i) => c.padEnd(w[i])).join(' ')}\n`);
-  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(w[i])).join(' ')}\n`);
+  process.stdout.write(`${['', 'in-process', 'worker', 'ratio / cost'].map((c, i) => c.padEnd(w[i]!)).join(' ')}\n`);
+  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(w[i]!)).join(' ')}\n`);
 }

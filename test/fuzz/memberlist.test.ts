@@ -103,7 +103,7 @@ function mutate(b: Buffer, m: { pos: number; byte: number; cut: number; kind: st
 describe('memberlist decoders never throw anything but MemberlistDecodeError', () => {
   test.each(Object.keys(decoders))('%s on arbitrary bytes', (key) => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), (a) => onlyTypedErrors(decoders[key], Buffer.from(a))),
+      fc.property(fc.uint8Array({ maxLength: 300 }), (a) => onlyTypedErrors(decoders[key]!, Buffer.from(a))),
       { numRuns: RUNS_ARBITRARY },
     );
   });

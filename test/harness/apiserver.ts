@@ -169,7 +169,7 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
     writeFileSync(join(dir, 'tokens.csv'), `${token},${ADMIN_USER},${ADMIN_USER},"system:masters"\n`, { mode: 0o600 });
     const [etcdClient, etcdPeer, apiPort] = await freePorts(3);
 
-    const etcd = startProcess('etcd', etcdBin, etcdArgs(dir, etcdClient, etcdPeer), join(dir, 'etcd.log'));
+    const etcd = startProcess('etcd', etcdBin, etcdArgs(dir, etcdClient!, etcdPeer!), join(dir, 'etcd.log'));
     procs.push(etcd);
     await waitFor('etcd /health', deadline, procs, async () => {
       const res = await fetch(`http://127.0.0.1:${etcdClient}/health`, { signal: AbortSignal.timeout(2000) });
@@ -177,7 +177,7 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
     });
 
     const server = `https://127.0.0.1:${apiPort}`;
-    const args = apiserverArgs(dir, pki, etcdClient, apiPort, opts);
+    const args = apiserverArgs(dir, pki, etcdClient!, apiPort!, opts);
     const startApiserver = async (until: number): Promise<void> => {
       procs.push(startProcess('kube-apiserver', apiserverBin, args, join(dir, 'kube-apiserver.log')));
       await waitFor('kube-apiserver /readyz', until, procs, async () => {

@@ -49,7 +49,7 @@ export function extractEntry(name: string, versioned: boolean, root: string = RO
       m.handled = true;
     },
   });
-  const fileName = config.reportConfigs[0].fileName;
+  const fileName = config.reportConfigs[0]!.fileName;
   const reportPath = join(config.reportFolder, fileName);
   const tempPath = join(config.reportTempFolder, fileName);
   const current = readFileSync(tempPath, 'utf8');

@@ -46,7 +46,7 @@ export function parseDeclarations(report: string): Map<string, Declaration> {
   let depth = 0;
   const flush = (): void => {
     if (current.length === 0) return;
-    const m = DECLARATION.exec(current[0]);
+    const m = DECLARATION.exec(current[0]!);
     const kind = m?.[1] ?? 'statement';
     const key = m ? `${kind} ${m[2]}` : `statement ${current[0]}`;
     const prev = out.get(key);
@@ -89,7 +89,7 @@ export function diffSurface(before: string, after: string): SurfaceDiff {
     if (BODY_KINDS.has(decl.kind)) compareBodies(decl, next, breaking, additive);
     else if (decl.kind === 'function' && decl.lines.every((l) => next.lines.includes(l))) {
       additive.push(`${key}: overload added: ${next.lines.filter((l) => !decl.lines.includes(l)).join(' ')}`);
-    } else if (decl.kind === 'function' && decl.lines.length === 1 && next.lines.length === 1 && acceptsMore(decl.lines[0], next.lines[0])) {
+    } else if (decl.kind === 'function' && decl.lines.length === 1 && next.lines.length === 1 && acceptsMore(decl.lines[0]!, next.lines[0]!)) {
       additive.push(`${key}: now accepts more: \`${next.lines[0]}\``);
     } else breaking.push(`${key} changed: \`${oneLine(decl.lines)}\` → \`${oneLine(next.lines)}\``);
   }
@@ -135,7 +135,7 @@ function splitTopLevel(text: string, sep: string): string[] {
   let depth = 0;
   let start = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text[i]!;
     if ('<({['.includes(c)) depth++;
     else if ('>)}]'.includes(c) && text[i - 1] !== '=') depth--;
     else if (c === sep && depth === 0) {
@@ -167,7 +167,7 @@ export function acceptsMore(before: string, after: string): boolean {
   };
   const keeps = a.params.every((p, i) => {
     const was = param(p);
-    const is = param(b.params[i]);
+    const is = param(b.params[i]!);
     return was.name === is.name && was.types.every((t) => is.types.includes(t));
   });
   return keeps && b.params.slice(a.params.length).every((p) => /^[\w$]+\?:/.test(p));

@@ -72,16 +72,16 @@ const fail = (reason: BfdDecodeReason, message: string): never => {
 /** Decodes one Control packet (the UDP payload); trailing bytes beyond Length are ignored, as RFC 5880 allows. */
 export function decodeBfdControl(buf: Buffer): BfdControlPacket {
   if (buf.length < BFD_MANDATORY_LENGTH) fail('truncated', `packet of ${buf.length} bytes is shorter than ${BFD_MANDATORY_LENGTH}`);
-  const version = buf[0] >> 5;
+  const version = buf.readUInt8(0) >> 5;
   if (version !== BFD_VERSION) fail('version', `version ${version}, expected ${BFD_VERSION}`);
-  const flags = buf[1];
+  const flags = buf.readUInt8(1);
   const authPresent = (flags & 0x04) !== 0;
-  const length = buf[3];
+  const length = buf.readUInt8(3);
   const minLength = authPresent ? BFD_MANDATORY_LENGTH + 2 : BFD_MANDATORY_LENGTH;
   if (length < minLength) fail('length', `Length ${length} is below ${minLength}`);
   if (length > buf.length) fail('length', `Length ${length} exceeds the ${buf.length}-byte payload`);
   if (!authPresent && length !== BFD_MANDATORY_LENGTH) fail('length', `Length ${length} without an authentication section must be ${BFD_MANDATORY_LENGTH}`);
-  const detectMult = buf[2];
+  const detectMult = buf.readUInt8(2);
   if (detectMult === 0) fail('detect-mult-zero', 'Detect Mult is zero');
   if ((flags & 0x01) !== 0) fail('multipoint', 'Multipoint bit is set');
   const state = (flags >> 6) as BfdStateValue;
@@ -92,7 +92,7 @@ export function decodeBfdControl(buf: Buffer): BfdControlPacket {
     fail('your-discriminator-zero', `Your Discriminator is zero in state ${BFD_STATE_NAMES[state]}`);
   }
   const packet: BfdControlPacket = {
-    diag: buf[0] & 0x1f,
+    diag: buf.readUInt8(0) & 0x1f,
     state,
     poll: (flags & 0x20) !== 0,
     final: (flags & 0x10) !== 0,
@@ -106,11 +106,11 @@ export function decodeBfdControl(buf: Buffer): BfdControlPacket {
     requiredMinEchoRxUs: buf.readUInt32BE(20),
   };
   if (authPresent) {
-    const authLen = buf[BFD_MANDATORY_LENGTH + 1];
+    const authLen = buf.readUInt8(BFD_MANDATORY_LENGTH + 1);
     if (authLen < 2 || BFD_MANDATORY_LENGTH + authLen !== length) {
       fail('auth-section', `Auth Len ${authLen} does not fill the packet Length ${length}`);
     }
-    packet.auth = { type: buf[BFD_MANDATORY_LENGTH], data: Buffer.from(buf.subarray(BFD_MANDATORY_LENGTH + 2, length)) };
+    packet.auth = { type: buf.readUInt8(BFD_MANDATORY_LENGTH), data: Buffer.from(buf.subarray(BFD_MANDATORY_LENGTH + 2, length)) };
   }
   return packet;
 }

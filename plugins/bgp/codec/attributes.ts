@@ -119,8 +119,8 @@ export function decodeAsPath(v: Buffer, asn4: boolean): AsPathSegment[] | undefi
   let off = 0;
   while (off < v.length) {
     if (off + 2 > v.length) return undefined;
-    const type = v[off];
-    const count = v[off + 1];
+    const type = v.readUInt8(off);
+    const count = v.readUInt8(off + 1);
     if (type < AsPathSegmentType.Set || type > AsPathSegmentType.ConfedSet || count === 0) return undefined;
     if (off + 2 + count * size > v.length) return undefined;
     const asns: number[] = [];
@@ -195,7 +195,7 @@ function decodeMpReach(v: Buffer, raw: Buffer): MpReach | undefined {
   const safi = v[2];
   const family = familyOf(afi);
   if (!family || safi !== Safi.Unicast) return undefined;
-  const nhLen = v[3];
+  const nhLen = v.readUInt8(3);
   if (4 + nhLen + 1 > v.length) fail('next hop overruns attribute');
   // IPv4 NLRI may carry an IPv6 next hop (RFC 8950, sent by GoBGP and FRR with extended-nexthop).
   const valid = family === 4 ? [4, 16, 32] : [16, 32];
@@ -238,7 +238,7 @@ export function decodeAttribute(flags: number, type: number, v: Buffer, raw: Buf
   switch (type) {
     case AttrType.Origin:
       if (v.length !== 1) return lenErr(TAW);
-      if (v[0] > 2) return attrError(TAW, type, UpdateSubcode.InvalidOrigin, raw, `invalid ORIGIN ${v[0]}`);
+      if (v.readUInt8(0) > 2) return attrError(TAW, type, UpdateSubcode.InvalidOrigin, raw, `invalid ORIGIN ${v[0]}`);
       into.origin = v[0];
       return undefined;
     case AttrType.AsPath: {

@@ -32,7 +32,7 @@ export function encodeNotification(n: NotificationMessage): Buffer {
 
 export function decodeNotification(body: Buffer): NotificationMessage {
   if (body.length < 2) throw new BgpDecodeError(ErrorCode.MessageHeader, HeaderSubcode.BadMessageLength, 'NOTIFICATION too short');
-  return { code: body[0], subcode: body[1], data: Buffer.from(body.subarray(2)) };
+  return { code: body.readUInt8(0), subcode: body.readUInt8(1), data: Buffer.from(body.subarray(2)) };
 }
 
 export function encodeKeepalive(): Buffer {
@@ -51,7 +51,7 @@ export function decodeRouteRefresh(body: Buffer): RouteRefreshMessage {
   if (body.length !== 4) {
     throw new BgpDecodeError(ErrorCode.RouteRefresh, 1, `ROUTE-REFRESH length ${body.length + HEADER_LENGTH}`, Buffer.from(body));
   }
-  return { afi: body.readUInt16BE(0), subtype: body[2], safi: body[3] };
+  return { afi: body.readUInt16BE(0), subtype: body.readUInt8(2), safi: body.readUInt8(3) };
 }
 
 export function encodeOpenMessage(m: OpenMessage): Buffer {

@@ -111,7 +111,7 @@ function decodeCapability(code: number, value: Buffer): Capability {
       if (value.length < 2 || (value.length - 2) % 4 !== 0) bad();
       const w = value.readUInt16BE(0);
       const afis: GracefulRestartAfi[] = [];
-      for (let o = 2; o < value.length; o += 4) afis.push({ afi: value.readUInt16BE(o), safi: value[o + 2], flags: value[o + 3] });
+      for (let o = 2; o < value.length; o += 4) afis.push({ afi: value.readUInt16BE(o), safi: value.readUInt8(o + 2), flags: value.readUInt8(o + 3) });
       return { code, restartFlags: w >> 12, restartTime: w & 0xfff, afis };
     }
     default:
@@ -129,14 +129,14 @@ export function decodeOpen(body: Buffer): OpenMessage {
   const myAs = body.readUInt16BE(1);
   const holdTime = body.readUInt16BE(3);
   const bgpId = formatAddress(body.subarray(5, 9));
-  const optLen = body[9];
+  const optLen = body.readUInt8(9);
   if (10 + optLen !== body.length) throw new BgpDecodeError(ErrorCode.Open, 0, `optional parameters length ${optLen} does not match message`);
   const capabilities: Capability[] = [];
   let off = 10;
   while (off < body.length) {
     need(body, off, 2, ErrorCode.Open, 0, 'optional parameter');
     const ptype = body[off];
-    const plen = body[off + 1];
+    const plen = body.readUInt8(off + 1);
     need(body, off + 2, plen, ErrorCode.Open, 0, 'optional parameter value');
     if (ptype !== CAP_PARAM) {
       throw new BgpDecodeError(ErrorCode.Open, OpenSubcode.UnsupportedOptionalParameter, `unsupported optional parameter ${ptype}`);
@@ -145,8 +145,8 @@ export function decodeOpen(body: Buffer): OpenMessage {
     const end = off + 2 + plen;
     while (c < end) {
       need(body, c, 2, ErrorCode.Open, 0, 'capability');
-      const code = body[c];
-      const clen = body[c + 1];
+      const code = body.readUInt8(c);
+      const clen = body.readUInt8(c + 1);
       if (c + 2 + clen > end) throw new BgpDecodeError(ErrorCode.Open, 0, `capability ${code} overruns its parameter`);
       capabilities.push(decodeCapability(code, body.subarray(c + 2, c + 2 + clen)));
       c += 2 + clen;

@@ -34,7 +34,7 @@ export function parsePrefix(text: string): { family: Family; bytes: Buffer; leng
 function maskBytes(bytes: Buffer, length: number): void {
   for (let i = 0; i < bytes.length; i++) {
     const keep = Math.max(0, Math.min(8, length - i * 8));
-    bytes[i] &= keep === 8 ? 0xff : (0xff << (8 - keep)) & 0xff;
+    bytes[i] = (bytes[i] ?? 0) & (keep === 8 ? 0xff : (0xff << (8 - keep)) & 0xff);
   }
 }
 
@@ -70,7 +70,7 @@ export function decodePrefixes(buf: Buffer, family: Family, code: number, subcod
   const bits = family === 4 ? 32 : 128;
   let off = 0;
   while (off < buf.length) {
-    const length = buf[off];
+    const length = buf.readUInt8(off);
     if (length > bits) throw new BgpDecodeError(code, subcode, `prefix length ${length} > ${bits}`);
     const n = Math.ceil(length / 8);
     if (off + 1 + n > buf.length) throw new BgpDecodeError(code, subcode, `prefix of length ${length} truncated`);

@@ -56,14 +56,14 @@ export function decodeUpdate(body: Buffer, ctx: AttributeContext): UpdateDecodeR
   let off = 0;
   while (off < attrBuf.length) {
     const remaining = attrBuf.length - off;
-    const flags = attrBuf[off];
+    const flags = attrBuf.readUInt8(off);
     const hdr = flags & AttrFlag.ExtendedLength ? 4 : 3;
     if (remaining < hdr) {
       errors.push({ action: 'treat-as-withdraw', type: 0, code: 3, subcode: UpdateSubcode.MalformedAttributeList, data: Buffer.alloc(0), message: 'trailing bytes too short for an attribute' });
       break;
     }
-    const type = attrBuf[off + 1];
-    const len = hdr === 4 ? attrBuf.readUInt16BE(off + 2) : attrBuf[off + 2];
+    const type = attrBuf.readUInt8(off + 1);
+    const len = hdr === 4 ? attrBuf.readUInt16BE(off + 2) : attrBuf.readUInt8(off + 2);
     if (off + hdr + len > attrBuf.length) {
       if (type === AttrType.MpReach || type === AttrType.MpUnreach) {
         throw new BgpDecodeError(ErrorCode.Update, UpdateSubcode.AttributeLengthError, `attribute ${type} length ${len} overruns attributes`);

@@ -27,7 +27,7 @@ function writeIpv4(ip: string, buf: Buffer, off: number): void {
   let part = 0;
   let digits = 0;
   let value = 0;
-  const out = [0, 0, 0, 0];
+  const out: [number, number, number, number] = [0, 0, 0, 0];
   let ok = typeof ip === 'string';
   for (let i = 0; ok && i <= ip.length; i++) {
     const c = i < ip.length ? ip.charCodeAt(i) : 46;
@@ -129,18 +129,18 @@ export function encodeArpReplyFrame(request: Buffer, ourMac: Buffer): Buffer {
   const out = Buffer.allocUnsafe(ARP_FRAME_LEN);
   // Byte loops, not Buffer#copy: copy with offsets makes a typed-array view per call (garbage at line rate).
   for (let i = 0; i < 6; i++) {
-    out[i] = request[22 + i]; // Ethernet destination: the request's sender hardware address
-    out[6 + i] = ourMac[i];
-    out[22 + i] = ourMac[i];
-    out[32 + i] = request[22 + i];
+    out[i] = request[22 + i] ?? 0; // Ethernet destination: the request's sender hardware address
+    out[6 + i] = ourMac[i] ?? 0;
+    out[22 + i] = ourMac[i] ?? 0;
+    out[32 + i] = request[22 + i] ?? 0;
   }
   out.writeUInt16BE(ETHERTYPE_ARP, 12);
   out.writeUInt32BE(0x0001_0800, 14); // Ethernet, IPv4
   out.writeUInt16BE(0x0604, 18); // address lengths 6 and 4
   out.writeUInt16BE(ARP_REPLY, 20);
   for (let i = 0; i < 4; i++) {
-    out[28 + i] = request[38 + i]; // sender IP: the address asked for
-    out[38 + i] = request[28 + i];
+    out[28 + i] = request[38 + i] ?? 0; // sender IP: the address asked for
+    out[38 + i] = request[28 + i] ?? 0;
   }
   out.fill(0, 42);
   return out;

@@ -41,7 +41,8 @@ export function decodeIcmpv6Frame(frame: Buffer): Icmpv6Frame {
   const etherType = frame.readUInt16BE(12);
   if (etherType !== ETHERTYPE_IPV6) throw new Layer2DecodeError(`ethernet: ethertype 0x${etherType.toString(16)} is not IPv6`);
   const ip = ETH_HEADER_LEN;
-  if (frame[ip] >> 4 !== 6) throw new Layer2DecodeError(`ipv6: version ${frame[ip] >> 4}`);
+  const version = frame.readUInt8(ip) >> 4;
+  if (version !== 6) throw new Layer2DecodeError(`ipv6: version ${version}`);
   const payloadLen = frame.readUInt16BE(ip + 4);
   if (frame[ip + 6] !== NEXT_HEADER_ICMPV6) throw new Layer2DecodeError(`ipv6: next header ${frame[ip + 6]} is not ICMPv6`);
   const start = ip + IPV6_HEADER_LEN;
@@ -54,7 +55,7 @@ export function decodeIcmpv6Frame(frame: Buffer): Icmpv6Frame {
   const got = message.readUInt16BE(2);
   // 0x0000 and 0xffff are the same one's-complement sum.
   if (got !== sum && !((got === 0 || got === 0xffff) && (sum === 0 || sum === 0xffff))) throw new Layer2DecodeError(`icmpv6: checksum 0x${got.toString(16)}, expected 0x${sum.toString(16)}`);
-  return { ethDst: macFromBuffer(frame, 0), ethSrc: macFromBuffer(frame, 6), src, dst, hopLimit: frame[ip + 7], message };
+  return { ethDst: macFromBuffer(frame, 0), ethSrc: macFromBuffer(frame, 6), src, dst, hopLimit: frame.readUInt8(ip + 7), message };
 }
 
 /** The frame `decodeIcmpv6Frame` reads back: checksum computed, padded to the Ethernet minimum. */
@@ -87,7 +88,7 @@ export function icmpv6Checksum(src: string, dst: string, msg: Buffer): number {
   if (copy.length >= 4) copy.writeUInt16BE(0, 2);
   let sum = 0;
   for (const part of [pseudo, copy]) {
-    for (let i = 0; i < part.length; i += 2) sum += (part[i] << 8) | (i + 1 < part.length ? part[i + 1] : 0);
+    for (let i = 0; i < part.length; i += 2) sum += ((part[i] ?? 0) << 8) | (part[i + 1] ?? 0);
   }
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
   return ~sum & 0xffff;

@@ -44,5 +44,5 @@ const MAC_TEXT = new AddressTextCache(4096, (v) => {
 
 export function macFromBuffer(buf: Buffer, offset = 0): Mac {
   if (offset < 0 || offset + 6 > buf.length) throw new RangeError(`no MAC address at ${offset}`);
-  return MAC_TEXT.get((buf[offset] << 8 | buf[offset + 1]) * 0x1_0000_0000 + buf.readUInt32BE(offset + 2));
+  return MAC_TEXT.get(buf.readUInt16BE(offset) * 0x1_0000_0000 + buf.readUInt32BE(offset + 2));
 }

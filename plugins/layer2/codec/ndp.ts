@@ -66,11 +66,11 @@ function decodeOptions(buf: Buffer): NdpOption[] {
   let off = 0;
   while (off < buf.length) {
     need(buf.subarray(off), 2, 'ndp option header');
-    const units = buf[off + 1];
+    const units = buf.readUInt8(off + 1);
     if (units === 0) throw new Layer2DecodeError('ndp: option with length 0');
     const end = off + units * 8;
     if (end > buf.length) throw new Layer2DecodeError(`ndp: option overruns message (${end} > ${buf.length})`);
-    out.push({ type: buf[off], data: Buffer.from(buf.subarray(off + 2, end)) });
+    out.push({ type: buf.readUInt8(off), data: Buffer.from(buf.subarray(off + 2, end)) });
     off = end;
   }
   return out;
@@ -98,7 +98,7 @@ export function decodeNdp(buf: Buffer): NdpMessage {
   const target = canonicalIpv6(buf, 8);
   const options = decodeOptions(buf.subarray(NDP_FIXED_LEN));
   if (type === ICMP6_NS) return { type, target, options };
-  const flags = buf[4];
+  const flags = buf.readUInt8(4);
   return {
     type,
     router: (flags & NA_ROUTER) !== 0,
@@ -112,6 +112,6 @@ export function decodeNdp(buf: Buffer): NdpMessage {
 /** Solicited-node multicast group ff02::1:ffXX:XXXX of an IPv6 address (RFC 4291 §2.7.1). */
 export function solicitedNodeGroup(ip: string): string {
   const b = ipv6ToBuffer(ip);
-  const g = Buffer.from([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, b[13], b[14], b[15]]);
+  const g = Buffer.from([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, ...b.subarray(13, 16)]);
   return canonicalIpv6(g);
 }

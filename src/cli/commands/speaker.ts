@@ -87,5 +87,5 @@ export function register(program: Command): void {
 export function splitHostPort(text: string): { bindAddr: string; bindPort: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
   if (!m) throw new Error(`--memberlist-bind must be ADDR:PORT, got "${text}"`);
-  return { bindAddr: m[1], bindPort: Number(m[2]) };
+  return { bindAddr: m[1] ?? '', bindPort: Number(m[2]) };
 }

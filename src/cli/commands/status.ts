@@ -29,7 +29,7 @@ export async function runStatusSvc(args: StatusArgs, io: { stdout: (t: string) =
   let report;
   try {
     const clients = new KubeClients(args.kubeconfig);
-    const snap = await readClusterSnapshot(clients, args.namespace, { service: { namespace: m[1], name: m[2] } });
+    const snap = await readClusterSnapshot(clients, args.namespace, { service: { namespace: m[1] ?? '', name: m[2] ?? '' } });
     report = serviceStatus(snap, clusterFacts(snap, configOptionsFor(createPluginRegistry(args.plugins ?? []))));
   } catch (err) {
     io.stderr(`metallbts status svc ${args.target}: ${(err as Error).message}`);

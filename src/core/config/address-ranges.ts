@@ -38,7 +38,7 @@ export function parseAddressRange(text: string): RangeParse {
 function parseCidr(trimmed: string, text: string): RangeParse | undefined {
   const m = /^([^/\s]+)\/(0|[1-9]\d{0,2})$/.exec(trimmed);
   if (!m) return undefined;
-  const ip = parseIp(m[1]);
+  const ip = parseIp(m[1] ?? '');
   if (!ip) return undefined;
   const bits = ipBits(ip.family);
   const prefixLength = Number(m[2]);

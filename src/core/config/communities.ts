@@ -35,7 +35,8 @@ export function parseCommunity(text: string): CommunityParse {
 
 /** Resolves a community reference: a literal value, or an alias from `aliases` (alias → value text). */
 export function resolveCommunity(text: string, aliases: Record<string, string>): CommunityParse {
-  if (Object.prototype.hasOwnProperty.call(aliases, text)) return parseCommunity(aliases[text]);
+  const alias = Object.prototype.hasOwnProperty.call(aliases, text) ? aliases[text] : undefined;
+  if (alias !== undefined) return parseCommunity(alias);
   if (looksLikeCommunityValue(text)) return parseCommunity(text);
   const known = Object.keys(aliases);
   return {

@@ -35,7 +35,7 @@ export function crdGroup(kind: string): string {
 
 /** The apiVersion to write for a kind (its newest served version). */
 export function preferredApiVersion(kind: string): string {
-  return `${crdGroup(kind)}/${VERSIONS[kind].at(-1) ?? ''}`;
+  return `${crdGroup(kind)}/${VERSIONS[kind]?.at(-1) ?? ''}`;
 }
 
 /**
@@ -62,13 +62,14 @@ function readCrdObject(kind: string, object: Record<string, unknown>, docPath: s
   top.accept('kind', 'status', 'spec');
   const meta = top.object('metadata');
   if (name === undefined) sink.error(`${base}.metadata.name`, `${kind} has no metadata.name`);
-  let version = VERSIONS[kind].at(-1);
+  const served = VERSIONS[kind] ?? [];
+  let version = served.at(-1);
   const kindGroup = crdGroup(kind);
   if (apiVersion !== undefined) {
     const [group, v] = apiVersion.split('/');
-    if (group === kindGroup && !VERSIONS[kind].includes(v)) {
+    if (group === kindGroup && (v === undefined || !served.includes(v))) {
       // The API server serves no such version (kubectl: "no matches for kind"), so nothing is read.
-      sink.error(`${base}.apiVersion`, `${kind} ${apiVersion} is not a served version (served: ${VERSIONS[kind].map((x) => `${kindGroup}/${x}`).join(', ')})`);
+      sink.error(`${base}.apiVersion`, `${kind} ${apiVersion} is not a served version (served: ${served.map((x) => `${kindGroup}/${x}`).join(', ')})`);
       return;
     }
     if (group === kindGroup) version = v;

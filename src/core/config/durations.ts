@@ -18,7 +18,9 @@ export function parseGoDuration(text: string): number | undefined {
     re.lastIndex = pos;
     const m = re.exec(t);
     if (!m) return undefined;
-    total += Number(m[1]) * UNIT_SECONDS[m[2]];
+    const unit = UNIT_SECONDS[m[2] ?? ''];
+    if (unit === undefined) return undefined;
+    total += Number(m[1]) * unit;
     pos = re.lastIndex;
   }
   // Go's Duration is int64 nanoseconds: longer texts fail to parse there (and in the CRD's duration() rules).

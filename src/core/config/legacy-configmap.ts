@@ -150,7 +150,7 @@ function reportDuplicateAdvertisements(items: Array<{ value: unknown; path: stri
       seen.set(key, i);
       return;
     }
-    sink.error(item.path, `duplicate definition of bgp-advertisements: advertisement ${first + 1} and ${i + 1} are equal (first at ${items[first].path})`);
+    sink.error(item.path, `duplicate definition of bgp-advertisements: advertisement ${first + 1} and ${i + 1} are equal (first at ${items[first]?.path ?? ''})`);
   });
 }
 

@@ -74,10 +74,10 @@ export function selectorMatches(selector: LabelSelector, labels: Record<string, 
     const has = Object.prototype.hasOwnProperty.call(labels, req.key);
     switch (req.operator) {
       case 'In':
-        if (!has || !req.values.includes(labels[req.key])) return false;
+        if (!has || !req.values.includes(labels[req.key] ?? '')) return false;
         break;
       case 'NotIn':
-        if (has && req.values.includes(labels[req.key])) return false;
+        if (has && req.values.includes(labels[req.key] ?? '')) return false;
         break;
       case 'Exists':
         if (!has) return false;

@@ -35,8 +35,8 @@ export function validateConfig(config: Config, sink: IssueSink, draft: ConfigDra
   }
   checkSharedPluginPools(config, sink);
   const bgpPools = config.pools.filter((p) => p.protocols.includes('bgp'));
-  if (bgpPools.length > 0 && config.peers.length === 0) {
-    const p = bgpPools[0];
+  const p = bgpPools[0];
+  if (p !== undefined && config.peers.length === 0) {
     sink.at(p.source.file, 'warning', p.source.path, `pool ${quote(p.name)} is announced with bgp but no BGP peers are configured`);
   }
 }
@@ -169,9 +169,8 @@ function checkLocalPrefConflicts(config: Config, pools: Map<string, Pool>, sink:
     (pools.get(poolName)?.ranges ?? []).some((r) =>
       r.family === 4 ? a.aggregationLength === b.aggregationLength : a.aggregationLengthV6 === b.aggregationLengthV6,
     );
-  for (let i = 0; i < ads.length; i++) {
-    for (let j = 0; j < i; j++) {
-      const [a, b] = [ads[i], ads[j]];
+  for (const [i, a] of ads.entries()) {
+    for (const b of ads.slice(0, i)) {
       if (a.localPref === b.localPref) continue;
       const pool = a.pools.find((p) => b.pools.includes(p) && samePrefixes(a, b, p));
       if (pool === undefined) continue;

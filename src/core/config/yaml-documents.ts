@@ -50,7 +50,8 @@ export function parseYamlDocuments(
 export function embeddedConfigOffset(fileText: string): { lineOffset: number; columnOffset: number } | undefined {
   const lines = fileText.split(/\r?\n/);
   const starts = lines.flatMap((line, i) => (/^\s*config:\s*[|>][-+0-9]*\s*(#.*)?$/.test(line) ? [i] : []));
-  if (starts.length !== 1) return undefined;
-  const firstBody = lines.slice(starts[0] + 1).find((l) => l.trim() !== '') ?? '';
-  return { lineOffset: starts[0] + 1, columnOffset: firstBody.length - firstBody.trimStart().length };
+  const [start] = starts;
+  if (starts.length !== 1 || start === undefined) return undefined;
+  const firstBody = lines.slice(start + 1).find((l) => l.trim() !== '') ?? '';
+  return { lineOffset: start + 1, columnOffset: firstBody.length - firstBody.trimStart().length };
 }

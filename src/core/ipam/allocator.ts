@@ -232,8 +232,9 @@ export class Allocator {
     const check = this.check(req, ips, 'current');
     if (!check.ok) return check;
     let all = ips;
-    if (outcome === 'kept' && req.need.kind === 'dual-preferred' && ips.length === 1 && !req.requestedIPs) {
-      const extra = this.candidate(check.value, otherFamily(ips[0].family), req);
+    const [only] = ips;
+    if (outcome === 'kept' && req.need.kind === 'dual-preferred' && ips.length === 1 && only && !req.requestedIPs) {
+      const extra = this.candidate(check.value, otherFamily(only.family), req);
       if (extra) all = [...ips, extra];
     }
     this.release(req.key);
@@ -388,8 +389,8 @@ function sameIPs(a: Ip[], b: Ip[]): boolean {
 
 function familiesFit(req: AllocationRequest, ips: Ip[]): boolean {
   const n = req.need;
-  if (ips.length > 2 || (ips.length === 2 && ips[0].family === ips[1].family)) return false;
-  if (n.kind === 'single') return ips.length === 1 && ips[0].family === n.family;
+  if (ips.length > 2 || (ips.length === 2 && ips[0]?.family === ips[1]?.family)) return false;
+  if (n.kind === 'single') return ips.length === 1 && ips[0]?.family === n.family;
   if (n.kind === 'dual-required') return ips.length === 2;
   return true;
 }

@@ -71,6 +71,7 @@ export class PoolSpace {
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const r = rs[mid];
+      if (r === undefined) return false;
       if (value < r.first) hi = mid - 1;
       else if (value > r.last) lo = mid + 1;
       else return true;

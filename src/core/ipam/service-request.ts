@@ -82,15 +82,16 @@ function familiesOf(svc: ServiceView): IpFamily[] {
 function needFromSpec(svc: ServiceView): FamilyNeed | undefined {
   const fams = familiesOf(svc);
   const policy = svc.ipFamilyPolicy ?? 'SingleStack';
-  if (fams.length === 0) {
+  const [primary] = fams;
+  if (primary === undefined) {
     if (policy === 'RequireDualStack') return { kind: 'dual-required', primary: 4 };
     if (policy === 'PreferDualStack') return { kind: 'dual-preferred', primary: 4 };
     return undefined;
   }
-  if (policy === 'RequireDualStack') return { kind: 'dual-required', primary: fams[0] };
-  if (policy === 'PreferDualStack' && fams.length > 1) return { kind: 'dual-preferred', primary: fams[0] };
-  if (fams.length > 1 && policy !== 'PreferDualStack') return { kind: 'dual-required', primary: fams[0] };
-  return { kind: 'single', family: fams[0] };
+  if (policy === 'RequireDualStack') return { kind: 'dual-required', primary };
+  if (policy === 'PreferDualStack' && fams.length > 1) return { kind: 'dual-preferred', primary };
+  if (fams.length > 1 && policy !== 'PreferDualStack') return { kind: 'dual-required', primary };
+  return { kind: 'single', family: primary };
 }
 
 function describeNeed(need: FamilyNeed): string {
@@ -114,7 +115,7 @@ function parseRequestedIPs(svc: ServiceView): Result<Ip[] | undefined> {
     ips.push(ip);
   }
   if (ips.length > 2) return fail('InvalidRequest', `more than two addresses requested in ${where}`);
-  if (ips.length === 2 && ips[0].family === ips[1].family) {
+  if (ips.length === 2 && ips[0]?.family === ips[1]?.family) {
     return fail('InvalidRequest', `requested IPs ${ips.map(formatIp).join(',')} have the same family`);
   }
   return { ok: true, value: ips };
@@ -129,11 +130,13 @@ export function requestFor(svc: ServiceView): Result<AllocationRequest> {
   if (ips) {
     const text = ips.map(formatIp).join(',');
     if (!need) {
-      need = ips.length === 2 ? { kind: 'dual-required', primary: ips[0].family } : { kind: 'single', family: ips[0].family };
+      // parseRequestedIPs yields at least one address; 4 is requestFor's usual default family.
+      const family = ips[0]?.family ?? 4;
+      need = ips.length === 2 ? { kind: 'dual-required', primary: family } : { kind: 'single', family };
     }
     const ok =
       need.kind === 'single'
-        ? ips.length === 1 && ips[0].family === need.family
+        ? ips.length === 1 && ips[0]?.family === need.family
         : need.kind === 'dual-required'
           ? ips.length === 2
           : true;

@@ -85,7 +85,7 @@ export async function readClusterSnapshot(clients: KubeClients, namespace: strin
     }),
     ...Object.values(STATUS_KINDS).map((k) => read(() => custom(k.plural, 'v1beta1', serviceSelector))),
   ]);
-  const serviceStatuses = Object.fromEntries(Object.keys(STATUS_KINDS).map((p, i) => [p, statuses[i]]));
+  const serviceStatuses = Object.fromEntries(Object.keys(STATUS_KINDS).flatMap((p, i) => statuses.slice(i, i + 1).map((s) => [p, s] as const)));
   return { namespace, nodes, pods, services, namespaceLabels, endpointSlices, configurationStates, serviceStatuses, configObjects, kubeProxy, memberlistSecret };
 }
 

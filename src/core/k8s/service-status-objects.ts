@@ -83,8 +83,15 @@ export class KubeServiceStatusObjects implements ServiceStatusPublisher {
     });
   }
 
-  private ref(key: ServiceKey): { group: string; version: string; namespace: string; plural: string; name: string } {
+  /** The status kind of this protocol; `enqueue` runs no write for a protocol without one. */
+  private statusKind(): { kind: string; plural: string; prefix: string } {
     const kind = STATUS_KINDS[this.protocol];
+    if (!kind) throw new Error(`no status kind for protocol ${this.protocol}`);
+    return kind;
+  }
+
+  private ref(key: ServiceKey): { group: string; version: string; namespace: string; plural: string; name: string } {
+    const kind = this.statusKind();
     return { group: 'metallb.io', version: 'v1beta1', namespace: this.namespace, plural: kind.plural, name: statusObjectName(kind.prefix, this.node, key) };
   }
 
@@ -98,7 +105,7 @@ export class KubeServiceStatusObjects implements ServiceStatusPublisher {
       await withRetry(`create ${ref.name}`, () =>
         this.clients.custom.createNamespacedCustomObject({
           ...ref,
-          body: { apiVersion: 'metallb.io/v1beta1', kind: STATUS_KINDS[this.protocol].kind, metadata: { name: ref.name, namespace: ref.namespace, labels }, spec: {} },
+          body: { apiVersion: 'metallb.io/v1beta1', kind: this.statusKind().kind, metadata: { name: ref.name, namespace: ref.namespace, labels }, spec: {} },
         }),
         { retryConflict: false },
       ).catch((e: unknown) => {

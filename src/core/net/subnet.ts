@@ -16,7 +16,7 @@ export interface Subnet {
 /** An interface address with prefix length → its subnet; undefined when malformed. */
 export function parseSubnet(text: string): Subnet | undefined {
   const [addr, len, extra] = text.split('/');
-  if (extra !== undefined || len === undefined || !/^\d{1,3}$/.test(len)) return undefined;
+  if (addr === undefined || extra !== undefined || len === undefined || !/^\d{1,3}$/.test(len)) return undefined;
   const ip = parseIp(addr);
   if (!ip) return undefined;
   const bits = ipBits(ip.family);

@@ -98,10 +98,10 @@ export function describeResult(row: PlanRow): string {
 export function formatPlanTable(rows: readonly PlanRow[]): string {
   const header = ['NAMESPACE', 'NAME', 'POOL', 'IP', 'RESULT'];
   const cells = rows.map((r) => [r.namespace, r.name, r.pool ?? '-', r.ips.length > 0 ? r.ips.join(',') : '-', describeResult(r)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]?.length ?? 0)));
   const line = (c: string[]): string =>
     c
-      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i])))
+      .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i] ?? 0)))
       .join('   ')
       .trimEnd();
   return [line(header), ...cells.map(line)].join('\n') + '\n';

@@ -13,10 +13,11 @@ export function poolContaining(config: Config, ip: string): Pool | undefined {
 
 /** The pool a Service's ingress IPs belong to; undefined when they left every pool. */
 export function poolForService(config: Config, svc: ServiceView): Pool | undefined {
-  if (svc.ingressIPs.length === 0) return undefined;
+  const [firstIp] = svc.ingressIPs;
+  if (firstIp === undefined) return undefined;
   const named = metallbAnnotation(svc, ANNOTATION.ipAllocatedFromPool);
   const byName = named ? config.pools.find((p) => p.name === named) : undefined;
-  const candidate = byName ?? poolContaining(config, svc.ingressIPs[0]);
+  const candidate = byName ?? poolContaining(config, firstIp);
   if (!candidate) return undefined;
   // Every IP must still lie in the pool, else the Service is being re-allocated: do not announce.
   return svc.ingressIPs.every((ip) => poolContaining(config, ip)?.name === candidate.name) ? candidate : undefined;

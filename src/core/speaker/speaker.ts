@@ -112,7 +112,7 @@ export class Speaker {
     for (const svc of [...this.services.values()]) await this.reconcile(svc);
     for (const key of [...this.announced.keys()]) {
       if (!this.services.has(key)) {
-        const [namespace, name] = key.split('/');
+        const [namespace = '', name = ''] = key.split('/');
         await this.withdrawAll({ namespace, name }, 'service gone');
       }
     }

@@ -34,7 +34,7 @@ export function mrtTableDump(prefixes: string[], o: { peerIp: string; peerAs: nu
     entry.writeUInt32BE(Math.floor(Date.now() / 1000), 2);
     entry.writeUInt16BE(attrs.length, 6);
     const count = Buffer.from([0, 1]);
-    out.push(record(RIB_IPV4_UNICAST, Buffer.concat([head, ipBytes(addr).subarray(0, Math.ceil(len / 8)), count, entry, attrs])));
+    out.push(record(RIB_IPV4_UNICAST, Buffer.concat([head, ipBytes(addr!).subarray(0, Math.ceil(len / 8)), count, entry, attrs])));
   });
   return Buffer.concat(out);
 }

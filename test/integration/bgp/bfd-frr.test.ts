@@ -98,14 +98,14 @@ d('BFD with FRR bfdd', () => {
     // The speaker's own session saw Up too (its JSON log line).
     await eventually('bfdSessionUp in the speaker log', async () => speaker?.logs.find((l) => l.includes('"bfdSessionUp"')), 10_000);
     // MetalLB's metric names on the speaker's own /metrics (inside its namespace).
-    const metrics = lab.exec(lab.speakers[0].ns, process.execPath, ['-e', 'fetch("http://127.0.0.1:7473/metrics").then((r) => r.text()).then((t) => process.stdout.write(t))']);
+    const metrics = lab.exec(lab.speakers[0]!.ns, process.execPath, ['-e', 'fetch("http://127.0.0.1:7473/metrics").then((r) => r.text()).then((t) => process.stdout.write(t))']);
     expect(metrics).toMatch(/metallb_bfd_session_up\{peer="192\.168\.1\.1"\} 1/);
     expect(metrics).toMatch(/metallb_bfd_session_up\{peer="fd00:1::1"\} 1/);
     expect(metrics).toMatch(/metallb_bfd_control_packet_input\{peer="192\.168\.1\.1"\} [1-9]/);
   });
 
   test('the speaker link dies: BFD takes the BGP session down and the route is withdrawn, well before the 90 s hold time', async () => {
-    lab.exec(lab.speakers[0].ns, 'ip', ['link', 'set', 'eth0', 'down']);
+    lab.exec(lab.speakers[0]!.ns, 'ip', ['link', 'set', 'eth0', 'down']);
     // Bounded by a third of the hold time: only BFD can withdraw it this early.
     await eventually(`${ip}/32 withdrawn`, async () => (routes()[`${ip}/32`] ? undefined : true), 30_000);
     expect(bfdPeer()?.status).toBe('down');

@@ -38,6 +38,6 @@ d('BIRD interop over IPv6 without router-id', () => {
     const protocols = lab.birdc('show protocols all');
     expect(protocols).toMatch(/Neighbor ID:\s+192\.168\.1\.10/);
     expect(protocols).toMatch(/Neighbor address:\s+fd00:1::a/);
-    expect(lab.speakers[0].output.join('\n')).not.toMatch(/no router ID/);
+    expect(lab.speakers[0]!.output.join('\n')).not.toMatch(/no router ID/);
   });
 });

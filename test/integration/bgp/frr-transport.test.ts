@@ -28,7 +28,7 @@ d('FRR transport options (native helper)', () => {
   beforeAll(async () => {
     try {
       lab.up(5);
-      lab.exec(lab.speakers[4].ns, 'ip', ['addr', 'add', '192.168.1.20/24', 'dev', 'eth0']);
+      lab.exec(lab.speakers[4]!.ns, 'ip', ['addr', 'add', '192.168.1.20/24', 'dev', 'eth0']);
       lab.startFrr(CONF);
       await waitUntil('bgpd', () => lab.vtysh('show bgp summary json').length > 0, 15000);
       const common = ['--peer', '192.168.1.1', '--my-asn', '64501', '--peer-asn', '64500', '--connect-time', '3'];
@@ -49,14 +49,14 @@ d('FRR transport options (native helper)', () => {
   });
 
   test('wrong key → no session', async () => {
-    await waitUntil('two connect attempts by the wrong-key speaker', () => lab.speakers[1].output.filter((l) => l.includes('connectFailed')).length >= 2, 30000);
+    await waitUntil('two connect attempts by the wrong-key speaker', () => lab.speakers[1]!.output.filter((l) => l.includes('connectFailed')).length >= 2, 30000);
     expect(routes()['198.51.101.0/24']).toBeUndefined();
   });
 
   test('GTSM (ttl-security hops 1): TTL 255 with --ebgp-multihop passes, TTL 1 does not', async () => {
     await waitUntil('198.51.102.0/24', () => routes()['198.51.102.0/24'], 40000);
-    await waitUntil('two failed attempts at TTL 1', () => lab.speakers[3].output.filter((l) => /connectFailed|sessionDown/.test(l)).length >= 2, 30000).catch((e) => {
-      throw new Error(`${(e as Error).message}\n${lab.speakers[3].output.slice(-6).join('\n')}\n${JSON.stringify(routes())}`);
+    await waitUntil('two failed attempts at TTL 1', () => lab.speakers[3]!.output.filter((l) => /connectFailed|sessionDown/.test(l)).length >= 2, 30000).catch((e) => {
+      throw new Error(`${(e as Error).message}\n${lab.speakers[3]!.output.slice(-6).join('\n')}\n${JSON.stringify(routes())}`);
     });
     expect(routes()['198.51.103.0/24']).toBeUndefined();
   });
@@ -64,6 +64,6 @@ d('FRR transport options (native helper)', () => {
   test('--source-address: the session comes from the chosen address (native fd + bind)', async () => {
     await waitUntil('198.51.104.0/24', () => routes()['198.51.104.0/24'], 40000);
     const r = lab.vtyshJson<{ paths: Array<{ peer: { peerId: string } }> }>('show bgp ipv4 unicast 198.51.104.0/24 json');
-    expect(r.paths[0].peer.peerId).toBe('192.168.1.20');
+    expect(r.paths[0]!.peer.peerId).toBe('192.168.1.20');
   });
 });

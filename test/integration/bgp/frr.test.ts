@@ -81,7 +81,7 @@ d('FRR interop', () => {
 
   test('communities and large communities in the RIB (2-byte ASN, eBGP)', async () => {
     await waitUntil('198.51.100.0/24', () => routes('ipv4')['198.51.100.0/24'], 30000);
-    const p = detail('ipv4', '198.51.100.0/24').paths![0];
+    const p = detail('ipv4', '198.51.100.0/24').paths![0]!;
     expect(p.aspath?.string).toBe('64501');
     expect(p.community?.string).toBe('64501:100 no-advertise');
     expect(p.largeCommunity?.string).toBe('64501:1:2');
@@ -89,7 +89,7 @@ d('FRR interop', () => {
 
   test('iBGP with LOCAL_PREF', async () => {
     await waitUntil('203.0.113.0/24', () => routes('ipv4')['203.0.113.0/24'], 30000);
-    const p = detail('ipv4', '203.0.113.0/24').paths![0];
+    const p = detail('ipv4', '203.0.113.0/24').paths![0]!;
     expect(p.locPrf).toBe(250);
     expect(p.aspath?.string).toBe('Local');
     expect(p.community?.string).toBe('64500:7');
@@ -98,8 +98,8 @@ d('FRR interop', () => {
   test('4-byte ASN over an IPv6 session, IPv4 and IPv6 prefixes, IPv6 route in the kernel', async () => {
     await waitUntil('2001:db8:1::/64', () => routes('ipv6')['2001:db8:1::/64'], 30000);
     await waitUntil('198.18.0.0/15', () => routes('ipv4')['198.18.0.0/15'], 30000);
-    expect(detail('ipv6', '2001:db8:1::/64').paths![0].aspath?.string).toBe('4200000001');
-    expect(detail('ipv4', '198.18.0.0/15').paths![0].aspath?.string).toBe('4200000001');
+    expect(detail('ipv6', '2001:db8:1::/64').paths![0]!.aspath?.string).toBe('4200000001');
+    expect(detail('ipv4', '198.18.0.0/15').paths![0]!.aspath?.string).toBe('4200000001');
     await waitUntil('kernel IPv6 route', () => kernelRoute('2001:db8:1::/64', true).includes('via fd00:1::e'), 15000);
   });
 
@@ -111,7 +111,7 @@ d('FRR interop', () => {
     await waitUntil('3-way ECMP', () => nexthopCount('192.168.1.240') === 3, 30000);
     const code = await lab.stopSpeaker(2, 'SIGTERM');
     expect(code).toBe(0);
-    expect(lab.speakers[2].output.join('\n')).toMatch(/"event":"notificationSent","code":6,"subcode":2/);
+    expect(lab.speakers[2]!.output.join('\n')).toMatch(/"event":"notificationSent","code":6,"subcode":2/);
     await waitUntil('2-way ECMP', () => nexthopCount('192.168.1.240') === 2, 10000);
     await waitUntil('FRR logged the Cease', () => /192\.168\.1\.12.*6\/2/.test(readFileSync(logFile, 'utf8')), 5000).catch((e) => {
       throw new Error(`${(e as Error).message}\n${readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('192.168.1.12')).join('\n')}`);
@@ -120,7 +120,7 @@ d('FRR interop', () => {
 
   test('SIGSTOP (speaker silent) → FRR hold timer (3 s) removes its routes', async () => {
     await waitUntil('198.51.101.0/24', () => routes('ipv4')['198.51.101.0/24'], 30000);
-    const p = lab.speakers[1].proc!;
+    const p = lab.speakers[1]!.proc!;
     const t0 = Date.now();
     p.kill('SIGSTOP');
     try {

@@ -68,7 +68,7 @@ d('GoBGP interop', () => {
   test('eBGP 2-byte ASN: AS_PATH, NEXT_HOP, communities, large communities', async () => {
     const r = await waitUntil('198.51.100.77/32', () => (rib('ipv4')['198.51.100.77/32'] ? rib('ipv4') : undefined), 40000);
     expect(r['198.51.100.0/24']).toBeDefined();
-    const p = r['198.51.100.0/24'][0];
+    const p = r['198.51.100.0/24']![0]!;
     expect(attr(p, 2)?.as_paths).toEqual([expect.objectContaining({ segment_type: 2, asns: [64501] })]);
     expect(attr(p, 3)?.nexthop).toBe('192.168.1.10');
     expect(attr(p, 8)?.communities).toEqual([64501 * 65536 + 100]);
@@ -78,22 +78,22 @@ d('GoBGP interop', () => {
 
   test('iBGP: LOCAL_PREF, empty AS_PATH', async () => {
     const r = await waitUntil('203.0.113.0/24', () => (rib('ipv4')['203.0.113.0/24'] ? rib('ipv4') : undefined), 40000);
-    const p = r['203.0.113.0/24'][0];
+    const p = r['203.0.113.0/24']![0]!;
     expect(attr(p, 5)?.value).toBe(300);
     expect(attr(p, 2)?.as_paths ?? []).toEqual([]);
   });
 
   test('4-byte ASN over IPv6: IPv6 prefix in MP_REACH, IPv4 prefix too', async () => {
     const r6 = await waitUntil('2001:db8:2::/48', () => (rib('ipv6')['2001:db8:2::/48'] ? rib('ipv6') : undefined), 40000).catch((e) => {
-      throw new Error(`${(e as Error).message}\nspeaker: ${lab.speakers[2].output.slice(-5).join('\n')}\nneighbors: ${JSON.stringify(lab.gobgp(['neighbor'])).slice(0, 3000)}`);
+      throw new Error(`${(e as Error).message}\nspeaker: ${lab.speakers[2]!.output.slice(-5).join('\n')}\nneighbors: ${JSON.stringify(lab.gobgp(['neighbor'])).slice(0, 3000)}`);
     });
-    const p = r6['2001:db8:2::/48'][0];
-    expect(attr(p, 2)?.as_paths?.[0].asns).toEqual([4200000001]);
+    const p = r6['2001:db8:2::/48']![0]!;
+    expect(attr(p, 2)?.as_paths?.[0]!.asns).toEqual([4200000001]);
     expect(attr(p, 14)?.nexthop).toBe('fd00:1::c');
     const r4 = await waitUntil('198.18.0.0/15', () => (rib('ipv4')['198.18.0.0/15'] ? rib('ipv4') : undefined), 20000).catch((e) => {
-      throw new Error(`${(e as Error).message}\nspeaker: ${lab.speakers[2].output.slice(-5).join('\n')}\nrib: ${JSON.stringify(rib('ipv4'))}\nadj-in: ${lab.exec(lab.routerNs, 'gobgp', ['-u', '127.0.0.1', '-p', '50051', 'neighbor', 'fd00:1::c', 'adj-in', '-a', 'ipv4'], { allowFail: true })}\n${lab.exec(lab.routerNs, 'gobgp', ['-u', '127.0.0.1', '-p', '50051', 'neighbor', 'fd00:1::c'], { allowFail: true })}`);
+      throw new Error(`${(e as Error).message}\nspeaker: ${lab.speakers[2]!.output.slice(-5).join('\n')}\nrib: ${JSON.stringify(rib('ipv4'))}\nadj-in: ${lab.exec(lab.routerNs, 'gobgp', ['-u', '127.0.0.1', '-p', '50051', 'neighbor', 'fd00:1::c', 'adj-in', '-a', 'ipv4'], { allowFail: true })}\n${lab.exec(lab.routerNs, 'gobgp', ['-u', '127.0.0.1', '-p', '50051', 'neighbor', 'fd00:1::c'], { allowFail: true })}`);
     });
-    expect(attr(r4['198.18.0.0/15'][0], 2)?.as_paths?.[0].asns).toEqual([4200000001]);
+    expect(attr(r4['198.18.0.0/15']![0]!, 2)?.as_paths?.[0]!.asns).toEqual([4200000001]);
   });
 
   test('SIGTERM → routes withdrawn', async () => {

@@ -70,10 +70,10 @@ d('graceful restart with FRR as helper', () => {
       controller = await startTestController(kubeconfigs.controller);
       lab.up(2);
       lab.startFrr(BGPD);
-      speaker = await RestartableSpeaker.create(lab.speakers[0].ns, lab.dir, cp, kubeconfigs.speaker, 'node-a');
+      speaker = await RestartableSpeaker.create(lab.speakers[0]!.ns, lab.dir, cp, kubeconfigs.speaker, 'node-a');
       speaker.start();
       ip = await webServiceIp(cp);
-      server = await serveVip(lab, lab.speakers[0].ns, lab.speakers[1].ns, ip, POOL);
+      server = await serveVip(lab, lab.speakers[0]!.ns, lab.speakers[1]!.ns, ip, POOL);
       await eventually(`${ip}/32 in FRR`, async () => fresh(), 60_000);
     } catch (err) {
       await speaker?.stop();
@@ -96,7 +96,7 @@ d('graceful restart with FRR as helper', () => {
   /** Polls the VIP across a speaker restart by `signal`; the route must stay (stale) while the speaker is gone. */
   async function restartUnderTraffic(signal: NodeJS.Signals) {
     const runs = speaker!.logs.filter((l) => l.includes('"endOfRibSent"')).length;
-    poller = VipPoller.start(lab, lab.speakers[1].ns, ip);
+    poller = VipPoller.start(lab, lab.speakers[1]!.ns, ip);
     await okAtLeast(10);
     await speaker!.kill(signal);
     const stale = await eventually('route kept as stale', async () => (paths()?.some((p) => p.stale) ? paths() : undefined), 10_000);
@@ -166,7 +166,7 @@ d('graceful restart with FRR as helper', () => {
     speaker!.start();
     await eventually('session without graceful restart', async () => (neighbor()?.bgpState === 'Established' && neighbor()?.gracefulRestartInfo?.remoteGrMode === 'Disable' ? true : undefined), 60_000);
     await eventually(`${ip}/32 back in FRR`, async () => fresh(), 60_000);
-    poller = VipPoller.start(lab, lab.speakers[1].ns, ip);
+    poller = VipPoller.start(lab, lab.speakers[1]!.ns, ip);
     await okAtLeast(10);
     await speaker!.kill('SIGTERM');
     await eventually('route withdrawn from the kernel table', async () => (kernelRoute() === '' ? true : undefined), 10_000);

@@ -167,7 +167,7 @@ export class BgpLab {
 
   /** Runs `metallbts bgp announce` inside speaker `i`. */
   announce(i: number, args: string[]): Speaker {
-    const s = this.speakers[i];
+    const s = this.speakers[i]!;
     const p = spawn('ip', ['netns', 'exec', s.ns, process.execPath, CLI, 'bgp', 'announce', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     s.proc = p;
     s.output = [];
@@ -180,7 +180,7 @@ export class BgpLab {
 
   /** Sends `signal` to the speaker and waits for it to exit (bounded). */
   async stopSpeaker(i: number, signal: NodeJS.Signals, timeoutMs = 5000): Promise<number | null> {
-    const p = this.speakers[i].proc;
+    const p = this.speakers[i]!.proc;
     if (!p || p.exitCode !== null) return p?.exitCode ?? null;
     // `ip netns exec` execs node, so the pid is the speaker itself.
     const exited = new Promise<number | null>((res) => p.once('exit', (code) => res(code)));

@@ -51,10 +51,10 @@ d('BGPPeer passwordSecret against FRR with TCP-MD5', () => {
       controller = await startTestController(kubeconfigs.controller);
       lab.up(1);
       lab.startFrr(FRR);
-      relay = await relayApiserverInto(lab.speakers[0].ns, cp.get().server, lab.dir);
+      relay = await relayApiserverInto(lab.speakers[0]!.ns, cp.get().server, lab.dir);
       speaker = spawn(
         'ip',
-        ['netns', 'exec', lab.speakers[0].ns, process.execPath, CLI, 'speaker', '--node-name', 'node-a', '--kubeconfig', kubeconfigs.speaker, '--namespace', NAMESPACE, '--metrics-host', '127.0.0.1'],
+        ['netns', 'exec', lab.speakers[0]!.ns, process.execPath, CLI, 'speaker', '--node-name', 'node-a', '--kubeconfig', kubeconfigs.speaker, '--namespace', NAMESPACE, '--metrics-host', '127.0.0.1'],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const collect = (b: Buffer) => logs.push(...b.toString().split('\n').filter(Boolean));

@@ -12,7 +12,7 @@ export interface NamespacedSpeaker {
 }
 
 export async function startSpeakerIn(lab: BgpLab, index: number, cp: SharedControlPlane, kubeconfig: string, nodeName: string): Promise<NamespacedSpeaker> {
-  const ns = lab.speakers[index].ns;
+  const ns = lab.speakers[index]!.ns;
   const relay: ApiRelay = await relayApiserverInto(ns, cp.get().server, lab.dir);
   const logs: string[] = [];
   const proc = spawn('ip', ['netns', 'exec', ns, process.execPath, CLI, 'speaker', '--node-name', nodeName, '--kubeconfig', kubeconfig, '--namespace', NAMESPACE, '--metrics-host', '127.0.0.1'], {

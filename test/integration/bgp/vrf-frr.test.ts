@@ -149,7 +149,7 @@ d(`BGPPeer vrf (${VRF ? 'kernel VRF device' : 'plain interfaces: this kernel has
       [v4, v6] = await eventually('dual-stack Service IPs', async () => {
         const s = await cp.kubectlJson<{ status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } }>(['get', 'svc', 'web']);
         const ips = s.status?.loadBalancer?.ingress?.map((i) => i.ip) ?? [];
-        return ips.length === 2 ? ips : undefined;
+        return ips.length === 2 ? (ips as [string, string]) : undefined;
       });
     } catch (err) {
       await speaker?.stop();

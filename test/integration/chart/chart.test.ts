@@ -111,8 +111,8 @@ describe('Helm chart', () => {
     const rules = yaml.load(readFileSync(join(CHART, 'files', 'rbac-rules.yaml'), 'utf8')) as Record<string, { cluster: unknown[]; namespace: unknown[] }>;
     const docs = await render();
     for (const c of ['controller', 'speaker']) {
-      expect(find(docs, 'ClusterRole', `metallbts:${c}`).rules).toEqual(rules[c].cluster);
-      expect(find(docs, 'Role', c).rules).toEqual(rules[c].namespace);
+      expect(find(docs, 'ClusterRole', `metallbts:${c}`).rules).toEqual(rules[c]!.cluster);
+      expect(find(docs, 'Role', c).rules).toEqual(rules[c]!.namespace);
     }
   });
 

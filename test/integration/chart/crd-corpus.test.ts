@@ -22,12 +22,12 @@ const VALID = files('valid');
 function fieldOf(file: string): string {
   const m = /^# field: (\S+)$/m.exec(readFileSync(file, 'utf8'));
   if (!m) throw new Error(`${file} has no "# field:" line`);
-  return m[1];
+  return m[1]!;
 }
 
 /** The plugin modules a fixture is validated with (`# plugin: PATH` header lines, from the repository root), as `--plugin`. */
 function pluginsOf(file: string): string[] {
-  return [...readFileSync(file, 'utf8').matchAll(/^# plugin: (\S+)$/gm)].map((m) => join(ROOT, m[1]));
+  return [...readFileSync(file, 'utf8').matchAll(/^# plugin: (\S+)$/gm)].map((m) => join(ROOT, m[1]!));
 }
 
 function validate(file: string): { code: number; lines: string[] } {
@@ -195,10 +195,10 @@ describe('printer columns', () => {
     const manifest = 'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: printed\nspec:\n  addresses: [192.168.7.240/28]\n  avoidBuggyIPs: true\n';
     await cp.kubectlOk(['apply', '-n', NS, '-f', '-'], { input: manifest });
     await cp.kubectlOk(['-n', NS, 'patch', 'ipaddresspools', 'printed', '--subresource=status', '--type=merge', '-p', '{"status":{"assignedIPv4":2,"assignedIPv6":0,"availableIPv4":14,"availableIPv6":0}}']);
-    const [header, row] = (await cp.kubectlOk(['-n', NS, 'get', 'ipaddresspools', 'printed'])).trim().split('\n');
+    const [header = '', row = ''] = (await cp.kubectlOk(['-n', NS, 'get', 'ipaddresspools', 'printed'])).trim().split('\n');
     expect(header.split(/\s{2,}/)).toEqual(['NAME', 'AUTO ASSIGN', 'AVOID BUGGY IPS', 'ADDRESSES']);
     expect(row.split(/\s{2,}/)).toEqual(['printed', 'true', 'true', '["192.168.7.240/28"]']);
-    const [wideHeader, wideRow] = (await cp.kubectlOk(['-n', NS, 'get', 'ipaddresspools', 'printed', '-o', 'wide'])).trim().split('\n');
+    const [wideHeader = '', wideRow = ''] = (await cp.kubectlOk(['-n', NS, 'get', 'ipaddresspools', 'printed', '-o', 'wide'])).trim().split('\n');
     expect(wideHeader.split(/\s{2,}/).slice(4)).toEqual(['ASSIGNED IPV4', 'AVAILABLE IPV4', 'ASSIGNED IPV6', 'AVAILABLE IPV6']);
     expect(wideRow.split(/\s{2,}/).slice(4)).toEqual(['2', '14', '0', '0']);
   });
@@ -207,7 +207,7 @@ describe('printer columns', () => {
     await cp.kubectlOk(['apply', '-n', NS, '-f', '-'], { input: 'apiVersion: metallb.io/v1beta1\nkind: ServiceL2Status\nmetadata:\n  name: l2-status\nspec: {}\n' });
     const status = { status: { node: 'node-a', serviceName: 'nginx', serviceNamespace: 'web', interfaces: [{ name: 'eth0' }] } };
     await cp.kubectlOk(['-n', NS, 'patch', 'servicel2statuses', 'l2-status', '--subresource=status', '--type=merge', '-p', JSON.stringify(status)]);
-    const [header, row] = (await cp.kubectlOk(['-n', NS, 'get', 'servicel2statuses'])).trim().split('\n');
+    const [header = '', row = ''] = (await cp.kubectlOk(['-n', NS, 'get', 'servicel2statuses'])).trim().split('\n');
     expect(header.split(/\s{2,}/)).toEqual(['NAME', 'ALLOCATED NODE', 'SERVICE NAME', 'SERVICE NAMESPACE']);
     expect(row.split(/\s{2,}/)).toEqual(['l2-status', 'node-a', 'nginx', 'web']);
     const moved = await cp.kubectl(['-n', NS, 'patch', 'servicel2statuses', 'l2-status', '--subresource=status', '--type=merge', '-p', '{"status":{"node":"node-b"}}']);
@@ -220,10 +220,10 @@ describe('PluginAdvertisement (metallbts.io/v1alpha1)', () => {
   test('kubectl get pluginadvertisements shows the protocol and the pool selection (node selectors and options with -o wide)', async () => {
     const manifest = 'apiVersion: metallbts.io/v1alpha1\nkind: PluginAdvertisement\nmetadata:\n  name: printed\nspec:\n  protocol: static-route\n  ipAddressPools: [routed]\n  options: {table: 100}\n';
     await cp.kubectlOk(['apply', '-n', NS, '-f', '-'], { input: manifest });
-    const [header, row] = (await cp.kubectlOk(['-n', NS, 'get', 'pluginadvertisements', 'printed'])).trim().split('\n');
+    const [header = '', row = ''] = (await cp.kubectlOk(['-n', NS, 'get', 'pluginadvertisements', 'printed'])).trim().split('\n');
     expect(header.split(/\s{2,}/)).toEqual(['NAME', 'PROTOCOL', 'IPADDRESSPOOLS', 'IPADDRESSPOOL SELECTORS']);
     expect(row.split(/\s{2,}/)).toEqual(['printed', 'static-route', '["routed"]']);
-    const [wideHeader, wideRow] = (await cp.kubectlOk(['-n', NS, 'get', 'pluginadvertisements', 'printed', '-o', 'wide'])).trim().split('\n');
+    const [wideHeader = '', wideRow = ''] = (await cp.kubectlOk(['-n', NS, 'get', 'pluginadvertisements', 'printed', '-o', 'wide'])).trim().split('\n');
     expect(wideHeader.split(/\s{2,}/).slice(-2)).toEqual(['NODE SELECTORS', 'OPTIONS']);
     expect(wideRow).toContain('{"table":100}');
   });

@@ -62,8 +62,8 @@ describe('chart on a real apiserver', () => {
 
   test('helm install refuses a misspelt value before creating anything, naming the key', async () => {
     for (const [set, message] of [['speaker.tolerate=x', "at '/speaker': additional properties 'tolerate' not allowed"], ['controler.enabled=false', "additional properties 'controler' not allowed"]]) {
-      const r = await helm(['install', 'metallbts', CHART, '-n', 'chart-typo', '--create-namespace', '--set', set, '--kubeconfig', cp.get().kubeconfigPath]);
-      expect([r.code, r.stderr]).toEqual([1, expect.stringContaining(message)]);
+      const r = await helm(['install', 'metallbts', CHART, '-n', 'chart-typo', '--create-namespace', '--set', set!, '--kubeconfig', cp.get().kubeconfigPath]);
+      expect([r.code, r.stderr]).toEqual([1, expect.stringContaining(message!)]);
     }
     expect((await cp.kubectl(['get', 'namespace', 'chart-typo'])).code).not.toBe(0);
   }, 60_000);

@@ -24,7 +24,7 @@ function ourMetricNames(): Set<string> {
     for (const f of readdirSync(dir)) {
       const p = join(dir, f);
       if (statSync(p).isDirectory()) visit(p);
-      else if (f.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/['"`](metallbt?s?_[a-z0-9_]+)['"`]/g)) names.add(m[1]);
+      else if (f.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/['"`](metallbt?s?_[a-z0-9_]+)['"`]/g)) names.add(m[1]!);
     }
   };
   visit(join(ROOT, 'src'));
@@ -32,7 +32,7 @@ function ourMetricNames(): Set<string> {
   return names;
 }
 
-const metricNamesIn = (expr: string): string[] => [...expr.matchAll(/\b(metallbt?s?_[a-z0-9_]+)/g)].map((m) => m[1]);
+const metricNamesIn = (expr: string): string[] => [...expr.matchAll(/\b(metallbt?s?_[a-z0-9_]+)/g)].map((m) => m[1]!);
 
 type Rules = { groups: Array<{ name: string; rules: Array<{ alert?: string; record?: string; expr: string }> }> };
 
@@ -77,7 +77,7 @@ describe('chart monitoring', () => {
     const used = spec.groups.flatMap((g) => g.rules.flatMap((x) => metricNamesIn(x.expr)));
     expect(used.length).toBeGreaterThan(5);
     expect(used.filter((n) => !ours.has(n))).toEqual([]);
-    expect(spec.groups[0].rules.map((x) => x.alert)).toEqual([
+    expect(spec.groups[0]!.rules.map((x) => x.alert)).toEqual([
       'MetalLBTSConfigStale', 'MetalLBTSConfigNotLoaded', 'MetalLBTSAddressPoolExhausted', 'MetalLBTSAddressPoolNearlyExhausted',
       'MetalLBTSBGPSessionDown', 'MetalLBTSDuplicateOwner', 'MetalLBTSSpeakerDown', 'MetalLBTSSpeakerMissing', 'MetalLBTSControllerDown',
     ]);
@@ -95,7 +95,7 @@ describe('chart monitoring', () => {
     expect((await render()).filter((d) => d.metadata.name === 'metallbts-dashboard')).toEqual([]);
     const cm = find(await render(['--set', 'grafana.dashboard.enabled=true']), 'ConfigMap', 'metallbts-dashboard') as K8sDoc & { data: Record<string, string> };
     expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
-    const dash = JSON.parse(cm.data['metallbts.json']) as { uid: string; panels: Array<{ title: string; type: string; targets?: Array<{ expr: string }> }> };
+    const dash = JSON.parse(cm.data['metallbts.json']!) as { uid: string; panels: Array<{ title: string; type: string; targets?: Array<{ expr: string }> }> };
     expect(dash.uid).toBe('metallbts');
     const titles = dash.panels.map((p) => p.title).join('\n');
     for (const want of [/Pool usage/, /per node/, /Failovers/, /BGP session/]) expect(titles).toMatch(want);

@@ -62,16 +62,16 @@ describe('plugins through values, run for real (the webhook example)', () => {
     for (const f of ['package.json', 'README.md', 'dist']) cpSync(join(WEBHOOK_EXAMPLE, f), join(imageRoot, 'plugin', f), { recursive: true });
     // The init container, with the pod's paths under `dir` and the image's under imageRoot (the kubelet makes the mount point).
     const init = podSpec(controller).initContainers[0] as { command: string[]; volumeMounts: Array<{ mountPath: string }> };
-    mkdirSync(inPod(init.volumeMounts[0].mountPath), { recursive: true });
+    mkdirSync(inPod(init.volumeMounts[0]!.mountPath), { recursive: true });
     const [cmd, flag, from, to] = init.command;
-    execFileSync(cmd, [flag, imageRoot + from, dir + to]); // concatenated: join() would drop cp's meaningful trailing /.
+    execFileSync(cmd!, [flag!, imageRoot + from, dir + to]); // concatenated: join() would drop cp's meaningful trailing /.
     expect(existsSync(inPod(`/plugins/node_modules/${WEBHOOK_MODULE}/dist/index.js`))).toBe(true);
 
     const envOf = (d: K8sDoc): Record<string, string> => {
       const env = Object.fromEntries((mainContainer(d).env as Env[]).filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]));
-      return { ...env, NODE_PATH: inPod(env.NODE_PATH) };
+      return { ...env, NODE_PATH: inPod(env.NODE_PATH!) };
     };
-    expect(JSON.parse(envOf(speaker).METALLBTS_PLUGIN_OPTIONS)).toEqual([expect.objectContaining({ module: WEBHOOK_MODULE, secrets: ['webhook-token'] })]);
+    expect(JSON.parse(envOf(speaker).METALLBTS_PLUGIN_OPTIONS!)).toEqual([expect.objectContaining({ module: WEBHOOK_MODULE, secrets: ['webhook-token'] })]);
 
     // The speaker may read the plugin's Secret, as the chart's Role grants it.
     const kubeconfigs = await installMetallbSystem(cp, { speakerSecrets: ['webhook-token'] });

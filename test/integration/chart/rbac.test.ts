@@ -77,7 +77,7 @@ describe('chart RBAC on a real apiserver', () => {
 
   test.each(Object.keys(CHECKS))('%s: may do exactly what its code needs, and is refused the rest', async (sa) => {
     const wrong: string[] = [];
-    for (const check of CHECKS[sa]) {
+    for (const check of CHECKS[sa]!) {
       const got = await canI(sa, check);
       if (got !== check[3]) wrong.push(`${check[0]} ${check[1]}${check[4] ? `/${check[4]}` : ''} in ${check[2]}: expected ${check[3] ? 'yes' : 'no'}, got ${got ? 'yes' : 'no'}`);
     }

@@ -63,7 +63,7 @@ beforeAll(async () => {
   for (const nodeName of NODES) {
     // Each speaker's layer2 stand-in announces only where MetalLB's election puts the Service.
     const l2 = recordingPlugin('layer2', ['arp']);
-    l2.decide = (svc) => (electionOrder(NODES, svc.ingressIPs[0])[0] === nodeName ? { announce: true, reason: 'owner' } : { announce: false, reason: 'notOwner' });
+    l2.decide = (svc) => (electionOrder(NODES, svc.ingressIPs[0]!)[0] === nodeName ? { announce: true, reason: 'owner' } : { announce: false, reason: 'notOwner' });
     const registry = new PluginRegistry();
     registry.register(l2);
     registry.register(recordingPlugin('bgp'));
@@ -89,12 +89,12 @@ describe('status svc against a real apiserver', () => {
       if (code !== 0) return undefined;
       const r = JSON.parse(out) as ServiceStatusReport;
       // The owner's ServiceL2Status may be read before its interfaces are written: wait for the whole report.
-      return r.protocols.layer2.some((p) => p.announcing && (p.interfaces ?? []).length > 0) ? r : undefined;
+      return r.protocols.layer2?.some((p) => p.announcing && (p.interfaces ?? []).length > 0) ? r : undefined;
     });
     expect(report).toMatchObject({ service: 'default/nginx', pool: 'my-ip-space', ips: ['192.168.1.240'], problems: [] });
-    expect(report.protocols.layer2[0]).toMatchObject({ node: owner, announcing: true, interfaces: ['eth0'] });
+    expect(report.protocols.layer2?.[0]).toMatchObject({ node: owner, announcing: true, interfaces: ['eth0'] });
     // No EndpointSlice: the election on the reader's side needs one; the Service stays announced by its owner.
-    expect(report.protocols.layer2[1]).toMatchObject({ node: other, announcing: false });
+    expect(report.protocols.layer2?.[1]).toMatchObject({ node: other, announcing: false });
     out = '';
     expect(await runStatusSvc({ target: 'default/nginx', kubeconfig: cp.get().kubeconfigPath, namespace: NAMESPACE, output: 'table' }, io)).toBe(0);
     expect(out).toContain(`layer2: announced by ${owner}`);
@@ -145,7 +145,7 @@ spec:
     expect(c.verdict).toBe('warn');
     expect(c.evidence).toContain('labelled node.kubernetes.io/exclude-from-external-load-balancers: node-b');
     expect(c.evidence).toContain('no speaker reported: node-c');
-    await runFix((c.fix as string).split(' ; ')[0]);
+    await runFix((c.fix as string).split(' ; ')[0]!);
     await cp.kubectlOk(['delete', 'node', 'node-c']);
     expect((await verdictOf('nodes')).verdict).toBe('ok');
   });

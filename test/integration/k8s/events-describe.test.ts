@@ -40,7 +40,7 @@ describe('Events in kubectl describe', () => {
     expect(described).toMatch(/Normal\s+IPAllocated\s+\S+\s+metallb-controller\s+Assigned IP \["192\.168\.1\.240"\]/);
     const ev = await cp.kubectlJson<{ items: Array<{ involvedObject: Record<string, string> }> }>(['get', 'events', '--field-selector', 'involvedObject.name=nginx,reason=IPAllocated']);
     const svc = await cp.kubectlJson<{ metadata: { uid: string } }>(['get', 'svc', 'nginx']);
-    expect(ev.items[0].involvedObject).toMatchObject({ kind: 'Service', apiVersion: 'v1', uid: svc.metadata.uid, resourceVersion: expect.any(String) });
+    expect(ev.items[0]!.involvedObject).toMatchObject({ kind: 'Service', apiVersion: 'v1', uid: svc.metadata.uid, resourceVersion: expect.any(String) });
   });
 
   test('a repeated AllocationFailed is one Event with a count, shown as "(xN over ...)"', async () => {
@@ -50,7 +50,7 @@ describe('Events in kubectl describe', () => {
       await cp.kubectlOk(['label', 'svc', 'clash', `rev=${i}`, '--overwrite']);
       await eventually(`AllocationFailed count ${i + 1}`, async () => {
         const list = await cp.kubectlJson<{ items: Array<{ count?: number }> }>(['get', 'events', '--field-selector', 'involvedObject.name=clash,reason=AllocationFailed']);
-        return list.items.length === 1 && (list.items[0].count ?? 0) >= i + 1 ? true : undefined;
+        return list.items.length === 1 && (list.items[0]!.count ?? 0) >= i + 1 ? true : undefined;
       });
     }
     const list = await cp.kubectlJson<{ items: Array<{ count: number; type: string; message: string }> }>(['get', 'events', '--field-selector', 'involvedObject.name=clash,reason=AllocationFailed']);

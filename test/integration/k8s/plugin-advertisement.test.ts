@@ -81,7 +81,7 @@ describe('PluginAdvertisement through the apiserver, the controller and the spea
     await apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'routed-web', namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] } });
     const call = await eventually('setBalancer for routed-web', async () => balancers.find((c) => c.service === 'default/routed-web'), 30_000);
     const svc = await cp.kubectlJson<{ status: { loadBalancer: { ingress: Array<{ ip: string }> } } }>(['get', 'service', 'routed-web']);
-    expect(call).toEqual({ op: 'setBalancer', service: 'default/routed-web', ips: [svc.status.loadBalancer.ingress[0].ip], pool: 'routed' });
+    expect(call).toEqual({ op: 'setBalancer', service: 'default/routed-web', ips: [svc.status.loadBalancer.ingress[0]!.ip], pool: 'routed' });
     expect(call.ips?.[0]).toMatch(/^10\.20\.0\.\d+$/);
     const view = views.at(-1);
     expect(view?.pools.map((p) => p.name)).toEqual(['routed']);

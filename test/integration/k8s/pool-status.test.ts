@@ -94,7 +94,7 @@ describe('IPAddressPool status', () => {
   });
 
   test('kubectl get ipaddresspools -o wide shows the counters', async () => {
-    const [header, row] = (await cp.kubectlOk(['-n', NAMESPACE, 'get', 'ipaddresspools', 'dual', '-o', 'wide'])).trim().split('\n');
+    const [header = '', row = ''] = (await cp.kubectlOk(['-n', NAMESPACE, 'get', 'ipaddresspools', 'dual', '-o', 'wide'])).trim().split('\n');
     expect(header.split(/\s{2,}/)).toEqual(['NAME', 'AUTO ASSIGN', 'AVOID BUGGY IPS', 'ADDRESSES', 'ASSIGNED IPV4', 'AVAILABLE IPV4', 'ASSIGNED IPV6', 'AVAILABLE IPV6']);
     expect(row.split(/\s{2,}/).slice(4)).toEqual(['1', '7', '0', '16']);
   });

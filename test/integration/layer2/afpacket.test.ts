@@ -71,7 +71,7 @@ d('native AF_PACKET addon', () => {
     expect(res.sent).toBe(60);
     // The claiming frame asks for the VIP too: answered, counted and reported.
     const counts = res.drains.flatMap((d) => d.c);
-    expect(counts.filter(([ip]) => ip === '192.168.9.1').reduce((n, [, rx, tx]) => [n[0] + rx, n[1] + tx], [0, 0])).toEqual([6, 6]);
+    expect(counts.filter(([ip]) => ip === '192.168.9.1').reduce((n, [, rx, tx]) => [n[0]! + rx, n[1]! + tx], [0, 0])).toEqual([6, 6]);
     const records = res.drains.flatMap((d) => d.r);
     expect(records.filter(([kind]) => kind === 1)).toHaveLength(6); // answered, with request logging on
     expect(records.filter(([kind]) => kind === 2)).toEqual([[2, '192.168.9.1']]); // the claim

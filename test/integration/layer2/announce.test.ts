@@ -15,7 +15,7 @@ const d = enabled || process.env.CI ? describe : describe.skip;
 
 /** MACs that answered `arping` (lines like "60 bytes from aa:bb:.. (ip): index=0 ..."). */
 function arpingMacs(out: string): string[] {
-  return [...out.matchAll(/bytes from ([0-9a-f:]{17}) /g)].map((m) => m[1]);
+  return [...out.matchAll(/bytes from ([0-9a-f:]{17}) /g)].map((m) => m[1]!);
 }
 
 /** Polls `get` (bounded: 3 s) until it returns a value. */
@@ -39,7 +39,7 @@ d('l2 announce in network namespaces', () => {
   let ownerLines: Array<Record<string, unknown>> = [];
 
   async function startAnnouncer(nodeIdx: number, ips: string[], ifaces = ['eth0']): Promise<{ p: ChildProcess; lines: Array<Record<string, unknown>> }> {
-    const n = lab.nodes[nodeIdx];
+    const n = lab.nodes[nodeIdx]!;
     const args = [BIN, 'l2', 'announce', ...ifaces.flatMap((i) => ['--interface', i]), ...ips.flatMap((ip) => ['--ip', ip])];
     const p = lab.spawn(n.ns, process.execPath, args);
     const lines = collectLines(p);
@@ -79,13 +79,13 @@ d('l2 announce in network namespaces', () => {
     const r = lab.exec(lab.client.ns, 'arping', ['-c', '3', '-w', '5', '-I', 'eth0', VIP4]);
     const macs = arpingMacs(r.stdout);
     expect(macs.length).toBeGreaterThanOrEqual(3);
-    expect(new Set(macs)).toEqual(new Set([lab.nodes[0].mac]));
+    expect(new Set(macs)).toEqual(new Set([lab.nodes[0]!.mac]));
   });
 
   it('logs each answered request as a MetalLB-style JSON line', async () => {
     // spawnSync blocked the loop while arping ran: let the announcer's output arrive.
     const l = await eventually(() => ownerLines.find((x) => x.msg === 'got ARP request for service IP, sending response'));
-    expect(l).toMatchObject({ interface: 'eth0', ip: VIP4, senderIP: lab.client.ip4, senderMAC: lab.client.mac, responseMAC: lab.nodes[0].mac, level: 'info' });
+    expect(l).toMatchObject({ interface: 'eth0', ip: VIP4, senderIP: lab.client.ip4, senderMAC: lab.client.mac, responseMAC: lab.nodes[0]!.mac, level: 'info' });
     expect(typeof l?.ts).toBe('string');
   });
 
@@ -93,7 +93,7 @@ d('l2 announce in network namespaces', () => {
     lab.exec(lab.client.ns, 'ip', ['neigh', 'flush', 'dev', 'eth0']);
     const r = lab.exec(lab.client.ns, 'ping', ['-c', '2', '-W', '2', VIP4]);
     expect(r.code).toBe(0);
-    expect(neighMac(lab.exec(lab.client.ns, 'ip', ['neigh', 'show', VIP4]).stdout)).toBe(lab.nodes[0].mac);
+    expect(neighMac(lab.exec(lab.client.ns, 'ip', ['neigh', 'show', VIP4]).stdout)).toBe(lab.nodes[0]!.mac);
   });
 
   it('nothing answers for an IP that is not announced (even though every node holds it on kube-ipvs0)', () => {
@@ -105,11 +105,11 @@ d('l2 announce in network namespaces', () => {
   it('IPv6: ping -6 reaches the VIP and ip -6 neigh shows the owner MAC', async () => {
     const r = lab.exec(lab.client.ns, 'ping', ['-6', '-c', '2', '-W', '2', VIP6]);
     expect(r.code).toBe(0);
-    expect(neighMac(lab.exec(lab.client.ns, 'ip', ['-6', 'neigh', 'show', VIP6]).stdout)).toBe(lab.nodes[0].mac);
+    expect(neighMac(lab.exec(lab.client.ns, 'ip', ['-6', 'neigh', 'show', VIP6]).stdout)).toBe(lab.nodes[0]!.mac);
     expect(await eventually(() => ownerLines.find((x) => x.msg === 'got NDP request for service IP, sending response'))).toMatchObject({
       interface: 'eth0',
       ip: VIP6,
-      responseMAC: lab.nodes[0].mac,
+      responseMAC: lab.nodes[0]!.mac,
       senderMAC: lab.client.mac,
     });
   });
@@ -125,7 +125,7 @@ d('l2 announce in network namespaces', () => {
       const created = third.lines.filter((l) => l.event === 'createARPResponder').map((l) => l.interface);
       expect(created).toEqual(['eth0']);
       const macs = arpingMacs(lab.exec(lab.client.ns, 'arping', ['-c', '2', '-w', '3', '-I', 'eth0', '192.168.1.242']).stdout);
-      expect(new Set(macs)).toEqual(new Set([lab.nodes[2].mac]));
+      expect(new Set(macs)).toEqual(new Set([lab.nodes[2]!.mac]));
     } finally {
       expect(await stop(third.p)).toBe(0);
     }
@@ -143,14 +143,14 @@ d('l2 announce in network namespaces', () => {
     for (let i = 0; i < 30; i++) {
       mac4 = neighMac(lab.exec(lab.client.ns, 'ip', ['neigh', 'show', VIP4]).stdout);
       mac6 = neighMac(lab.exec(lab.client.ns, 'ip', ['-6', 'neigh', 'show', VIP6]).stdout);
-      if (mac4 === lab.nodes[1].mac && mac6 === lab.nodes[1].mac) break;
+      if (mac4 === lab.nodes[1]!.mac && mac6 === lab.nodes[1]!.mac) break;
       await sleep(250);
     }
-    expect(mac4).toBe(lab.nodes[1].mac);
-    expect(mac6).toBe(lab.nodes[1].mac);
+    expect(mac4).toBe(lab.nodes[1]!.mac);
+    expect(mac6).toBe(lab.nodes[1]!.mac);
     // The new owner sent its gratuitous rounds, and answers now; the old one is gone.
     const macs = arpingMacs(lab.exec(lab.client.ns, 'arping', ['-c', '2', '-w', '3', '-I', 'eth0', VIP4]).stdout);
-    expect(new Set(macs)).toEqual(new Set([lab.nodes[1].mac]));
+    expect(new Set(macs)).toEqual(new Set([lab.nodes[1]!.mac]));
     expect(await stop(moved.p)).toBe(0);
   });
 });

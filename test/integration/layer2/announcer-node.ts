@@ -90,7 +90,7 @@ async function main(spec: AnnouncerNodeSpec): Promise<void> {
 }
 
 if (require.main === module) {
-  main(JSON.parse(process.argv[2]) as AnnouncerNodeSpec).catch((err: unknown) => {
+  main(JSON.parse(process.argv[2]!) as AnnouncerNodeSpec).catch((err: unknown) => {
     process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   });

@@ -55,7 +55,7 @@ export const answererScenarios = {
       const c: AnswererDrainSeen['c'] = [];
       for (let i = 0; i < m; i++) c.push([ipAt(counts, i * COUNT_LEN), counts.readUInt32LE(i * COUNT_LEN + 4), counts.readUInt32LE(i * COUNT_LEN + 8)]);
       const r: AnswererDrainSeen['r'] = [];
-      for (let i = 0; i < n; i++) r.push([recs[i * RECORD_LEN], ipAt(recs, i * RECORD_LEN + 2 + 28)]);
+      for (let i = 0; i < n; i++) r.push([recs[i * RECORD_LEN]!, ipAt(recs, i * RECORD_LEN + 2 + 28)]);
       drains.push({ c, r, lost, unsent, err });
     });
     const peer = a.open(ifindex('vb'), ETH_P_ARP, (f) => {

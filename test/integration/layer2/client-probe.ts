@@ -143,9 +143,9 @@ function pollArp(ifname: string, vip: string, intervalMs: number, maxMs: number)
 
 if (require.main === module) {
   const [mode, ...a] = process.argv.slice(2);
-  if (mode === 'serve') serve(Number(a[0]), a[1]);
-  else if (mode === 'http') pollHttp(a[0], Number(a[1]), Number(a[2]), Number(a[3]));
-  else if (mode === 'arp') pollArp(a[0], a[1], Number(a[2]), Number(a[3]));
+  if (mode === 'serve') serve(Number(a[0]), a[1]!);
+  else if (mode === 'http') pollHttp(a[0]!, Number(a[1]), Number(a[2]), Number(a[3]));
+  else if (mode === 'arp') pollArp(a[0]!, a[1]!, Number(a[2]), Number(a[3]));
   else {
     process.stderr.write('usage: client-probe serve|http|arp ...\n');
     process.exit(2);

@@ -95,11 +95,11 @@ d('doctor with real speakers in namespaces', () => {
       let out = '';
       const code = await runStatusSvc({ target: 'default/nginx', kubeconfig: cp.get().kubeconfigPath, namespace: NAMESPACE, output: 'json' }, { stdout: (t) => (out += t), stderr: () => undefined });
       report = code === 0 ? (JSON.parse(out) as ServiceStatusReport) : undefined;
-      return report?.protocols.layer2.slice(1).every((v) => standby.test(v.reason)) ? true : undefined;
+      return report?.protocols.layer2?.slice(1).every((v) => standby.test(v.reason)) ? true : undefined;
     }, 40_000, 500).catch(() => undefined);
     if (!report) throw new Error('status svc never reported nginx announced');
-    expect(report.protocols.layer2[0]).toMatchObject({ node: owner, announcing: true, interfaces: ['eth0'] });
-    for (const v of report.protocols.layer2.slice(1)) expect(v.reason).toMatch(standby);
+    expect(report.protocols.layer2?.[0]).toMatchObject({ node: owner, announcing: true, interfaces: ['eth0'] });
+    for (const v of report.protocols.layer2!.slice(1)) expect(v.reason).toMatch(standby);
   });
 
   it('memberlist reachability: 7946 blocked on node-c names the broken pairs; unblocked is green', async () => {

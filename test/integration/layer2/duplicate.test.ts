@@ -21,7 +21,7 @@ d('layer2 duplicate owner detection in namespaces', () => {
   afterAll(() => lab.down());
 
   it('an announcing node sees another host claim its VIP: duplicateOwner Warning event and log, while its ServiceL2Status names eth0', async () => {
-    const [n1, n2] = lab.nodes;
+    const [n1, n2] = [lab.nodes[0]!, lab.nodes[1]!];
     const script = join(REPO, 'dist', 'test', 'integration', 'layer2', 'announcer-node.js');
     const spec = {
       nodeName: 'node-a',
@@ -64,7 +64,7 @@ d('layer2 duplicate owner detection in namespaces', () => {
   });
 
   it('IPv6: an unsolicited NA from another host for an announced IP is reported', async () => {
-    const [n1, n2] = lab.nodes;
+    const [n1, n2] = [lab.nodes[0]!, lab.nodes[1]!];
     // Link-local addresses must be usable (DAD done) before NDP responders open.
     await until(() => !/tentative/.test(lab.exec(n1.ns, 'ip', ['-6', 'addr', 'show', 'dev', 'eth0']).stdout + lab.exec(n2.ns, 'ip', ['-6', 'addr', 'show', 'dev', 'eth0']).stdout), 10_000);
     const a = lab.spawn(n1.ns, process.execPath, [bin, 'l2', 'announce', '--interface', 'eth0', '--ip', VIP6]);

@@ -12,7 +12,7 @@ const enabled = canRunNetns() && haveTool('arping');
 const d = enabled || process.env.CI ? describe : describe.skip;
 
 function arpingMacs(out: string): string[] {
-  return [...out.matchAll(/bytes from ([0-9a-f:]{17}) /g)].map((m) => m[1]);
+  return [...out.matchAll(/bytes from ([0-9a-f:]{17}) /g)].map((m) => m[1]!);
 }
 
 d('layer2 announcer failover over memberlist in namespaces', () => {
@@ -24,7 +24,7 @@ d('layer2 announcer failover over memberlist in namespaces', () => {
   const order = electionOrder(NAMES, VIP);
   const idx = (name: string): number => NAMES.indexOf(name);
 
-  const lastDecision = (i: number): Record<string, unknown> | undefined => [...lines[i]].reverse().find((l) => l.event === 'decision');
+  const lastDecision = (i: number): Record<string, unknown> | undefined => [...lines[i]!].reverse().find((l) => l.event === 'decision');
 
   const neighMac = (): string | undefined => /lladdr ([0-9a-f:]{17})/.exec(lab.exec(lab.client.ns, 'ip', ['neigh', 'show', VIP]).stdout)?.[1];
 
@@ -62,44 +62,44 @@ d('layer2 announcer failover over memberlist in namespaces', () => {
     expect(order).toEqual(['node-a', 'node-c', 'node-b']);
     const macs = arpingMacs(lab.exec(lab.client.ns, 'arping', ['-c', '2', '-w', '4', '-I', 'eth0', VIP]).stdout);
     expect(macs.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(macs)).toEqual(new Set([lab.nodes[idx(order[0])].mac]));
+    expect(new Set(macs)).toEqual(new Set([lab.nodes[idx(order[0]!)]!.mac]));
     expect(lastDecision(idx('node-c'))?.reason).toBe('notOwner: node-a announces');
   });
 
   it('when the owner dies (SIGKILL, no leave), the next node takes over and gratuitous ARP moves the client', async () => {
     expect(lab.exec(lab.client.ns, 'ping', ['-c', '1', '-W', '2', VIP]).code).toBe(0);
-    expect(neighMac()).toBe(lab.nodes[idx('node-a')].mac);
+    expect(neighMac()).toBe(lab.nodes[idx('node-a')]!.mac);
     const killedAt = Date.now();
-    procs[idx('node-a')].kill('SIGKILL');
+    procs[idx('node-a')]!.kill('SIGKILL');
     // Anything else left in node-a's namespace goes too (`ip netns pids`: PIDs are not namespaced, names are not unique).
-    for (const pid of lab.pidsIn(lab.nodes[idx('node-a')].ns)) {
+    for (const pid of lab.pidsIn(lab.nodes[idx('node-a')]!.ns)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
         // gone
       }
     }
-    const moved = await until(() => neighMac() === lab.nodes[idx('node-c')].mac, 60_000);
+    const moved = await until(() => neighMac() === lab.nodes[idx('node-c')]!.mac, 60_000);
     const secs = (Date.now() - killedAt) / 1000;
-    if (!moved) process.stdout.write(`${JSON.stringify({ neigh: neighMac(), decisions: lines.map((_, i) => lastDecision(i)), tail: lines[idx('node-c')].slice(-8) }, null, 1)}\n`);
+    if (!moved) process.stdout.write(`${JSON.stringify({ neigh: neighMac(), decisions: lines.map((_, i) => lastDecision(i)), tail: lines[idx('node-c')]!.slice(-8) }, null, 1)}\n`);
     expect(moved).toBe(true);
     process.stdout.write(`layer2 failover (memberlist lan profile): client neighbour entry moved after ${secs.toFixed(1)} s\n`);
     // The decision line may still be in the pipe: the neighbour check above blocks the event loop (spawnSync).
     await until(() => lastDecision(idx('node-c'))?.announce === true, 5_000);
     expect(lastDecision(idx('node-c'))).toMatchObject({ announce: true });
     const macs = arpingMacs(lab.exec(lab.client.ns, 'arping', ['-c', '2', '-w', '4', '-I', 'eth0', VIP]).stdout);
-    expect(new Set(macs)).toEqual(new Set([lab.nodes[idx('node-c')].mac]));
+    expect(new Set(macs)).toEqual(new Set([lab.nodes[idx('node-c')]!.mac]));
   });
 
   it('a graceful leave (SIGTERM) hands over to the last node quickly, the leaving node answering until then', async () => {
     const leftAt = Date.now();
-    procs[idx('node-c')].kill('SIGTERM');
+    procs[idx('node-c')]!.kill('SIGTERM');
     // The handover is quick (node-b announces as soon as it hears the leave): wait for its decision line too.
-    const moved = await until(() => neighMac() === lab.nodes[idx('node-b')].mac && lastDecision(idx('node-b'))?.announce === true, 30_000);
+    const moved = await until(() => neighMac() === lab.nodes[idx('node-b')]!.mac && lastDecision(idx('node-b'))?.announce === true, 30_000);
     expect(moved).toBe(true);
     expect(Date.now() - leftAt).toBeLessThan(15_000);
     expect(lastDecision(idx('node-b'))).toMatchObject({ announce: true, members: ['node-b'] });
-    await until(() => lines[idx('node-c')].some((l) => l.event === 'handoverDone'), 10_000);
-    expect(lines[idx('node-c')].find((l) => l.event === 'handoverDone')).toMatchObject({ claimed: { [VIP]: lab.nodes[idx('node-b')].mac }, unclaimed: [] });
+    await until(() => lines[idx('node-c')]!.some((l) => l.event === 'handoverDone'), 10_000);
+    expect(lines[idx('node-c')]!.find((l) => l.event === 'handoverDone')).toMatchObject({ claimed: { [VIP]: lab.nodes[idx('node-b')]!.mac }, unclaimed: [] });
   });
 });

@@ -139,7 +139,7 @@ export class L2Lab {
       }
     }
     this.procs.clear();
-    const mine = run('ip', ['netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`${this.prefix}-`));
+    const mine = run('ip', ['netns', 'list']).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${this.prefix}-`));
     for (const ns of new Set([...this.namespaces, ...mine])) {
       // `ip netns pids` then kill: processes inside (arping, ping) must not keep the namespace alive.
       for (const pid of run('ip', ['netns', 'pids', ns]).stdout.split(/\s+/).filter(Boolean)) {

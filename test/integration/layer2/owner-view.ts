@@ -15,8 +15,8 @@ export interface OwnerObservation {
 
 /** Replies of Thomas Habets' arping ("60 bytes from MAC (IP): ...") and of iputils' ("reply from IP [MAC]"). */
 export function arpingReplyMacs(out: string): string[] {
-  const habets = [...out.matchAll(/bytes from ([0-9a-f:]{17}) /gi)].map((m) => m[1].toLowerCase());
-  const iputils = [...out.matchAll(/reply from \S+ \[([0-9a-f:]{17})\]/gi)].map((m) => m[1].toLowerCase());
+  const habets = [...out.matchAll(/bytes from ([0-9a-f:]{17}) /gi)].map((m) => m[1]!.toLowerCase());
+  const iputils = [...out.matchAll(/reply from \S+ \[([0-9a-f:]{17})\]/gi)].map((m) => m[1]!.toLowerCase());
   return [...habets, ...iputils];
 }
 

@@ -24,9 +24,11 @@ const enabled = canRunNetns() && haveTool('arping') && haveTool('ping') && haveB
 const d = enabled || process.env.CI ? describe : describe.skip;
 
 /** MetalLB's layer2 order, computed here independently of the product: sha256("node#ip") ascending, bytewise. */
-function shaOrder(ip: string): string[] {
+function shaOrder(ip: string): [string, string, string] {
   const h = (n: string): Buffer => createHash('sha256').update(`${n}#${ip}`).digest();
-  return [...NAMES].sort((a, b) => Buffer.compare(h(a), h(b)));
+  const [first, second, third] = [...NAMES].sort((a, b) => Buffer.compare(h(a), h(b)));
+  if (first === undefined || second === undefined || third === undefined) throw new Error('three node names expected');
+  return [first, second, third];
 }
 
 function poolAndAdvertisement(name: SvcName, nodeSelector?: string): string {

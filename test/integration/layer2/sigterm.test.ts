@@ -31,7 +31,7 @@ d('layer2 graceful shutdown (SIGTERM) in namespaces', () => {
   const logs: Array<Array<Record<string, unknown>>> = [];
   const order = electionOrder(NAMES, VIP);
   const idx = (name: string): number => NAMES.indexOf(name);
-  const lastDecision = (i: number): Record<string, unknown> | undefined => [...logs[i]].reverse().find((l) => l.event === 'decision');
+  const lastDecision = (i: number): Record<string, unknown> | undefined => [...logs[i]!].reverse().find((l) => l.event === 'decision');
 
   beforeAll(async () => {
     ensureBuilt();
@@ -39,7 +39,7 @@ d('layer2 graceful shutdown (SIGTERM) in namespaces', () => {
       // The VIP sits on every node's kube-ipvs0 with arp_ignore=1 / arp_announce=2 (kube-proxy strictARP).
       lab.up([VIP]);
       for (const [i, n] of lab.nodes.entries()) {
-        const srv = lab.spawn(n.ns, process.execPath, [join(dist, 'client-probe.js'), 'serve', String(PORT), NAMES[i]]);
+        const srv = lab.spawn(n.ns, process.execPath, [join(dist, 'client-probe.js'), 'serve', String(PORT), NAMES[i]!]);
         const lines = collectLines(srv);
         if (!(await until(() => lines.some((l) => l.listening === PORT), 10_000))) throw new Error(`backend on ${NAMES[i]} did not start`);
       }
@@ -68,8 +68,8 @@ d('layer2 graceful shutdown (SIGTERM) in namespaces', () => {
   afterAll(() => lab.down());
 
   it('a client polling the VIP over HTTP every 50 ms sees no failure, every ARP probe is answered, and the next node owns the VIP', async () => {
-    const owner = idx(order[0]);
-    const next = idx(order[1]);
+    const owner = idx(order[0]!);
+    const next = idx(order[1]!);
     const http = lab.spawn(lab.client.ns, process.execPath, [join(dist, 'client-probe.js'), 'http', `http://${VIP}:${PORT}/`, '50', '1000', '60000']);
     const httpLines = collectLines(http);
     const arp = lab.spawn(lab.client.ns, process.execPath, [join(dist, 'client-probe.js'), 'arp', 'eth0', VIP, '20', '60000']);
@@ -79,8 +79,8 @@ d('layer2 graceful shutdown (SIGTERM) in namespaces', () => {
     // Steady state first: the owner serves.
     expect(await until(() => probes().filter((p) => p.ok && p.body === order[0]).length >= 20, 15_000)).toBe(true);
     const termAt = Date.now();
-    speakers[owner].kill('SIGTERM');
-    const code = await exited(speakers[owner]);
+    speakers[owner]!.kill('SIGTERM');
+    const code = await exited(speakers[owner]!);
     const exitMs = Date.now() - termAt;
     // Traffic moved to the next node, and keeps flowing for a while after.
     const moved = await until(() => probes().some((p) => p.ok && p.body === order[1] && p.t > termAt), 20_000);
@@ -102,18 +102,18 @@ d('layer2 graceful shutdown (SIGTERM) in namespaces', () => {
     expect(unanswered).toEqual([]);
     expect(httpLines.find((l) => l.done)).toMatchObject({ failed: 0, unfinished: 0 });
     // The leaving speaker waited for the next owner's announcement before it stopped answering.
-    expect(logs[owner].find((l) => l.event === 'handoverDone')).toMatchObject({ claimed: { [VIP]: lab.nodes[next].mac }, unclaimed: [] });
-    expect(logs[owner].find((l) => l.event === 'serviceStatus' && l.op === 'delete')).toBeDefined();
+    expect(logs[owner]!.find((l) => l.event === 'handoverDone')).toMatchObject({ claimed: { [VIP]: lab.nodes[next]!.mac }, unclaimed: [] });
+    expect(logs[owner]!.find((l) => l.event === 'serviceStatus' && l.op === 'delete')).toBeDefined();
     // The client's neighbour entry and every ARP answer now name the next node's MAC.
-    expect(lab.exec(lab.client.ns, 'ip', ['neigh', 'show', VIP]).stdout).toContain(lab.nodes[next].mac);
+    expect(lab.exec(lab.client.ns, 'ip', ['neigh', 'show', VIP]).stdout).toContain(lab.nodes[next]!.mac);
     const lastArps = arps().slice(-10);
-    expect(lastArps.every((p) => p.macs.length === 1 && p.macs[0] === lab.nodes[next].mac)).toBe(true);
+    expect(lastArps.every((p) => p.macs.length === 1 && p.macs[0] === lab.nodes[next]!.mac)).toBe(true);
     expect(lastDecision(next)).toMatchObject({ announce: true, members: expect.arrayContaining([NAMES[next]]) });
     // No duplicate-owner warning from the handover. (Before it, on a loaded CI machine, two speakers can both
     // announce for a moment while memberlist is still joining at start-up; that is not what this test is about.)
     // Known issue (full-suite CI load only, not reproduced alone): the next owner can still report the leaving
     // node's MAC once; any other duplicate (a third node, or the next owner's own MAC) fails.
-    const leavingMac = lab.nodes[owner].mac;
+    const leavingMac = lab.nodes[owner]!.mac;
     for (const ls of logs) {
       const dups = ls.filter((l) => l.event === 'k8sEvent' && l.reason === 'duplicateOwner' && Date.parse(String(l.ts)) >= termAt);
       expect(dups.filter((l) => !(l.node === NAMES[next] && String(l.message).includes(leavingMac)))).toEqual([]);

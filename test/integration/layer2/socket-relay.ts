@@ -14,7 +14,7 @@ export function parseEndpoint(text: string): Endpoint {
   if (text.startsWith('unix:')) return { path: text.slice(5) };
   const m = /^(.+):(\d+)$/.exec(text);
   if (!m) throw new Error(`expected unix:/path or host:port, got "${text}"`);
-  return { host: m[1], port: Number(m[2]) };
+  return { host: m[1]!, port: Number(m[2]) };
 }
 
 function relay(listen: Endpoint, target: Endpoint): void {

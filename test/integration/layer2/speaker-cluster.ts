@@ -26,7 +26,7 @@ export class SpeakerCluster extends LabCluster<ClusterNode> {
     tag: string,
   ) {
     const lab = new L2Lab(names.length, tag);
-    super(lab, lab.nodes.map((h, i) => ({ ...h, name: names[i] })));
+    super(lab, lab.nodes.map((h, i) => ({ ...h, name: names[i]! })));
   }
 
   /**

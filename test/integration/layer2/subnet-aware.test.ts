@@ -84,9 +84,9 @@ d('subnet-aware layer 2 with two LANs', () => {
     let last: L2Status[] = [];
     await eventually(`ServiceL2Status of web2 on ${owner} only`, async () => {
       last = (await cp.kubectlJson<{ items: L2Status[] }>(['-n', NAMESPACE, 'get', 'servicel2statuses', '-l', 'metallb.io/service-name=web2'])).items;
-      return last.length === 1 && last[0].status?.node === owner ? true : undefined;
+      return last.length === 1 && last[0]!.status?.node === owner ? true : undefined;
     }, 60_000, 500).catch(() => undefined);
-    if (last.length !== 1 || last[0].status?.node !== owner) cluster.failed = true;
+    if (last.length !== 1 || last[0]!.status?.node !== owner) cluster.failed = true;
     expect(last.map((i) => i.status)).toEqual([{ node: owner, serviceName: 'web2', serviceNamespace: 'default', interfaces: [{ name: 'eth1' }] }]);
     // Settled: every reply from the owner's eth1, over a few rounds.
     let macs: string[] = [];

@@ -19,7 +19,7 @@ describe('key derivation vectors computed by Go', () => {
     expect(out).toHaveLength(secrets.length);
     for (const l of out) {
       const row = JSON.parse(l) as Record<string, string>;
-      for (const d of BOTH) expect(deriveMetalLBKey(row.secret, d).toString('hex')).toBe(row[d]);
+      for (const d of BOTH) expect(deriveMetalLBKey(row.secret!, d).toString('hex')).toBe(row[d]);
     }
   });
 });
@@ -92,7 +92,7 @@ test('in-process roll from legacy to v0.16.2, one node at a time, keeps one clus
     for (const [i, host] of ['127.0.0.1', '127.0.0.3', '127.0.0.4'].entries()) {
       ms.push(await Memberlist.create({ name: `n${i}`, bindAddr: host, bindPort: 0, secret: SECRET, keyDerivation: 'metallb-legacy', profile: 'fast' }));
     }
-    for (const m of ms.slice(1)) await m.join([`127.0.0.1:${ms[0].port}`]);
+    for (const m of ms.slice(1)) await m.join([`127.0.0.1:${ms[0]!.port}`]);
     await waitFor('three', () => ms.every((m) => names(m) === 'n0,n1,n2'), 10_000);
     const suspects: string[] = [];
     for (const m of ms) m.on('suspect', (n) => suspects.push(n.name));

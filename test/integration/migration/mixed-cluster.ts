@@ -97,7 +97,7 @@ export class MixedCluster extends LabCluster<MixedNode> {
     private readonly opts: MixedOptions = {},
   ) {
     const lab = new L2Lab(nodes.length, tag);
-    super(lab, lab.nodes.map((h, i) => ({ ...h, ...nodes[i] })));
+    super(lab, lab.nodes.map((h, i) => ({ ...h, ...nodes[i]! })));
   }
 
   /** Segment, metallb-system, Secret, Nodes, speaker Pods (labelled as MetalLB's chart does, podIP = node IP), `setup`, relays. */

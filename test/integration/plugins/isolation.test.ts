@@ -189,7 +189,7 @@ d('isolated third-party plugins in a real speaker, layer2 answering ARP througho
     process.stdout.write(`plugin isolation: ${arpLines.length} ARP probes, ${missed.length} unanswered\n`);
     // The probe ran from before the plugins failed again until after they were back.
     expect(arpLines.length).toBeGreaterThan(10);
-    expect(arpLines[arpLines.length - 1].t).toBeGreaterThanOrEqual(recoveredAt);
+    expect(arpLines[arpLines.length - 1]!.t).toBeGreaterThanOrEqual(recoveredAt);
     expect(missed).toEqual([]);
     expect([...macs]).toEqual([lab.speakerNode.mac]);
   });

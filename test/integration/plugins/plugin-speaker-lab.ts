@@ -28,11 +28,11 @@ export class PluginSpeakerLab extends LabCluster<PluginNode> {
     tag: string,
   ) {
     const lab = new L2Lab(1, tag);
-    super(lab, [{ ...lab.nodes[0], name: 'node-a' }]);
+    super(lab, [{ ...lab.nodes[0]!, name: 'node-a' }]);
   }
 
   get speakerNode(): PluginNode {
-    return this.nodes[0];
+    return this.nodes[0]!;
   }
 
   /** Segment with `vips`, metallb-system, memberlist Secret, the Node, `setup` (config, Services), relay, then the speaker. */

@@ -78,11 +78,11 @@ test('a peer with bfdProfile gets a started BFD session with that profile; one w
 test('BFD Down resets the BGP session at once; BFD Up again skips the reconnect backoff', async () => {
   const { a, sessions, bfds, view } = setup();
   await a.setConfig(view([peer('r1', { bfdProfile: 'fast' })], [profile('fast')]));
-  bfds[0].emit('down', { diag: 1, from: 'Up' });
-  expect(sessions[0].resets).toEqual(['BFD down (diag 1)']);
-  expect(sessions[0].retries).toBe(0);
-  bfds[0].emit('up');
-  expect(sessions[0].retries).toBe(1);
+  bfds[0]!.emit('down', { diag: 1, from: 'Up' });
+  expect(sessions[0]!.resets).toEqual(['BFD down (diag 1)']);
+  expect(sessions[0]!.retries).toBe(0);
+  bfds[0]!.emit('up');
+  expect(sessions[0]!.retries).toBe(1);
 });
 
 test('a changed profile replaces the peer and its BFD session; shutdown stops BFD and closes the transport', async () => {
@@ -95,6 +95,6 @@ test('a changed profile replaces the peer and its BFD session; shutdown stops BF
   ]);
   expect(sessions.map((s) => s.stopped)).toEqual([true, false]);
   await a.shutdown();
-  expect(bfds[1].stopped).toBe(true);
+  expect(bfds[1]!.stopped).toBe(true);
   expect(closed()).toBe(1);
 });

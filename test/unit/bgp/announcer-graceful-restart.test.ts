@@ -31,21 +31,21 @@ test('sessions created before the initial sync hold End-of-RIB until it is done;
   const sync = new Promise<void>((r) => (done = r));
   const { a, sessions } = setup(sync);
   await a.setConfig(view([peerFixture('r1', { enableGracefulRestart: true })]));
-  expect(sessions[0].opts).toMatchObject({ deferEndOfRib: true, gracefulRestart: { restartTime: 120 } });
-  expect(sessions[0].endOfRibReadyCalls).toBe(0);
+  expect(sessions[0]!.opts).toMatchObject({ deferEndOfRib: true, gracefulRestart: { restartTime: 120 } });
+  expect(sessions[0]!.endOfRibReadyCalls).toBe(0);
   done();
   await sync;
   await Promise.resolve();
-  expect(sessions[0].endOfRibReadyCalls).toBe(1);
+  expect(sessions[0]!.endOfRibReadyCalls).toBe(1);
   await a.setConfig(view([peerFixture('r1', { enableGracefulRestart: true }), peerFixture('r22')]));
-  expect(sessions[1].opts.deferEndOfRib).toBe(false);
+  expect(sessions[1]!.opts.deferEndOfRib).toBe(false);
   await a.shutdown();
 });
 
 test('without an initial-sync signal End-of-RIB is never held', async () => {
   const { a, sessions } = setup();
   await a.setConfig(view([peerFixture('r1')]));
-  expect(sessions[0].opts.deferEndOfRib).toBe(false);
+  expect(sessions[0]!.opts.deferEndOfRib).toBe(false);
   await a.shutdown();
 });
 

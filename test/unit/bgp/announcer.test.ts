@@ -75,15 +75,15 @@ test('peers selected by node selectors become sessions with the peer settings', 
   // The core resolved passwordSecret into password (src/core/config/peer-passwords.ts).
   await a.setConfig(view([peer('r1', { passwordSecret: { name: 'bgp-pass' }, password: 's3cret', enableGracefulRestart: true }), peer('r2', { nodeSelectors: [sel({ zone: 'b' })] })], [adv()]));
   expect(sessions.map((s) => s.opts.name)).toEqual(['r1']);
-  expect(sessions[0].opts).toMatchObject({ myAsn: 64500, peerAsn: 64501, password: 's3cret', gracefulRestart: { restartTime: 120 } });
+  expect(sessions[0]!.opts).toMatchObject({ myAsn: 64500, peerAsn: 64501, password: 's3cret', gracefulRestart: { restartTime: 120 } });
   expect(a.status().details).toEqual({ sessions: [{ peer: 'r1', address: '10.0.0.2', state: 'Established', announced: 0 }] });
 });
 
 test('status: a session that is not Established carries its last error (for doctor and status svc)', async () => {
   const { a, sessions, view } = setup();
   await a.setConfig(view([peer('r1')], [adv()]));
-  sessions[0].state = 'Connect';
-  sessions[0].lastError = 'transport: connect ECONNREFUSED 10.0.0.2:179';
+  sessions[0]!.state = 'Connect';
+  sessions[0]!.lastError = 'transport: connect ECONNREFUSED 10.0.0.2:179';
   expect(a.status().details).toEqual({ sessions: [{ peer: 'r1', address: '10.0.0.2', state: 'Connect', announced: 0, lastError: 'transport: connect ECONNREFUSED 10.0.0.2:179' }] });
 });
 
@@ -117,7 +117,7 @@ test('aggregation, communities, localpref; shared aggregate withdrawn only when 
     adv({ name: 'b', communities: [{ kind: 'large', global: 1, local1: 2, local2: 3 }] }),
   ];
   await a.setConfig(view([peer('r1', { dualStackAddressFamily: true })], advs));
-  const s = sessions[0];
+  const s = sessions[0]!;
   await a.setBalancer({ namespace: 'default', name: 'x' }, ['192.168.1.240'], 'p', svc('x', ['192.168.1.240']));
   await a.setBalancer({ namespace: 'default', name: 'y' }, ['192.168.1.241', '2001:db8::5'], 'p', svc('y', ['192.168.1.241']));
   expect([...s.routes.keys()].sort()).toEqual(['192.168.1.0/24', '192.168.1.240/32', '192.168.1.241/32', '2001:db8::5/128']);
@@ -140,9 +140,9 @@ test('dualStackAddressFamily: a session carries its own family only, both with t
     ['dual', [4, 6]],
   ]);
   await a.setBalancer({ namespace: 'default', name: 'y' }, ['192.168.1.241', '2001:db8::5'], 'p', svc('y', ['192.168.1.241', '2001:db8::5']));
-  expect([...sessions[0].routes.keys()]).toEqual(['192.168.1.241/32']);
-  expect([...sessions[1].routes.keys()]).toEqual(['2001:db8::5/128']);
-  expect([...sessions[2].routes.keys()].sort()).toEqual(['192.168.1.241/32', '2001:db8::5/128']);
+  expect([...sessions[0]!.routes.keys()]).toEqual(['192.168.1.241/32']);
+  expect([...sessions[1]!.routes.keys()]).toEqual(['2001:db8::5/128']);
+  expect([...sessions[2]!.routes.keys()].sort()).toEqual(['192.168.1.241/32', '2001:db8::5/128']);
   expect(statusCalls).toEqual(['set default/y {"peers":["dual","v4","v6"]}']);
   // A v6-only Service is not advertised to the IPv4-only session at all (nor listed in its status).
   await a.setBalancer({ namespace: 'default', name: 'z' }, ['2001:db8::6'], 'p', svc('z', ['2001:db8::6']));
@@ -152,12 +152,12 @@ test('dualStackAddressFamily: a session carries its own family only, both with t
 test('vrf: the session is bound to the device and a missing device is reported at the BGPPeer field', async () => {
   const { a, sessions, view } = setup();
   await a.setConfig(view([peer('r1', { vrf: 'red', source: { path: 'BGPPeer/r1' } }), peer('r22')], [adv()]));
-  expect(sessions[0].opts).toMatchObject({ vrf: 'red', vrfSource: 'BGPPeer/r1.spec.vrf' });
-  expect(sessions[1].opts.vrf).toBeUndefined();
+  expect(sessions[0]!.opts).toMatchObject({ vrf: 'red', vrfSource: 'BGPPeer/r1.spec.vrf' });
+  expect(sessions[1]!.opts.vrf).toBeUndefined();
   // Changing the VRF replaces the session.
   await a.setConfig(view([peer('r1', { vrf: 'blue', source: { path: 'BGPPeer/r1' } }), peer('r22')], [adv()]));
-  expect(sessions[0].stopped).toBe(true);
-  expect(sessions[2].opts.vrf).toBe('blue');
+  expect(sessions[0]!.stopped).toBe(true);
+  expect(sessions[2]!.opts.vrf).toBe('blue');
 });
 
 test('advertisement peers and service selectors narrow announcements', async () => {
@@ -165,8 +165,8 @@ test('advertisement peers and service selectors narrow announcements', async () 
   await a.setConfig(view([peer('r1'), peer('r22')], [adv({ peers: ['r22'], serviceSelectors: [sel({ app: 'web' })] })]));
   await a.setBalancer({ namespace: 'default', name: 'w' }, ['10.9.0.1'], 'p', svc('w', ['10.9.0.1'], 'Cluster', { app: 'web' }));
   await a.setBalancer({ namespace: 'default', name: 'o' }, ['10.9.0.2'], 'p', svc('o', ['10.9.0.2'], 'Cluster', { app: 'other' }));
-  expect(sessions[0].routes.size).toBe(0);
-  expect([...sessions[1].routes.keys()]).toEqual(['10.9.0.1/32']);
+  expect(sessions[0]!.routes.size).toBe(0);
+  expect([...sessions[1]!.routes.keys()]).toEqual(['10.9.0.1/32']);
 });
 
 test('config change: a changed peer is replaced and gets the routes; a removed peer is stopped', async () => {
@@ -174,11 +174,11 @@ test('config change: a changed peer is replaced and gets the routes; a removed p
   await a.setConfig(view([peer('r1'), peer('r22')], [adv()]));
   await a.setBalancer({ namespace: 'default', name: 'w' }, ['10.9.0.1'], 'p', svc('w', ['10.9.0.1']));
   await a.setConfig(view([peer('r1', { holdTime: 30 })], [adv()]));
-  expect(sessions[0].stopped && sessions[1].stopped).toBe(true);
-  expect(sessions[2].opts.holdTime).toBe(30);
-  expect([...sessions[2].routes.keys()]).toEqual(['10.9.0.1/32']);
+  expect(sessions[0]!.stopped && sessions[1]!.stopped).toBe(true);
+  expect(sessions[2]!.opts.holdTime).toBe(30);
+  expect([...sessions[2]!.routes.keys()]).toEqual(['10.9.0.1/32']);
   await a.shutdown();
-  expect(sessions[2].stopped).toBe(true);
+  expect(sessions[2]!.stopped).toBe(true);
 });
 
 test('node label change re-selects peers', async () => {

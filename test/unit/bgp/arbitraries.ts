@@ -21,7 +21,7 @@ export const ipv4Prefix = fc
   .tuple(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 32 }))
   .map(([b, len]) => {
     const buf = Buffer.from(b);
-    for (let i = 0; i < 4; i++) buf[i] &= (0xff << (8 - Math.max(0, Math.min(8, len - i * 8)))) & 0xff;
+    for (let i = 0; i < 4; i++) buf[i]! &= (0xff << (8 - Math.max(0, Math.min(8, len - i * 8)))) & 0xff;
     return formatPrefix(4, buf, len);
   });
 
@@ -29,7 +29,7 @@ export const ipv6Prefix = fc
   .tuple(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.integer({ min: 0, max: 128 }))
   .map(([b, len]) => {
     const buf = Buffer.from(b);
-    for (let i = 0; i < 16; i++) buf[i] &= (0xff << (8 - Math.max(0, Math.min(8, len - i * 8)))) & 0xff;
+    for (let i = 0; i < 16; i++) buf[i]! &= (0xff << (8 - Math.max(0, Math.min(8, len - i * 8)))) & 0xff;
     return formatPrefix(6, buf, len);
   });
 

@@ -60,8 +60,8 @@ describe('BfdStateMachine', () => {
     link.tick(a);
     const polls = sent(a.step({ type: 'txTimer' }));
     // The exchange above already carried Poll and Final: no Poll is pending any more.
-    expect(polls[0].poll).toBe(false);
-    const answer = sent(b.step({ type: 'rx', packet: { ...polls[0], poll: true } }));
+    expect(polls[0]!.poll).toBe(false);
+    const answer = sent(b.step({ type: 'rx', packet: { ...polls[0]!, poll: true } }));
     expect(answer).toEqual([expect.objectContaining({ final: true, poll: false, state: BfdState.Up })]);
   });
 

@@ -121,7 +121,7 @@ describe('BGP codec vectors', () => {
   test('IPv6 announcement in MP_REACH, first attribute, no NEXT_HOP', () => {
     const enc = new UpdateEncoder({ asn4: true });
     const [wire] = enc.announce(6, ['2001:db8::/64'], { origin: 0, asPath: [], nextHop: '10.0.0.1' }, ['2001:db8::1']);
-    expect(hex(wire)).toBe(
+    expect(hex(wire!)).toBe(
       `${M}003f02 0000 0028 800e1e 0002 01 10 20010db8000000000000000000000001 00 40 20010db800000000 ${ORIGIN} 400200`.replace(/ /g, ''),
     );
   });
@@ -288,7 +288,7 @@ describe('UpdateEncoder packing', () => {
   });
   test('one prefix → one small UPDATE', () => {
     const [m] = enc.announce(4, ['192.168.1.240/32'], attrs);
-    expect(m.length).toBeLessThan(80);
+    expect(m!.length).toBeLessThan(80);
   });
 });
 

@@ -205,22 +205,22 @@ test('an EndpointSlice seen during the initial sync, after its Service was evalu
     mockHub.watches.get('/api/v1/services')!.upsert!(nginxBgp);
     await ticks();
     expect(sessions).toHaveLength(1);
-    expect([...sessions[0].routes.keys()]).toEqual([]);
+    expect([...sessions[0]!.routes.keys()]).toEqual([]);
     // Its EndpointSlice arrives while the Service watch is still being set up (initial sync not done).
     mockHub.endpoints.set('default/nginx-bgp', [{ addresses: ['192.168.1.11'], nodeName: 'node-b', ready: true, serving: true, terminating: false }]);
     for (const cb of [...mockHub.clusterListeners]) cb();
     await ticks();
     // Graceful restart: no End-of-RIB while the sync is incomplete (the router would drop stale routes).
-    expect(sessions[0].endOfRib).toEqual([]);
+    expect(sessions[0]!.endOfRib).toEqual([]);
     mockHub.releaseServices!();
     await started;
     // Nothing else happens in the cluster: the change seen during the sync alone must lead to the announcement.
-    await until('the announcement', () => sessions[0].routes.has('198.51.100.10/32'));
+    await until('the announcement', () => sessions[0]!.routes.has('198.51.100.10/32'));
     await ticks();
     expect(running!.speaker.announcements({ namespace: 'default', name: 'nginx-bgp' })).toEqual({ bgp: { pool: 'bgp-space', ips: ['198.51.100.10'] } });
     expect(mockHub.statuses).toEqual(['bgp set default/nginx-bgp {"peers":["peers[0]"]}']);
     // End-of-RIB allowed once, after the resync that announced the Service seen during the sync.
-    expect(sessions[0].endOfRib).toEqual([['198.51.100.10/32']]);
+    expect(sessions[0]!.endOfRib).toEqual([['198.51.100.10/32']]);
   } finally {
     mockHub.releaseServices?.();
     await started.catch(() => undefined);

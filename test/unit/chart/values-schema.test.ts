@@ -118,9 +118,9 @@ describe('values.schema.json against values.yaml', () => {
   });
 
   test('speaker.memberlist.keyDerivation: MetalLB >= 0.16.2 by default, the legacy derivation allowed', () => {
-    const km = (schema.properties?.speaker.properties?.memberlist.properties?.keyDerivation ?? {}) as SchemaNode;
+    const km = (schema.properties?.speaker?.properties?.memberlist?.properties?.keyDerivation ?? {}) as SchemaNode;
     expect(km.enum).toEqual(['metallb-v0.16.2', 'metallb-legacy']);
-    expect(((values.speaker as Record<string, Record<string, unknown>>).memberlist).keyDerivation).toBe('metallb-v0.16.2');
+    expect(((values.speaker as Record<string, Record<string, unknown>>).memberlist)!.keyDerivation).toBe('metallb-v0.16.2');
   });
 
   test('the README values table is generated from values.yaml and the schema (UPDATE_CHART_README=1 rewrites it)', () => {

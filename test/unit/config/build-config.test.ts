@@ -35,7 +35,7 @@ describe('buildConfig', () => {
       ['web', ['layer2']],
       ['db', ['bgp']],
     ]);
-    expect(config.l2Advertisements[0].pools).toEqual(['web']);
+    expect(config.l2Advertisements[0]!.pools).toEqual(['web']);
   });
 
   it('gives a pool both protocols when an L2 and a BGP advertisement select it', () => {
@@ -45,14 +45,14 @@ describe('buildConfig', () => {
       { object: { metadata: { name: 'bgp' } }, kind: 'BGPAdvertisement' },
       { object: { metadata: { name: 'r' }, spec: { myASN: 1, peerASN: 1, peerAddress: '10.0.0.254' } }, kind: 'BGPPeer' },
     ]);
-    expect(result.config?.pools[0].protocols).toEqual(['layer2', 'bgp']);
+    expect(result.config?.pools[0]!.protocols).toEqual(['layer2', 'bgp']);
   });
 
   it('returns no config but every issue when anything is an error', () => {
     const result = buildConfig([{ object: configMap('address-pools:\n- name: a\n  protocol: layer2\n  addresses: [nope, 10.0.0.0/33]\n') }]);
     expect(result.config).toBeUndefined();
     expect(result.issues.map((i) => i.path)).toEqual(['address-pools[0].addresses[0]', 'address-pools[0].addresses[1]']);
-    expect(result.issues[0].file).toBeUndefined();
+    expect(result.issues[0]!.file).toBeUndefined();
   });
 
   it('locates YAML errors in a ConfigMap object inside data.config', () => {
@@ -84,7 +84,7 @@ describe('installed protocols', () => {
   it('turns a third-party protocol pool into a PluginAdvertisement', () => {
     const result = loadConfig([{ file: 'c.yaml', text: 'address-pools:\n- name: a\n  protocol: vxlan\n  addresses: [10.0.0.0/24]\n' }], withVxlan);
     expect(result.issues).toEqual([]);
-    expect(result.config?.pools[0].protocols).toEqual(['vxlan']);
+    expect(result.config?.pools[0]!.protocols).toEqual(['vxlan']);
     expect(result.config?.pluginAdvertisements).toEqual([
       { protocol: 'vxlan', pools: ['a'], nodeSelectors: [], serviceSelectors: [], options: {}, source: { file: 'c.yaml', path: 'address-pools[0]' } },
     ]);
@@ -168,6 +168,6 @@ describe('merging several files', () => {
       { file: 'r.yaml', text: rest },
     ]);
     expect(result.issues).toEqual([]);
-    expect(result.config?.bgpAdvertisements[0].communities).toEqual([{ kind: 'standard', value: 64500 * 65536 + 1 }]);
+    expect(result.config?.bgpAdvertisements[0]!.communities).toEqual([{ kind: 'standard', value: 64500 * 65536 + 1 }]);
   });
 });

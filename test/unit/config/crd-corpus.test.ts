@@ -11,7 +11,7 @@ const ROOT = join(__dirname, '../../..');
 
 /** A fixture's `# plugin: PATH` header lines (from the repository root), passed as `--plugin`. */
 function pluginsOf(file: string): string[] {
-  return [...readFileSync(file, 'utf8').matchAll(/^# plugin: (\S+)$/gm)].map((m) => join(ROOT, m[1]));
+  return [...readFileSync(file, 'utf8').matchAll(/^# plugin: (\S+)$/gm)].map((m) => join(ROOT, m[1]!));
 }
 
 function validate(file: string): { code: number; lines: string[] } {

@@ -12,7 +12,7 @@ describe('legacy bgp-advertisements', () => {
     expect(result.config?.bgpAdvertisements).toEqual([
       expect.objectContaining({ aggregationLength: 32, aggregationLengthV6: 128, communities: [], pools: ['a'], peers: [] }),
     ]);
-    expect(result.config?.bgpAdvertisements[0].localPref).toBeUndefined();
+    expect(result.config?.bgpAdvertisements[0]!.localPref).toBeUndefined();
   });
 
   it('keeps an empty entry next to a written one', () => {

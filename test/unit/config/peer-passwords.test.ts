@@ -28,7 +28,7 @@ describe('resolvePeerPasswords', () => {
     const r = resolvePeerPasswords(config, 'metallb-system', () => {
       throw new Error('no lookup expected');
     });
-    expect(r.config?.peers[0].password).toBeUndefined();
+    expect(r.config?.peers[0]!.password).toBeUndefined();
   });
 
   const cases: Array<[string, SecretLookup, RegExp]> = [
@@ -44,7 +44,7 @@ describe('resolvePeerPasswords', () => {
     expect(r.config).toBeUndefined();
     expect(r.issues).toHaveLength(1);
     expect(r.issues[0]).toMatchObject({ severity: 'error', file: 'bgppeer/metallb-system/router', path: 'BGPPeer/router.spec.passwordSecret' });
-    expect(formatIssue(r.issues[0])).toMatch(message);
+    expect(formatIssue(r.issues[0]!)).toMatch(message);
   });
 
   test('a Secret in another namespace is an error (the speaker reads only its own)', () => {
@@ -75,7 +75,7 @@ describe('KubePasswordSecrets', () => {
     try {
       expect((await secrets.resolve(configWith())).issues.map((i) => i.message)).toEqual([expect.stringMatching(/does not exist/)]);
       api.secrets.set('bgp-auth', { type: 'kubernetes.io/basic-auth', data: { password: b64('s3cret') } });
-      expect((await secrets.resolve(configWith())).config?.peers[0].password).toBe('s3cret');
+      expect((await secrets.resolve(configWith())).config?.peers[0]!.password).toBe('s3cret');
       expect(api.reads).toEqual(['metallb-system/bgp-auth', 'metallb-system/bgp-auth']);
     } finally {
       secrets.stop();

@@ -68,7 +68,7 @@ describe('PluginAdvertisement: good cases', () => {
       ],
       catalog,
     );
-    expect(result.config?.pools[0].protocols).toEqual(['static-route']);
+    expect(result.config?.pools[0]!.protocols).toEqual(['static-route']);
     expect(result.issues.map(formatIssue)).toEqual(['pluginadvertisement/metallb-system/routes:PluginAdvertisement/routes.spec.future: warning: unknown field "future"; ignored']);
   });
 

@@ -20,10 +20,10 @@ spec: { ipAddressPools: [lan2] }
 describe('metallb.io/subnet-aware on an L2Advertisement', () => {
   it('"false" opts out; absent or "true" keeps the plugin option', () => {
     const off = loadConfig([{ file: 'l2.yaml', text: objects('false') }], BUILTIN_PROTOCOLS).config?.l2Advertisements ?? [];
-    expect(off[0].subnetAware).toBe(false);
+    expect(off[0]!.subnetAware).toBe(false);
     expect(subnetAwareFor(off, true)).toBe(false);
     const plain = loadConfig([{ file: 'l2.yaml', text: objects() }], BUILTIN_PROTOCOLS).config?.l2Advertisements ?? [];
-    expect(plain[0].subnetAware).toBeUndefined();
+    expect(plain[0]!.subnetAware).toBeUndefined();
     expect(subnetAwareFor(plain, true)).toBe(true);
     expect(subnetAwareFor(plain, false)).toBe(false);
     const on = loadConfig([{ file: 'l2.yaml', text: objects('true') }], BUILTIN_PROTOCOLS).config?.l2Advertisements ?? [];
@@ -32,7 +32,7 @@ describe('metallb.io/subnet-aware on an L2Advertisement', () => {
 
   it('another value is a located warning and is ignored', () => {
     const r = loadConfig([{ file: 'l2.yaml', text: objects('no') }], BUILTIN_PROTOCOLS);
-    expect(r.config?.l2Advertisements[0].subnetAware).toBeUndefined();
+    expect(r.config?.l2Advertisements[0]!.subnetAware).toBeUndefined();
     expect(r.issues.map(formatIssue)).toContain('l2.yaml:L2Advertisement/lan2.metadata.annotations.metallb.io/subnet-aware: warning: must be "true" or "false", got "no"; ignored');
   });
 });

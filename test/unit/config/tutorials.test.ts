@@ -41,7 +41,7 @@ describe('tutorial configurations', () => {
     expect(poolSummary(config)).toEqual([
       { name: 'my-ip-space', protocols: ['layer2'], autoAssign: true, ranges: [[4, ip('192.168.1.240'), ip('192.168.1.255')]] },
     ]);
-    expect(config.pools[0].ranges[0].prefixLength).toBe(28);
+    expect(config.pools[0]!.ranges[0]!.prefixLength).toBe(28);
     expect(config.l2Advertisements).toHaveLength(1);
     expect(config.l2Advertisements[0]).toMatchObject({ pools: ['my-ip-space'], interfaces: [], nodeSelectors: [] });
     expect(config.bgpAdvertisements).toEqual([]);
@@ -58,7 +58,7 @@ describe('tutorial configurations', () => {
     expect(poolSummary(config)).toEqual([
       { name: 'my-ip-space', protocols: ['layer2'], autoAssign: true, ranges: [[4, ip('192.168.1.240'), ip('192.168.1.250')]] },
     ]);
-    expect(config.pools[0].ranges[0].prefixLength).toBeUndefined();
+    expect(config.pools[0]!.ranges[0]!.prefixLength).toBeUndefined();
   });
 
   it('seed 003: the default pool 192.168.1.240-192.168.1.249', () => {
@@ -77,7 +77,7 @@ describe('tutorial configurations', () => {
     expect(config.peers[0]).toMatchObject({ myASN: 64500, peerASN: 64500, peerAddress: '192.168.1.1', peerPort: 179, holdTime: 90, ebgpMultiHop: false });
     expect(config.bgpAdvertisements).toHaveLength(1);
     expect(config.bgpAdvertisements[0]).toMatchObject({ aggregationLength: 32, aggregationLengthV6: 128, pools: ['my-ip-space'], peers: [], communities: [] });
-    expect(config.bgpAdvertisements[0].localPref).toBeUndefined();
+    expect(config.bgpAdvertisements[0]!.localPref).toBeUndefined();
     expect(config.l2Advertisements).toEqual([]);
   });
 
@@ -109,8 +109,8 @@ describe('tutorial configurations', () => {
     ]);
     // The CRD L2Advertisement with no pool selection takes every CRD pool, not the legacy pool (which has its own).
     expect(config.l2Advertisements.map((a) => a.pools)).toEqual([['default']]);
-    expect(config.pools[0].source).toEqual({ file: 'legacy.yaml', path: 'address-pools[0]' });
-    expect(config.pools[1].source).toEqual({ file: 'crd.yaml', path: 'IPAddressPool/default' });
+    expect(config.pools[0]!.source).toEqual({ file: 'legacy.yaml', path: 'address-pools[0]' });
+    expect(config.pools[1]!.source).toEqual({ file: 'crd.yaml', path: 'IPAddressPool/default' });
   });
 });
 
@@ -158,7 +158,7 @@ describe('fully featured configurations', () => {
       [32, 128, 100],
       [24, 64, undefined],
     ]);
-    expect(prodAds[0].communities).toEqual([
+    expect(prodAds[0]!.communities).toEqual([
       { kind: 'standard', value: 65535 * 65536 + 65282 },
       { kind: 'large', global: 1, local1: 2, local2: 3 },
       { kind: 'standard', value: 64500 * 65536 + 1 },
@@ -204,7 +204,7 @@ describe('fully featured configurations', () => {
     expect(config.peers.find((p) => p.name === 'old-router')).toMatchObject({ password: 'hunter2', peerASN: 64600 });
     const [ad] = config.bgpAdvertisements;
     expect(ad).toMatchObject({ name: 'prod', pools: ['production'], peers: ['router'], localPref: 100 });
-    expect(ad.communities).toHaveLength(3);
+    expect(ad!.communities).toHaveLength(3);
     expect(config.l2Advertisements[0]).toMatchObject({ name: 'lab', pools: ['lab'], interfaces: ['eth0'] });
     expect(config.communityAliases).toEqual({ 'no-advertise': '65535:65282' });
     expect(config.bfdProfiles[0]).toMatchObject({ name: 'fast', minimumTtl: 254 });

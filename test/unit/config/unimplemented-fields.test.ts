@@ -29,7 +29,7 @@ describe('unimplemented fields: one list', () => {
 
   test('each validation looks at its kind and field', () => {
     UNIMPLEMENTED_FIELDS.forEach((u, i) => {
-      const expression = policy?.spec.validations?.[i].expression ?? '';
+      const expression = policy?.spec.validations?.[i]!.expression ?? '';
       expect(expression).toContain(`'${PLURAL[u.kind]}'`);
       if (u.field) expect(expression).toContain(`object.spec.${u.field}`);
     });

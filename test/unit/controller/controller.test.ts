@@ -78,7 +78,7 @@ describe('Controller loop', () => {
       issues: [{ severity: 'error', file: 'config', path: 'address-pools[0].addresses[0]', message: '"192.168.1.300/28" is not a CIDR or an address range' }],
     });
     expect(applied).toBe(false);
-    expect(controller.currentConfig()?.pools[0].name).toBe('my-ip-space');
+    expect(controller.currentConfig()?.pools[0]!.name).toBe('my-ip-space');
     expect(await metrics.metrics()).toContain('metallb_k8s_client_config_stale_bool 1');
     expect(reports.at(-1)).toMatchObject({ valid: false, errors: ['config:address-pools[0].addresses[0]: "192.168.1.300/28" is not a CIDR or an address range'] });
     expect(writes).toHaveLength(1);
@@ -103,7 +103,7 @@ describe('Controller loop', () => {
     const failed = events.filter((e) => e.reason === 'AllocationFailed');
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ type: 'Warning', service: 'default/b' });
-    expect(failed[0].message).toMatch(/^Failed to allocate IP for "default\/b": /);
+    expect(failed[0]!.message).toMatch(/^Failed to allocate IP for "default\/b": /);
   });
 
   test('a Service that stops being a LoadBalancer has its status cleared and its IP freed', async () => {

@@ -14,7 +14,7 @@ async function floorMessages(path: string, code: string): Promise<string[]> {
   const untyped = { languageOptions: { parserOptions: { projectService: false } }, rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off' } };
   const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: [...(config as object[]), untyped] as ESLint.Options['overrideConfig'] });
   const [result] = await eslint.lintText(code, { filePath: join(ROOT, path) });
-  return result.messages.filter((m) => m.ruleId === 'metallbts/core-floors').map((m) => m.message);
+  return result!.messages.filter((m) => m.ruleId === 'metallbts/core-floors').map((m) => m.message);
 }
 
 describe('src/core floors', () => {

@@ -9,7 +9,7 @@ async function ruleIds(path: string, code: string): Promise<string[]> {
   const config = require(join(ROOT, 'eslint.config.js')) as ESLint.Options['overrideConfig'];
   const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: config });
   const [result] = await eslint.lintText(code, { filePath: join(ROOT, path) });
-  return result.messages.map((m) => m.ruleId ?? m.message);
+  return result!.messages.map((m) => m.ruleId ?? m.message);
 }
 
 test('a floating promise and a misused async callback are lint errors', async () => {

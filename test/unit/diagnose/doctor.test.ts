@@ -16,7 +16,7 @@ const check = (snap: ReturnType<typeof healthySnapshot>, name: string) => {
 describe('doctor checks', () => {
   it('a healthy cluster is all ok or skipped', () => {
     const snap = healthySnapshot();
-    snap.serviceStatuses.layer2 = ok([l2Status('nginx', owner)]);
+    snap.serviceStatuses.layer2 = ok([l2Status('nginx', owner!)]);
     const r = run(snap);
     expect(r.checks.filter((c) => c.verdict !== 'ok' && c.verdict !== 'skip')).toEqual([]);
     expect(r.verdict).toBe('ok');

@@ -11,10 +11,10 @@ const status = (snap = healthySnapshot()) => serviceStatus(snap, clusterFacts(sn
 describe('status svc', () => {
   it('names the announcing node with its interfaces and explains the standbys', () => {
     const snap = healthySnapshot();
-    snap.serviceStatuses.layer2 = ok([l2Status('nginx', order[0])]);
+    snap.serviceStatuses.layer2 = ok([l2Status('nginx', order[0]!)]);
     const r = status(snap);
     expect(r).toMatchObject({ service: 'default/nginx', pool: 'my-ip-space', ips: ['192.168.1.240'], problems: [] });
-    const l2 = r.protocols.layer2;
+    const l2 = r.protocols.layer2!;
     expect(l2[0]).toMatchObject({ node: order[0], announcing: true, interfaces: ['eth0'] });
     expect(l2.find((v) => v.node === order[1])?.reason).toBe(`standby: ${order[0]} wins the election for 192.168.1.240 (this node is candidate 2 of 3)`);
     const text = formatServiceStatus(r);
@@ -29,14 +29,14 @@ describe('status svc', () => {
     snap.endpointSlices = ok([endpointSlice('nginx', ['node-c'])]);
     snap.configurationStates = ok([speakerState('node-a'), speakerState('node-b'), speakerState('node-c', { members: ['node-a', 'node-b', 'node-c', 'node-e'] }), speakerState('node-d'), speakerState('node-e')]);
     snap.serviceStatuses.layer2 = ok([l2Status('nginx', 'node-c')]);
-    const why = Object.fromEntries(status(snap).protocols.layer2.map((v) => [v.node, v.reason]));
+    const why = Object.fromEntries(status(snap).protocols.layer2!.map((v) => [v.node, v.reason]));
     expect(why['node-a']).toBe('excluded by label node.kubernetes.io/exclude-from-external-load-balancers');
     expect(why['node-b']).toBe('node condition NetworkUnavailable=True');
     expect(why['node-c']).toContain('announcing');
     expect(why['node-d']).toContain('externalTrafficPolicy Local');
     expect(why['node-e']).toContain('externalTrafficPolicy Local');
     snap.services = ok([service('nginx', ['192.168.1.240'])]);
-    const why2 = Object.fromEntries(status(snap).protocols.layer2.map((v) => [v.node, v.reason]));
+    const why2 = Object.fromEntries(status(snap).protocols.layer2!.map((v) => [v.node, v.reason]));
     expect(why2['node-d']).toContain('not in the memberlist');
   });
 
@@ -52,16 +52,16 @@ describe('status svc', () => {
     snap.serviceStatuses.bgp = ok([{ metadata: { name: 'b1' }, status: { node: 'node-a', serviceName: 'web', serviceNamespace: 'default', peers: ['peer0'] } }]);
     const r = status(snap);
     expect(r.pool).toBe('bgp-pool');
-    const bgp = Object.fromEntries(r.protocols.bgp.map((v) => [v.node, v]));
+    const bgp = Object.fromEntries(r.protocols.bgp!.map((v) => [v.node, v]));
     expect(bgp['node-a']).toMatchObject({ announcing: true, peers: ['peer0'] });
-    expect(bgp['node-b'].reason).toContain('no BGP session established (peer0: Active, connection refused)');
+    expect(bgp['node-b']!.reason).toContain('no BGP session established (peer0: Active, connection refused)');
     expect(formatServiceStatus(r)).toContain('BGP peers carrying it: node-a → peer0');
   });
 
   it('subnet-aware: a node without an interface on the VIP subnet says so', () => {
     const snap = healthySnapshot();
     snap.configurationStates = ok([speakerState('node-a', { cidrs: ['10.0.0.1/24'] }), speakerState('node-b'), speakerState('node-c', { cidrs: ['192.168.1.12/24'] })]);
-    const why = Object.fromEntries(status(snap).protocols.layer2.map((v) => [v.node, v.reason]));
+    const why = Object.fromEntries(status(snap).protocols.layer2!.map((v) => [v.node, v.reason]));
     expect(why['node-a']).toBe('no interface on the subnet of 192.168.1.240 (subnet-aware layer 2: ' + electionOrder(['node-b', 'node-c'], '192.168.1.240').join(', ') + ' are)');
   });
 

@@ -91,7 +91,7 @@ describe('Allocator: auto-assign and address-pool annotation', () => {
   const pools = [pool('cheap', ['10.0.0.0/24']), pool('expensive', ['192.0.2.0/28'], { autoAssign: false })];
 
   it('never auto-assigns from an autoAssign: false pool', () => {
-    const a = new Allocator([pools[1]]);
+    const a = new Allocator([pools[1]!]);
     const e = err(a.assign(svc('a')));
     expect(e.reason).toBe('NoAvailableIPs');
     expect(e.message).toMatch(/no auto-assign pool/);

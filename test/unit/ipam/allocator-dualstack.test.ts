@@ -30,12 +30,12 @@ describe('Allocator: families', () => {
     expect(dual).toMatchObject({ ok: true, value: { pool: 'dual', ips: ['10.0.9.0', 'fd00:9::'] } });
     const single = new Allocator(pools.slice(0, 2)).assign(svc('a', { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' }));
     expect(single).toMatchObject({ ok: true, value: { pool: 'v4only', ips: ['10.0.0.0'] } });
-    const secondary = new Allocator([pools[1]]).assign(svc('a', { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' }));
+    const secondary = new Allocator([pools[1]!]).assign(svc('a', { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' }));
     expect(secondary).toMatchObject({ ok: true, value: { pool: 'v6only', ips: ['fd00:1::'] } });
   });
 
   it('PreferDualStack with one ipFamily (single-stack cluster) stays single', () => {
-    const r = new Allocator([pools[2]]).assign(svc('a', { ipFamilies: ['IPv4'], ipFamilyPolicy: 'PreferDualStack' }));
+    const r = new Allocator([pools[2]!]).assign(svc('a', { ipFamilies: ['IPv4'], ipFamilyPolicy: 'PreferDualStack' }));
     expect(r).toMatchObject({ ok: true, value: { ips: ['10.0.9.0'] } });
   });
 

@@ -64,7 +64,7 @@ const serviceArb: fc.Arbitrary<ServiceView> = fc
     const annotations: Record<string, string> = {};
     if (sharing) annotations['metallb.io/allow-shared-ip'] = sharing;
     if (request && 'pool' in request) annotations['metallb.io/address-pool'] = request.pool;
-    return svc(name, {
+    return svc(name!, {
       namespace,
       ...family,
       annotations,
@@ -122,8 +122,8 @@ function checkInvariants(a: Allocator, pools: Pool[], services: Map<string, Serv
     const ports = new Set<string>();
     for (const r of reqs) {
       assert.notEqual(r.sharingKey, '', `${keys} share without a key`);
-      assert.equal(r.sharingKey, reqs[0].sharingKey);
-      assert.equal(r.backendKey, reqs[0].backendKey);
+      assert.equal(r.sharingKey, reqs[0]!.sharingKey);
+      assert.equal(r.backendKey, reqs[0]!.backendKey);
       for (const p of r.ports) {
         assert.ok(!ports.has(p), `port ${p} overlaps on a shared IP`);
         ports.add(p);

@@ -33,7 +33,7 @@ describe('KubeEventRecorder', () => {
     await r.flush();
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ method: 'POST', path: '/api/v1/namespaces/default/events' });
-    expect(calls[0].body).toMatchObject({
+    expect(calls[0]!.body).toMatchObject({
       involvedObject: { kind: 'Service', apiVersion: 'v1', namespace: 'default', name: 'nginx', uid: '5f0c-uid', resourceVersion: '42' },
       type: 'Normal',
       reason: 'IPAllocated',
@@ -47,7 +47,7 @@ describe('KubeEventRecorder', () => {
     const r = new KubeEventRecorder(clients, 'metallb-speaker', silentLogger(), 'node-a', { resolve: () => nginx });
     r.warning({ namespace: 'default', name: 'nginx' }, 'duplicateOwner', 'two owners');
     await r.flush();
-    expect(calls[0].body).toMatchObject({ involvedObject: { uid: '5f0c-uid' }, type: 'Warning', source: { host: 'node-a' } });
+    expect(calls[0]!.body).toMatchObject({ involvedObject: { uid: '5f0c-uid' }, type: 'Warning', source: { host: 'node-a' } });
   });
 
   it('counts repeats on one Event with a merge patch of count, lastTimestamp and message', async () => {
@@ -60,10 +60,10 @@ describe('KubeEventRecorder', () => {
     r.warning(nginx, 'AllocationFailed', 'no IP');
     await r.flush();
     expect(calls.map((c) => c.method)).toEqual(['POST', 'PATCH', 'PATCH']);
-    const name = (calls[0].body.metadata as { name: string }).name;
-    expect(calls[2].path).toBe(`/api/v1/namespaces/default/events/${name}`);
-    expect(calls[2].contentType).toBe('application/merge-patch+json');
-    expect(calls[2].body).toEqual({ count: 3, lastTimestamp: expect.any(String), message: 'no IP' });
+    const name = (calls[0]!.body.metadata as { name: string }).name;
+    expect(calls[2]!.path).toBe(`/api/v1/namespaces/default/events/${name}`);
+    expect(calls[2]!.contentType).toBe('application/merge-patch+json');
+    expect(calls[2]!.body).toEqual({ count: 3, lastTimestamp: expect.any(String), message: 'no IP' });
   });
 
   it('folds repeats made before the first write into the create', async () => {
@@ -75,7 +75,7 @@ describe('KubeEventRecorder', () => {
     const forNginx = calls.filter((c) => c.path.endsWith('/events') && (c.body.involvedObject as { name: string }).name === 'nginx');
     expect(forNginx).toHaveLength(1);
     const all = calls.filter((c) => c.path.includes('nginx.') || (c.body.involvedObject as { name?: string } | undefined)?.name === 'nginx');
-    expect(all[all.length - 1].body.count).toBe(4);
+    expect(all[all.length - 1]!.body.count).toBe(4);
   });
 
   it('re-creates an Event that expired (404 on patch)', async () => {
@@ -91,6 +91,6 @@ describe('KubeEventRecorder', () => {
     r.normal(nginx, 'IPAllocated', 'x');
     await r.flush();
     expect(calls.map((c) => c.method)).toEqual(['POST', 'PATCH', 'POST']);
-    expect(calls[2].body.count).toBe(2);
+    expect(calls[2]!.body.count).toBe(2);
   });
 });

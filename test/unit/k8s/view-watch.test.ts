@@ -43,7 +43,7 @@ function setup(pages: () => Array<ListPage<k8s.V1Service>>): {
       listCalls.push(page);
       const all = pages();
       const i = page._continue ? Number(page._continue) : 0;
-      return all[i];
+      return all[i]!;
     },
     view: (s) => `${s.metadata?.name}:${s.metadata?.labels?.rev ?? ''}`,
     upsert: (v, prev) => seen.push(`upsert ${v} (was ${prev ?? 'none'})`),
@@ -69,27 +69,27 @@ describe('ViewWatch', () => {
     expect(watch.items().sort()).toEqual(['a:', 'b:', 'c:']);
     expect(seen).toEqual([]);
     expect(watches).toHaveLength(1);
-    expect(watches[0].params).toMatchObject({ resourceVersion: '10', allowWatchBookmarks: true });
+    expect(watches[0]!.params).toMatchObject({ resourceVersion: '10', allowWatchBookmarks: true });
 
-    watches[0].onEvent('ADDED', svc('d', '11'));
-    watches[0].onEvent('MODIFIED', svc('a', '12', 'x'));
-    watches[0].onEvent('DELETED', svc('b', '13'));
-    watches[0].onEvent('BOOKMARK', { metadata: { resourceVersion: '20' } });
+    watches[0]!.onEvent('ADDED', svc('d', '11'));
+    watches[0]!.onEvent('MODIFIED', svc('a', '12', 'x'));
+    watches[0]!.onEvent('DELETED', svc('b', '13'));
+    watches[0]!.onEvent('BOOKMARK', { metadata: { resourceVersion: '20' } });
     expect(seen).toEqual(['upsert d: (was none)', 'upsert a:x (was a:)', 'remove b:']);
     expect(watch.get('ns', 'a')).toBe('a:x');
     expect(watch.get('ns', 'b')).toBeUndefined();
 
     // A clean end (server-side timeout) resumes from the last version seen, without a list; never
     // sooner than a second after the watch began.
-    watches[0].onDone(null);
+    watches[0]!.onDone(null);
     await tick();
     expect(watches).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 1100));
     expect(watches).toHaveLength(2);
-    expect(watches[1].params.resourceVersion).toBe('20');
+    expect(watches[1]!.params.resourceVersion).toBe('20');
     expect(listCalls).toHaveLength(2);
     await watch.stop();
-    expect(watches[1].aborted).toBe(true);
+    expect(watches[1]!.aborted).toBe(true);
   });
 
   it('relists after 410 Gone and reports what changed while it was not watching', async () => {
@@ -97,15 +97,15 @@ describe('ViewWatch', () => {
     const { watch, seen } = setup(() => state);
     await watch.start();
     state = [{ items: [svc('a', '30', 'new')], metadata: { resourceVersion: '31' } }];
-    watches[0].onEvent('ERROR', { kind: 'Status', code: 410, reason: 'Expired' });
-    watches[0].onDone(null);
+    watches[0]!.onEvent('ERROR', { kind: 'Status', code: 410, reason: 'Expired' });
+    watches[0]!.onDone(null);
     await new Promise((r) => setTimeout(r, 1100));
     expect(seen).toEqual(['upsert a:new (was a:)', 'remove b:']);
     expect(watch.items()).toEqual(['a:new']);
     expect(watches).toHaveLength(2);
-    expect(watches[1].params.resourceVersion).toBe('31');
+    expect(watches[1]!.params.resourceVersion).toBe('31');
     // Events of the old connection that arrive late are ignored.
-    watches[0].onEvent('ADDED', svc('zombie', '40'));
+    watches[0]!.onEvent('ADDED', svc('zombie', '40'));
     expect(watch.get('ns', 'zombie')).toBeUndefined();
     await watch.stop();
   });

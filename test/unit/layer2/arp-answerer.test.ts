@@ -64,7 +64,7 @@ native('native ARP decision = ArpResponder.handleFrame', () => {
   });
 
   it('answers nothing for truncated or non-ARP frames, and never throws on garbage', () => {
-    const req = encodeArpFrame({ ethDst: 'ff:ff:ff:ff:ff:ff', ethSrc: '02:00:00:00:00:64', op: 1, senderMac: '02:00:00:00:00:64', senderIp: '10.1.1.1', targetMac: '00:00:00:00:00:00', targetIp: VIPS[0] });
+    const req = encodeArpFrame({ ethDst: 'ff:ff:ff:ff:ff:ff', ethSrc: '02:00:00:00:00:64', op: 1, senderMac: '02:00:00:00:00:64', senderIp: '10.1.1.1', targetMac: '00:00:00:00:00:00', targetIp: VIPS[0]! });
     const mac = macToBuffer(OUR_MAC);
     expect(nativeArpDecision(req, mac, VIPS).reply).not.toBeNull();
     expect(nativeArpDecision(req.subarray(0, 41), mac, VIPS).reply).toBeNull();

@@ -37,8 +37,8 @@ describe('IPv6/ICMPv6 frames', () => {
       mutate(b);
       return b;
     };
-    expect(() => decodeIcmpv6Frame(bad((b) => (b[55] ^= 1)))).toThrow(/checksum/);
-    expect(() => decodeIcmpv6Frame(bad((b) => (b[70] ^= 1)))).toThrow(Layer2DecodeError); // target changed: checksum
+    expect(() => decodeIcmpv6Frame(bad((b) => (b[55]! ^= 1)))).toThrow(/checksum/);
+    expect(() => decodeIcmpv6Frame(bad((b) => (b[70]! ^= 1)))).toThrow(Layer2DecodeError); // target changed: checksum
     expect(() => decodeIcmpv6Frame(NS_FRAME.subarray(0, 80))).toThrow(/payload length/);
     expect(() => decodeIcmpv6Frame(bad((b) => (b[20] = 0)))).toThrow(/next header/); // hop-by-hop options
     expect(() => decodeIcmpv6Frame(bad((b) => (b[14] = 0x40)))).toThrow(/version/);
@@ -64,7 +64,7 @@ describe('IPv6/ICMPv6 frames', () => {
     expect(NdpSocket.deliver(encodeIcmpv6Frame({ ...ns, hopLimit: 64 }), on)).toBe(false); // routed from off-link
     expect(NdpSocket.deliver(encodeIcmpv6Frame({ ...ns, hopLimit: 254 }), on)).toBe(false);
     const corrupt = Buffer.from(NS_FRAME);
-    corrupt[60] ^= 0xff;
+    corrupt[60]! ^= 0xff;
     expect(NdpSocket.deliver(corrupt, on)).toBe(false);
     expect(got).toEqual([['fd00::b', 'fd00::a']]);
   });

@@ -137,7 +137,7 @@ describe('subnet-aware election', () => {
   });
 
   it('nodes that have not reported interfaces stay candidates (a MetalLB speaker in a mixed cluster never reports)', () => {
-    const mixed = [node('node-a'), nodes[1], nodes[2]];
+    const mixed = [node('node-a'), nodes[1]!, nodes[2]!];
     expect(electOwner(input({ nodes: mixed, service: vip2, subnetAware: true })).candidates.sort()).toEqual(['node-a', 'node-b', 'node-c']);
     expect(subnetInterfaces(nodes[1], '192.168.2.240')).toEqual(['eth1']);
     expect(subnetInterfaces(node('node-a'), '192.168.2.240')).toEqual([]);

@@ -68,7 +68,7 @@ describe('ArpResponder (via Layer2Responders)', () => {
     arp.sent = [];
     arp.deliver(request('192.168.1.240'), 1);
     expect(arp.sent).toHaveLength(1);
-    expect(decodeArpFrame(arp.sent[0])).toEqual({
+    expect(decodeArpFrame(arp.sent[0]!)).toEqual({
       ethDst: CLIENT_MAC,
       ethSrc: OUR_MAC,
       op: ARP_REPLY,
@@ -77,7 +77,7 @@ describe('ArpResponder (via Layer2Responders)', () => {
       targetMac: CLIENT_MAC,
       targetIp: '192.168.1.100',
     });
-    expect(arp.sent[0].length).toBe(60);
+    expect(arp.sent[0]!.length).toBe(60);
     expect(lines.find((l) => l.msg === 'got ARP request for service IP, sending response')).toMatchObject({
       interface: 'eth0',
       ip: '192.168.1.240',
@@ -137,7 +137,7 @@ describe('ArpResponder (via Layer2Responders)', () => {
     a1.deliver(request('192.168.1.240'), 1);
     expect(a0.sent).toHaveLength(0);
     expect(a1.sent).toHaveLength(1);
-    expect(decodeArpFrame(a1.sent[0]).senderMac).toBe('02:00:00:00:01:0b');
+    expect(decodeArpFrame(a1.sent[0]!).senderMac).toBe('02:00:00:00:01:0b');
     r.stop();
   });
 
@@ -191,8 +191,8 @@ describe('gratuitous announcements', () => {
     r.announce('fd00::f0');
     const ndp = transports.ndps.get('eth0')!;
     expect(ndp.sent).toHaveLength(1);
-    expect(ndp.sent[0].dst).toBe('ff02::1');
-    const na = decodeNdp(ndp.sent[0].message);
+    expect(ndp.sent[0]!.dst).toBe('ff02::1');
+    const na = decodeNdp(ndp.sent[0]!.message);
     expect(na).toMatchObject({ type: 136, solicited: false, override: true, router: false, target: 'fd00::f0' });
     expect(findLla(na, OPT_TARGET_LLA)).toBe(OUR_MAC);
     jest.advanceTimersByTime(6000);
@@ -236,8 +236,8 @@ describe('NdpResponder (via Layer2Responders)', () => {
     ndp.sent = [];
     ndp.deliver(ns('fd00::f0'), 'fd00::64');
     expect(ndp.sent).toHaveLength(1);
-    expect(ndp.sent[0].dst).toBe('fd00::64');
-    const na = decodeNdp(ndp.sent[0].message);
+    expect(ndp.sent[0]!.dst).toBe('fd00::64');
+    const na = decodeNdp(ndp.sent[0]!.message);
     expect(na).toMatchObject({ type: 136, solicited: true, override: false, router: false, target: 'fd00::f0' });
     expect(findLla(na, OPT_TARGET_LLA)).toBe(OUR_MAC);
     expect(lines.find((l) => l.msg === 'got NDP request for service IP, sending response')).toMatchObject({

@@ -77,7 +77,7 @@ describe('streams', () => {
     const framed = encodeStreamMessage(pp, sec, compress);
     for (let i = 0; i < framed.length; i++) expect(parseStream(framed.subarray(0, i), sec).done).toBe(false);
     const r = parseStream(framed, sec);
-    expect(r.done && r.message.type === MessageType.PushPull && r.message.value.nodes[0].incarnation).toBe(3);
+    expect(r.done && r.message.type === MessageType.PushPull && r.message.value.nodes[0]!.incarnation).toBe(3);
   });
   test('encrypted stream with a different label (AAD) fails; clear stream refused when keyed', () => {
     const framed = encodeStreamMessage(pp, { keyring: new Keyring([key32]), label: 'L' });

@@ -19,7 +19,7 @@ function cluster(timings = {}) {
     awareness: new Awareness(4),
     emit: () => undefined,
     log: () => undefined,
-    urgent: (msg, to) => urgent.push({ type: msg[0], msg, to: to?.name }),
+    urgent: (msg, to) => urgent.push({ type: msg[0]!, msg, to: to?.name }),
   });
   for (const [i, name] of ['me', 'b', 'c'].entries()) {
     m.aliveNode({ incarnation: 1, node: name, addr: ip(i + 1), port: 7946, meta: null, vsn: DEFAULT_VSN }, name === 'me');
@@ -34,9 +34,9 @@ describe('urgent news', () => {
     const { m, urgent } = cluster({ suspicionMult: 3 }); // k = 1: one confirmation counts
     m.suspectNode({ incarnation: 1, node: 'b', from: 'me' });
     expect(urgent).toHaveLength(1);
-    expect(urgent[0].type).toBe(MessageType.Suspect);
-    expect(urgent[0].to).toBe('b');
-    expect(decodeSuspect(urgent[0].msg.subarray(1)).node).toBe('b');
+    expect(urgent[0]!.type).toBe(MessageType.Suspect);
+    expect(urgent[0]!.to).toBe('b');
+    expect(decodeSuspect(urgent[0]!.msg.subarray(1)).node).toBe('b');
     m.suspectNode({ incarnation: 1, node: 'b', from: 'c' });
     expect(urgent.map((u) => [u.type, u.to])).toEqual([
       [MessageType.Suspect, 'b'],
@@ -51,9 +51,9 @@ describe('urgent news', () => {
     const { m, urgent } = cluster();
     m.suspectNode({ incarnation: 1, node: 'me', from: 'c' });
     expect(urgent).toHaveLength(1);
-    expect(urgent[0].to).toBe('c');
-    expect(urgent[0].type).toBe(MessageType.Alive);
-    expect(decodeAlive(urgent[0].msg.subarray(1)).incarnation).toBe(2);
+    expect(urgent[0]!.to).toBe('c');
+    expect(urgent[0]!.type).toBe(MessageType.Alive);
+    expect(decodeAlive(urgent[0]!.msg.subarray(1)).incarnation).toBe(2);
   });
 });
 
@@ -163,7 +163,7 @@ describe('probe with a failing TCP ping', () => {
     jest.setSystemTime(Date.now() + 300); // stalled: the deadline (150 ms) will run 300 ms late
     await jest.advanceTimersByTimeAsync(60);
     expect(m.byName.get('b')!.state).toBe(NodeStateType.Alive);
-    p.handleAck({ seqNo: pings[0], payload: null });
+    p.handleAck({ seqNo: pings[0]!, payload: null });
     await jest.advanceTimersByTimeAsync(200);
     expect(m.byName.get('b')!.state).toBe(NodeStateType.Alive);
     p.stop();

@@ -130,11 +130,11 @@ describe('membership state machine', () => {
     m.suspectNode({ incarnation: 1, node: 'me', from: 'x' });
     let out = sent();
     expect(out).toHaveLength(1);
-    expect(out[0][0]).toBe(MessageType.Alive);
-    expect(decodeAlive(out[0].subarray(1)).incarnation).toBe(2);
+    expect(out[0]![0]).toBe(MessageType.Alive);
+    expect(decodeAlive(out[0]!.subarray(1)).incarnation).toBe(2);
     m.deadNode({ incarnation: 7, node: 'me', from: 'x' });
     out = sent();
-    expect(decodeAlive(out[0].subarray(1)).incarnation).toBe(8);
+    expect(decodeAlive(out[0]!.subarray(1)).incarnation).toBe(8);
     expect(m.self!.state).toBe(NodeStateType.Alive);
   });
 

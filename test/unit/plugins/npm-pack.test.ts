@@ -14,7 +14,7 @@ function packedFiles(): string[] {
   const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, npm_config_loglevel: 'error' } });
   if (r.status !== 0) throw new Error(`npm pack exited ${r.status}: ${r.stderr}`);
   const [result] = JSON.parse(r.stdout) as Array<{ files: PackEntry[] }>;
-  return result.files.map((f) => f.path);
+  return result!.files.map((f) => f.path);
 }
 
 interface PackageJson {
@@ -37,7 +37,7 @@ const strip = (p: string): string => p.replace(/^\.\//, '');
 test('every entry point, its .d.ts and the CLI are in the package', () => {
   const wanted = [pkg.main, pkg.types, ...Object.values(pkg.bin), 'dist/src/cli/main.js', 'package.json', 'README.md', 'docs/plugins.md'];
   for (const target of Object.values(pkg.exports)) wanted.push(...(typeof target === 'string' ? [target] : [target.types, target.default]));
-  for (const paths of Object.values(pkg.typesVersions['*'])) wanted.push(...paths);
+  for (const paths of Object.values(pkg.typesVersions['*']!)) wanted.push(...paths);
   const missing = wanted.map(strip).filter((f) => !files.has(f));
   expect(missing).toEqual([]);
   expect(wanted.length).toBeGreaterThan(12);

@@ -11,7 +11,7 @@ async function restricted(path: string, code: string): Promise<string[]> {
   const config = require(join(ROOT, 'eslint.config.js')) as ESLint.Options['overrideConfig'];
   const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: config });
   const [result] = await eslint.lintText(code, { filePath: join(ROOT, path) });
-  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
 
 test.each([

@@ -10,7 +10,7 @@ const FILES = ['src/index.ts', 'test/conformance.test.ts', 'test/announcer.test.
 function exampleFiles(): Map<string, string> {
   const doc = readFileSync(join(ROOT, 'docs', 'plugins.md'), 'utf8');
   const out = new Map<string, string>();
-  for (const m of doc.matchAll(/```ts\n(\/\/ ([\w/.-]+\.ts)\b[^\n]*\n[\s\S]*?)```/g)) out.set(m[2], m[1]);
+  for (const m of doc.matchAll(/```ts\n(\/\/ ([\w/.-]+\.ts)\b[^\n]*\n[\s\S]*?)```/g)) out.set(m[2]!, m[1]!);
   return out;
 }
 
