@@ -1,0 +1,90 @@
+// FRR 8.4 (bgpd, zebra, bfdd) as a lab router: per-neighbour config, RIB from `show bgp … json`, BFD from `show bfd peers json`.
+import { existsSync } from 'node:fs';
+import { waitUntil, type BgpLab } from '../lab';
+import { BFDD_FAST } from '../frr-config';
+import { ROUTER_ASN, ROUTER_ID, type LabRouter, type NeighborSpec, type RibPath } from './router';
+
+interface FrrPath {
+  aspath?: { string?: string; segments?: Array<{ list?: number[] }> };
+  community?: { list?: string[]; string?: string };
+  largeCommunity?: { list?: string[]; string?: string };
+  locPrf?: number;
+  nexthops?: Array<{ ip: string; scope?: string }>;
+  peer?: { peerId?: string };
+}
+
+export function frrConfig(neighbors: NeighborSpec[]): string {
+  const lines = [
+    'frr defaults traditional',
+    'hostname R',
+    `router bgp ${ROUTER_ASN}`,
+    ` bgp router-id ${ROUTER_ID}`,
+    ' no bgp ebgp-requires-policy',
+    ' no bgp default ipv4-unicast',
+    ' bgp bestpath as-path multipath-relax',
+  ];
+  for (const n of neighbors) {
+    lines.push(` neighbor ${n.address} remote-as ${n.asn}`);
+    if (n.password) lines.push(` neighbor ${n.address} password ${n.password}`);
+    if (n.bfd) lines.push(` neighbor ${n.address} bfd`, ` neighbor ${n.address} bfd profile fast`);
+  }
+  for (const family of [4, 6] as const) {
+    lines.push(` address-family ipv${family} unicast`);
+    for (const n of neighbors.filter((x) => x.family === family)) lines.push(`  neighbor ${n.address} activate`);
+    lines.push(' exit-address-family');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export class FrrRouter implements LabRouter {
+  readonly name = 'FRR' as const;
+  readonly bfd = true;
+  private lab?: BgpLab;
+
+  available(): boolean {
+    return existsSync('/usr/lib/frr/bgpd') && existsSync('/usr/lib/frr/bfdd');
+  }
+
+  async start(lab: BgpLab, neighbors: NeighborSpec[]): Promise<void> {
+    this.lab = lab;
+    lab.startFrr(frrConfig(neighbors), neighbors.some((n) => n.bfd) ? BFDD_FAST : undefined);
+    await waitUntil('FRR bgpd', () => lab.vtysh('show bgp summary json').length > 0, 20_000);
+  }
+
+  rib(family: 4 | 6): RibPath[] {
+    const lab = this.lab!;
+    const afi = `ipv${family}`;
+    const routes = lab.vtyshJson<{ routes?: Record<string, unknown> }>(`show bgp ${afi} unicast json`).routes ?? {};
+    const out: RibPath[] = [];
+    for (const prefix of Object.keys(routes)) {
+      const paths = lab.vtyshJson<{ paths?: FrrPath[] }>(`show bgp ${afi} unicast ${prefix} json`).paths ?? [];
+      for (const p of paths) {
+        const hop = p.nexthops?.find((h) => h.scope !== 'link-local') ?? p.nexthops?.[0];
+        out.push({
+          prefix,
+          peer: p.peer?.peerId ?? '',
+          nextHop: hop?.ip ?? '',
+          asPath: (p.aspath?.segments ?? []).flatMap((s) => s.list ?? []),
+          communities: p.community?.string ? p.community.string.split(' ') : [],
+          largeCommunities: p.largeCommunity?.string ? p.largeCommunity.string.split(' ') : [],
+          localPref: p.locPrf,
+        });
+      }
+    }
+    return out;
+  }
+
+  established(address: string): boolean {
+    const j = this.lab!.vtyshJson<Record<string, { bgpState?: string }>>(`show bgp neighbors ${address} json`);
+    return j[address]?.bgpState === 'Established';
+  }
+
+  bfdState(address: string): string | undefined {
+    const peers = this.lab!.vtyshJson<Array<{ peer: string; status: string }>>('show bfd peers json');
+    return peers.find((p) => p.peer === address)?.status;
+  }
+
+  describe(): string {
+    return this.lab?.vtysh('show bgp summary') ?? '';
+  }
+}

@@ -1,0 +1,50 @@
+// What the speaker-level interop matrix needs from a lab router (FRR, GoBGP, BIRD): start, its RIB, session and BFD views.
+import type { BgpLab } from '../lab';
+
+/** The lab router's identity: AS 64500, router ID 192.168.1.1 on br0 (192.168.1.1, fd00:1::1). */
+export const ROUTER_ASN = 64500;
+export const ROUTER_ID = '192.168.1.1';
+
+/** One configured neighbour: the router accepts it on exactly one address family. */
+export interface NeighborSpec {
+  address: string;
+  asn: number;
+  family: 4 | 6;
+  /** TCP-MD5 key the router requires. */
+  password?: string;
+  /** Run BFD (100 ms × 3) with this neighbour; only for routers with `bfd`. */
+  bfd?: boolean;
+}
+
+/** A path in the router's own RIB, normalised across routers. */
+export interface RibPath {
+  prefix: string;
+  /** The neighbour address the path was learned from. */
+  peer: string;
+  /** Global next hop as the router recorded it. */
+  nextHop: string;
+  asPath: number[];
+  /** `ASN:VALUE`, in received order. */
+  communities: string[];
+  /** `GLOBAL:LOCAL1:LOCAL2`. */
+  largeCommunities: string[];
+  localPref?: number;
+}
+
+export interface LabRouter {
+  readonly name: 'FRR' | 'GoBGP' | 'BIRD';
+  /** Can this router run BFD with the speaker (and the test exercise it)? */
+  readonly bfd: boolean;
+  /** Is the binary installed? */
+  available(): boolean;
+  /** Starts the router in `lab.routerNs` with these neighbours; resolves once its control interface answers. */
+  start(lab: BgpLab, neighbors: NeighborSpec[]): Promise<void>;
+  /** All BGP paths of one family in the router's RIB. */
+  rib(family: 4 | 6): RibPath[];
+  /** Is the session with `address` Established, as the router sees it? */
+  established(address: string): boolean;
+  /** The router's BFD state for `address` ('up', 'down', … lower case), undefined when it has none. */
+  bfdState(address: string): string | undefined;
+  /** Diagnostics appended to a failed wait: the router's neighbour summary. */
+  describe(): string;
+}
