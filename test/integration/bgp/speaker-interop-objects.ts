@@ -56,7 +56,7 @@ export function metallbObjects(bfd: boolean): string {
     peer('v4', { myASN: 64501, peerASN: 64500, peerAddress: '192.168.1.1', nodeSelectors: selector({ rack: 'r1' }), ...(bfd ? { bfdProfile: 'fast' } : {}) }),
     peer('v6', { myASN: 64501, peerASN: 64500, peerAddress: 'fd00:1::1', nodeSelectors: selector({ v6: 'yes' }) }),
     peer('ibgp', { myASN: 64500, peerASN: 64500, peerAddress: '192.168.1.1', nodeSelectors: selector({ rack: 'r2' }), passwordSecret: { name: 'bgp-auth' }, connectTime: '3s' }),
-    { apiVersion: 'metallb.io/v1beta1', kind: 'BFDProfile', metadata: meta('fast'), spec: { receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3 } },
+    { apiVersion: 'metallb.io/v1beta1', kind: 'BFDProfile', metadata: meta('fast'), spec: { receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3 } },
   ];
   return [...objects.map(doc), md5Secret(MD5_KEY)].join('---\n');
 }

@@ -2,11 +2,11 @@
 import { useControlPlane } from '../../harness/jest-control-plane';
 import type { RunningController } from '../../../src/core/controller/run-controller';
 import { loadSockopt } from '../../../plugins/bgp/native';
-import { eventually, installMetallbSystem } from '../../support/metallb-system';
+import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
 import { startTestController } from '../../support/test-controller';
 import { BgpLab, labAvailable } from './lab';
 import { startSpeakerIn, type NamespacedSpeaker } from './speaker-in-namespace';
-import { endpointSlice, md5Secret, MD5_KEY, metallbObjects, NODES, routerNeighbors, SERVICES, V4, V6 } from './speaker-interop-objects';
+import { endpointSlice, md5Secret, MD5_KEY, metallbObjects, NODES, routerNeighbors, service, SERVICES, V4, V6 } from './speaker-interop-objects';
 import type { LabRouter, RibPath } from './routers/router';
 
 const WAIT_MS = 60_000;
@@ -39,7 +39,7 @@ export function describeSpeakerInterop(router: LabRouter): void {
           500,
         );
       } catch (err) {
-        const logs = speakers.map((s, i) => `${NODES[i]}: ${s.logs.slice(-4).join('\n')}`).join('\n');
+        const logs = speakers.map((s, i) => `${NODES[i]}: ${s.logs.filter((l) => !l.includes('FSM state')).slice(-8).join('\n')}`).join('\n');
         throw new Error(`${(err as Error).message}\nlast seen: ${JSON.stringify(seen)}\n${router.describe()}\n${logs}`);
       }
     };
@@ -158,6 +158,58 @@ export function describeSpeakerInterop(router: LabRouter): void {
       await cp.kubectlOk(['apply', '-f', '-'], { input: endpointSlice('local', 'IPv4', 'node-a') });
       const [q] = await pathsFrom(4, `${ip}/32`, [V4[0]]);
       expect(q.nextHop).toBe(V4[0]);
+    });
+
+    test('advertisement changes: new communities and LOCAL_PREF replace the attributes of announced paths', async () => {
+      const [internal] = await ips('internal', 1);
+      await pathsFrom(4, '198.51.100.32/28', [V4[0]]);
+      await cp.kubectlOk(['-n', NAMESPACE, 'patch', 'bgpadvertisement', 'tagged', '--type=merge', '-p', '{"spec":{"communities":["64501:200","large:64501:3:4"]}}']);
+      await cp.kubectlOk(['-n', NAMESPACE, 'patch', 'bgpadvertisement', 'internal', '--type=merge', '-p', '{"spec":{"localPref":300}}']);
+      const changed = (family: 4 | 6, prefix: string, peer: string, want: Partial<RibPath>) =>
+        eventually(`${router.name}: ${prefix} from ${peer} with ${JSON.stringify(want)}`, async () => {
+          const p = router.rib(family).find((x) => x.prefix === prefix && x.peer === peer);
+          return p && Object.entries(want).every(([k, v]) => JSON.stringify(p[k as keyof RibPath]) === JSON.stringify(v)) ? p : undefined;
+        }, WAIT_MS, 500);
+      await changed(4, '198.51.100.32/28', V4[0], { communities: ['64501:200'], largeCommunities: ['64501:3:4'] });
+      await changed(6, '2001:db8:120::/124', V6[0], { communities: ['64501:200'], largeCommunities: ['64501:3:4'] });
+      const p = await changed(4, `${internal}/32`, V4[2], { localPref: 300 });
+      expect(p.communities).toEqual(['64500:7']);
+    });
+
+    test('aggregation: two Services share one /28, which stays until the last of them is deleted', async () => {
+      await cp.kubectlOk(['apply', '-f', '-'], { input: service('tagged2', 'tagged', ['IPv4'], 'node-a') });
+      const [ip2] = await ips('tagged2', 1);
+      expect(ip2.startsWith('198.51.100.3') || ip2.startsWith('198.51.100.4')).toBe(true);
+      await cp.kubectlOk(['delete', 'svc', 'tagged']);
+      await pathsFrom(6, '2001:db8:120::/124', []);
+      // tagged2 still holds the IPv4 aggregate.
+      const [p] = await pathsFrom(4, '198.51.100.32/28', [V4[0]]);
+      expect(p.nextHop).toBe(V4[0]);
+      await cp.kubectlOk(['delete', 'svc', 'tagged2']);
+      await pathsFrom(4, '198.51.100.32/28', []);
+    });
+
+    // GoBGP keeps its Adj-RIB-In and has no command that sends a ROUTE-REFRESH.
+    if (router.refresh) {
+      const refresh = router.refresh.bind(router);
+      test('route refresh: the router asks node-a again and keeps the same paths', async () => {
+        const web = await ips('web', 2);
+        const refreshes = () => speakers[0].logs.filter((l) => l.includes('"routeRefresh"')).length;
+        const before = refreshes();
+        refresh(V4[0]);
+        refresh(V6[0]);
+        await eventually('node-a answered two route refreshes', async () => (refreshes() >= before + 2 ? true : undefined), WAIT_MS, 500);
+        await pathsFrom(4, `${v4Of(web)}/32`, [V4[0], V4[1]]);
+        await pathsFrom(6, `${v6Of(web)}/128`, [V6[0], V6[1]]);
+      });
+    }
+
+    test('a node labelled exclude-from-external-load-balancers withdraws its paths; removing the label brings them back', async () => {
+      const ip = v4Of(await ips('web', 2));
+      await cp.kubectlOk(['label', 'node', 'node-b', 'node.kubernetes.io/exclude-from-external-load-balancers=']);
+      await pathsFrom(4, `${ip}/32`, [V4[0]]);
+      await cp.kubectlOk(['label', 'node', 'node-b', 'node.kubernetes.io/exclude-from-external-load-balancers-']);
+      await pathsFrom(4, `${ip}/32`, [V4[0], V4[1]]);
     });
 
     if (router.bfd) {

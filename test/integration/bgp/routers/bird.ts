@@ -9,7 +9,7 @@ export const birdProtocol = (address: string): string => `p_${address.replace(/[
 export function birdConfig(neighbors: NeighborSpec[]): string {
   const out = [`router id ${ROUTER_ID};`, 'protocol device {}'];
   if (neighbors.some((n) => n.bfd)) {
-    out.push('protocol bfd { interface "br0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }');
+    out.push('protocol bfd { interface "br0" { min rx interval 300 ms; min tx interval 300 ms; multiplier 3; }; }');
   }
   for (const n of neighbors) {
     const local = n.family === 4 ? ROUTER_ID : 'fd00:1::1';
@@ -80,6 +80,10 @@ export class BirdRouter implements LabRouter {
       .split('\n')
       .find((l) => l.trim().split(/\s+/)[0] === address);
     return line?.trim().split(/\s+/)[2]?.toLowerCase();
+  }
+
+  refresh(address: string): void {
+    this.lab!.birdc(`reload in ${birdProtocol(address)}`);
   }
 
   describe(): string {

@@ -1,7 +1,6 @@
 // FRR 8.4 (bgpd, zebra, bfdd) as a lab router: per-neighbour config, RIB from `show bgp … json`, BFD from `show bfd peers json`.
 import { existsSync } from 'node:fs';
 import { waitUntil, type BgpLab } from '../lab';
-import { BFDD_FAST } from '../frr-config';
 import { ROUTER_ASN, ROUTER_ID, type LabRouter, type NeighborSpec, type RibPath } from './router';
 
 interface FrrPath {
@@ -12,6 +11,16 @@ interface FrrPath {
   nexthops?: Array<{ ip: string; scope?: string }>;
   peer?: { peerId?: string };
 }
+
+/** bfdd.conf: the profile the matrix's BFDProfile matches (300 ms × 3). */
+const BFDD_INTEROP = `bfd
+ profile interop
+  detect-multiplier 3
+  receive-interval 300
+  transmit-interval 300
+ !
+!
+`;
 
 export function frrConfig(neighbors: NeighborSpec[]): string {
   const lines = [
@@ -26,7 +35,7 @@ export function frrConfig(neighbors: NeighborSpec[]): string {
   for (const n of neighbors) {
     lines.push(` neighbor ${n.address} remote-as ${n.asn}`);
     if (n.password) lines.push(` neighbor ${n.address} password ${n.password}`);
-    if (n.bfd) lines.push(` neighbor ${n.address} bfd`, ` neighbor ${n.address} bfd profile fast`);
+    if (n.bfd) lines.push(` neighbor ${n.address} bfd`, ` neighbor ${n.address} bfd profile interop`);
   }
   for (const family of [4, 6] as const) {
     lines.push(` address-family ipv${family} unicast`);
@@ -47,7 +56,7 @@ export class FrrRouter implements LabRouter {
 
   async start(lab: BgpLab, neighbors: NeighborSpec[]): Promise<void> {
     this.lab = lab;
-    lab.startFrr(frrConfig(neighbors), neighbors.some((n) => n.bfd) ? BFDD_FAST : undefined);
+    lab.startFrr(frrConfig(neighbors), neighbors.some((n) => n.bfd) ? BFDD_INTEROP : undefined);
     await waitUntil('FRR bgpd', () => lab.vtysh('show bgp summary json').length > 0, 20_000);
   }
 
@@ -82,6 +91,10 @@ export class FrrRouter implements LabRouter {
   bfdState(address: string): string | undefined {
     const peers = this.lab!.vtyshJson<Array<{ peer: string; status: string }>>('show bfd peers json');
     return peers.find((p) => p.peer === address)?.status;
+  }
+
+  refresh(address: string): void {
+    this.lab!.vtysh(`clear bgp ${address} soft in`);
   }
 
   describe(): string {

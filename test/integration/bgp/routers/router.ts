@@ -12,7 +12,7 @@ export interface NeighborSpec {
   family: 4 | 6;
   /** TCP-MD5 key the router requires. */
   password?: string;
-  /** Run BFD (100 ms × 3) with this neighbour; only for routers with `bfd`. */
+  /** Run BFD (300 ms × 3: robust on a loaded test machine) with this neighbour; only for routers with `bfd`. */
   bfd?: boolean;
 }
 
@@ -45,6 +45,8 @@ export interface LabRouter {
   established(address: string): boolean;
   /** The router's BFD state for `address` ('up', 'down', … lower case), undefined when it has none. */
   bfdState(address: string): string | undefined;
+  /** Asks the neighbour at `address` to send its routes again (ROUTE-REFRESH, RFC 2918); absent when the router cannot. */
+  refresh?(address: string): void;
   /** Diagnostics appended to a failed wait: the router's neighbour summary. */
   describe(): string;
 }
