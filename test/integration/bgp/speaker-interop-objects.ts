@@ -55,7 +55,7 @@ export function metallbObjects(bfd: boolean): string {
     ad('internal', { ipAddressPools: ['internal'], peers: ['ibgp'], localPref: 250, communities: ['64500:7'] }),
     peer('v4', { myASN: 64501, peerASN: 64500, peerAddress: '192.168.1.1', nodeSelectors: selector({ rack: 'r1' }), ...(bfd ? { bfdProfile: 'fast' } : {}) }),
     peer('v6', { myASN: 64501, peerASN: 64500, peerAddress: 'fd00:1::1', nodeSelectors: selector({ v6: 'yes' }) }),
-    peer('ibgp', { myASN: 64500, peerASN: 64500, peerAddress: '192.168.1.1', nodeSelectors: selector({ rack: 'r2' }), passwordSecret: { name: 'bgp-auth' }, connectTime: '3s' }),
+    peer('ibgp', { myASN: 64500, peerASN: 64500, peerAddress: '192.168.1.1', nodeSelectors: selector({ rack: 'r2' }), passwordSecret: { name: 'bgp-auth' }, connectTime: '3s', routerID: '10.255.0.3', holdTime: '27s' }),
     { apiVersion: 'metallb.io/v1beta1', kind: 'BFDProfile', metadata: meta('fast'), spec: { receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3 } },
   ];
   return [...objects.map(doc), md5Secret(MD5_KEY)].join('---\n');

@@ -125,6 +125,13 @@ export function describeSpeakerInterop(router: LabRouter): void {
       expect(router.rib(4).filter((x) => x.prefix === `${web}/32` && x.peer === V4[2])).toEqual([]);
     });
 
+    test('BGPPeer routerID and holdTime as the router sees them on node-c\'s session', async () => {
+      await eventually(`${router.name}: ${V4[2]} Established`, async () => (router.established(V4[2]) ? true : undefined), WAIT_MS, 500);
+      expect(router.neighbor(V4[2])).toEqual({ routerId: '10.255.0.3', holdTime: 27 });
+      // The others default to the session's own IPv4 address, also over IPv6, and MetalLB's 90 s.
+      expect(router.neighbor(V6[0])).toEqual({ routerId: V4[0], holdTime: 90 });
+    });
+
     test('MD5 from the Secret: a wrong key in it and the router refuses node-c; the right key brings the session back', async () => {
       const [ip] = await ips('internal', 1);
       await pathsFrom(4, `${ip}/32`, [V4[2]]);
@@ -210,6 +217,28 @@ export function describeSpeakerInterop(router: LabRouter): void {
       await pathsFrom(4, `${ip}/32`, [V4[0]]);
       await cp.kubectlOk(['label', 'node', 'node-b', 'node.kubernetes.io/exclude-from-external-load-balancers-']);
       await pathsFrom(4, `${ip}/32`, [V4[0], V4[1]]);
+    });
+
+    test('a reset from the router: node-a reconnects at once and announces its paths again', async () => {
+      const web = await ips('web', 2);
+      await pathsFrom(4, `${v4Of(web)}/32`, [V4[0], V4[1]]);
+      const notifications = () => speakers[0].logs.filter((l) => l.includes('"notificationReceived"')).length;
+      const before = notifications();
+      router.reset(V4[0]);
+      await eventually('node-a received the Cease', async () => (notifications() > before ? true : undefined), WAIT_MS, 250);
+      await pathsFrom(4, `${v4Of(web)}/32`, [V4[0], V4[1]]);
+      expect(router.established(V4[0])).toBe(true);
+    });
+
+    test('deleting a BGPPeer closes its session and withdraws only what it carried', async () => {
+      const [ip] = await ips('internal', 1);
+      // An advertisement may not name a missing peer (the config would be refused): let it reach every peer first.
+      await cp.kubectlOk(['-n', NAMESPACE, 'patch', 'bgpadvertisement', 'internal', '--type=merge', '-p', '{"spec":{"peers":null}}']);
+      const all = await pathsFrom(4, `${ip}/32`, [V4[0], V4[1], V4[2]]);
+      expect(all.find((p) => p.peer === V4[2])?.localPref).toBe(300);
+      await cp.kubectlOk(['-n', NAMESPACE, 'delete', 'bgppeer', 'ibgp']);
+      await pathsFrom(4, `${ip}/32`, [V4[0], V4[1]]);
+      await eventually(`${router.name}: ${V4[2]} not Established`, async () => (router.established(V4[2]) ? undefined : true), WAIT_MS, 500);
     });
 
     if (router.bfd) {

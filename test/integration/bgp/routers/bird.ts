@@ -82,6 +82,16 @@ export class BirdRouter implements LabRouter {
     return line?.trim().split(/\s+/)[2]?.toLowerCase();
   }
 
+  reset(address: string): void {
+    this.lab!.birdc(`restart ${birdProtocol(address)}`);
+  }
+
+  neighbor(address: string): { routerId?: string; holdTime?: number } {
+    const text = this.lab!.birdc(`show protocols all ${birdProtocol(address)}`);
+    const hold = /Hold timer:\s+[\d.]+\/(\d+)/.exec(text);
+    return { routerId: /Neighbor ID:\s+(\S+)/.exec(text)?.[1], holdTime: hold ? Number(hold[1]) : undefined };
+  }
+
   refresh(address: string): void {
     this.lab!.birdc(`reload in ${birdProtocol(address)}`);
   }

@@ -93,6 +93,15 @@ export class FrrRouter implements LabRouter {
     return peers.find((p) => p.peer === address)?.status;
   }
 
+  reset(address: string): void {
+    this.lab!.vtysh(`clear bgp ${address}`);
+  }
+
+  neighbor(address: string): { routerId?: string; holdTime?: number } {
+    const n = this.lab!.vtyshJson<Record<string, { remoteRouterId?: string; bgpTimerHoldTimeMsecs?: number }>>(`show bgp neighbors ${address} json`)[address];
+    return { routerId: n?.remoteRouterId, holdTime: n?.bgpTimerHoldTimeMsecs === undefined ? undefined : n.bgpTimerHoldTimeMsecs / 1000 };
+  }
+
   refresh(address: string): void {
     this.lab!.vtysh(`clear bgp ${address} soft in`);
   }

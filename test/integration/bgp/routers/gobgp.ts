@@ -13,7 +13,8 @@ interface GobgpAttr {
 type GobgpRib = Record<string, Array<{ attrs: GobgpAttr[]; 'neighbor-ip'?: string }>>;
 interface GobgpNeighbor {
   conf?: { neighbor_address?: string };
-  state?: { neighbor_address?: string; session_state?: number | string };
+  state?: { neighbor_address?: string; session_state?: number | string; router_id?: string };
+  timers?: { state?: { negotiated_hold_time?: number } };
 }
 
 export function gobgpConfig(neighbors: NeighborSpec[]): string {
@@ -83,6 +84,15 @@ export class GobgpRouter implements LabRouter {
   established(address: string): boolean {
     const n = this.neighbors().find((x) => (x.state?.neighbor_address ?? x.conf?.neighbor_address) === address);
     return n?.state?.session_state !== undefined && ESTABLISHED.has(n.state.session_state);
+  }
+
+  reset(address: string): void {
+    this.lab!.exec(this.lab!.routerNs, 'gobgp', ['-u', '127.0.0.1', '-p', '50051', 'neighbor', address, 'reset']);
+  }
+
+  neighbor(address: string): { routerId?: string; holdTime?: number } {
+    const n = this.lab!.gobgp<GobgpNeighbor>(['neighbor', address]);
+    return { routerId: n.state?.router_id, holdTime: n.timers?.state?.negotiated_hold_time };
   }
 
   bfdState(): string | undefined {

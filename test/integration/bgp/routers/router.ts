@@ -47,6 +47,10 @@ export interface LabRouter {
   bfdState(address: string): string | undefined;
   /** Asks the neighbour at `address` to send its routes again (ROUTE-REFRESH, RFC 2918); absent when the router cannot. */
   refresh?(address: string): void;
+  /** Resets the session with `address` from the router's side (NOTIFICATION Cease, then the speaker reconnects). */
+  reset(address: string): void;
+  /** The router's view of the neighbour: its BGP identifier and the negotiated hold time (seconds). */
+  neighbor(address: string): { routerId?: string; holdTime?: number };
   /** Diagnostics appended to a failed wait: the router's neighbour summary. */
   describe(): string;
 }
