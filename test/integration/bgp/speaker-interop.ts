@@ -87,6 +87,12 @@ export function describeSpeakerInterop(router: LabRouter): void {
       expect(router.established(V6[2])).toBe(false);
     });
 
+    test('the router sends its own routes (all community kinds) and the other speakers\' to every speaker', async () => {
+      for (const a of [V4[0], V6[0], V4[2]]) {
+        await eventually(`${router.name}: routes sent to ${a}`, async () => (router.sentPrefixes(a) >= 1 ? true : undefined), WAIT_MS, 500);
+      }
+    });
+
     test('IPv4: the Service prefix from each selected node, next hop = the node, AS_PATH [64501], no communities', async () => {
       const ip = v4Of(await ips('web', 2));
       const paths = await pathsFrom(4, `${ip}/32`, [V4[0], V4[1]]);
@@ -239,6 +245,12 @@ export function describeSpeakerInterop(router: LabRouter): void {
       await cp.kubectlOk(['-n', NAMESPACE, 'delete', 'bgppeer', 'ibgp']);
       await pathsFrom(4, `${ip}/32`, [V4[0], V4[1]]);
       await eventually(`${router.name}: ${V4[2]} not Established`, async () => (router.established(V4[2]) ? undefined : true), WAIT_MS, 500);
+    });
+
+    test('all along, no speaker found fault with what the router sent: no UPDATE error, no NOTIFICATION but Cease', async () => {
+      const bad = speakers.flatMap((s) => s.logs.filter((l) => l.includes('"updateError"') || (l.includes('"notificationSent"') && !l.includes('"code":6,'))));
+      expect(bad).toEqual([]);
+      for (const a of [V4[0], V4[1], V6[0], V6[1]]) expect(router.established(a)).toBe(true);
     });
 
     if (router.bfd) {

@@ -1,13 +1,20 @@
 // BIRD 2.0 as a lab router: one bgp protocol per neighbour (named from its address), RIB parsed from `show route … all`, BFD protocol.
 import { existsSync } from 'node:fs';
 import { waitUntil, type BgpLab } from '../lab';
-import { ROUTER_ASN, ROUTER_ID, type LabRouter, type NeighborSpec, type RibPath } from './router';
+import { ROUTER_ASN, ROUTER_ID, ROUTER_ROUTES, type LabRouter, type NeighborSpec, type RibPath } from './router';
 
 /** BIRD protocol name of a neighbour: `p_` + its address with separators as `_`. */
 export const birdProtocol = (address: string): string => `p_${address.replace(/[.:]/g, '_')}`;
 
 export function birdConfig(neighbors: NeighborSpec[]): string {
-  const out = [`router id ${ROUTER_ID};`, 'protocol device {}'];
+  const out = [
+    `router id ${ROUTER_ID};`,
+    'protocol device {}',
+    `protocol static { ipv4; route ${ROUTER_ROUTES.v4} blackhole; }`,
+    `protocol static { ipv6; route ${ROUTER_ROUTES.v6} blackhole; }`,
+    // Everything goes out (speakers also get each other's routes); the static ones carry all three community kinds.
+    'filter origin { if source = RTS_STATIC then { bgp_community.add((64500,1)); bgp_large_community.add((64500,1,1)); bgp_ext_community.add((rt,64500,1)); } accept; }',
+  ];
   if (neighbors.some((n) => n.bfd)) {
     out.push('protocol bfd { interface "br0" { min rx interval 300 ms; min tx interval 300 ms; multiplier 3; }; }');
   }
@@ -18,7 +25,7 @@ export function birdConfig(neighbors: NeighborSpec[]): string {
     out.push(`protocol bgp ${birdProtocol(n.address)} {
   local ${local} as ${ROUTER_ASN};
   neighbor ${n.address} as ${n.asn};${direct}
-  ipv${n.family} { import all; export none; };${n.password ? `\n  password "${n.password}";` : ''}${n.bfd ? '\n  bfd on;' : ''}
+  ipv${n.family} { import all; export filter origin; };${n.password ? `\n  password "${n.password}";` : ''}${n.bfd ? '\n  bfd on;' : ''}
 }`);
   }
   return `${out.join('\n')}\n`;
@@ -80,6 +87,11 @@ export class BirdRouter implements LabRouter {
       .split('\n')
       .find((l) => l.trim().split(/\s+/)[0] === address);
     return line?.trim().split(/\s+/)[2]?.toLowerCase();
+  }
+
+  sentPrefixes(address: string): number {
+    const routes = /Routes:\s+\d+ imported, (\d+) exported/.exec(this.lab!.birdc(`show protocols all ${birdProtocol(address)}`));
+    return routes ? Number(routes[1]) : 0;
   }
 
   reset(address: string): void {

@@ -1,7 +1,7 @@
 // FRR 8.4 (bgpd, zebra, bfdd) as a lab router: per-neighbour config, RIB from `show bgp … json`, BFD from `show bfd peers json`.
 import { existsSync } from 'node:fs';
 import { waitUntil, type BgpLab } from '../lab';
-import { ROUTER_ASN, ROUTER_ID, type LabRouter, type NeighborSpec, type RibPath } from './router';
+import { ROUTER_ASN, ROUTER_ID, ROUTER_ROUTES, type LabRouter, type NeighborSpec, type RibPath } from './router';
 
 interface FrrPath {
   aspath?: { string?: string; segments?: Array<{ list?: number[] }> };
@@ -30,6 +30,7 @@ export function frrConfig(neighbors: NeighborSpec[]): string {
     ` bgp router-id ${ROUTER_ID}`,
     ' no bgp ebgp-requires-policy',
     ' no bgp default ipv4-unicast',
+    ' no bgp network import-check',
     ' bgp bestpath as-path multipath-relax',
   ];
   for (const n of neighbors) {
@@ -38,10 +39,11 @@ export function frrConfig(neighbors: NeighborSpec[]): string {
     if (n.bfd) lines.push(` neighbor ${n.address} bfd`, ` neighbor ${n.address} bfd profile interop`);
   }
   for (const family of [4, 6] as const) {
-    lines.push(` address-family ipv${family} unicast`);
+    lines.push(` address-family ipv${family} unicast`, `  network ${family === 4 ? ROUTER_ROUTES.v4 : ROUTER_ROUTES.v6} route-map ORIGIN`);
     for (const n of neighbors.filter((x) => x.family === family)) lines.push(`  neighbor ${n.address} activate`);
     lines.push(' exit-address-family');
   }
+  lines.push('route-map ORIGIN permit 10', ' set community 64500:1', ' set large-community 64500:1:1', ' set extcommunity rt 64500:1');
   return `${lines.join('\n')}\n`;
 }
 
@@ -91,6 +93,11 @@ export class FrrRouter implements LabRouter {
   bfdState(address: string): string | undefined {
     const peers = this.lab!.vtyshJson<Array<{ peer: string; status: string }>>('show bfd peers json');
     return peers.find((p) => p.peer === address)?.status;
+  }
+
+  sentPrefixes(address: string): number {
+    const n = this.lab!.vtyshJson<Record<string, { addressFamilyInfo?: Record<string, { sentPrefixCounter?: number }> }>>(`show bgp neighbors ${address} json`)[address];
+    return Object.values(n?.addressFamilyInfo ?? {}).reduce((sum, af) => sum + (af.sentPrefixCounter ?? 0), 0);
   }
 
   reset(address: string): void {

@@ -1,7 +1,7 @@
 // GoBGP 3.10 (Debian gobgpd + gobgp CLI) as a lab router: passive neighbours, RIB from `gobgp global rib -j`. No BFD in GoBGP.
 import { existsSync } from 'node:fs';
 import { waitUntil, type BgpLab } from '../lab';
-import { ROUTER_ASN, ROUTER_ID, type LabRouter, type NeighborSpec, type RibPath } from './router';
+import { ROUTER_ASN, ROUTER_ID, ROUTER_ROUTES, type LabRouter, type NeighborSpec, type RibPath } from './router';
 
 interface GobgpAttr {
   type: number;
@@ -54,6 +54,10 @@ export class GobgpRouter implements LabRouter {
     this.lab = lab;
     lab.startGobgp(gobgpConfig(neighbors));
     await waitUntil('gobgpd API', () => Array.isArray(lab.gobgp(['neighbor'])), 20_000, 500);
+    const cli = (args: string[]) => lab.exec(lab.routerNs, 'gobgp', ['-u', '127.0.0.1', '-p', '50051', ...args]);
+    const attrs = ['community', '64500:1', 'large-community', '64500:1:1', 'rt', '64500:1'];
+    cli(['global', 'rib', 'add', ROUTER_ROUTES.v4, 'nexthop', ROUTER_ID, ...attrs, '-a', 'ipv4']);
+    cli(['global', 'rib', 'add', ROUTER_ROUTES.v6, 'nexthop', 'fd00:1::1', ...attrs, '-a', 'ipv6']);
   }
 
   rib(family: 4 | 6): RibPath[] {
@@ -84,6 +88,11 @@ export class GobgpRouter implements LabRouter {
   established(address: string): boolean {
     const n = this.neighbors().find((x) => (x.state?.neighbor_address ?? x.conf?.neighbor_address) === address);
     return n?.state?.session_state !== undefined && ESTABLISHED.has(n.state.session_state);
+  }
+
+  sentPrefixes(address: string): number {
+    const n = this.lab!.gobgp<{ afi_safis?: Array<{ state?: { advertised?: number } }> }>(['neighbor', address]);
+    return (n.afi_safis ?? []).reduce((sum, af) => sum + (af.state?.advertised ?? 0), 0);
   }
 
   reset(address: string): void {

@@ -5,6 +5,9 @@ import type { BgpLab } from '../lab';
 export const ROUTER_ASN = 64500;
 export const ROUTER_ID = '192.168.1.1';
 
+/** Prefixes the router originates to every neighbour with community 64500:1, large community 64500:1:1 and extended community rt 64500:1. */
+export const ROUTER_ROUTES = { v4: '10.99.0.0/16', v6: '2001:db8:99::/48' };
+
 /** One configured neighbour: the router accepts it on exactly one address family. */
 export interface NeighborSpec {
   address: string;
@@ -37,7 +40,7 @@ export interface LabRouter {
   readonly bfd: boolean;
   /** Is the binary installed? */
   available(): boolean;
-  /** Starts the router in `lab.routerNs` with these neighbours; resolves once its control interface answers. */
+  /** Starts the router in `lab.routerNs` with these neighbours, originating ROUTER_ROUTES; resolves once its control interface answers. */
   start(lab: BgpLab, neighbors: NeighborSpec[]): Promise<void>;
   /** All BGP paths of one family in the router's RIB. */
   rib(family: 4 | 6): RibPath[];
@@ -47,6 +50,8 @@ export interface LabRouter {
   bfdState(address: string): string | undefined;
   /** Asks the neighbour at `address` to send its routes again (ROUTE-REFRESH, RFC 2918); absent when the router cannot. */
   refresh?(address: string): void;
+  /** How many prefixes the router has sent to `address` (its own and those learned from other speakers). */
+  sentPrefixes(address: string): number;
   /** Resets the session with `address` from the router's side (NOTIFICATION Cease, then the speaker reconnects). */
   reset(address: string): void;
   /** The router's view of the neighbour: its BGP identifier and the negotiated hold time (seconds). */
