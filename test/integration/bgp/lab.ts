@@ -165,11 +165,11 @@ export class BgpLab {
     return JSON.parse(out) as T;
   }
 
-  /** BIRD 2 in the router namespace (control socket and pid file in the lab directory). */
-  startBird(conf: string): void {
+  /** BIRD 2 in `ns`, default the router namespace (control socket and pid file in the lab directory). */
+  startBird(conf: string, ns = this.routerNs): void {
     const file = join(this.dir, 'bird.conf');
     writeFileSync(file, conf);
-    this.exec(this.routerNs, 'bird', ['-c', file, '-s', join(this.dir, 'bird.ctl'), '-P', join(this.dir, 'bird.pid')]);
+    this.exec(ns, 'bird', ['-c', file, '-s', join(this.dir, 'bird.ctl'), '-P', join(this.dir, 'bird.pid')]);
   }
 
   birdc(command: string): string {
