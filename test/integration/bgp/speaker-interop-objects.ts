@@ -10,7 +10,7 @@ export const V4 = ['192.168.1.10', '192.168.1.11', '192.168.1.12'];
 export const V6 = ['fd00:1::a', 'fd00:1::b', 'fd00:1::c'];
 
 /**
- * What the router accepts: eBGP AS 64501 from node-a/node-b on IPv4 and IPv6 (BFD on IPv4 when asked),
+ * What the router accepts: eBGP AS 64501 from node-a/node-b on IPv4 and IPv6 (with BFD when asked),
  * eBGP over IPv6 from node-c (no peer selects it until it is labelled), iBGP with MD5 from node-c.
  */
 export function routerNeighbors(bfd: boolean): NeighborSpec[] {
@@ -18,8 +18,8 @@ export function routerNeighbors(bfd: boolean): NeighborSpec[] {
     { address: V4[0], asn: 64501, family: 4, bfd },
     { address: V4[1], asn: 64501, family: 4, bfd },
     { address: V4[2], asn: 64500, family: 4, password: MD5_KEY },
-    { address: V6[0], asn: 64501, family: 6 },
-    { address: V6[1], asn: 64501, family: 6 },
+    { address: V6[0], asn: 64501, family: 6, bfd },
+    { address: V6[1], asn: 64501, family: 6, bfd },
     { address: V6[2], asn: 64501, family: 6 },
   ];
 }
@@ -54,7 +54,7 @@ export function metallbObjects(bfd: boolean): string {
     }),
     ad('internal', { ipAddressPools: ['internal'], peers: ['ibgp'], localPref: 250, communities: ['64500:7'] }),
     peer('v4', { myASN: 64501, peerASN: 64500, peerAddress: '192.168.1.1', nodeSelectors: selector({ rack: 'r1' }), ...(bfd ? { bfdProfile: 'fast' } : {}) }),
-    peer('v6', { myASN: 64501, peerASN: 64500, peerAddress: 'fd00:1::1', nodeSelectors: selector({ v6: 'yes' }) }),
+    peer('v6', { myASN: 64501, peerASN: 64500, peerAddress: 'fd00:1::1', nodeSelectors: selector({ v6: 'yes' }), ...(bfd ? { bfdProfile: 'fast' } : {}) }),
     peer('ibgp', { myASN: 64500, peerASN: 64500, peerAddress: '192.168.1.1', nodeSelectors: selector({ rack: 'r2' }), passwordSecret: { name: 'bgp-auth' }, connectTime: '3s', routerID: '10.255.0.3', holdTime: '27s' }),
     { apiVersion: 'metallb.io/v1beta1', kind: 'BFDProfile', metadata: meta('fast'), spec: { receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3 } },
   ];
