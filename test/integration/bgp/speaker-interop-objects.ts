@@ -6,8 +6,8 @@ import type { NeighborSpec } from './routers/router';
 export const MD5_KEY = 's3cret-key';
 /** Speaker namespaces s0..s2 run as these nodes (192.168.1.10+i, fd00:1::a+i). */
 export const NODES = ['node-a', 'node-b', 'node-c'] as const;
-export const V4 = ['192.168.1.10', '192.168.1.11', '192.168.1.12'];
-export const V6 = ['fd00:1::a', 'fd00:1::b', 'fd00:1::c'];
+export const V4 = ['192.168.1.10', '192.168.1.11', '192.168.1.12'] as const;
+export const V6 = ['fd00:1::a', 'fd00:1::b', 'fd00:1::c'] as const;
 
 /**
  * What the router accepts: eBGP AS 64501 from node-a/node-b on IPv4 and IPv6 (with BFD when asked),

@@ -60,7 +60,7 @@ export function describeSpeakerInterop(router: LabRouter): void {
         controller = await startTestController(kubeconfigs.controller);
         lab.up(3);
         await router.start(lab, routerNeighbors(router.bfd));
-        for (let i = 0; i < NODES.length; i++) speakers.push(await startSpeakerIn(lab, i, cp, kubeconfigs.speaker, NODES[i]));
+        for (let i = 0; i < NODES.length; i++) speakers.push(await startSpeakerIn(lab, i, cp, kubeconfigs.speaker, NODES[i]!));
       } catch (err) {
         for (const s of speakers) await s.stop();
         lab.down();
@@ -120,7 +120,7 @@ export function describeSpeakerInterop(router: LabRouter): void {
       expect(list.map((ip) => ip.split(/[.:]/)[0])).toEqual(expect.arrayContaining(['198', '2001']));
       for (const p of [...v4, ...v6]) expect(p).toMatchObject({ asPath: [64501], communities: ['64501:100'], largeCommunities: ['64501:1:2'] });
       // node-b has both sessions up and still does not announce it (and no /32 or /128 leaks).
-      expect(router.rib(4).filter((p) => list.includes(p.prefix.split('/')[0]) && p.prefix.endsWith('/32'))).toEqual([]);
+      expect(router.rib(4).filter((p) => list.includes(p.prefix.split('/')[0]!) && p.prefix.endsWith('/32'))).toEqual([]);
     });
 
     test('iBGP from node-c: LOCAL_PREF 250, community 64500:7, empty AS_PATH; advertisement peers keep other pools off the iBGP session', async () => {
@@ -141,7 +141,7 @@ export function describeSpeakerInterop(router: LabRouter): void {
     test('MD5 from the Secret: a wrong key in it and the router refuses node-c; the right key brings the session back', async () => {
       const [ip] = await ips('internal', 1);
       await pathsFrom(4, `${ip}/32`, [V4[2]]);
-      const failures = () => speakers[2].logs.filter((l) => l.includes('"connectFailed"')).length;
+      const failures = () => speakers[2]!.logs.filter((l) => l.includes('"connectFailed"')).length;
       const before = failures();
       await cp.kubectlOk(['apply', '-f', '-'], { input: md5Secret('wrong-key') });
       await pathsFrom(4, `${ip}/32`, []);
@@ -167,10 +167,10 @@ export function describeSpeakerInterop(router: LabRouter): void {
     test('externalTrafficPolicy Local: only the node with a ready local endpoint announces; moving the endpoint moves the route', async () => {
       const [ip] = await ips('local', 1);
       const [p] = await pathsFrom(4, `${ip}/32`, [V4[1]]);
-      expect(p.nextHop).toBe(V4[1]);
+      expect(p?.nextHop).toBe(V4[1]);
       await cp.kubectlOk(['apply', '-f', '-'], { input: endpointSlice('local', 'IPv4', 'node-a') });
       const [q] = await pathsFrom(4, `${ip}/32`, [V4[0]]);
-      expect(q.nextHop).toBe(V4[0]);
+      expect(q?.nextHop).toBe(V4[0]);
     });
 
     test('advertisement changes: new communities and LOCAL_PREF replace the attributes of announced paths', async () => {
@@ -191,13 +191,13 @@ export function describeSpeakerInterop(router: LabRouter): void {
 
     test('aggregation: two Services share one /28, which stays until the last of them is deleted', async () => {
       await cp.kubectlOk(['apply', '-f', '-'], { input: service('tagged2', 'tagged', ['IPv4'], 'node-a') });
-      const [ip2] = await ips('tagged2', 1);
+      const ip2 = (await ips('tagged2', 1))[0]!;
       expect(ip2.startsWith('198.51.100.3') || ip2.startsWith('198.51.100.4')).toBe(true);
       await cp.kubectlOk(['delete', 'svc', 'tagged']);
       await pathsFrom(6, '2001:db8:120::/124', []);
       // tagged2 still holds the IPv4 aggregate.
       const [p] = await pathsFrom(4, '198.51.100.32/28', [V4[0]]);
-      expect(p.nextHop).toBe(V4[0]);
+      expect(p?.nextHop).toBe(V4[0]);
       await cp.kubectlOk(['delete', 'svc', 'tagged2']);
       await pathsFrom(4, '198.51.100.32/28', []);
     });
@@ -207,7 +207,7 @@ export function describeSpeakerInterop(router: LabRouter): void {
       const refresh = router.refresh.bind(router);
       test('route refresh: the router asks node-a again and keeps the same paths', async () => {
         const web = await ips('web', 2);
-        const refreshes = () => speakers[0].logs.filter((l) => l.includes('"routeRefresh"')).length;
+        const refreshes = () => speakers[0]!.logs.filter((l) => l.includes('"routeRefresh"')).length;
         const before = refreshes();
         refresh(V4[0]);
         refresh(V6[0]);
@@ -228,7 +228,7 @@ export function describeSpeakerInterop(router: LabRouter): void {
     test('a reset from the router: node-a reconnects at once and announces its paths again', async () => {
       const web = await ips('web', 2);
       await pathsFrom(4, `${v4Of(web)}/32`, [V4[0], V4[1]]);
-      const notifications = () => speakers[0].logs.filter((l) => l.includes('"notificationReceived"')).length;
+      const notifications = () => speakers[0]!.logs.filter((l) => l.includes('"notificationReceived"')).length;
       const before = notifications();
       router.reset(V4[0]);
       await eventually('node-a received the Cease', async () => (notifications() > before ? true : undefined), WAIT_MS, 250);
@@ -258,11 +258,11 @@ export function describeSpeakerInterop(router: LabRouter): void {
         for (const a of [V4[0], V4[1], V6[0], V6[1]]) {
           await eventually(`${router.name}: BFD ${a} up`, async () => (router.bfdState(a) === 'up' ? true : undefined), WAIT_MS, 500);
         }
-        await eventually('bfdSessionUp in node-b log', async () => speakers[1].logs.find((l) => l.includes('"bfdSessionUp"')), 10_000);
+        await eventually('bfdSessionUp in node-b log', async () => speakers[1]!.logs.find((l) => l.includes('"bfdSessionUp"')), 10_000);
         const web = await ips('web', 2);
         await pathsFrom(4, `${v4Of(web)}/32`, [V4[0], V4[1]]);
         await pathsFrom(6, `${v6Of(web)}/128`, [V6[0], V6[1]]);
-        lab.exec(lab.speakers[1].ns, 'ip', ['link', 'set', 'eth0', 'down']);
+        lab.exec(lab.speakers[1]!.ns, 'ip', ['link', 'set', 'eth0', 'down']);
         // pathsFrom waits at most 60 s, less than the 90 s hold time: only BFD can take the sessions down in time.
         await pathsFrom(4, `${v4Of(web)}/32`, [V4[0]]);
         await pathsFrom(6, `${v6Of(web)}/128`, [V6[0]]);

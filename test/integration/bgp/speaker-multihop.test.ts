@@ -178,7 +178,7 @@ function describeMultihop(router: FarRouter): void {
     });
 
     test('the speaker loses its link: multihop BFD takes the session down and the route is withdrawn, well before the 90 s hold time', async () => {
-      lab.exec(lab.speakers[0].ns, 'ip', ['link', 'set', 'eth0', 'down']);
+      lab.exec(lab.speakers[0]!.ns, 'ip', ['link', 'set', 'eth0', 'down']);
       await eventually(`${ip}/32 withdrawn`, async () => (router.hasRoute(lab, `${ip}/32`) ? undefined : true), 30_000);
       expect(router.bfd(lab).state).toBe('down');
       expect(router.established(lab)).toBe(false);

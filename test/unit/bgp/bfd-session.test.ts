@@ -127,6 +127,6 @@ d('BfdSession over loopback', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ event: 'bfdTtlDrop', peer: '127.0.0.1', ttl: 64, minimumTtl: 254 });
     expect(lines.filter((l) => l.event === 'bfdTtlDrop')).toHaveLength(3);
-    expect(warnings[0].msg).toMatch(/arrive with TTL 64, below the minimum 254.*lower the BFDProfile minimumTtl to at most 64/);
+    expect(warnings[0]?.msg).toMatch(/arrive with TTL 64, below the minimum 254.*lower the BFDProfile minimumTtl to at most 64/);
   });
 });

@@ -40,15 +40,15 @@ export function parseBirdRoutes(text: string, protocols: Map<string, string>): R
     const head = /^(\S+)?\s+(?:unicast|unreachable|blackhole|prohibit)\s+\[(\S+?)\s/.exec(line);
     if (head && !line.startsWith('\t')) {
       if (head[1]) prefix = head[1];
-      const peer = protocols.get(head[2]);
+      const peer = protocols.get(head[2] ?? '');
       cur = peer === undefined ? undefined : { prefix, peer, nextHop: '', asPath: [], communities: [], largeCommunities: [] };
       if (cur) out.push(cur);
       continue;
     }
     const attr = /^\s+BGP\.(\w+):\s*(.*)$/.exec(line);
     if (!cur || !attr) continue;
-    const [, key, value] = attr;
-    if (key === 'next_hop') cur.nextHop = value.split(/\s+/)[0];
+    const [, key, value = ''] = attr;
+    if (key === 'next_hop') cur.nextHop = value.split(/\s+/)[0] ?? '';
     else if (key === 'as_path') cur.asPath = value.split(/\s+/).filter(Boolean).map(Number);
     else if (key === 'local_pref') cur.localPref = Number(value);
     else if (key === 'community') cur.communities = [...value.matchAll(/\((\d+),(\d+)\)/g)].map((m) => `${m[1]}:${m[2]}`);
