@@ -37,7 +37,7 @@ interface FamilySockets {
 export class BfdTransport {
   private readonly native: SockoptHelper;
   private readonly sockets = new Map<4 | 6, FamilySockets>();
-  private readonly handlers = new Map<string, { handler: PacketHandler; minTtl: number }>();
+  private readonly handlers = new Map<string, { handler: PacketHandler; minTtl: number; warned: boolean }>();
   /** Packets dropped before any session saw them, by reason (for status and tests). */
   readonly dropped = { ttl: 0, decode: 0, unknownPeer: 0 };
 
@@ -58,7 +58,7 @@ export class BfdTransport {
   register(peer: string, handler: PacketHandler, minimumTtl = DEFAULT_MULTIHOP_MIN_TTL): () => void {
     const family = isIPv4(peer) ? 4 : 6;
     this.open(family);
-    const entry = { handler, minTtl: this.opts.multihop ? minimumTtl : SINGLE_HOP_TTL };
+    const entry = { handler, minTtl: this.opts.multihop ? minimumTtl : SINGLE_HOP_TTL, warned: false };
     this.handlers.set(peer, entry);
     return () => {
       if (this.handlers.get(peer) === entry) this.handlers.delete(peer);
@@ -108,6 +108,20 @@ export class BfdTransport {
     this.native.udpClose(s.tx);
   }
 
+  /** Once per registration: a session that never comes up because of TTL must say so (BIRD sends multihop BFD at TTL 64). */
+  private warnTtl(peer: string, ttl: number, entry: { minTtl: number; warned: boolean }): void {
+    const fields = { event: 'bfdTtlDrop', peer, ttl, minimumTtl: entry.minTtl };
+    if (entry.warned) {
+      this.opts.logger.debug(fields, 'BFD packet below the minimum TTL dropped (RFC 5881/5883)');
+      return;
+    }
+    entry.warned = true;
+    const hint = this.opts.multihop
+      ? `lower the BFDProfile minimumTtl to at most ${ttl} if the peer is trusted at that distance`
+      : 'single-hop BFD needs TTL 255: the peer is not directly connected, or does not send at TTL 255';
+    this.opts.logger.warn(fields, `BFD packets from ${peer} arrive with TTL ${ttl}, below the minimum ${entry.minTtl}, and are dropped: ${hint}`);
+  }
+
   private onMessage(msg: Buffer, address: string, ttl: number): void {
     const peer = address.replace(/^::ffff:(?=\d+\.)/i, '');
     const entry = this.handlers.get(peer);
@@ -117,7 +131,7 @@ export class BfdTransport {
     }
     if (ttl < entry.minTtl) {
       this.dropped.ttl++;
-      this.opts.logger.debug({ event: 'bfdTtlDrop', peer, ttl, minimumTtl: entry.minTtl }, 'BFD packet below the minimum TTL dropped (RFC 5881/5883)');
+      this.warnTtl(peer, ttl, entry);
       return;
     }
     let packet: BfdControlPacket;

@@ -21,7 +21,8 @@ export interface ApiRelay {
 /** Relays `server` (https://127.0.0.1:PORT) into `ns` on the same address; `dir` holds the socket. */
 export async function relayApiserverInto(ns: string, server: string, dir: string): Promise<ApiRelay> {
   const port = Number(new URL(server).port);
-  const sock = join(dir, 'apiserver.sock');
+  // One socket per namespace: several speakers of one lab share `dir`.
+  const sock = join(dir, `api-${ns.slice(-24)}.sock`);
   const open = new Set<net.Socket>();
   const root = net.createServer((c) => {
     const u = net.connect(port, '127.0.0.1');

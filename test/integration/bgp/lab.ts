@@ -62,6 +62,8 @@ export class BgpLab {
   readonly dir: string;
   readonly speakers: Speaker[] = [];
   private readonly procs: ChildProcess[] = [];
+  /** Namespaces made by addNamespace, deleted by down() too. */
+  private readonly extraNs: string[] = [];
   private frrName?: string;
 
   /** `owner` starts every namespace name (helpers running side by side use their own). */
@@ -100,8 +102,17 @@ export class BgpLab {
     return sh('ip', ['netns', 'exec', ns, cmd, ...args], opts);
   }
 
-  /** FRR bgpd + zebra (+ bfdd when `bfddConf` is given) in the router namespace with the given bgpd.conf body. */
-  startFrr(bgpdConf: string, bfddConf?: string): void {
+  /** One more namespace `<prefix>-<suffix>` with lo up, cleaned up by down(). */
+  addNamespace(suffix: string): string {
+    const ns = `${this.prefix}-${suffix}`;
+    sh('ip', ['netns', 'add', ns]);
+    this.extraNs.push(ns);
+    sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    return ns;
+  }
+
+  /** FRR bgpd + zebra (+ bfdd when `bfddConf` is given) in `ns` (default the router namespace) with the given bgpd.conf body. */
+  startFrr(bgpdConf: string, bfddConf?: string, ns = this.routerNs): void {
     this.frrName = this.prefix;
     const run = `/var/run/frr/${this.frrName}`;
     mkdirSync(run, { recursive: true });
@@ -116,13 +127,13 @@ export class BgpLab {
       chownSync(zconf, frr.uid, frr.gid);
       chownSync(bconf, frr.uid, frr.gid);
     }
-    this.exec(this.routerNs, '/usr/lib/frr/zebra', ['-d', '-N', this.frrName, '-f', zconf, '-i', `${run}/zebra.pid`]);
-    this.exec(this.routerNs, '/usr/lib/frr/bgpd', ['-d', '-N', this.frrName, '-f', bconf, '-i', `${run}/bgpd.pid`]);
+    this.exec(ns, '/usr/lib/frr/zebra', ['-d', '-N', this.frrName, '-f', zconf, '-i', `${run}/zebra.pid`]);
+    this.exec(ns, '/usr/lib/frr/bgpd', ['-d', '-N', this.frrName, '-f', bconf, '-i', `${run}/bgpd.pid`]);
     if (bfddConf !== undefined) {
       const fconf = join(this.dir, 'bfdd.conf');
       writeFileSync(fconf, bfddConf);
       if (frr) chownSync(fconf, frr.uid, frr.gid);
-      this.exec(this.routerNs, '/usr/lib/frr/bfdd', ['-d', '-N', this.frrName, '-f', fconf, '-i', `${run}/bfdd.pid`]);
+      this.exec(ns, '/usr/lib/frr/bfdd', ['-d', '-N', this.frrName, '-f', fconf, '-i', `${run}/bfdd.pid`]);
     }
   }
 
@@ -154,11 +165,11 @@ export class BgpLab {
     return JSON.parse(out) as T;
   }
 
-  /** BIRD 2 in the router namespace (control socket and pid file in the lab directory). */
-  startBird(conf: string): void {
+  /** BIRD 2 in `ns`, default the router namespace (control socket and pid file in the lab directory). */
+  startBird(conf: string, ns = this.routerNs): void {
     const file = join(this.dir, 'bird.conf');
     writeFileSync(file, conf);
-    this.exec(this.routerNs, 'bird', ['-c', file, '-s', join(this.dir, 'bird.ctl'), '-P', join(this.dir, 'bird.pid')]);
+    this.exec(ns, 'bird', ['-c', file, '-s', join(this.dir, 'bird.ctl'), '-P', join(this.dir, 'bird.pid')]);
   }
 
   birdc(command: string): string {
@@ -199,7 +210,7 @@ export class BgpLab {
     for (const p of this.procs) {
       if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     }
-    const all = [this.routerNs, ...this.speakers.map((s) => s.ns)];
+    const all = [this.routerNs, ...this.speakers.map((s) => s.ns), ...this.extraNs];
     const existing = sh('ip', ['netns', 'list'], { allowFail: true });
     for (const ns of all) {
       if (!existing.includes(ns)) continue;

@@ -6,6 +6,7 @@ import { BfdState, encodeBfdControl } from '../../../plugins/bgp/bfd/codec';
 import { BfdSession } from '../../../plugins/bgp/bfd/session';
 import { BfdTransport } from '../../../plugins/bgp/bfd/transport';
 import { silentLogger } from '../../../src/core/log';
+import { captureLogger } from '../layer2/fakes';
 
 const native = loadSockopt();
 // The native helper is built by `npm run build` (CI): without it this must fail, not skip.
@@ -112,5 +113,20 @@ d('BfdSession over loopback', () => {
     t.register('127.0.0.1', (p) => seen.push(p.state), 10);
     await deliverAt(t, seen, [9, 10]);
     expect([t.dropped.ttl, seen.length]).toEqual([2, 2]);
+  });
+
+  test('TTL drops are a warning naming the TTL seen and the minimum, once per registration', async () => {
+    const { logger, lines } = captureLogger();
+    const t = new BfdTransport({ multihop: true, port: base, peerPort: base + 1, logger });
+    transports.push(t);
+    const seen: number[] = [];
+    t.register('127.0.0.1', (p) => seen.push(p.state));
+    await deliverAt(t, seen, [64, 64, 64]);
+    expect(t.dropped.ttl).toBe(3);
+    const warnings = lines.filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ event: 'bfdTtlDrop', peer: '127.0.0.1', ttl: 64, minimumTtl: 254 });
+    expect(lines.filter((l) => l.event === 'bfdTtlDrop')).toHaveLength(3);
+    expect(warnings[0]?.msg).toMatch(/arrive with TTL 64, below the minimum 254.*lower the BFDProfile minimumTtl to at most 64/);
   });
 });
