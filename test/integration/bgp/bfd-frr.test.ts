@@ -8,6 +8,7 @@ import { BgpLab, labAvailable } from './lab';
 import { startSpeakerIn, type NamespacedSpeaker } from './speaker-in-namespace';
 import { BFDD_FAST, frrBgpd } from './frr-config';
 import { webServiceIp, webServiceObjects } from './web-service';
+import { setUpOrCleanUp, tearDown } from './lab-lifecycle';
 
 const enabled = labAvailable('frr') && loadSockopt()?.udpOpen !== undefined;
 // In CI (root, packages installed) these must run: a missing prerequisite fails instead of skipping.
@@ -64,30 +65,24 @@ d('BFD with FRR bfdd', () => {
   const bfdPeer = (address = '192.168.1.10') => lab.vtyshJson<BfdPeer[]>('show bfd peers json').find((p) => p.peer === address);
   const routes = () => lab.vtyshJson<{ routes?: Record<string, unknown> }>('show bgp ipv4 unicast json').routes ?? {};
 
-  beforeAll(async () => {
-    try {
-      const kubeconfigs = await installMetallbSystem(cp);
-      await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
-      controller = await startTestController(kubeconfigs.controller);
-      lab.up(2);
-      lab.startFrr(BGPD, BFDD_FAST);
-      speaker = await startSpeakerIn(lab, 0, cp, kubeconfigs.speaker, 'node-a');
-      ip = await webServiceIp(cp);
-    } catch (err) {
-      await speaker?.stop();
-      lab.down();
-      throw err;
-    }
-  }, 150_000);
+  beforeAll(() =>
+    setUpOrCleanUp(
+      async () => {
+        const kubeconfigs = await installMetallbSystem(cp);
+        await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
+        controller = await startTestController(kubeconfigs.controller);
+        lab.up(2);
+        lab.startFrr(BGPD, BFDD_FAST);
+        speaker = await startSpeakerIn(lab, 0, cp, kubeconfigs.speaker, 'node-a');
+        ip = await webServiceIp(cp);
+      },
+      async () => {
+        await speaker?.stop();
+        lab.down();
+      },
+    ), 150_000);
 
-  afterAll(async () => {
-    try {
-      await speaker?.stop();
-      await controller?.stop();
-    } finally {
-      lab.down();
-    }
-  }, 60_000);
+  afterAll(() => tearDown([() => speaker?.stop(), () => controller?.stop()], () => lab.down()), 60_000);
 
   test('BFD sessions with bfdd (IPv4 and IPv6) come up at the profile intervals, next to the BGP route', async () => {
     await eventually(`${ip}/32 in FRR`, async () => (routes()[`${ip}/32`] ? true : undefined), 60_000);

@@ -9,6 +9,7 @@ import { frrBgpd } from './frr-config';
 import { RestartableSpeaker } from './restartable-speaker';
 import { serveVip, VipPoller } from './vip-traffic';
 import { webServiceIp, webServiceObjects } from './web-service';
+import { setUpOrCleanUp, tearDown } from './lab-lifecycle';
 
 const enabled = labAvailable('frr');
 // In CI (root, packages installed) these must run: a missing prerequisite fails instead of skipping.
@@ -63,35 +64,27 @@ d('graceful restart with FRR as helper', () => {
   const neighbor = () => lab.vtyshJson<Record<string, Neighbor>>('show bgp neighbors 192.168.1.10 json')['192.168.1.10'];
   const okAtLeast = (n: number) => eventually(`${n} successful requests`, async () => (poller!.counts().ok >= n ? true : undefined), 30_000, 50);
 
-  beforeAll(async () => {
-    try {
-      const kubeconfigs = await installMetallbSystem(cp);
-      await cp.kubectlOk(['apply', '-f', '-'], { input: webServiceObjects(POOL, peer(true)) });
-      controller = await startTestController(kubeconfigs.controller);
-      lab.up(2);
-      lab.startFrr(BGPD);
-      speaker = await RestartableSpeaker.create(lab.speakers[0]!.ns, lab.dir, cp, kubeconfigs.speaker, 'node-a');
-      speaker.start();
-      ip = await webServiceIp(cp);
-      server = await serveVip(lab, lab.speakers[0]!.ns, lab.speakers[1]!.ns, ip, POOL);
-      await eventually(`${ip}/32 in FRR`, async () => fresh(), 60_000);
-    } catch (err) {
-      await speaker?.stop();
-      lab.down();
-      throw err;
-    }
-  }, 180_000);
+  beforeAll(() =>
+    setUpOrCleanUp(
+      async () => {
+        const kubeconfigs = await installMetallbSystem(cp);
+        await cp.kubectlOk(['apply', '-f', '-'], { input: webServiceObjects(POOL, peer(true)) });
+        controller = await startTestController(kubeconfigs.controller);
+        lab.up(2);
+        lab.startFrr(BGPD);
+        speaker = await RestartableSpeaker.create(lab.speakers[0]!.ns, lab.dir, cp, kubeconfigs.speaker, 'node-a');
+        speaker.start();
+        ip = await webServiceIp(cp);
+        server = await serveVip(lab, lab.speakers[0]!.ns, lab.speakers[1]!.ns, ip, POOL);
+        await eventually(`${ip}/32 in FRR`, async () => fresh(), 60_000);
+      },
+      async () => {
+        await speaker?.stop();
+        lab.down();
+      },
+    ), 180_000);
 
-  afterAll(async () => {
-    try {
-      await poller?.stop();
-      server?.kill('SIGKILL');
-      await speaker?.stop();
-      await controller?.stop();
-    } finally {
-      lab.down();
-    }
-  }, 60_000);
+  afterAll(() => tearDown([() => poller?.stop(), () => server?.kill('SIGKILL'), () => speaker?.stop(), () => controller?.stop()], () => lab.down()), 60_000);
 
   /** Polls the VIP across a speaker restart by `signal`; the route must stay (stale) while the speaker is gone. */
   async function restartUnderTraffic(signal: NodeJS.Signals) {

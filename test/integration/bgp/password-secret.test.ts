@@ -10,6 +10,7 @@ import { relayApiserverInto, type ApiRelay } from './api-relay';
 import { BgpLab, CLI, labAvailable } from './lab';
 import { frrBgpd } from './frr-config';
 import { webServiceIp, webServiceObjects } from './web-service';
+import { setUpOrCleanUp, tearDown } from './lab-lifecycle';
 
 const enabled = labAvailable('frr') && loadSockopt() !== undefined;
 // In CI (root, packages installed) these must run: a missing prerequisite fails instead of skipping.
@@ -43,39 +44,32 @@ d('BGPPeer passwordSecret against FRR with TCP-MD5', () => {
   };
   const routes = () => lab.vtyshJson<{ routes?: Record<string, unknown> }>('show bgp ipv4 unicast json').routes ?? {};
 
-  beforeAll(async () => {
-    try {
-      // The chart grants the speaker this Secret by name (speaker.bgpPasswordSecrets: [bgp-auth]).
-      const kubeconfigs = await installMetallbSystem(cp, { speakerSecrets: ['bgp-auth'] });
-      await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
-      controller = await startTestController(kubeconfigs.controller);
-      lab.up(1);
-      lab.startFrr(FRR);
-      relay = await relayApiserverInto(lab.speakers[0]!.ns, cp.get().server, lab.dir);
-      speaker = spawn(
-        'ip',
-        ['netns', 'exec', lab.speakers[0]!.ns, process.execPath, CLI, 'speaker', '--node-name', 'node-a', '--kubeconfig', kubeconfigs.speaker, '--namespace', NAMESPACE, '--metrics-host', '127.0.0.1'],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      const collect = (b: Buffer) => logs.push(...b.toString().split('\n').filter(Boolean));
-      speaker.stdout!.on('data', collect);
-      speaker.stderr!.on('data', collect);
-    } catch (err) {
-      await relay?.stop();
-      lab.down();
-      throw err;
-    }
-  }, 150_000);
+  beforeAll(() =>
+    setUpOrCleanUp(
+      async () => {
+        // The chart grants the speaker this Secret by name (speaker.bgpPasswordSecrets: [bgp-auth]).
+        const kubeconfigs = await installMetallbSystem(cp, { speakerSecrets: ['bgp-auth'] });
+        await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
+        controller = await startTestController(kubeconfigs.controller);
+        lab.up(1);
+        lab.startFrr(FRR);
+        relay = await relayApiserverInto(lab.speakers[0]!.ns, cp.get().server, lab.dir);
+        speaker = spawn(
+          'ip',
+          ['netns', 'exec', lab.speakers[0]!.ns, process.execPath, CLI, 'speaker', '--node-name', 'node-a', '--kubeconfig', kubeconfigs.speaker, '--namespace', NAMESPACE, '--metrics-host', '127.0.0.1'],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        const collect = (b: Buffer) => logs.push(...b.toString().split('\n').filter(Boolean));
+        speaker.stdout!.on('data', collect);
+        speaker.stderr!.on('data', collect);
+      },
+      async () => {
+        await relay?.stop();
+        lab.down();
+      },
+    ), 150_000);
 
-  afterAll(async () => {
-    if (speaker && speaker.exitCode === null) speaker.kill('SIGKILL');
-    try {
-      await relay?.stop();
-      await controller?.stop();
-    } finally {
-      lab.down();
-    }
-  }, 60_000);
+  afterAll(() => tearDown([() => speaker?.exitCode === null && speaker.kill('SIGKILL'), () => relay?.stop(), () => controller?.stop()], () => lab.down()), 60_000);
 
   test('without the Secret: a located config error, and no session to the MD5 router', async () => {
     const line = await eventually('configStale naming the Secret', async () => logs.find((l) => l.includes('configStale') && l.includes('bgp-auth')), 60_000);

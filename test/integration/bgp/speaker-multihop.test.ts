@@ -8,6 +8,7 @@ import { BgpLab, labAvailable, waitUntil } from './lab';
 import { parseBirdRoutes } from './routers/bird';
 import { startSpeakerIn, type NamespacedSpeaker } from './speaker-in-namespace';
 import { webServiceIp, webServiceObjects } from './web-service';
+import { setUpOrCleanUp, tearDown } from './lab-lifecycle';
 
 
 /** The speaker's address (node-a); the far router is 10.0.1.2. */
@@ -132,40 +133,34 @@ function describeMultihop(router: FarRouter): void {
     let speaker: NamespacedSpeaker | undefined;
     let ip = '';
 
-    beforeAll(async () => {
-      try {
-        const kubeconfigs = await installMetallbSystem(cp);
-        await cp.kubectlOk(['apply', '-f', '-'], { input: objects(router) });
-        controller = await startTestController(kubeconfigs.controller);
-        lab.up(2);
-        // far (10.0.1.2/30) — bridge namespace (10.0.1.1/30, forwarding) — speakers (192.168.1.0/24).
-        const far = lab.addNamespace('far');
-        lab.exec(lab.routerNs, 'ip', ['link', 'add', 'tofar', 'type', 'veth', 'peer', 'name', 'up0', 'netns', far]);
-        lab.exec(lab.routerNs, 'ip', ['addr', 'add', '10.0.1.1/30', 'dev', 'tofar']);
-        lab.exec(lab.routerNs, 'ip', ['link', 'set', 'tofar', 'up']);
-        lab.exec(lab.routerNs, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
-        lab.exec(far, 'ip', ['addr', 'add', '10.0.1.2/30', 'dev', 'up0']);
-        lab.exec(far, 'ip', ['link', 'set', 'up0', 'up']);
-        lab.exec(far, 'ip', ['route', 'add', '192.168.1.0/24', 'via', '10.0.1.1']);
-        for (const s of lab.speakers) lab.exec(s.ns, 'ip', ['route', 'add', '10.0.1.0/30', 'via', '192.168.1.1']);
-        await router.start(lab, far);
-        speaker = await startSpeakerIn(lab, 0, cp, kubeconfigs.speaker, 'node-a');
-        ip = await webServiceIp(cp);
-      } catch (err) {
-        await speaker?.stop();
-        lab.down();
-        throw err;
-      }
-    }, 180_000);
+    beforeAll(() =>
+      setUpOrCleanUp(
+        async () => {
+          const kubeconfigs = await installMetallbSystem(cp);
+          await cp.kubectlOk(['apply', '-f', '-'], { input: objects(router) });
+          controller = await startTestController(kubeconfigs.controller);
+          lab.up(2);
+          // far (10.0.1.2/30) — bridge namespace (10.0.1.1/30, forwarding) — speakers (192.168.1.0/24).
+          const far = lab.addNamespace('far');
+          lab.exec(lab.routerNs, 'ip', ['link', 'add', 'tofar', 'type', 'veth', 'peer', 'name', 'up0', 'netns', far]);
+          lab.exec(lab.routerNs, 'ip', ['addr', 'add', '10.0.1.1/30', 'dev', 'tofar']);
+          lab.exec(lab.routerNs, 'ip', ['link', 'set', 'tofar', 'up']);
+          lab.exec(lab.routerNs, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+          lab.exec(far, 'ip', ['addr', 'add', '10.0.1.2/30', 'dev', 'up0']);
+          lab.exec(far, 'ip', ['link', 'set', 'up0', 'up']);
+          lab.exec(far, 'ip', ['route', 'add', '192.168.1.0/24', 'via', '10.0.1.1']);
+          for (const s of lab.speakers) lab.exec(s.ns, 'ip', ['route', 'add', '10.0.1.0/30', 'via', '192.168.1.1']);
+          await router.start(lab, far);
+          speaker = await startSpeakerIn(lab, 0, cp, kubeconfigs.speaker, 'node-a');
+          ip = await webServiceIp(cp);
+        },
+        async () => {
+          await speaker?.stop();
+          lab.down();
+        },
+      ), 180_000);
 
-    afterAll(async () => {
-      try {
-        await speaker?.stop();
-        await controller?.stop();
-      } finally {
-        lab.down();
-      }
-    }, 60_000);
+    afterAll(() => tearDown([() => speaker?.stop(), () => controller?.stop()], () => lab.down()), 60_000);
 
     test('the session crosses a routed hop (TTL 255) and the Service prefix reaches the router, which runs a multihop BFD session Up', async () => {
       const diagnose = (e: Error) => {

@@ -7,6 +7,7 @@ import { startTestController } from '../../support/test-controller';
 import { BgpLab, labAvailable, sh } from './lab';
 import { startSpeakerIn, type NamespacedSpeaker } from './speaker-in-namespace';
 import { BFDD_FAST, frrBgpd } from './frr-config';
+import { setUpOrCleanUp, tearDown } from './lab-lifecycle';
 
 const enabled = labAvailable('frr') && loadSockopt()?.bindToDevice !== undefined;
 // In CI (root, packages installed) these must run: a missing prerequisite fails instead of skipping.
@@ -120,55 +121,48 @@ d(`BGPPeer vrf (${VRF ? 'kernel VRF device' : 'plain interfaces: this kernel has
     sh('ip', ['-n', speakerNs, 'link', 'set', dev, 'up']);
   };
 
-  beforeAll(async () => {
-    try {
-      const kubeconfigs = await installMetallbSystem(cp);
-      await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
-      controller = await startTestController(kubeconfigs.controller);
-      red.up(0);
-      blue.up(0);
-      // The speaker namespace is deleted with the red lab (its namespace list).
-      sh('ip', ['netns', 'add', speakerNs]);
-      red.speakers.push({ ns: speakerNs, v4: '192.168.1.10', v6: 'fd00:1::a', output: [] });
-      sh('ip', ['-n', speakerNs, 'link', 'set', 'lo', 'up']);
-      // blue0 first: without the VRF restriction its fd00:1::b would be the IPv6 next hop of 192.168.1.10.
-      link(blue, 'blue0', ['192.168.1.10/24', 'fd00:1::b/64']);
-      if (VRF) {
-        sh('ip', ['-n', speakerNs, 'link', 'add', 'red', 'type', 'vrf', 'table', '100']);
-        sh('ip', ['-n', speakerNs, 'link', 'set', 'red', 'up']);
-      }
-      link(red, 'red0', ['192.168.1.10/24', 'fd00:1::a/64'], VRF ? 'red' : undefined);
-      // green0: a live link to nowhere (its peer end stays in the same namespace), no route to 192.168.1.1.
-      sh('ip', ['-n', speakerNs, 'link', 'add', 'green0', 'type', 'veth', 'peer', 'name', 'green1']);
-      sh('ip', ['-n', speakerNs, 'link', 'set', 'green1', 'up']);
-      sh('ip', ['-n', speakerNs, 'addr', 'add', '10.98.0.2/24', 'dev', 'green0']);
-      sh('ip', ['-n', speakerNs, 'link', 'set', 'green0', 'up']);
-      red.startFrr(RED_ROUTER, BFDD_FAST);
-      blue.startFrr(BLUE_ROUTER);
-      speaker = await startSpeakerIn(red, 0, cp, kubeconfigs.speaker, 'node-a');
-      [v4, v6] = await eventually('dual-stack Service IPs', async () => {
-        const s = await cp.kubectlJson<{ status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } }>(['get', 'svc', 'web']);
-        const ips = s.status?.loadBalancer?.ingress?.map((i) => i.ip) ?? [];
-        return ips.length === 2 ? (ips as [string, string]) : undefined;
-      });
-    } catch (err) {
-      await speaker?.stop();
-      await controller?.stop();
-      red.down();
-      blue.down();
-      throw err;
-    }
-  }, 150_000);
+  beforeAll(() =>
+    setUpOrCleanUp(
+      async () => {
+        const kubeconfigs = await installMetallbSystem(cp);
+        await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
+        controller = await startTestController(kubeconfigs.controller);
+        red.up(0);
+        blue.up(0);
+        // The speaker namespace is deleted with the red lab (its namespace list).
+        sh('ip', ['netns', 'add', speakerNs]);
+        red.speakers.push({ ns: speakerNs, v4: '192.168.1.10', v6: 'fd00:1::a', output: [] });
+        sh('ip', ['-n', speakerNs, 'link', 'set', 'lo', 'up']);
+        // blue0 first: without the VRF restriction its fd00:1::b would be the IPv6 next hop of 192.168.1.10.
+        link(blue, 'blue0', ['192.168.1.10/24', 'fd00:1::b/64']);
+        if (VRF) {
+          sh('ip', ['-n', speakerNs, 'link', 'add', 'red', 'type', 'vrf', 'table', '100']);
+          sh('ip', ['-n', speakerNs, 'link', 'set', 'red', 'up']);
+        }
+        link(red, 'red0', ['192.168.1.10/24', 'fd00:1::a/64'], VRF ? 'red' : undefined);
+        // green0: a live link to nowhere (its peer end stays in the same namespace), no route to 192.168.1.1.
+        sh('ip', ['-n', speakerNs, 'link', 'add', 'green0', 'type', 'veth', 'peer', 'name', 'green1']);
+        sh('ip', ['-n', speakerNs, 'link', 'set', 'green1', 'up']);
+        sh('ip', ['-n', speakerNs, 'addr', 'add', '10.98.0.2/24', 'dev', 'green0']);
+        sh('ip', ['-n', speakerNs, 'link', 'set', 'green0', 'up']);
+        red.startFrr(RED_ROUTER, BFDD_FAST);
+        blue.startFrr(BLUE_ROUTER);
+        speaker = await startSpeakerIn(red, 0, cp, kubeconfigs.speaker, 'node-a');
+        [v4, v6] = await eventually('dual-stack Service IPs', async () => {
+          const s = await cp.kubectlJson<{ status?: { loadBalancer?: { ingress?: Array<{ ip: string }> } } }>(['get', 'svc', 'web']);
+          const ips = s.status?.loadBalancer?.ingress?.map((i) => i.ip) ?? [];
+          return ips.length === 2 ? (ips as [string, string]) : undefined;
+        });
+      },
+      async () => {
+        await speaker?.stop();
+        await controller?.stop();
+        red.down();
+        blue.down();
+      },
+    ), 150_000);
 
-  afterAll(async () => {
-    try {
-      await speaker?.stop();
-      await controller?.stop();
-    } finally {
-      red.down();
-      blue.down();
-    }
-  }, 60_000);
+  afterAll(() => tearDown([() => speaker?.stop(), () => controller?.stop()], () => { red.down(); blue.down(); }), 60_000);
 
   test(`the session bound to ${RED} reaches the red router and, dual-stack, carries the IPv6 VIP with red0's IPv6 next hop`, async () => {
     await eventually('red session Established', async () => (neighbor(red)?.bgpState === 'Established' ? true : undefined), 60_000);
