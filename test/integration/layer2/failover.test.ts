@@ -1,8 +1,8 @@
 // Three speakers (Layer2Announcer + memberlist) on a bridged segment: the sha256-elected node answers, and when it dies the next one takes over with gratuitous ARP.
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { electionOrder } from '../../../plugins/layer2/owner-election';
-import { canRunNetns, collectLines, ensureBuilt, haveTool, L2Lab, REPO } from './netns-lab';
+import { electedEverywhere, lastDecisionIn, spawnAnnouncer } from './announcer-lab';
+import { canRunNetns, ensureBuilt, haveTool, L2Lab } from './netns-lab';
 import { until } from '../../support/until';
 
 const VIP = '192.168.1.240';
@@ -24,7 +24,7 @@ d('layer2 announcer failover over memberlist in namespaces', () => {
   const order = electionOrder(NAMES, VIP);
   const idx = (name: string): number => NAMES.indexOf(name);
 
-  const lastDecision = (i: number): Record<string, unknown> | undefined => [...lines[i]!].reverse().find((l) => l.event === 'decision');
+  const lastDecision = (i: number): Record<string, unknown> | undefined => lastDecisionIn(lines[i]!);
 
   const neighMac = (): string | undefined => /lladdr ([0-9a-f:]{17})/.exec(lab.exec(lab.client.ns, 'ip', ['neigh', 'show', VIP]).stdout)?.[1];
 
@@ -32,23 +32,13 @@ d('layer2 announcer failover over memberlist in namespaces', () => {
     ensureBuilt();
     try {
       lab.up([VIP]);
-      const script = join(REPO, 'dist', 'test', 'integration', 'layer2', 'announcer-node.js');
-      const nodes = lab.nodes.map((n, i) => ({ name: NAMES[i], addr: n.ip4 }));
-      for (const [i, n] of lab.nodes.entries()) {
-        const spec = { nodeName: NAMES[i], nodes, endpointNode: 'node-b', vip: VIP, secret: 'AbCdEfGhIjKlMnOpQrStUv', profile: 'lan' };
-        const p = lab.spawn(n.ns, process.execPath, [script, JSON.stringify(spec)]);
-        procs.push(p);
-        lines.push(collectLines(p));
+      for (let i = 0; i < lab.nodes.length; i++) {
+        const { proc, lines: l } = spawnAnnouncer(lab, NAMES, i, VIP, 'lan');
+        procs.push(proc);
+        lines.push(l);
       }
       // Converged: every speaker sees 3 members and only the first in sha256 order announces.
-      const ok = await until(
-        () =>
-          lines.every((ls, i) => {
-            const dcs = lastDecision(i);
-            return Array.isArray(dcs?.members) && (dcs.members as string[]).length === 3 && dcs.announce === (NAMES[i] === order[0]);
-          }),
-        60_000,
-      );
+      const ok = await until(() => electedEverywhere(lines, NAMES, order[0]!), 60_000);
       if (!ok) throw new Error(`speakers did not converge: ${JSON.stringify(lines.map((_, i) => lastDecision(i)))}`);
     } catch (e) {
       lab.down();
