@@ -13,6 +13,7 @@ import { dying, relayApiserverIntoNamespaces } from '../layer2/namespace-apiserv
 import { collectLogLines, memberlistSeen, type LogLine } from '../layer2/speaker-log';
 import { LabCluster } from '../layer2/lab-cluster';
 import type { KeyDerivation } from '../../../src/memberlist/key-derivation';
+import { readyEndpointSlice } from '../endpoint-slice';
 
 const MEMBERLIST_PORT = 7946;
 /** The shape MetalLB's controller generates: 16 random bytes, base64 RawStd. */
@@ -48,14 +49,7 @@ export async function applyServices(cp: ControlPlaneAccess, vips: string[], node
     const name = svcName(vip);
     docs.push(
       { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', annotations: { 'metallb.io/ip-allocated-from-pool': POOL } }, spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', selector: { app: name }, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } },
-      {
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: { name: `${name}-test`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } },
-        addressType: 'IPv4',
-        ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
-        endpoints: nodes.map((n, i) => ({ addresses: [`10.244.${i}.10`], nodeName: n, conditions: { ready: true, serving: true, terminating: false } })),
-      },
+      readyEndpointSlice(name, nodes.map((n, i) => ({ nodeName: n, address: `10.244.${i}.10` }))),
     );
   }
   await cp.kubectlOk(['apply', '-f', '-'], { input: docs.map((d) => yaml.dump(d)).join('---\n') });
