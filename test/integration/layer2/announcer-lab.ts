@@ -1,6 +1,7 @@
 // announcer-node speakers and client-probe backends in an L2Lab's nodes: spawning them and reading their decisions.
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { electionOrder } from '../../../plugins/layer2/owner-election';
 import { until } from '../../support/until';
 import type { AnnouncerNodeSpec } from './announcer-node';
 import { collectLines, REPO, type L2Lab } from './netns-lab';
@@ -34,8 +35,20 @@ export function spawnAnnouncer(lab: L2Lab, names: string[], i: number, vip: stri
 export const lastDecisionIn = (lines: LogLines): Record<string, unknown> | undefined => [...lines].reverse().find((l) => l.event === 'decision');
 
 /** Converged: every speaker sees all `names` as members and only `owner` announces. */
-export const electedEverywhere = (logs: LogLines[], names: string[], owner: string): boolean =>
+const electedEverywhere = (logs: LogLines[], names: string[], owner: string): boolean =>
   logs.every((ls, i) => {
     const dcs = lastDecisionIn(ls);
     return Array.isArray(dcs?.members) && (dcs.members as string[]).length === names.length && dcs.announce === (names[i] === owner);
   });
+
+/** An announcer-node ('lan') on every node, pushed into `into`; resolves once only the sha256-first of `names` announces. */
+export async function startElectedAnnouncers(lab: L2Lab, names: string[], vip: string, into: { procs: ChildProcess[]; logs: LogLines[] }): Promise<void> {
+  for (let i = 0; i < lab.nodes.length; i++) {
+    const { proc, lines } = spawnAnnouncer(lab, names, i, vip, 'lan');
+    into.procs.push(proc);
+    into.logs.push(lines);
+  }
+  const owner = electionOrder(names, vip)[0]!;
+  const ok = await until(() => electedEverywhere(into.logs, names, owner), 60_000);
+  if (!ok) throw new Error(`speakers did not converge: ${JSON.stringify(into.logs.map((ls) => lastDecisionIn(ls)))}`);
+}

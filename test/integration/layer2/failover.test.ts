@@ -1,7 +1,7 @@
 // Three speakers (Layer2Announcer + memberlist) on a bridged segment: the sha256-elected node answers, and when it dies the next one takes over with gratuitous ARP.
 import type { ChildProcess } from 'node:child_process';
 import { electionOrder } from '../../../plugins/layer2/owner-election';
-import { electedEverywhere, lastDecisionIn, spawnAnnouncer } from './announcer-lab';
+import { lastDecisionIn, startElectedAnnouncers } from './announcer-lab';
 import { canRunNetns, ensureBuilt, haveTool, L2Lab } from './netns-lab';
 import { until } from '../../support/until';
 
@@ -32,14 +32,8 @@ d('layer2 announcer failover over memberlist in namespaces', () => {
     ensureBuilt();
     try {
       lab.up([VIP]);
-      for (let i = 0; i < lab.nodes.length; i++) {
-        const { proc, lines: l } = spawnAnnouncer(lab, NAMES, i, VIP, 'lan');
-        procs.push(proc);
-        lines.push(l);
-      }
       // Converged: every speaker sees 3 members and only the first in sha256 order announces.
-      const ok = await until(() => electedEverywhere(lines, NAMES, order[0]!), 60_000);
-      if (!ok) throw new Error(`speakers did not converge: ${JSON.stringify(lines.map((_, i) => lastDecision(i)))}`);
+      await startElectedAnnouncers(lab, NAMES, VIP, { procs, logs: lines });
     } catch (e) {
       lab.down();
       throw e;

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { electionOrder } from '../../../plugins/layer2/owner-election';
 import type { ArpProbe, HttpProbe } from './client-probe';
-import { electedEverywhere, lastDecisionIn, LAYER2_DIST as dist, spawnAnnouncer, startBackends } from './announcer-lab';
+import { lastDecisionIn, LAYER2_DIST as dist, startBackends, startElectedAnnouncers } from './announcer-lab';
 import { canRunNetns, collectLines, ensureBuilt, L2Lab, sleep } from './netns-lab';
 import { until } from '../../support/until';
 
@@ -39,13 +39,7 @@ d('layer2 graceful shutdown (SIGTERM) in namespaces', () => {
       // The VIP sits on every node's kube-ipvs0 with arp_ignore=1 / arp_announce=2 (kube-proxy strictARP).
       lab.up([VIP]);
       await startBackends(lab, NAMES, PORT);
-      for (let i = 0; i < lab.nodes.length; i++) {
-        const { proc, lines } = spawnAnnouncer(lab, NAMES, i, VIP, 'lan');
-        speakers.push(proc);
-        logs.push(lines);
-      }
-      const ok = await until(() => electedEverywhere(logs, NAMES, order[0]!), 60_000);
-      if (!ok) throw new Error(`speakers did not converge: ${JSON.stringify(logs.map((_, i) => lastDecision(i)))}`);
+      await startElectedAnnouncers(lab, NAMES, VIP, { procs: speakers, logs });
     } catch (e) {
       lab.down();
       throw e;
