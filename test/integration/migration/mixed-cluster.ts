@@ -2,7 +2,7 @@
 // nodes, `metallbts speaker` on the others, one harness apiserver, one memberlist Secret, as a node-by-node migration has it.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -165,10 +165,9 @@ export class MixedCluster extends LabCluster<MixedNode> {
     this.procs.delete(name);
   }
 
-  down(keepLogs = false): void {
-    this.stopped = true;
-    if (this.rootRelay?.exitCode === null) this.rootRelay.kill('SIGKILL');
-    this.lab.down();
+  /** Also removes the /etc/metallb mount points up() made. */
+  override down(keepLogs = false): void {
+    super.down(keepLogs);
     for (const d of this.madeConfigDirs.splice(0)) {
       try {
         rmdirSync(d);
@@ -176,7 +175,6 @@ export class MixedCluster extends LabCluster<MixedNode> {
         // not empty or gone: leave it
       }
     }
-    if (!keepLogs && this.dir && existsSync(this.dir)) rmSync(this.dir, { recursive: true, force: true });
   }
 
   tails(lines = 15): string {
