@@ -32,7 +32,7 @@ export function spawnAnnouncer(lab: L2Lab, names: string[], i: number, vip: stri
 }
 
 /** A speaker's last `decision` log line. */
-export const lastDecisionIn = (lines: LogLines): Record<string, unknown> | undefined => [...lines].reverse().find((l) => l.event === 'decision');
+const lastDecisionIn = (lines: LogLines): Record<string, unknown> | undefined => [...lines].reverse().find((l) => l.event === 'decision');
 
 /** Converged: every speaker sees all `names` as members and only `owner` announces. */
 const electedEverywhere = (logs: LogLines[], names: string[], owner: string): boolean =>
@@ -41,14 +41,37 @@ const electedEverywhere = (logs: LogLines[], names: string[], owner: string): bo
     return Array.isArray(dcs?.members) && (dcs.members as string[]).length === names.length && dcs.announce === (names[i] === owner);
   });
 
-/** An announcer-node ('lan') on every node, pushed into `into`; resolves once only the sha256-first of `names` announces. */
-export async function startElectedAnnouncers(lab: L2Lab, names: string[], vip: string, into: { procs: ChildProcess[]; logs: LogLines[] }): Promise<void> {
-  for (let i = 0; i < lab.nodes.length; i++) {
-    const { proc, lines } = spawnAnnouncer(lab, names, i, vip, 'lan');
-    into.procs.push(proc);
-    into.logs.push(lines);
+/** An announcer-node ('lan') on each of a lab's nodes, named `names`, and what tests read of them. */
+export class ElectedAnnouncers {
+  readonly procs: ChildProcess[] = [];
+  readonly logs: LogLines[] = [];
+  /** `names` in sha256(name#vip) order: the first announces. */
+  readonly order: string[];
+
+  constructor(
+    private readonly lab: L2Lab,
+    readonly names: string[],
+    readonly vip: string,
+  ) {
+    this.order = electionOrder(names, vip);
   }
-  const owner = electionOrder(names, vip)[0]!;
-  const ok = await until(() => electedEverywhere(into.logs, names, owner), 60_000);
-  if (!ok) throw new Error(`speakers did not converge: ${JSON.stringify(into.logs.map((ls) => lastDecisionIn(ls)))}`);
+
+  idx(name: string): number {
+    return this.names.indexOf(name);
+  }
+
+  lastDecision(i: number): Record<string, unknown> | undefined {
+    return lastDecisionIn(this.logs[i]!);
+  }
+
+  /** Spawns them; resolves once every one sees all members and only the sha256-first announces. */
+  async start(): Promise<void> {
+    for (let i = 0; i < this.lab.nodes.length; i++) {
+      const { proc, lines } = spawnAnnouncer(this.lab, this.names, i, this.vip, 'lan');
+      this.procs.push(proc);
+      this.logs.push(lines);
+    }
+    const ok = await until(() => electedEverywhere(this.logs, this.names, this.order[0]!), 60_000);
+    if (!ok) throw new Error(`speakers did not converge: ${JSON.stringify(this.logs.map((_, i) => this.lastDecision(i)))}`);
+  }
 }

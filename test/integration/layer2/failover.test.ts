@@ -1,7 +1,5 @@
 // Three speakers (Layer2Announcer + memberlist) on a bridged segment: the sha256-elected node answers, and when it dies the next one takes over with gratuitous ARP.
-import type { ChildProcess } from 'node:child_process';
-import { electionOrder } from '../../../plugins/layer2/owner-election';
-import { lastDecisionIn, startElectedAnnouncers } from './announcer-lab';
+import { ElectedAnnouncers } from './announcer-lab';
 import { canRunNetns, ensureBuilt, haveTool, L2Lab } from './netns-lab';
 import { until } from '../../support/until';
 
@@ -18,13 +16,11 @@ function arpingMacs(out: string): string[] {
 d('layer2 announcer failover over memberlist in namespaces', () => {
   jest.setTimeout(120_000);
   const lab = new L2Lab(3, 'fo');
-  const procs: ChildProcess[] = [];
-  const lines: Array<Array<Record<string, unknown>>> = [];
+  const speakers = new ElectedAnnouncers(lab, NAMES, VIP);
   // sha256(name#192.168.1.240): node-a < node-c < node-b
-  const order = electionOrder(NAMES, VIP);
-  const idx = (name: string): number => NAMES.indexOf(name);
-
-  const lastDecision = (i: number): Record<string, unknown> | undefined => lastDecisionIn(lines[i]!);
+  const { procs, logs: lines, order } = speakers;
+  const idx = (name: string): number => speakers.idx(name);
+  const lastDecision = (i: number): Record<string, unknown> | undefined => speakers.lastDecision(i);
 
   const neighMac = (): string | undefined => /lladdr ([0-9a-f:]{17})/.exec(lab.exec(lab.client.ns, 'ip', ['neigh', 'show', VIP]).stdout)?.[1];
 
@@ -33,7 +29,7 @@ d('layer2 announcer failover over memberlist in namespaces', () => {
     try {
       lab.up([VIP]);
       // Converged: every speaker sees 3 members and only the first in sha256 order announces.
-      await startElectedAnnouncers(lab, NAMES, VIP, { procs, logs: lines });
+      await speakers.start();
     } catch (e) {
       lab.down();
       throw e;

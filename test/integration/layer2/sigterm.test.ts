@@ -1,9 +1,8 @@
 // Rolling update: SIGTERM to the owner's speaker hands the VIP over without dropping a request (HTTP) or leaving an ARP request unanswered.
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { electionOrder } from '../../../plugins/layer2/owner-election';
 import type { ArpProbe, HttpProbe } from './client-probe';
-import { lastDecisionIn, LAYER2_DIST as dist, startBackends, startElectedAnnouncers } from './announcer-lab';
+import { ElectedAnnouncers, LAYER2_DIST as dist, startBackends } from './announcer-lab';
 import { canRunNetns, collectLines, ensureBuilt, L2Lab, sleep } from './netns-lab';
 import { until } from '../../support/until';
 
@@ -27,11 +26,10 @@ const exited = (p: ChildProcess, ms = 20_000): Promise<number | null | 'timeout'
 d('layer2 graceful shutdown (SIGTERM) in namespaces', () => {
   jest.setTimeout(120_000);
   const lab = new L2Lab(3, 'term');
-  const speakers: ChildProcess[] = [];
-  const logs: Array<Array<Record<string, unknown>>> = [];
-  const order = electionOrder(NAMES, VIP);
-  const idx = (name: string): number => NAMES.indexOf(name);
-  const lastDecision = (i: number): Record<string, unknown> | undefined => lastDecisionIn(logs[i]!);
+  const announcers = new ElectedAnnouncers(lab, NAMES, VIP);
+  const { procs: speakers, logs, order } = announcers;
+  const idx = (name: string): number => announcers.idx(name);
+  const lastDecision = (i: number): Record<string, unknown> | undefined => announcers.lastDecision(i);
 
   beforeAll(async () => {
     ensureBuilt();
@@ -39,7 +37,7 @@ d('layer2 graceful shutdown (SIGTERM) in namespaces', () => {
       // The VIP sits on every node's kube-ipvs0 with arp_ignore=1 / arp_announce=2 (kube-proxy strictARP).
       lab.up([VIP]);
       await startBackends(lab, NAMES, PORT);
-      await startElectedAnnouncers(lab, NAMES, VIP, { procs: speakers, logs });
+      await announcers.start();
     } catch (e) {
       lab.down();
       throw e;
