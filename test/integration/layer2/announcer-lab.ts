@@ -64,6 +64,18 @@ export class ElectedAnnouncers {
     return lastDecisionIn(this.logs[i]!);
   }
 
+  /** The lab up with the VIP on every node, then `before` (e.g. backends), then start(); any failure takes the lab down again. */
+  async up(before: () => Promise<void> = () => Promise.resolve()): Promise<void> {
+    try {
+      this.lab.up([this.vip]);
+      await before();
+      await this.start();
+    } catch (e) {
+      this.lab.down();
+      throw e;
+    }
+  }
+
   /** Spawns them; resolves once every one sees all members and only the sha256-first announces. */
   async start(): Promise<void> {
     for (let i = 0; i < this.lab.nodes.length; i++) {

@@ -26,14 +26,8 @@ d('layer2 announcer failover over memberlist in namespaces', () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    try {
-      lab.up([VIP]);
-      // Converged: every speaker sees 3 members and only the first in sha256 order announces.
-      await speakers.start();
-    } catch (e) {
-      lab.down();
-      throw e;
-    }
+    // Converged: every speaker sees 3 members and only the first in sha256 order announces.
+    await speakers.up();
   }, 320_000);
 
   afterAll(() => lab.down());

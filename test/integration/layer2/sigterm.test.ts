@@ -33,15 +33,8 @@ d('layer2 graceful shutdown (SIGTERM) in namespaces', () => {
 
   beforeAll(async () => {
     ensureBuilt();
-    try {
-      // The VIP sits on every node's kube-ipvs0 with arp_ignore=1 / arp_announce=2 (kube-proxy strictARP).
-      lab.up([VIP]);
-      await startBackends(lab, NAMES, PORT);
-      await announcers.start();
-    } catch (e) {
-      lab.down();
-      throw e;
-    }
+    // The VIP sits on every node's kube-ipvs0 with arp_ignore=1 / arp_announce=2 (kube-proxy strictARP).
+    await announcers.up(() => startBackends(lab, NAMES, PORT));
   }, 320_000);
 
   afterAll(() => lab.down());
