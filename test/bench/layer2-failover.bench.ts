@@ -4,7 +4,8 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { electionOrder } from '../../plugins/layer2/owner-election';
 import type { HttpProbe } from '../integration/layer2/client-probe';
-import { canRunNetns, collectLines, ensureBuilt, L2Lab, REPO, sleep } from '../integration/layer2/netns-lab';
+import { LAYER2_DIST as dist, spawnAnnouncer, startBackends } from '../integration/layer2/announcer-lab';
+import { canRunNetns, collectLines, ensureBuilt, L2Lab, sleep } from '../integration/layer2/netns-lab';
 import { until } from '../support/until';
 
 const VIP = '192.168.1.240';
@@ -25,26 +26,19 @@ interface ProfileResult {
 
 async function measureProfile(profile: 'fast' | 'lan'): Promise<ProfileResult> {
   const lab = new L2Lab(3, `bfo${profile[0]}`);
-  const dist = join(REPO, 'dist', 'test', 'integration', 'layer2');
   const order = electionOrder(NAMES, VIP);
   const owner = NAMES.indexOf(order[0]!);
   const samples: number[] = [];
   let lost = 0;
   try {
     lab.up([VIP]);
-    for (const [i, n] of lab.nodes.entries()) {
-      const srv = lab.spawn(n.ns, process.execPath, [join(dist, 'client-probe.js'), 'serve', String(PORT), NAMES[i]!]);
-      const lines = collectLines(srv);
-      if (!(await until(() => lines.some((l) => l.listening === PORT), 10_000))) throw new Error(`backend on ${NAMES[i]} did not start`);
-    }
-    const nodes = lab.nodes.map((n, i) => ({ name: NAMES[i], addr: n.ip4 }));
+    await startBackends(lab, NAMES, PORT);
     const speakers: ChildProcess[] = [];
     const logs: Array<Array<Record<string, unknown>>> = [];
     const startSpeaker = (i: number): void => {
-      const spec = { nodeName: NAMES[i], nodes, endpointNode: 'node-b', vip: VIP, secret: 'AbCdEfGhIjKlMnOpQrStUv', profile, options: { requestLogLevel: 'debug' } };
-      const p = lab.spawn(lab.nodes[i]!.ns, process.execPath, [join(dist, 'announcer-node.js'), JSON.stringify(spec)]);
-      speakers[i] = p;
-      logs[i] = collectLines(p);
+      const { proc, lines } = spawnAnnouncer(lab, NAMES, i, VIP, profile, { requestLogLevel: 'debug' });
+      speakers[i] = proc;
+      logs[i] = lines;
     };
     for (let i = 0; i < NAMES.length; i++) startSpeaker(i);
     const converged = (): boolean =>

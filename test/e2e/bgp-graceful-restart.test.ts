@@ -1,8 +1,4 @@
 // The real cluster with BGP graceful restart: a `helm upgrade` rolling every speaker keeps a client's requests to the BGP VIP flowing through FRR.
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { ChartRelease } from '../../src/lab/chart-release';
 import { LabKubectl } from '../../src/lab/kubectl';
 import { LabCluster } from '../../src/lab/lab-cluster';
@@ -10,12 +6,8 @@ import { curlFromClient } from '../../src/lab/probes';
 import { LabRouter } from '../../src/lab/router';
 import { clientRouteViaRouter } from '../../src/lab/tutorial-checks';
 import { NODES } from '../../src/lab/topology';
-import { acquireLabLock, releaseLabLock } from './lab-lock';
-
-const REPO = join(__dirname, '..', '..');
-const CLI = join(REPO, 'bin', 'metallbts.js');
-const cacheDir = (): string => process.env.METALLBTS_CACHE || join(process.env.HOME ?? '/root', '.cache', 'metallbts');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { acquireLabLock } from './lab-lock';
+import { cachedImageRef, cli, labDownAndRelease, pollWhile, sleep } from './lab-session';
 
 const GR_PEER = `
 apiVersion: metallb.io/v1beta2
@@ -23,46 +15,6 @@ kind: BGPPeer
 metadata: { name: router-gr, namespace: metallb-system }
 spec: { myASN: 64500, peerASN: 64500, peerAddress: 192.168.1.1, enableGracefulRestart: true }
 `;
-
-/** Runs the built CLI with a hard timeout, collecting stdout+stderr (echoed when METALLBTS_E2E_VERBOSE=1). */
-function cli(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (d: Buffer): void => {
-      output += d.toString();
-      if (process.env.METALLBTS_E2E_VERBOSE === '1') process.stderr.write(d);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
-/** Polls the VIP every `everyMs` while `during` runs (and `settleMs` after), counting failed requests. */
-async function pollWhile(vip: string, during: Promise<unknown>, everyMs = 50, settleMs = 3000): Promise<{ ok: number; failed: string[] }> {
-  let done = false;
-  void during.then(
-    () => (done = true),
-    () => (done = true),
-  );
-  const r = { ok: 0, failed: [] as string[] };
-  let doneAt: number | undefined;
-  for (let i = 0; i < 20_000; i++) {
-    const a = await curlFromClient(vip, 1);
-    if (a.ok) r.ok++;
-    else r.failed.push(`${new Date().toISOString()} ${a.error ?? ''}`);
-    if (done) doneAt ??= performance.now();
-    if (doneAt !== undefined && performance.now() - doneAt > settleMs) break;
-    await sleep(everyMs);
-  }
-  await during;
-  return r;
-}
 
 const router = new LabRouter();
 
@@ -96,8 +48,7 @@ describe('the real cluster, BGP with graceful restart (e2e, root)', () => {
     await acquireLabLock(60 * 60_000); // one lab at a time (cluster.test.ts and migration.test.ts run one too)
     const up = await cli(['lab', 'up'], 1_500_000);
     if (up.code !== 0) throw new Error(`lab up exited ${up.code}:\n${up.output}`);
-    const ref = readFileSync(join(cacheDir(), 'images', 'metallbts.ref'), 'utf8').trim();
-    release = new ChartRelease({ ref, archive: '' });
+    release = new ChartRelease({ ref: cachedImageRef('metallbts'), archive: '' });
   }, 4_000_000);
 
   afterAll(async () => {
@@ -105,9 +56,7 @@ describe('the real cluster, BGP with graceful restart (e2e, root)', () => {
       await kubectl.ok(['delete', 'bgppeer', '-n', 'metallb-system', 'router-gr', '--ignore-not-found']).catch(() => undefined);
       await clientRouteViaRouter(false);
     } finally {
-      const down = await cli(['lab', 'down'], 180_000);
-      if (down.code !== 0) process.stderr.write(`lab down:\n${down.output}\n`);
-      releaseLabLock();
+      await labDownAndRelease();
     }
   }, 200_000);
 

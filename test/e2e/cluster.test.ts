@@ -1,78 +1,20 @@
 // The real-cluster proof: `lab up` (real kubelets, our image, helm install), then failover, rolling upgrade, chaos, uninstall, down.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ChartRelease } from '../../src/lab/chart-release';
 import { killSpeakerContainer, measureFailover, currentOwner } from '../../src/lab/failover-probe';
-import { labMounts, podPids } from '../../src/lab/host-cleanup';
 import { LabKubectl } from '../../src/lab/kubectl';
 import { LabCluster } from '../../src/lab/lab-cluster';
 import { LabNode } from '../../src/lab/lab-node';
 import { arpAnswerers, curlFromClient } from '../../src/lab/probes';
-import { labDataDir, labDir } from '../../src/lab/state';
+import { labDir } from '../../src/lab/state';
 import { L2_EXPECTED_IP, NODES, nodeByMac } from '../../src/lab/topology';
-import { acquireLabLock, releaseLabLock } from './lab-lock';
-
-const REPO = join(__dirname, '..', '..');
-const cacheDir = (): string => process.env.METALLBTS_CACHE || join(process.env.HOME ?? '/root', '.cache', 'metallbts');
-const CLI = join(REPO, 'bin', 'metallbts.js');
-
-interface CliRun {
-  code: number | null;
-  output: string;
-}
-
-/** Runs the built CLI with a hard timeout, collecting stdout+stderr (echoed when METALLBTS_E2E_VERBOSE=1). */
-function cli(args: string[], timeoutMs: number): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (d: Buffer): void => {
-      output += d.toString();
-      if (process.env.METALLBTS_E2E_VERBOSE === '1') process.stderr.write(d);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
-/** What the root namespace's addresses and routes look like (the lab must not change them). */
-const rootNet = (): string => ['addr', 'route', '-6 route'].map((w) =>
-  spawnSync('ip', ['-br', ...w.split(' ')], { encoding: 'utf8' }).stdout.replace(/\s+$/gm, '')).join('\n');
-
-const labNamespaces = (): string[] => {
-  try {
-    return readdirSync('/run/netns').filter((n) => n.startsWith('mlbts-lab-'));
-  } catch {
-    return [];
-  }
-};
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls the VIP every `everyMs` while `during` runs (and `settleMs` after), counting failed requests. */
-async function pollWhile(vip: string, during: Promise<unknown>, everyMs = 50, settleMs = 3000): Promise<{ ok: number; failed: string[] }> {
-  let done = false;
-  void during.finally(() => { done = true; });
-  const r = { ok: 0, failed: [] as string[] };
-  let doneAt: number | undefined;
-  for (let i = 0; i < 20_000; i++) {
-    const a = await curlFromClient(vip, 1);
-    if (a.ok) r.ok++;
-    else r.failed.push(`${new Date().toISOString()} ${a.error ?? ''}`);
-    if (done) doneAt ??= performance.now();
-    if (doneAt !== undefined && performance.now() - doneAt > settleMs) break;
-    await sleep(everyMs);
-  }
-  await during;
-  return r;
-}
+import { acquireLabLock } from './lab-lock';
+import {
+  cachedImageRef, cacheDir, cli, CLI, type CliRun, expectLabDownLeavesNothing, labDownAndRelease, pollWhile, rootNet, sleep,
+} from './lab-session';
 
 const kubectl = new LabKubectl();
 const cluster = new LabCluster(kubectl);
@@ -89,15 +31,10 @@ describe('the real cluster: chart pods on real kubelets (e2e, root)', () => {
     await acquireLabLock(40 * 60_000); // one lab at a time (migration.test.ts runs one too)
     rootBefore = rootNet();
     up = await cli(['lab', 'up'], 1_500_000);
-    const ref = readFileSync(join(cacheDir(), 'images', 'metallbts.ref'), 'utf8').trim();
-    release = new ChartRelease({ ref, archive: '' });
+    release = new ChartRelease({ ref: cachedImageRef('metallbts'), archive: '' });
   }, 4_000_000);
 
-  afterAll(async () => {
-    const down = await cli(['lab', 'down'], 180_000);
-    if (down.code !== 0) process.stderr.write(`lab down:\n${down.output}\n`);
-    releaseLabLock();
-  }, 200_000);
+  afterAll(labDownAndRelease, 200_000);
 
   it('lab up: helm install puts 1 controller and 3 speakers on the nodes, and the tutorials happen', async () => {
     if (up.code !== 0) throw new Error(`lab up exited ${up.code}:\n${up.output}`);
@@ -275,14 +212,5 @@ describe('the real cluster: chart pods on real kubelets (e2e, root)', () => {
     expect(cluster.split('\n').filter((n) => n.includes('metallbts'))).toEqual([]);
   }, 200_000);
 
-  it('lab down leaves no namespace, mount, pod process or file', async () => {
-    const down = await cli(['lab', 'down'], 180_000);
-    if (down.code !== 0) throw new Error(`lab down exited ${down.code}:\n${down.output}`);
-    expect(labNamespaces()).toEqual([]);
-    expect(labMounts()).toEqual([]);
-    expect(podPids()).toEqual([]);
-    expect(existsSync(labDir())).toBe(false);
-    expect(existsSync(labDataDir())).toBe(false);
-    expect(rootNet()).toBe(rootBefore);
-  }, 200_000);
+  it('lab down leaves no namespace, mount, pod process or file', () => expectLabDownLeavesNothing(rootBefore), 200_000);
 });

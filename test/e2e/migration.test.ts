@@ -1,8 +1,5 @@
 // The real-cluster migration proof: MetalLB (its chart, images built here) replaced by metallbts node by node under traffic.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ChartRelease, chartPath, RELEASE } from '../../src/lab/chart-release';
 import { LabKubectl } from '../../src/lab/kubectl';
 import { LabCluster } from '../../src/lab/lab-cluster';
@@ -12,38 +9,17 @@ import { arpAnswerers, clientNeighbour, curlFromClient } from '../../src/lab/pro
 import { pollUntil, sleep } from '../../src/lab/shell';
 import { waitForAnswer } from '../../src/lab/tutorial-checks';
 import { L2_EXPECTED_IP, L2_POOL, L2_SERVICE, METALLB_NAMESPACE, NODES, nodeByMac, type LabHost } from '../../src/lab/topology';
-import { acquireLabLock, releaseLabLock } from './lab-lock';
+import { acquireLabLock } from './lab-lock';
+import { cachedImageRef, cli, labDownAndRelease } from './lab-session';
 import {
   buildMetalLBImages, METALLB_KEY_DERIVATION, METALLB_MEMBERLIST_SECRET, METALLB_POD_NAME_LABEL, MetalLBRelease,
 } from './metallb-release';
 
-const REPO = join(__dirname, '..', '..');
-const cacheDir = (): string => process.env.METALLBTS_CACHE || join(process.env.HOME ?? '/root', '.cache', 'metallbts');
-const CLI = join(REPO, 'bin', 'metallbts.js');
 const NS = METALLB_NAMESPACE;
 /** The node label of the guide: MetalLB's speaker avoids labelled nodes, ours runs only there. */
 const MOVED_LABEL = 'metallbts.io/speaker';
 const METALLB_CRDS = ['bfdprofiles', 'bgpadvertisements', 'bgppeers', 'communities', 'configurationstates', 'ipaddresspools',
   'l2advertisements', 'servicebgpstatuses', 'servicel2statuses'].map((r) => `${r}.metallb.io`);
-
-/** Runs the built CLI with a hard timeout (output echoed when METALLBTS_E2E_VERBOSE=1). */
-function cli(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (d: Buffer): void => {
-      output += d.toString();
-      if (process.env.METALLBTS_E2E_VERBOSE === '1') process.stderr.write(d);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
 
 const kubectl = new LabKubectl();
 const cluster = new LabCluster(kubectl);
@@ -159,16 +135,13 @@ describe('migration from MetalLB on the real cluster: its chart, then ours node 
     expect(process.getuid?.()).toBe(0);
     await acquireLabLock(40 * 60_000);
     up = await cli(['lab', 'up', '--no-bgp'], 1_500_000);
-    const ref = readFileSync(join(cacheDir(), 'images', 'metallbts.ref'), 'utf8').trim();
-    ours = new ChartRelease({ ref, archive: '' });
+    ours = new ChartRelease({ ref: cachedImageRef('metallbts'), archive: '' });
     metallb = new MetalLBRelease(ours, await buildMetalLBImages());
   }, 4_500_000);
 
   afterAll(async () => {
     await poller?.stop();
-    const down = await cli(['lab', 'down'], 180_000);
-    if (down.code !== 0) process.stderr.write(`lab down:\n${down.output}\n`);
-    releaseLabLock();
+    await labDownAndRelease();
   }, 200_000);
 
   it('MetalLB installed with its own chart and images built here: nginx gets 192.168.1.240 from its controller', async () => {
@@ -201,7 +174,7 @@ describe('migration from MetalLB on the real cluster: its chart, then ours node 
       `spec: {addresses: ["${L2_POOL.range}"]}\n---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\n` +
       `metadata: {name: l2, namespace: ${NS}}\nspec: {ipAddressPools: [${L2_POOL.name}]}\n`;
     await pollUntil('IPAddressPool and L2Advertisement applied', () => cluster.apply(poolYaml), { timeoutMs: 120_000, everyMs: 2000 });
-    const nginxRef = readFileSync(join(cacheDir(), 'images', 'nginx.ref'), 'utf8').trim();
+    const nginxRef = cachedImageRef('nginx');
     await cluster.apply(tutorialNginxManifest(nginxRef));
     await cluster.waitDeploymentAvailable(L2_SERVICE);
     expect(await cluster.waitForIngress(L2_SERVICE, 120_000)).toBe(L2_EXPECTED_IP);

@@ -1,67 +1,22 @@
 // The plugin example on the real cluster: its image loaded into the nodes, the chart installed with values/plugin-example.yaml,
 // every speaker pod POSTs Announce (and Withdraw on delete) to a receiver in the lab's client namespace; uninstall and down clean up.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ChartRelease } from '../../src/lab/chart-release';
-import { labMounts, podPids } from '../../src/lab/host-cleanup';
 import { cachedImage } from '../../src/lab/images';
 import { LabKubectl } from '../../src/lab/kubectl';
 import { LabCluster } from '../../src/lab/lab-cluster';
 import { LabNode } from '../../src/lab/lab-node';
-import { labDataDir, labDir } from '../../src/lab/state';
 import { CLIENT, METALLB_NAMESPACE, NODES } from '../../src/lab/topology';
 import { buildWebhookExample, WebhookReceiver, type ReceivedPost } from '../support/webhook-example';
-import { acquireLabLock, releaseLabLock } from './lab-lock';
+import { acquireLabLock } from './lab-lock';
+import { cli, type CliRun, expectLabDownLeavesNothing, labDownAndRelease, REPO, rootNet, waitNoPods } from './lab-session';
 
-const REPO = join(__dirname, '..', '..');
-const CLI = join(REPO, 'bin', 'metallbts.js');
 const TOKEN = 'e2e-webhook-token';
 const RECEIVER_PORT = 8090;
 const RECEIVER_URL = `http://${CLIENT.ip}:${RECEIVER_PORT}/v1/vips`;
 
-interface CliRun { code: number | null; output: string }
-
-/** Runs the built CLI with a hard timeout, collecting stdout+stderr (echoed when METALLBTS_E2E_VERBOSE=1). */
-function cli(args: string[], timeoutMs: number): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (d: Buffer): void => {
-      output += d.toString();
-      if (process.env.METALLBTS_E2E_VERBOSE === '1') process.stderr.write(d);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
-
-const rootNet = (): string => ['addr', 'route', '-6 route'].map((w) =>
-  spawnSync('ip', ['-br', ...w.split(' ')], { encoding: 'utf8' }).stdout.replace(/\s+$/gm, '')).join('\n');
-const labNamespaces = (): string[] => {
-  try {
-    return readdirSync('/run/netns').filter((n) => n.startsWith('mlbts-lab-'));
-  } catch {
-    return [];
-  }
-};
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 const kubectl = new LabKubectl();
-
-/** `helm uninstall --wait` returns once the objects are deleted; their pods may still be terminating. */
-async function waitNoPods(): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    if (!(await kubectl.ok(['get', 'pods', '-n', METALLB_NAMESPACE, '-o', 'name'])).trim()) return;
-    await sleep(1000);
-  }
-  throw new Error(`pods left in ${METALLB_NAMESPACE} after 120 s`);
-}
 const cluster = new LabCluster(kubectl);
 
 describe('the plugin example through the chart on the real cluster (e2e, root)', () => {
@@ -86,9 +41,7 @@ describe('the plugin example through the chart on the real cluster (e2e, root)',
 
   afterAll(async () => {
     receiver?.stop();
-    const down = await cli(['lab', 'down'], 180_000);
-    if (down.code !== 0) process.stderr.write(`lab down:\n${down.output}\n`);
-    releaseLabLock();
+    await labDownAndRelease();
   }, 200_000);
 
   it('lab up, the plugin image loaded into every node, the receiver listening in the client namespace', async () => {
@@ -102,7 +55,7 @@ describe('the plugin example through the chart on the real cluster (e2e, root)',
   it('helm install -f values/plugin-example.yaml (plugin image and URL set): controller and speakers run with the plugin', async () => {
     // The lab installed the layer2 tutorial; the example is installed fresh, the way its values file's header says.
     await release.uninstall();
-    await waitNoPods();
+    await waitNoPods(kubectl);
     await kubectl.ok(['create', 'secret', 'generic', '-n', METALLB_NAMESPACE, 'webhook-token', `--from-literal=token=${TOKEN}`]);
     await release.install('plugin-example.yaml', ['--set', `speaker.plugins[0].image=${pluginRef}`,
       '--set', `speaker.plugins[0].options.url=${RECEIVER_URL}`]);
@@ -142,7 +95,7 @@ describe('the plugin example through the chart on the real cluster (e2e, root)',
 
   it('helm uninstall: each stopping speaker withdraws what it announced; no metallbts object is left (the Secrets the user made stay)', async () => {
     await release.uninstall();
-    await waitNoPods();
+    await waitNoPods(kubectl);
     for (const n of NODES) {
       await receiver!.waitFor(`Withdraw of webhook-kept from ${n.name} at shutdown`, (p) => p.body.kind === 'Withdraw' && p.body.node === n.name && p.body.service.name === 'webhook-kept', 30_000);
     }
@@ -156,13 +109,6 @@ describe('the plugin example through the chart on the real cluster (e2e, root)',
 
   it('lab down leaves no namespace, mount, pod process or file', async () => {
     receiver?.stop();
-    const down = await cli(['lab', 'down'], 180_000);
-    if (down.code !== 0) throw new Error(`lab down exited ${down.code}:\n${down.output}`);
-    expect(labNamespaces()).toEqual([]);
-    expect(labMounts()).toEqual([]);
-    expect(podPids()).toEqual([]);
-    expect(existsSync(labDir())).toBe(false);
-    expect(existsSync(labDataDir())).toBe(false);
-    expect(rootNet()).toBe(rootBefore);
+    await expectLabDownLeavesNothing(rootBefore);
   }, 200_000);
 });

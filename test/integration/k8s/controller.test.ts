@@ -1,14 +1,11 @@
 // The controller against a real kube-apiserver, running as its least-privilege ServiceAccount.
 import * as yaml from 'js-yaml';
 import { useControlPlane } from '../../harness/jest-control-plane';
-import type { RunningController } from '../../../src/core/controller/run-controller';
-import { eventually, httpGetText, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
-import { startTestController } from '../../support/test-controller';
+import { eventually, httpGetText, NAMESPACE } from '../../support/metallb-system';
 import { layer2ConfigMap } from '../../support/layer2-config-map';
+import { useTestController } from './controller-fixture';
 
 const cp = useControlPlane({ serviceClusterIpRange: '10.96.0.0/16,fd00:10:96::/112' });
-let kubeconfigs: { controller: string; speaker: string };
-let running: RunningController | undefined;
 
 interface Svc {
   metadata: { name: string; namespace: string; annotations?: Record<string, string> };
@@ -45,20 +42,7 @@ const ipOf = (name: string, namespace = 'default'): Promise<string[]> =>
     return ips.length ? ips : undefined;
   });
 
-async function startController(): Promise<RunningController> {
-  running = await startTestController(kubeconfigs.controller);
-  return running;
-}
-
-beforeAll(async () => {
-  kubeconfigs = await installMetallbSystem(cp);
-  await cp.kubectlOk(['apply', '-f', '-'], { input: tutorialConfig() });
-  await startController();
-}, 120_000);
-
-afterAll(async () => {
-  await running?.stop();
-});
+const controller = useTestController(cp, tutorialConfig);
 
 describe('controller against a real apiserver', () => {
   test('tutorial: nginx gets 192.168.1.240, IPAllocated event, EXTERNAL-IP in kubectl get svc', async () => {
@@ -170,7 +154,7 @@ spec:
   test('invalid config on top of a valid one: nothing changes, error names the field, stale = 1; fixing recovers', async () => {
     const before = await ingressOf('nginx');
     await cp.kubectlOk(['apply', '-f', '-'], { input: tutorialConfig().replace('192.168.1.240-192.168.1.250', '192.168.1.300/28') });
-    const metricsUrl = `http://127.0.0.1:${running?.metricsPort}/metrics`;
+    const metricsUrl = `http://127.0.0.1:${controller.running?.metricsPort}/metrics`;
     await eventually('stale metric 1', async () => ((await httpGetText(metricsUrl)).includes('metallb_k8s_client_config_stale_bool 1') ? true : undefined));
     const state = await eventually('ConfigurationState invalid', async () => {
       const s = await cp.kubectlJson<{ status?: { result?: string; errorSummary?: string } }>(['-n', NAMESPACE, 'get', 'configurationstates', 'controller']);
@@ -199,10 +183,10 @@ spec:
       return Object.values(s).filter((v) => v).length === 200 ? s : undefined;
     }, 60_000, 500);
     const s0ip = before.s0;
-    await running?.stop();
+    await controller.running?.stop();
     // Delete one Service while the controller is down, so the restarted one sees a gap it must not fill by shifting others.
     await cp.kubectlOk(['-n', 'bulk', 'delete', 'svc', 's0']);
-    await startController();
+    await controller.start();
     await cp.kubectlOk(['apply', '-f', '-'], { input: serviceYaml('s-new', 'bulk', { annotations: { 'metallb.io/address-pool': 'bulk' } }) });
     await ipOf('s-new', 'bulk');
     const after = await snapshot();

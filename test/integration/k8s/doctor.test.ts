@@ -4,10 +4,8 @@ import * as yaml from 'js-yaml';
 import { binPath } from '../../harness/bins';
 import { useControlPlane } from '../../harness/jest-control-plane';
 import type { RunningController } from '../../../src/core/controller/run-controller';
-import { runSpeaker, type RunningSpeaker } from '../../../src/core/speaker/run-speaker';
+import type { RunningSpeaker } from '../../../src/core/speaker/run-speaker';
 import { PluginRegistry } from '../../../src/core/plugins/registry';
-import { silentLogger } from '../../../src/core/log';
-import { BUILTIN_PROTOCOLS } from '../../../src/core/config';
 import { runDoctor } from '../../../src/cli/commands/doctor';
 import { runStatusSvc } from '../../../src/cli/commands/status';
 import type { DoctorReport } from '../../../src/diagnose/doctor';
@@ -17,6 +15,7 @@ import { recordingPlugin } from '../../support/recording-plugin';
 import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
 import { startTestController } from '../../support/test-controller';
 import { layer2ConfigMap } from '../../support/layer2-config-map';
+import { startTestSpeaker } from './test-speaker';
 
 const cp = useControlPlane();
 const NODES = ['node-a', 'node-b'];
@@ -67,7 +66,7 @@ beforeAll(async () => {
     const registry = new PluginRegistry();
     registry.register(l2);
     registry.register(recordingPlugin('bgp'));
-    speakers.push(await runSpeaker({ kubeconfig: kubeconfigs.speaker, namespace: NAMESPACE, nodeName, metricsPort: 0, metricsHost: '127.0.0.1', logger: silentLogger(), registry, configOptions: BUILTIN_PROTOCOLS }));
+    speakers.push(await startTestSpeaker(kubeconfigs.speaker, nodeName, registry));
   }
 }, 120_000);
 

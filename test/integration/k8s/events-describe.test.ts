@@ -1,15 +1,13 @@
 // Events as operators see them: `kubectl describe svc` lists the controller's Events; repeats are one counted Event.
 import * as yaml from 'js-yaml';
 import { useControlPlane } from '../../harness/jest-control-plane';
-import type { RunningController } from '../../../src/core/controller/run-controller';
-import { eventually, installMetallbSystem } from '../../support/metallb-system';
-import { startTestController } from '../../support/test-controller';
+import { eventually } from '../../support/metallb-system';
 import { layer2ConfigMap } from '../../support/layer2-config-map';
+import { useTestController } from './controller-fixture';
 
 const cp = useControlPlane();
-let running: RunningController | undefined;
-
 const config = layer2ConfigMap('192.168.1.240-192.168.1.250');
+useTestController(cp, () => config);
 
 const service = (name: string, annotations: Record<string, string> = {}, labels: Record<string, string> = {}): string =>
   yaml.dump({
@@ -18,16 +16,6 @@ const service = (name: string, annotations: Record<string, string> = {}, labels:
     metadata: { name, namespace: 'default', annotations, labels },
     spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ port: 80, protocol: 'TCP' }] },
   });
-
-beforeAll(async () => {
-  const kubeconfigs = await installMetallbSystem(cp);
-  await cp.kubectlOk(['apply', '-f', '-'], { input: config });
-  running = await startTestController(kubeconfigs.controller);
-}, 120_000);
-
-afterAll(async () => {
-  await running?.stop();
-});
 
 describe('Events in kubectl describe', () => {
   test('kubectl describe svc nginx lists IPAllocated from metallb-controller', async () => {

@@ -3,7 +3,7 @@
 import * as yaml from 'js-yaml';
 import { useControlPlane } from '../../harness/jest-control-plane';
 import { runController, type RunningController } from '../../../src/core/controller/run-controller';
-import { runSpeaker, type RunningSpeaker } from '../../../src/core/speaker/run-speaker';
+import type { RunningSpeaker } from '../../../src/core/speaker/run-speaker';
 import { PluginRegistry } from '../../../src/core/plugins/registry';
 import { silentLogger } from '../../../src/core/log';
 import { configOptionsFor } from '../../../src/cli/config-options';
@@ -12,6 +12,7 @@ import staticRoute from '../../fixtures/plugins/static-route-plugin';
 import { eventually, httpGetText, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
 import { KubeClients } from '../../../src/core/k8s/kube-clients';
 import { KubeConfigSource, type ConfigSnapshot } from '../../../src/core/k8s/config-source';
+import { startTestSpeaker } from './test-speaker';
 
 const cp = useControlPlane();
 let controller: RunningController | undefined;
@@ -59,16 +60,7 @@ beforeAll(async () => {
   registry.register(recorded);
   const configOptions = configOptionsFor(registry);
   controller = await runController({ kubeconfig: kubeconfigs.controller, namespace: NAMESPACE, metricsPort: 0, metricsHost: '127.0.0.1', logger: silentLogger(), configOptions });
-  speaker = await runSpeaker({
-    kubeconfig: kubeconfigs.speaker,
-    namespace: NAMESPACE,
-    nodeName: 'node-a',
-    metricsPort: 0,
-    metricsHost: '127.0.0.1',
-    logger: silentLogger(),
-    registry,
-    configOptions,
-  });
+  speaker = await startTestSpeaker(kubeconfigs.speaker, 'node-a', registry, configOptions);
 }, 120_000);
 
 afterAll(async () => {

@@ -1,11 +1,9 @@
 // IPAddressPool status counters written by the controller (least-privilege ServiceAccount) to a real kube-apiserver.
 import { useControlPlane } from '../../harness/jest-control-plane';
-import type { RunningController } from '../../../src/core/controller/run-controller';
-import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
-import { startTestController } from '../../support/test-controller';
+import { eventually, NAMESPACE } from '../../support/metallb-system';
+import { useTestController } from './controller-fixture';
 
 const cp = useControlPlane({ serviceClusterIpRange: '10.96.0.0/16,fd00:10:96::/112' });
-let running: RunningController | undefined;
 
 const POOLS = `
 apiVersion: metallb.io/v1beta1
@@ -58,15 +56,7 @@ async function statusBecomes(want: PoolStatus): Promise<PoolStatus | undefined> 
   return last;
 }
 
-beforeAll(async () => {
-  const kubeconfigs = await installMetallbSystem(cp);
-  await cp.kubectlOk(['apply', '-f', '-'], { input: POOLS });
-  running = await startTestController(kubeconfigs.controller);
-}, 120_000);
-
-afterAll(async () => {
-  await running?.stop();
-});
+useTestController(cp, () => POOLS);
 
 describe('IPAddressPool status', () => {
   test('the controller writes assigned/available counters per family, as MetalLB does, and follows allocations', async () => {

@@ -2,14 +2,13 @@
 import * as yaml from 'js-yaml';
 import { useControlPlane } from '../../harness/jest-control-plane';
 import type { RunningController } from '../../../src/core/controller/run-controller';
-import { runSpeaker, type RunningSpeaker } from '../../../src/core/speaker/run-speaker';
+import type { RunningSpeaker } from '../../../src/core/speaker/run-speaker';
 import { PluginRegistry } from '../../../src/core/plugins/registry';
-import { silentLogger } from '../../../src/core/log';
-import { BUILTIN_PROTOCOLS } from '../../../src/core/config';
 import { recordingPlugin, type RecordingPlugin } from '../../support/recording-plugin';
 import { eventually, httpGetText, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
 import { startTestController } from '../../support/test-controller';
 import { layer2ConfigMap } from '../../support/layer2-config-map';
+import { startTestSpeaker } from './test-speaker';
 
 const cp = useControlPlane();
 let kubeconfigs: { controller: string; speaker: string };
@@ -52,16 +51,7 @@ spec: {}
   const registry = new PluginRegistry();
   registry.register(l2);
   registry.register(recordingPlugin('bgp'));
-  speaker = await runSpeaker({
-    kubeconfig: kubeconfigs.speaker,
-    namespace: NAMESPACE,
-    nodeName: 'node-a',
-    metricsPort: 0,
-    metricsHost: '127.0.0.1',
-    logger: silentLogger(),
-    registry,
-    configOptions: BUILTIN_PROTOCOLS,
-  });
+  speaker = await startTestSpeaker(kubeconfigs.speaker, 'node-a', registry);
 }, 120_000);
 
 afterAll(async () => {

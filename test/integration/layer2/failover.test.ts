@@ -1,8 +1,6 @@
 // Three speakers (Layer2Announcer + memberlist) on a bridged segment: the sha256-elected node answers, and when it dies the next one takes over with gratuitous ARP.
-import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { electionOrder } from '../../../plugins/layer2/owner-election';
-import { canRunNetns, collectLines, ensureBuilt, haveTool, L2Lab, REPO } from './netns-lab';
+import { ElectedAnnouncers } from './announcer-lab';
+import { canRunNetns, ensureBuilt, haveTool, L2Lab } from './netns-lab';
 import { until } from '../../support/until';
 
 const VIP = '192.168.1.240';
@@ -18,42 +16,18 @@ function arpingMacs(out: string): string[] {
 d('layer2 announcer failover over memberlist in namespaces', () => {
   jest.setTimeout(120_000);
   const lab = new L2Lab(3, 'fo');
-  const procs: ChildProcess[] = [];
-  const lines: Array<Array<Record<string, unknown>>> = [];
+  const speakers = new ElectedAnnouncers(lab, NAMES, VIP);
   // sha256(name#192.168.1.240): node-a < node-c < node-b
-  const order = electionOrder(NAMES, VIP);
-  const idx = (name: string): number => NAMES.indexOf(name);
-
-  const lastDecision = (i: number): Record<string, unknown> | undefined => [...lines[i]!].reverse().find((l) => l.event === 'decision');
+  const { procs, logs: lines, order } = speakers;
+  const idx = (name: string): number => speakers.idx(name);
+  const lastDecision = (i: number): Record<string, unknown> | undefined => speakers.lastDecision(i);
 
   const neighMac = (): string | undefined => /lladdr ([0-9a-f:]{17})/.exec(lab.exec(lab.client.ns, 'ip', ['neigh', 'show', VIP]).stdout)?.[1];
 
   beforeAll(async () => {
     ensureBuilt();
-    try {
-      lab.up([VIP]);
-      const script = join(REPO, 'dist', 'test', 'integration', 'layer2', 'announcer-node.js');
-      const nodes = lab.nodes.map((n, i) => ({ name: NAMES[i], addr: n.ip4 }));
-      for (const [i, n] of lab.nodes.entries()) {
-        const spec = { nodeName: NAMES[i], nodes, endpointNode: 'node-b', vip: VIP, secret: 'AbCdEfGhIjKlMnOpQrStUv', profile: 'lan' };
-        const p = lab.spawn(n.ns, process.execPath, [script, JSON.stringify(spec)]);
-        procs.push(p);
-        lines.push(collectLines(p));
-      }
-      // Converged: every speaker sees 3 members and only the first in sha256 order announces.
-      const ok = await until(
-        () =>
-          lines.every((ls, i) => {
-            const dcs = lastDecision(i);
-            return Array.isArray(dcs?.members) && (dcs.members as string[]).length === 3 && dcs.announce === (NAMES[i] === order[0]);
-          }),
-        60_000,
-      );
-      if (!ok) throw new Error(`speakers did not converge: ${JSON.stringify(lines.map((_, i) => lastDecision(i)))}`);
-    } catch (e) {
-      lab.down();
-      throw e;
-    }
+    // Converged: every speaker sees 3 members and only the first in sha256 order announces.
+    await speakers.up();
   }, 320_000);
 
   afterAll(() => lab.down());

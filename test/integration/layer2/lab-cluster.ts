@@ -1,5 +1,6 @@
 // What every speaker cluster in node namespaces shares: the lab, its named nodes, their speakers' logs and temp dir.
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import * as yaml from 'js-yaml';
 import { sleep, type L2Lab, type LabHost } from './netns-lab';
 import type { LogLine } from './speaker-log';
@@ -11,6 +12,8 @@ export abstract class LabCluster<N extends LabHost & { name: string }> {
   protected readonly logs = new Map<string, LogLine[]>();
   /** Set by down(): speaker output arriving later is dropped. */
   protected stopped = false;
+  /** Set when a test saw something wrong: finish() then keeps the speaker logs. */
+  failed = false;
 
   constructor(
     readonly lab: L2Lab,
@@ -34,6 +37,27 @@ export abstract class LabCluster<N extends LabHost & { name: string }> {
 
   /** Last log lines of every speaker, for failure messages. */
   abstract tails(): string;
+
+  /** Stops every process and namespace this cluster made; the speakers' logs stay in `dir` only when `keepLogs`. */
+  down(keepLogs = false): void {
+    this.stopped = true;
+    if (this.rootRelay?.exitCode === null) this.rootRelay.kill('SIGKILL');
+    this.lab.down();
+    if (!keepLogs && this.dir && existsSync(this.dir)) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** For afterAll: down, keeping (and naming) the logs when `what` failed. */
+  finish(what: string): void {
+    if (this.failed) process.stdout.write(`${what} failed: speaker logs kept in ${this.dir}\n`);
+    this.down(this.failed);
+  }
+
+  /** For a failed up(): down with the logs kept, and an error that says where they are. */
+  protected failUp(err: unknown): never {
+    this.failed = true;
+    this.down(true);
+    throw new Error(`${(err as Error).message}\n(speaker logs kept in ${this.dir})`);
+  }
 
   /** Polls the speakers' logs (every 100 ms, bounded in time and count) until `pred` holds for each of `names`. */
   protected async waitLogs(what: string, names: string[], pred: (node: string) => boolean, timeoutMs: number): Promise<void> {

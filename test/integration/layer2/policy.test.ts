@@ -8,6 +8,7 @@ import { electionOrder } from '../../../plugins/layer2/owner-election';
 import { canRunNetns, haveTool } from './netns-lab';
 import { observeSettled } from './owner-view';
 import { SpeakerCluster } from './speaker-cluster';
+import { readyEndpointSlice } from '../endpoint-slice';
 
 const NAMES = ['node-a', 'node-b', 'node-c'];
 const EXCLUDE = 'node.kubernetes.io/exclude-from-external-load-balancers';
@@ -54,14 +55,7 @@ function serviceManifest(name: SvcName, policy: 'Local' | 'Cluster'): string {
 
 /** What the EndpointSlice controller would write: one ready endpoint on each of `nodes`. */
 function endpointSlice(name: SvcName, nodes: string[]): string {
-  return yaml.dump({
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: `${name}-test`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } },
-    addressType: 'IPv4',
-    ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
-    endpoints: nodes.map((n) => ({ addresses: [`10.244.${NAMES.indexOf(n)}.10`], nodeName: n, conditions: { ready: true, serving: true, terminating: false } })),
-  });
+  return yaml.dump(readyEndpointSlice(name, nodes.map((n) => ({ nodeName: n, address: `10.244.${NAMES.indexOf(n)}.10` }))));
 }
 
 d('layer2 ownership policies with real speakers, seen from a client namespace', () => {

@@ -1,9 +1,9 @@
 // Rolling update: SIGTERM to the owner's speaker hands the VIP over without dropping a request (HTTP) or leaving an ARP request unanswered.
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { electionOrder } from '../../../plugins/layer2/owner-election';
 import type { ArpProbe, HttpProbe } from './client-probe';
-import { canRunNetns, collectLines, ensureBuilt, L2Lab, REPO, sleep } from './netns-lab';
+import { ElectedAnnouncers, LAYER2_DIST as dist, startBackends } from './announcer-lab';
+import { canRunNetns, collectLines, ensureBuilt, L2Lab, sleep } from './netns-lab';
 import { until } from '../../support/until';
 
 const VIP = '192.168.1.240';
@@ -26,43 +26,15 @@ const exited = (p: ChildProcess, ms = 20_000): Promise<number | null | 'timeout'
 d('layer2 graceful shutdown (SIGTERM) in namespaces', () => {
   jest.setTimeout(120_000);
   const lab = new L2Lab(3, 'term');
-  const dist = join(REPO, 'dist', 'test', 'integration', 'layer2');
-  const speakers: ChildProcess[] = [];
-  const logs: Array<Array<Record<string, unknown>>> = [];
-  const order = electionOrder(NAMES, VIP);
-  const idx = (name: string): number => NAMES.indexOf(name);
-  const lastDecision = (i: number): Record<string, unknown> | undefined => [...logs[i]!].reverse().find((l) => l.event === 'decision');
+  const announcers = new ElectedAnnouncers(lab, NAMES, VIP);
+  const { procs: speakers, logs, order } = announcers;
+  const idx = (name: string): number => announcers.idx(name);
+  const lastDecision = (i: number): Record<string, unknown> | undefined => announcers.lastDecision(i);
 
   beforeAll(async () => {
     ensureBuilt();
-    try {
-      // The VIP sits on every node's kube-ipvs0 with arp_ignore=1 / arp_announce=2 (kube-proxy strictARP).
-      lab.up([VIP]);
-      for (const [i, n] of lab.nodes.entries()) {
-        const srv = lab.spawn(n.ns, process.execPath, [join(dist, 'client-probe.js'), 'serve', String(PORT), NAMES[i]!]);
-        const lines = collectLines(srv);
-        if (!(await until(() => lines.some((l) => l.listening === PORT), 10_000))) throw new Error(`backend on ${NAMES[i]} did not start`);
-      }
-      const nodes = lab.nodes.map((n, i) => ({ name: NAMES[i], addr: n.ip4 }));
-      for (const [i, n] of lab.nodes.entries()) {
-        const spec = { nodeName: NAMES[i], nodes, endpointNode: 'node-b', vip: VIP, secret: 'AbCdEfGhIjKlMnOpQrStUv', profile: 'lan' };
-        const p = lab.spawn(n.ns, process.execPath, [join(dist, 'announcer-node.js'), JSON.stringify(spec)]);
-        speakers.push(p);
-        logs.push(collectLines(p));
-      }
-      const ok = await until(
-        () =>
-          logs.every((ls, i) => {
-            const dcs = lastDecision(i);
-            return Array.isArray(dcs?.members) && (dcs.members as string[]).length === 3 && dcs.announce === (NAMES[i] === order[0]);
-          }),
-        60_000,
-      );
-      if (!ok) throw new Error(`speakers did not converge: ${JSON.stringify(logs.map((_, i) => lastDecision(i)))}`);
-    } catch (e) {
-      lab.down();
-      throw e;
-    }
+    // The VIP sits on every node's kube-ipvs0 with arp_ignore=1 / arp_announce=2 (kube-proxy strictARP).
+    await announcers.up(() => startBackends(lab, NAMES, PORT));
   }, 320_000);
 
   afterAll(() => lab.down());

@@ -1,5 +1,5 @@
 // Real `metallbts speaker` processes, one per node namespace of an L2Lab, against the harness kube-apiserver (reached through socket relays), as `npm run lab` runs them.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SharedControlPlane } from '../../harness/jest-control-plane';
@@ -17,9 +17,6 @@ export interface ClusterNode extends LabHost {
 }
 
 export class SpeakerCluster extends LabCluster<ClusterNode> {
-  /** Set when a test saw something wrong: finish() then keeps the speaker logs. */
-  failed = false;
-
   constructor(
     private readonly cp: SharedControlPlane,
     names: string[],
@@ -49,34 +46,18 @@ export class SpeakerCluster extends LabCluster<ClusterNode> {
     await this.waitLogs('every memberlist sees every other node', names, (node) => this.nodes.every((o) => o.name === node || this.memberlistSees(node).has(o.name)), 60_000);
   }
 
-  /** Stops every process and namespace this cluster made; the speakers' logs stay in `dir` only when `keepLogs`. */
   /** up(); when that fails the cluster goes down with its logs kept, and the error says where they are. */
   async upKeepingLogsOnFailure(vips: string[], setup: () => Promise<void>): Promise<void> {
     try {
       await this.up(vips, setup);
     } catch (err) {
-      this.failed = true;
-      this.down(true);
-      throw new Error(`${(err as Error).message}\n(speaker logs kept in ${this.dir})`);
+      this.failUp(err);
     }
-  }
-
-  /** For afterAll: down, keeping (and naming) the logs when `what` failed. */
-  finish(what: string): void {
-    if (this.failed) process.stdout.write(`${what} failed: speaker logs kept in ${this.dir}\n`);
-    this.down(this.failed);
   }
 
   /** No controller runs in these labs: `ip` goes into Service `name`'s status as the controller would write it. */
   setIngress(name: string, ip: string): Promise<string> {
     return this.cp.kubectlOk(['patch', 'svc', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip }] } } })]);
-  }
-
-  down(keepLogs = false): void {
-    this.stopped = true;
-    if (this.rootRelay?.exitCode === null) this.rootRelay.kill('SIGKILL');
-    this.lab.down();
-    if (!keepLogs && this.dir && existsSync(this.dir)) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Last log lines of every speaker, for failure messages. */

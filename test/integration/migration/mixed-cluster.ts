@@ -2,7 +2,7 @@
 // nodes, `metallbts speaker` on the others, one harness apiserver, one memberlist Secret, as a node-by-node migration has it.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
@@ -13,6 +13,7 @@ import { dying, relayApiserverIntoNamespaces } from '../layer2/namespace-apiserv
 import { collectLogLines, memberlistSeen, type LogLine } from '../layer2/speaker-log';
 import { LabCluster } from '../layer2/lab-cluster';
 import type { KeyDerivation } from '../../../src/memberlist/key-derivation';
+import { readyEndpointSlice } from '../endpoint-slice';
 
 const MEMBERLIST_PORT = 7946;
 /** The shape MetalLB's controller generates: 16 random bytes, base64 RawStd. */
@@ -48,14 +49,7 @@ export async function applyServices(cp: ControlPlaneAccess, vips: string[], node
     const name = svcName(vip);
     docs.push(
       { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', annotations: { 'metallb.io/ip-allocated-from-pool': POOL } }, spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', selector: { app: name }, ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } },
-      {
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: { name: `${name}-test`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } },
-        addressType: 'IPv4',
-        ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
-        endpoints: nodes.map((n, i) => ({ addresses: [`10.244.${i}.10`], nodeName: n, conditions: { ready: true, serving: true, terminating: false } })),
-      },
+      readyEndpointSlice(name, nodes.map((n, i) => ({ nodeName: n, address: `10.244.${i}.10` }))),
     );
   }
   await cp.kubectlOk(['apply', '-f', '-'], { input: docs.map((d) => yaml.dump(d)).join('---\n') });
@@ -171,10 +165,9 @@ export class MixedCluster extends LabCluster<MixedNode> {
     this.procs.delete(name);
   }
 
-  down(keepLogs = false): void {
-    this.stopped = true;
-    if (this.rootRelay?.exitCode === null) this.rootRelay.kill('SIGKILL');
-    this.lab.down();
+  /** Also removes the /etc/metallb mount points up() made. */
+  override down(keepLogs = false): void {
+    super.down(keepLogs);
     for (const d of this.madeConfigDirs.splice(0)) {
       try {
         rmdirSync(d);
@@ -182,7 +175,6 @@ export class MixedCluster extends LabCluster<MixedNode> {
         // not empty or gone: leave it
       }
     }
-    if (!keepLogs && this.dir && existsSync(this.dir)) rmSync(this.dir, { recursive: true, force: true });
   }
 
   tails(lines = 15): string {

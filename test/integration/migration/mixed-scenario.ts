@@ -93,21 +93,18 @@ export function describeOneCluster(s: MixedScenario): void {
       await expectStatuses(true);
     });
 
-    it('MetalLB owner killed → metallbts takes over (192.168.1.240: node-a → node-d)', async () => {
-      expect(shaOrder('192.168.1.240').slice(0, 2)).toEqual(['node-a', 'node-d']);
-      cluster.kill('node-a');
-      alive.delete('node-a');
-      await expectOwners('node-a killed');
+    /** Kills `owner`, `vip`'s sha256-first node (`next` second), and checks every VIP's owner and status after. */
+    async function killOwner(vip: string, owner: string, next: string): Promise<void> {
+      expect(shaOrder(vip).slice(0, 2)).toEqual([owner, next]);
+      cluster.kill(owner);
+      alive.delete(owner);
+      await expectOwners(`${owner} killed`);
       await expectStatuses(false);
-    });
+    }
 
-    it('metallbts owner killed → MetalLB takes over (192.168.1.241: node-d → node-c)', async () => {
-      expect(shaOrder('192.168.1.241').slice(0, 2)).toEqual(['node-d', 'node-c']);
-      cluster.kill('node-d');
-      alive.delete('node-d');
-      await expectOwners('node-d killed');
-      await expectStatuses(false);
-    });
+    it('MetalLB owner killed → metallbts takes over (192.168.1.240: node-a → node-d)', () => killOwner('192.168.1.240', 'node-a', 'node-d'));
+
+    it('metallbts owner killed → MetalLB takes over (192.168.1.241: node-d → node-c)', () => killOwner('192.168.1.241', 'node-d', 'node-c'));
   });
 }
 

@@ -11,6 +11,7 @@ import { eventually, NAMESPACE } from '../../support/metallb-system';
 import type { ArpProbe } from '../layer2/client-probe';
 import { canRunNetns, haveTool, REPO } from '../layer2/netns-lab';
 import { PluginSpeakerLab } from './plugin-speaker-lab';
+import { readyEndpointSlice } from '../endpoint-slice';
 
 const L2_VIP = '192.168.1.240';
 /** Each broken fixture, the failure reason it must show, and the address of its Service. */
@@ -41,14 +42,7 @@ function service(name: string): string {
 }
 
 function endpointSlice(name: string): string {
-  return yaml.dump({
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: `${name}-test`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } },
-    addressType: 'IPv4',
-    ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
-    endpoints: [{ addresses: ['10.244.0.10'], nodeName: 'node-a', conditions: { ready: true, serving: true, terminating: false } }],
-  });
+  return yaml.dump(readyEndpointSlice(name, [{ nodeName: 'node-a', address: '10.244.0.10' }]));
 }
 
 d('isolated third-party plugins in a real speaker, layer2 answering ARP throughout', () => {

@@ -1,5 +1,5 @@
 // One real `metallbts speaker` in a node namespace, with third-party plugins (--plugin) next to layer2, against the harness apiserver.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SharedControlPlane } from '../../harness/jest-control-plane';
@@ -21,8 +21,6 @@ export interface PluginSpeakerOptions {
 }
 
 export class PluginSpeakerLab extends LabCluster<PluginNode> {
-  failed = false;
-
   constructor(
     private readonly cp: SharedControlPlane,
     tag: string,
@@ -50,9 +48,7 @@ export class PluginSpeakerLab extends LabCluster<PluginNode> {
       this.startSpeaker(kubeconfig, opts);
       await this.waitLogs('the speaker synced', ['node-a'], (n) => this.lines(n).some((l) => l.event === 'syncDone'), 90_000);
     } catch (err) {
-      this.failed = true;
-      this.down(true);
-      throw new Error(`${(err as Error).message}\n(speaker logs kept in ${this.dir})`);
+      this.failUp(err);
     }
   }
 
@@ -69,18 +65,6 @@ export class PluginSpeakerLab extends LabCluster<PluginNode> {
 
   waitFor(what: string, pred: () => boolean, timeoutMs: number): Promise<void> {
     return this.waitLogs(what, ['node-a'], () => pred(), timeoutMs);
-  }
-
-  finish(what: string): void {
-    if (this.failed) process.stdout.write(`${what} failed: speaker logs kept in ${this.dir}\n`);
-    this.down(this.failed);
-  }
-
-  down(keepLogs = false): void {
-    this.stopped = true;
-    if (this.rootRelay?.exitCode === null) this.rootRelay.kill('SIGKILL');
-    this.lab.down();
-    if (!keepLogs && this.dir && existsSync(this.dir)) rmSync(this.dir, { recursive: true, force: true });
   }
 
   tails(lines = 30): string {
