@@ -72,6 +72,9 @@ export { silentLogger } from './log';
  */
 export { matchingPluginAdvertisements } from './config/plugin-advertisement-match';
 
+/** A `Config` with every list empty: the start of one built by hand (tools, tests). */
+export { emptyConfig } from './config/model';
+
 /** What a plugin is told on each configuration change: only what concerns its protocol. */
 export interface PluginConfigView {
   /** The plugin's canonical protocol. */

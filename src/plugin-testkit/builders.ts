@@ -1,5 +1,6 @@
 // Builders for the values the speaker hands a plugin (pools, Services, config views), with test-friendly defaults.
 import {
+  emptyConfig,
   formatIp,
   parseIp,
   parseSubnet,
@@ -72,16 +73,7 @@ export function poolAddress(pool: Pool, n = 0, family: 4 | 6 = 4): string {
 
 /** A `Config` with these pools and empty everything else (override any part). */
 export function makeConfig(parts: Partial<Config> = {}): Config {
-  return {
-    pools: [],
-    peers: [],
-    bgpAdvertisements: [],
-    l2Advertisements: [],
-    pluginAdvertisements: [],
-    communityAliases: {},
-    bfdProfiles: [],
-    ...parts,
-  };
+  return { ...emptyConfig(), ...parts };
 }
 
 /**
