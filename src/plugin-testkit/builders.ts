@@ -4,6 +4,7 @@ import {
   formatIp,
   parseIp,
   parseSubnet,
+  pluginConfigView,
   type Config,
   type IpRange,
   type PluginAdvertisement,
@@ -98,20 +99,7 @@ export function makePluginAdvertisement(protocol: string, pools: string[], parts
  * (pools announcing the protocol; peers, BGP advertisements and BFD profiles only for `bgp`, L2 advertisements only for `layer2`).
  */
 export function makeConfigView(protocol: string, config: Config | Pool[] = []): PluginConfigView {
-  const cfg = Array.isArray(config) ? makeConfig({ pools: config }) : config;
-  const pools = cfg.pools.filter((p) => p.protocols.includes(protocol));
-  const names = new Set(pools.map((p) => p.name));
-  const touches = (a: { pools: string[] }): boolean => a.pools.some((p) => names.has(p));
-  return {
-    protocol,
-    pools,
-    peers: protocol === 'bgp' ? cfg.peers : [],
-    bgpAdvertisements: protocol === 'bgp' ? cfg.bgpAdvertisements.filter(touches) : [],
-    l2Advertisements: protocol === 'layer2' ? cfg.l2Advertisements.filter(touches) : [],
-    pluginAdvertisements: cfg.pluginAdvertisements.filter((a) => a.protocol === protocol && touches(a)),
-    communityAliases: cfg.communityAliases,
-    bfdProfiles: protocol === 'bgp' ? cfg.bfdProfiles : [],
-  };
+  return pluginConfigView(protocol, Array.isArray(config) ? makeConfig({ pools: config }) : config);
 }
 
 /** Options of {@link makeService}: any `ServiceView` field. */
