@@ -1,16 +1,5 @@
 // The bgp plugin's Announcer: peers → sessions, Services → aggregated prefixes per peer, incremental.
-import type {
-  Announcer,
-  BgpAdvertisement,
-  Community,
-  Decision,
-  Peer,
-  PluginConfigView,
-  PluginContext,
-  PluginStatus,
-  ServiceKey,
-  ServiceView,
-} from '../../src/core/plugin-api';
+import type { Announcer, BgpAdvertisement, Community, Decision, Peer, PluginConfigView, PluginContext, PluginStatus, ServiceKey, ServiceView } from '../../src/core/plugin-api';
 import { parseServiceKey, serviceKeyString } from '../../src/core/plugin-api';
 import { canonicalPrefix } from './codec';
 import type { RouteAttributes } from './adj-rib-out';

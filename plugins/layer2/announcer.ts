@@ -1,14 +1,5 @@
 // The layer2 Announcer: elects this node per Service (OwnerElection) and drives the ARP/NDP responders.
-import type {
-  Announcer,
-  Decision,
-  L2Advertisement,
-  PluginConfigView,
-  PluginContext,
-  PluginStatus,
-  ServiceKey,
-  ServiceView,
-} from '../../src/core/plugin-api';
+import type { Announcer, Decision, L2Advertisement, PluginConfigView, PluginContext, PluginStatus, ServiceKey, ServiceView } from '../../src/core/plugin-api';
 import { canonicalIp, secretFingerprint, serviceKeyString } from '../../src/core/plugin-api';
 import { advertisementsFor, electOwner, interfacesFor, subnetAwareFor, subnetInterfaces } from './owner-election';
 import { NoMembership, SpeakerMembership, type MemberSource } from './membership';

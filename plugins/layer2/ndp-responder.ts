@@ -1,17 +1,5 @@
 // Answers IPv6 Neighbor Solicitations for owned service IPs on one interface, as MetalLB's ndpResponder does.
-import {
-  decodeNdp,
-  encodeNdp,
-  findLla,
-  ICMP6_NA,
-  ICMP6_NS,
-  Layer2DecodeError,
-  llaOption,
-  OPT_SOURCE_LLA,
-  OPT_TARGET_LLA,
-  solicitedNodeGroup,
-  type NeighborAdvertisement,
-} from './codec';
+import { decodeNdp, encodeNdp, findLla, ICMP6_NA, ICMP6_NS, Layer2DecodeError, llaOption, OPT_SOURCE_LLA, OPT_TARGET_LLA, solicitedNodeGroup, type NeighborAdvertisement } from './codec';
 import type { ResponderDeps } from './arp-responder';
 import type { NdpTransport } from './transport';
 

@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type {
   BfdProfile,
   BgpAdvertisement,
+  Config,
   ConfigIssue,
   L2Advertisement,
   Peer,
@@ -72,6 +73,9 @@ export { silentLogger } from './log';
  */
 export { matchingPluginAdvertisements } from './config/plugin-advertisement-match';
 
+/** A `Config` with every list empty: the start of one built by hand (tools, tests). */
+export { emptyConfig } from './config/model';
+
 /** What a plugin is told on each configuration change: only what concerns its protocol. */
 export interface PluginConfigView {
   /** The plugin's canonical protocol. */
@@ -90,6 +94,26 @@ export interface PluginConfigView {
   communityAliases: Record<string, string>;
   /** BFD profiles the peers may name (bgp only; optional so older views stay valid). */
   bfdProfiles?: BfdProfile[];
+}
+
+/**
+ * The part of `config` that concerns `protocol`, cut as the speaker cuts it for that protocol's plugin: pools announcing
+ * the protocol; peers, BGP advertisements and BFD profiles only for `bgp`; L2 advertisements only for `layer2`.
+ */
+export function pluginConfigView(protocol: string, config: Config): PluginConfigView {
+  const pools = config.pools.filter((p) => p.protocols.includes(protocol));
+  const names = new Set(pools.map((p) => p.name));
+  const touches = (a: { pools: string[] }): boolean => a.pools.some((p) => names.has(p));
+  return {
+    protocol,
+    pools,
+    peers: protocol === 'bgp' ? config.peers : [],
+    bgpAdvertisements: protocol === 'bgp' ? config.bgpAdvertisements.filter(touches) : [],
+    l2Advertisements: protocol === 'layer2' ? config.l2Advertisements.filter(touches) : [],
+    pluginAdvertisements: config.pluginAdvertisements.filter((a) => a.protocol === protocol && touches(a)),
+    communityAliases: config.communityAliases,
+    bfdProfiles: protocol === 'bgp' ? config.bfdProfiles : [],
+  };
 }
 
 /** A Kubernetes Node as plugins see it. */

@@ -12,15 +12,9 @@ export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';
 /** The events `Memberlist` emits for members. */
 export type MembershipEvent = 'join' | 'update' | 'suspect' | 'alive' | 'dead' | 'left';
 
-export interface NodeRecord {
-  name: string;
-  addr: Buffer;
-  port: number;
-  meta: Buffer | null;
-  incarnation: number;
-  state: NodeStateType;
+/** A member as this node knows it: what a push/pull carries, and when its state last changed. */
+export interface NodeRecord extends PushNodeState {
   stateChange: number;
-  vsn: Buffer;
 }
 
 /** A node as callers see it. */

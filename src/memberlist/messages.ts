@@ -126,6 +126,11 @@ function optionalBytes(b: Buffer | undefined): Buffer | undefined {
 const U16 = 0xffff;
 const U32 = 0xffffffff;
 
+/** The optional SourceAddr/SourcePort/SourceNode fields of ping and indirect ping, left out when empty/zero. */
+function sourceFields(p: { sourceAddr?: Buffer; sourcePort?: number; sourceNode?: string }): Record<string, EncValue | undefined> {
+  return { SourceAddr: optionalBytes(p.sourceAddr), SourcePort: p.sourcePort ? p.sourcePort : undefined, SourceNode: p.sourceNode ? p.sourceNode : undefined };
+}
+
 function frame(type: MessageType, body: EncValue): Buffer {
   return Buffer.concat([Buffer.from([type]), encodeMsgpack(body)]);
 }
@@ -136,9 +141,7 @@ export function encodePing(p: Ping): Buffer {
   return frame(MessageType.Ping, {
     SeqNo: p.seqNo,
     Node: p.node,
-    SourceAddr: optionalBytes(p.sourceAddr),
-    SourcePort: p.sourcePort ? p.sourcePort : undefined,
-    SourceNode: p.sourceNode ? p.sourceNode : undefined,
+    ...sourceFields(p),
   });
 }
 export function encodeIndirectPing(p: IndirectPing): Buffer {
@@ -148,9 +151,7 @@ export function encodeIndirectPing(p: IndirectPing): Buffer {
     Port: p.port,
     Node: p.node,
     Nack: p.nack,
-    SourceAddr: optionalBytes(p.sourceAddr),
-    SourcePort: p.sourcePort ? p.sourcePort : undefined,
-    SourceNode: p.sourceNode ? p.sourceNode : undefined,
+    ...sourceFields(p),
   });
 }
 export function encodeAck(a: Ack): Buffer {

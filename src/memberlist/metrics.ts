@@ -5,6 +5,15 @@ import type { DecodeFailure } from './errors';
 /** Why a packet was dropped (the `reason` label of the drop counter). */
 export type DropReason = DecodeFailure | 'wrong-node' | 'unencrypted' | 'closed';
 
+/** The registry's metric of that name when one is there already (Memberlists sharing a registry), else a new one on it. */
+function shared<L extends string, M extends Counter<L> | Gauge<L>>(
+  registry: Registry,
+  Metric: new (cfg: { name: string; help: string; labelNames: L[]; registers: Registry[] }) => M,
+  cfg: { name: string; help: string; labelNames: L[] },
+): M {
+  return (registry.getSingleMetric(cfg.name) as M | undefined) ?? new Metric({ ...cfg, registers: [registry] });
+}
+
 /** The library's counters and gauges (on the registry given in the options, and readable without one). */
 export class MemberlistMetrics {
   private readonly dropCounts = new Map<string, number>();
@@ -15,31 +24,19 @@ export class MemberlistMetrics {
 
   constructor(registry?: Registry) {
     if (!registry) return;
-    this.dropped =
-      (registry.getSingleMetric('metallbts_memberlist_packets_dropped_total') as Counter<'reason'> | undefined) ??
-      new Counter({
-        name: 'metallbts_memberlist_packets_dropped_total',
-        help: 'Memberlist packets and streams dropped because they were malformed, truncated, oversized, wrongly keyed or labelled',
-        labelNames: ['reason'],
-        registers: [registry],
-      });
-    this.members =
-      (registry.getSingleMetric('metallbts_memberlist_members') as Gauge<'state'> | undefined) ??
-      new Gauge({
-        name: 'metallbts_memberlist_members',
-        help: 'Known memberlist nodes by state',
-        labelNames: ['state'],
-        registers: [registry],
-      });
-    this.decrypted =
-      (registry.getSingleMetric('metallbts_memberlist_decrypted_total') as Counter<'key'> | undefined) ??
-      new Counter({
-        name: 'metallbts_memberlist_decrypted_total',
-        help: 'Memberlist packets and streams decrypted, by the keyring key that authenticated them (primary or secondary)',
-        labelNames: ['key'],
-        registers: [registry],
-      });
+    this.dropped = shared(registry, Counter<'reason'>, {
+      name: 'metallbts_memberlist_packets_dropped_total',
+      help: 'Memberlist packets and streams dropped because they were malformed, truncated, oversized, wrongly keyed or labelled',
+      labelNames: ['reason'],
+    });
+    this.members = shared(registry, Gauge<'state'>, { name: 'metallbts_memberlist_members', help: 'Known memberlist nodes by state', labelNames: ['state'] });
+    this.decrypted = shared(registry, Counter<'key'>, {
+      name: 'metallbts_memberlist_decrypted_total',
+      help: 'Memberlist packets and streams decrypted, by the keyring key that authenticated them (primary or secondary)',
+      labelNames: ['key'],
+    });
   }
+
 
   /** A message was authenticated by the primary key, or by a secondary one (a peer sends with another key). */
   decrypt(primary: boolean): void {

@@ -1,8 +1,10 @@
 // Builders for the values the speaker hands a plugin (pools, Services, config views), with test-friendly defaults.
 import {
+  emptyConfig,
   formatIp,
   parseIp,
   parseSubnet,
+  pluginConfigView,
   type Config,
   type IpRange,
   type PluginAdvertisement,
@@ -72,16 +74,7 @@ export function poolAddress(pool: Pool, n = 0, family: 4 | 6 = 4): string {
 
 /** A `Config` with these pools and empty everything else (override any part). */
 export function makeConfig(parts: Partial<Config> = {}): Config {
-  return {
-    pools: [],
-    peers: [],
-    bgpAdvertisements: [],
-    l2Advertisements: [],
-    pluginAdvertisements: [],
-    communityAliases: {},
-    bfdProfiles: [],
-    ...parts,
-  };
+  return { ...emptyConfig(), ...parts };
 }
 
 /**
@@ -106,20 +99,7 @@ export function makePluginAdvertisement(protocol: string, pools: string[], parts
  * (pools announcing the protocol; peers, BGP advertisements and BFD profiles only for `bgp`, L2 advertisements only for `layer2`).
  */
 export function makeConfigView(protocol: string, config: Config | Pool[] = []): PluginConfigView {
-  const cfg = Array.isArray(config) ? makeConfig({ pools: config }) : config;
-  const pools = cfg.pools.filter((p) => p.protocols.includes(protocol));
-  const names = new Set(pools.map((p) => p.name));
-  const touches = (a: { pools: string[] }): boolean => a.pools.some((p) => names.has(p));
-  return {
-    protocol,
-    pools,
-    peers: protocol === 'bgp' ? cfg.peers : [],
-    bgpAdvertisements: protocol === 'bgp' ? cfg.bgpAdvertisements.filter(touches) : [],
-    l2Advertisements: protocol === 'layer2' ? cfg.l2Advertisements.filter(touches) : [],
-    pluginAdvertisements: cfg.pluginAdvertisements.filter((a) => a.protocol === protocol && touches(a)),
-    communityAliases: cfg.communityAliases,
-    bfdProfiles: protocol === 'bgp' ? cfg.bfdProfiles : [],
-  };
+  return pluginConfigView(protocol, Array.isArray(config) ? makeConfig({ pools: config }) : config);
 }
 
 /** Options of {@link makeService}: any `ServiceView` field. */

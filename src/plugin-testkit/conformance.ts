@@ -169,13 +169,8 @@ class SuiteRun {
   }
 
   /** create → setConfig → shouldAnnounce/setBalancer/deleteBalancer → config changes → shutdown, on one instance. */
-  private async fullLifecycle(): Promise<void> {
-    const fake = this.fakeContext();
-    const tracker = new ResourceTracker(this.opts.ignoreHandleTypes);
-    tracker.start();
-    try {
-      const announcer = await this.create(fake, tracker);
-      if (!announcer) return;
+  private fullLifecycle(): Promise<void> {
+    return this.onFreshInstance(async (announcer, fake, tracker) => {
       const call = <T>(check: ConformanceCheckName, label: string, fn: () => T | Promise<T>): Promise<Outcome<T>> => this.call(tracker, check, label, fn);
       const observe = async (): Promise<unknown> => (this.opts.observe ? this.opts.observe(announcer, fake) : { status: announcer.status(), serviceStatuses: Object.fromEntries(fake.statuses) });
 
@@ -210,9 +205,7 @@ class SuiteRun {
       fake.cluster.notify();
       for (const err of fake.cluster.callbackErrors) this.add('lifecycle order', `a cluster.onChange callback threw: ${describeError(err)}`);
       await this.shutdown(announcer, fake, tracker, '');
-    } finally {
-      tracker.stop();
-    }
+    });
   }
 
   /** setBalancer twice, with other IPs and back, then deleteBalancer twice: the observed state must follow only the last call. */
@@ -257,13 +250,18 @@ class SuiteRun {
   }
 
   /** A second instance, shut down right after `create`: a plugin must release what `create` alone acquired. */
-  private async createThenShutdown(): Promise<void> {
+  private createThenShutdown(): Promise<void> {
+    return this.onFreshInstance((announcer, fake, tracker) => this.shutdown(announcer, fake, tracker, ' (instance shut down right after create)'));
+  }
+
+  /** Runs `use` on a new instance with its own fake context and resource tracker; nothing more when `create` fails. */
+  private async onFreshInstance(use: (announcer: Announcer, fake: FakeContext, tracker: ResourceTracker) => Promise<void>): Promise<void> {
     const fake = this.fakeContext();
     const tracker = new ResourceTracker(this.opts.ignoreHandleTypes);
     tracker.start();
     try {
       const announcer = await this.create(fake, tracker);
-      if (announcer) await this.shutdown(announcer, fake, tracker, ' (instance shut down right after create)');
+      if (announcer) await use(announcer, fake, tracker);
     } finally {
       tracker.stop();
     }

@@ -2,6 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import type { WebhookMessage } from '../../examples/plugins/webhook/src/message';
 
 export const REPO = join(__dirname, '..', '..');
 export const WEBHOOK_EXAMPLE = join(REPO, 'examples', 'plugins', 'webhook');
@@ -34,15 +35,7 @@ export function buildWebhookExample(): void {
 /** One POST as the receiver saw it. */
 export interface ReceivedPost {
   headers: Record<string, string>;
-  body: {
-    kind: 'Announce' | 'Withdraw';
-    id: string;
-    node: string;
-    nodeAddresses: string[];
-    service: { namespace: string; name: string };
-    ips: string[];
-    pool: string;
-  };
+  body: WebhookMessage;
   status: number;
 }
 

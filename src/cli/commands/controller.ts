@@ -3,21 +3,15 @@ import type { Command } from 'commander';
 import { runController } from '../../core/controller/run-controller';
 import { createLogger } from '../../core/log';
 import { createPluginRegistry } from '../builtin-plugins';
+import { withComponentOptions, type ComponentFlags } from '../component-options';
 import { configOptionsFor } from '../config-options';
 import { untilSignal } from '../signals';
 
 export function register(program: Command): void {
-  program
-    .command('controller')
-    .description('allocate IPs to LoadBalancer Services from the configured pools')
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, else in-cluster)')
-    .option('--namespace <ns>', 'namespace holding the config and the memberlist Secret', 'metallb-system')
-    .option('--lb-class <class>', 'only handle Services with this spec.loadBalancerClass')
-    .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '7472')
-    .option('--metrics-host <addr>', 'address for the metrics server', '0.0.0.0')
-    .option('--plugin <module...>', 'third-party plugin modules (their protocols become valid in pools)')
+  const command = program.command('controller').description('allocate IPs to LoadBalancer Services from the configured pools');
+  withComponentOptions(command, '7472', 'third-party plugin modules (their protocols become valid in pools)')
     .option('--memberlist-secret <name>', 'the memberlist Secret created (random key) when missing', 'memberlist')
-    .action(async (o: { kubeconfig?: string; namespace: string; lbClass?: string; metricsPort: string; metricsHost: string; plugin?: string[]; memberlistSecret: string }) => {
+    .action(async (o: ComponentFlags & { memberlistSecret: string }) => {
       const logger = createLogger();
       // Plugins run in worker threads here too (their validate); one that cannot load leaves its protocol unknown.
       const registry = createPluginRegistry(o.plugin ?? [], {

@@ -1,11 +1,10 @@
 // `metallbts plan`: offline preview of which IP each Service gets under a config (and what changes against the present status).
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { createPluginRegistry } from '../builtin-plugins';
-import { formatIssue, loadConfig, type ConfigSource } from '../../core/config';
+import { loadConfigFiles } from '../config-files';
+import { formatIssue } from '../../core/config';
 import { formatPlanTable, planAllocations } from '../../core/plan/plan';
 import { readServiceManifests, type ServiceManifests } from '../../core/plan/service-manifests';
-import { loadOptionsFor } from './validate';
 
 export const EXIT_OK = 0;
 export const EXIT_INVALID_CONFIG = 1;
@@ -48,23 +47,8 @@ export function runPlan(args: PlanArgs, io: PlanIo): number {
     return EXIT_USAGE;
   }
   const read = io.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  let registry;
-  try {
-    registry = createPluginRegistry(args.plugins ?? []);
-  } catch (err) {
-    io.stderr(`metallbts plan: ${(err as Error).message}`);
-    return EXIT_USAGE;
-  }
-  const sources: ConfigSource[] = [];
-  for (const file of args.config) {
-    try {
-      sources.push({ file, text: read(file) });
-    } catch (err) {
-      io.stderr(`metallbts plan: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      return EXIT_USAGE;
-    }
-  }
-  const loaded = loadConfig(sources, loadOptionsFor(registry));
+  const loaded = loadConfigFiles('plan', args.config, args.plugins, io);
+  if (!loaded) return EXIT_USAGE;
   const errors = loaded.issues.filter((i) => i.severity === 'error');
   for (const issue of loaded.issues) io.stderr(formatIssue(issue));
   if (errors.length > 0 || !loaded.config) {

@@ -4,18 +4,13 @@ import { createLogger } from '../../core/log';
 import { parseKeyDerivation } from '../../memberlist/key-derivation';
 import { runSpeaker } from '../../core/speaker/run-speaker';
 import { loadPlugins } from '../builtin-plugins';
+import { withComponentOptions, type ComponentFlags } from '../component-options';
 import { configOptionsFor } from '../config-options';
 import { parsePluginOptions, pluginOptionsByProtocol, pluginSecretNames, PLUGIN_OPTIONS_ENV } from '../plugin-options';
 import { untilSignal } from '../signals';
 
-interface SpeakerFlags {
+interface SpeakerFlags extends ComponentFlags {
   nodeName: string;
-  kubeconfig?: string;
-  namespace: string;
-  lbClass?: string;
-  metricsPort: string;
-  metricsHost: string;
-  plugin?: string[];
   memberlistBind?: string;
   memberlistJoin?: string[];
   memberlistProfile?: string;
@@ -24,16 +19,11 @@ interface SpeakerFlags {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('speaker')
     .description('announce Service IPs from this node (layer2, bgp, plugins)')
-    .requiredOption('--node-name <name>', 'this node\'s name (the Node object)')
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, else in-cluster)')
-    .option('--namespace <ns>', 'namespace holding the config and the memberlist Secret', 'metallb-system')
-    .option('--lb-class <class>', 'only handle Services with this spec.loadBalancerClass')
-    .option('--metrics-port <port>', 'port for /metrics, /healthz, /readyz', '7473')
-    .option('--metrics-host <addr>', 'address for the metrics server', '0.0.0.0')
-    .option('--plugin <module...>', 'third-party announcement plugin modules')
+    .requiredOption('--node-name <name>', 'this node\'s name (the Node object)');
+  withComponentOptions(command, '7473', 'third-party announcement plugin modules')
     .option('--memberlist-bind <addr:port>', 'layer2: bind the memberlist here (node IP:7946)')
     .option('--memberlist-join <addr:port...>', 'layer2: memberlist peers to join')
     .option('--memberlist-profile <name>', 'layer2: memberlist timings, fast (default) or lan')

@@ -1,10 +1,7 @@
 // `metallbts validate FILE...`: checks ConfigMap/CRD YAML offline with the same loader the controller and speaker use.
 import type { Command } from 'commander';
-import { configOptionsFor } from '../config-options';
-import { readFileSync } from 'node:fs';
-import { createPluginRegistry } from '../builtin-plugins';
-import { formatIssue, loadConfig, type ConfigSource } from '../../core/config';
-import type { PluginRegistry } from '../../core/plugins/registry';
+import { loadConfigFiles } from '../config-files';
+import { formatIssue } from '../../core/config';
 
 export const EXIT_VALID = 0;
 export const EXIT_INVALID = 1;
@@ -27,24 +24,8 @@ export function runValidate(files: string[], io: ValidateIo, opts: ValidateOptio
     io.stderr('metallbts validate: no files given (usage: metallbts validate FILE...)');
     return EXIT_USAGE;
   }
-  let registry: PluginRegistry;
-  try {
-    registry = createPluginRegistry(opts.plugins ?? []);
-  } catch (err) {
-    io.stderr(`metallbts validate: ${(err as Error).message}`);
-    return EXIT_USAGE;
-  }
-  const read = io.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  const sources: ConfigSource[] = [];
-  for (const file of files) {
-    try {
-      sources.push({ file, text: read(file) });
-    } catch (err) {
-      io.stderr(`metallbts validate: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      return EXIT_USAGE;
-    }
-  }
-  const result = loadConfig(sources, configOptionsFor(registry));
+  const result = loadConfigFiles('validate', files, opts.plugins, io);
+  if (!result) return EXIT_USAGE;
   // Grouped by file in command-line order; within a file, in the order found.
   const order = new Map(files.map((f, i) => [f, i] as const));
   const rank = (file: string | undefined): number => (file === undefined ? -1 : (order.get(file) ?? files.length));
@@ -60,10 +41,6 @@ export function runValidate(files: string[], io: ValidateIo, opts: ValidateOptio
   io.stderr(`configuration is valid: ${pools} pool(s)${warnings ? `, ${warnings} warning(s)` : ''}`);
   return EXIT_VALID;
 }
-
-/** Loader options from a plugin registry: installed protocols, aliases and plugins' own pool checks. */
-/** Kept for callers that import it from here; the one implementation is in ../config-options. */
-export { configOptionsFor as loadOptionsFor } from '../config-options';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 

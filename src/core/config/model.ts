@@ -255,6 +255,7 @@ export interface PoolConfigView {
   pluginAdvertisements?: PluginAdvertisement[];
 }
 
+/** A `Config` with every list empty: the start of one built by hand or by a loader. */
 export function emptyConfig(): Config {
   return {
     pools: [],

@@ -7,11 +7,11 @@ import type {
   Announcer,
   ClusterView,
   EventRecorder,
-  PluginConfigView,
   PluginContext,
   PluginStatus,
   ServiceStatusPublisher,
 } from '../plugin-api';
+import { pluginConfigView } from '../plugin-api';
 import { isIsolated } from '../plugins/isolated-announcer';
 import type { PluginRegistry } from '../plugins/registry';
 import { serviceKeyString, type ServiceKey, type ServiceView } from '../service';
@@ -86,7 +86,7 @@ export class Speaker {
       if (!slot.announcer) continue;
       try {
         const announcer = slot.announcer;
-        await this.call(protocol, 'setConfig', () => announcer.setConfig(this.pluginView(config, protocol)));
+        await this.call(protocol, 'setConfig', () => announcer.setConfig(pluginConfigView(protocol, config)));
         slot.failed = undefined;
       } catch (err) {
         // An isolated plugin restarts itself and gets the config again; its status says it is down meanwhile.
@@ -325,21 +325,5 @@ export class Speaker {
         this.log.error({ event: 'resyncFailed', error: (err as Error).message }, 'resync failed'),
       );
     });
-  }
-
-  private pluginView(config: Config, protocol: string): PluginConfigView {
-    const pools = config.pools.filter((p) => p.protocols.includes(protocol));
-    const names = new Set(pools.map((p) => p.name));
-    const touches = (a: { pools: string[] }): boolean => a.pools.some((p) => names.has(p));
-    return {
-      protocol,
-      pools,
-      peers: protocol === 'bgp' ? config.peers : [],
-      bgpAdvertisements: protocol === 'bgp' ? config.bgpAdvertisements.filter(touches) : [],
-      l2Advertisements: protocol === 'layer2' ? config.l2Advertisements.filter(touches) : [],
-      pluginAdvertisements: config.pluginAdvertisements.filter((a) => a.protocol === protocol && touches(a)),
-      communityAliases: config.communityAliases,
-      bfdProfiles: protocol === 'bgp' ? config.bfdProfiles : [],
-    };
   }
 }

@@ -5,7 +5,7 @@ import type { BfdLike, BfdSessions } from '../../../plugins/bgp/bfd/peer-bfd';
 import type { BfdProfile, Peer, PluginConfigView } from '../../../src/core/plugin-api';
 import { fakePluginContext } from '../../support/fake-plugin-context';
 import { FakeSession } from './fake-session';
-import { peerFixture } from './peer-fixture';
+import { bgpView, peerFixture } from './peer-fixture';
 
 class FakeBfd extends EventEmitter implements BfdLike {
   state = 'Down';
@@ -50,16 +50,7 @@ function setup() {
     },
     bfdSessions,
   );
-  const view = (peers: Peer[], bfdProfiles: BfdProfile[]): PluginConfigView => ({
-    protocol: 'bgp',
-    pools: [],
-    peers,
-    bgpAdvertisements: [],
-    l2Advertisements: [],
-    pluginAdvertisements: [],
-    communityAliases: {},
-    bfdProfiles,
-  });
+  const view = (peers: Peer[], bfdProfiles: BfdProfile[]): PluginConfigView => bgpView(peers, { bfdProfiles });
   return { a, sessions, bfds, view, closed: () => closed };
 }
 

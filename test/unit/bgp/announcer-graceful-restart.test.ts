@@ -4,17 +4,9 @@ import type { BfdLike, BfdSessions } from '../../../plugins/bgp/bfd/peer-bfd';
 import type { PluginConfigView } from '../../../src/core/plugin-api';
 import { fakePluginContext } from '../../support/fake-plugin-context';
 import { FakeSession } from './fake-session';
-import { peerFixture } from './peer-fixture';
+import { bgpView, peerFixture } from './peer-fixture';
 
-const view = (peers: PluginConfigView['peers']): PluginConfigView => ({
-  protocol: 'bgp',
-  pools: [],
-  peers,
-  bgpAdvertisements: [],
-  l2Advertisements: [],
-  pluginAdvertisements: [],
-  communityAliases: {},
-});
+const view = (peers: PluginConfigView['peers']): PluginConfigView => bgpView(peers);
 
 function setup(initialSync?: Promise<void>) {
   const sessions: FakeSession[] = [];

@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { BgpAnnouncer } from '../../../plugins/bgp/announcer';
 import { silentLogger } from '../../../src/core/log';
 import { FakeSession } from './fake-session';
-import { peerFixture } from './peer-fixture';
+import { bgpView, peerFixture } from './peer-fixture';
 import type { BgpAdvertisement, EndpointView, NodeView, Peer, PluginConfigView, PluginContext, ServiceView } from '../../../src/core/plugin-api';
 
 const sel = (labels: Record<string, string>) => ({ matchLabels: labels, matchExpressions: [] });
@@ -58,15 +58,7 @@ function setup(nodeLabels: Record<string, string> = { zone: 'a' }, endpoints: En
     sessions.push(s);
     return s;
   });
-  const view = (peers: Peer[], advs: BgpAdvertisement[]): PluginConfigView => ({
-    protocol: 'bgp',
-    pools: [],
-    peers,
-    bgpAdvertisements: advs,
-    l2Advertisements: [],
-    pluginAdvertisements: [],
-    communityAliases: {},
-  });
+  const view = (peers: Peer[], advs: BgpAdvertisement[]): PluginConfigView => bgpView(peers, { bgpAdvertisements: advs });
   return { a, sessions, view, node, statusCalls, fireChange: () => onChange() };
 }
 

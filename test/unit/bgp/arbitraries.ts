@@ -17,21 +17,18 @@ import {
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 
-export const ipv4Prefix = fc
-  .tuple(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 32 }))
-  .map(([b, len]) => {
+/** A prefix of `family` as the codec writes it: random bits and length, the bits past the length cleared. */
+const prefixOf = (family: 4 | 6) => {
+  const bytes = family === 4 ? 4 : 16;
+  return fc.tuple(fc.uint8Array({ minLength: bytes, maxLength: bytes }), fc.integer({ min: 0, max: bytes * 8 })).map(([b, len]) => {
     const buf = Buffer.from(b);
-    for (let i = 0; i < 4; i++) buf[i]! &= (0xff << (8 - Math.max(0, Math.min(8, len - i * 8)))) & 0xff;
-    return formatPrefix(4, buf, len);
+    for (let i = 0; i < bytes; i++) buf[i]! &= (0xff << (8 - Math.max(0, Math.min(8, len - i * 8)))) & 0xff;
+    return formatPrefix(family, buf, len);
   });
+};
 
-export const ipv6Prefix = fc
-  .tuple(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.integer({ min: 0, max: 128 }))
-  .map(([b, len]) => {
-    const buf = Buffer.from(b);
-    for (let i = 0; i < 16; i++) buf[i]! &= (0xff << (8 - Math.max(0, Math.min(8, len - i * 8)))) & 0xff;
-    return formatPrefix(6, buf, len);
-  });
+export const ipv4Prefix = prefixOf(4);
+export const ipv6Prefix = prefixOf(6);
 
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((a) => a.join('.'));
 const ipv6 = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => formatPrefix(6, Buffer.from(b), 128).replace(/\/128$/, ''));

@@ -1,6 +1,23 @@
-// fast-check arbitraries for BFD Control packets: valid packets, their bytes, and mutations of them.
+// BFD Control packets for tests: one built by hand, and fast-check arbitraries (valid packets, their bytes, mutations).
 import fc from 'fast-check';
-import { encodeBfdControl, type BfdControlPacket, type BfdStateValue } from '../../../plugins/bgp/bfd/codec';
+import { BfdState, encodeBfdControl, type BfdControlPacket, type BfdStateValue } from '../../../plugins/bgp/bfd/codec';
+
+/** A Down packet with no flags, detect 3, discriminators 0, timers 0, no auth; `over` sets the rest. */
+export const bfdControl = (over: Partial<BfdControlPacket> = {}): BfdControlPacket => ({
+  diag: 0,
+  state: BfdState.Down,
+  poll: false,
+  final: false,
+  controlPlaneIndependent: false,
+  demand: false,
+  detectMult: 3,
+  myDiscriminator: 0,
+  yourDiscriminator: 0,
+  desiredMinTxUs: 0,
+  requiredMinRxUs: 0,
+  requiredMinEchoRxUs: 0,
+  ...over,
+});
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 

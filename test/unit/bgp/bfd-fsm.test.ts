@@ -2,27 +2,13 @@
 import fc from 'fast-check';
 import { BfdDiag, BfdState, decodeBfdControl, encodeBfdControl, type BfdControlPacket } from '../../../plugins/bgp/bfd/codec';
 import { BfdStateMachine, SLOW_TX_US, type BfdAction, type BfdTimers } from '../../../plugins/bgp/bfd/fsm';
-import { bfdPacket } from './bfd-arbitraries';
+import { bfdControl, bfdPacket } from './bfd-arbitraries';
 
 const FAST: BfdTimers = { desiredMinTxUs: 100_000, requiredMinRxUs: 100_000, detectMult: 3, passive: false };
 const sent = (actions: BfdAction[]) => actions.flatMap((a) => (a.type === 'send' ? [a.packet] : []));
 const states = (actions: BfdAction[]) => actions.flatMap((a) => (a.type === 'state' ? [[a.from, a.to, a.diag]] : []));
 const lastArm = (actions: BfdAction[], type: 'armTx' | 'armDetect') => actions.filter((a) => a.type === type).map((a) => (a as { us: number }).us).pop();
-const pkt = (over: Partial<BfdControlPacket>): BfdControlPacket => ({
-  diag: 0,
-  state: BfdState.Down,
-  poll: false,
-  final: false,
-  controlPlaneIndependent: false,
-  demand: false,
-  detectMult: 3,
-  myDiscriminator: 77,
-  yourDiscriminator: 0,
-  desiredMinTxUs: 300_000,
-  requiredMinRxUs: 300_000,
-  requiredMinEchoRxUs: 0,
-  ...over,
-});
+const pkt = (over: Partial<BfdControlPacket>): BfdControlPacket => bfdControl({ myDiscriminator: 77, desiredMinTxUs: 300_000, requiredMinRxUs: 300_000, ...over });
 
 /** Two machines; delivers every sent packet to the other side (through the codec) until quiet. */
 function pair(a: BfdStateMachine, b: BfdStateMachine) {

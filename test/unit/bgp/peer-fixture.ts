@@ -1,5 +1,5 @@
-// A BGP Peer as the config layer hands it to the plugin, with MetalLB's defaults; tests override what they need.
-import type { Peer } from '../../../src/core/plugin-api';
+// BGP Peers and config views as the core hands them to the bgp plugin, with MetalLB's defaults; tests override what they need.
+import type { Peer, PluginConfigView } from '../../../src/core/plugin-api';
 
 /** Peer `name` (AS 64500 → 64501, hold 90 s) at 10.0.0.<length of name>, unless `extra` says otherwise. */
 export const peerFixture = (name: string, extra: Partial<Peer> = {}): Peer => ({
@@ -15,4 +15,16 @@ export const peerFixture = (name: string, extra: Partial<Peer> = {}): Peer => ({
   nodeSelectors: [],
   source: { path: name },
   ...extra,
+});
+
+/** What the bgp plugin's `setConfig` gets: these peers, no pools, and whatever `parts` adds (advertisements, BFD profiles). */
+export const bgpView = (peers: Peer[], parts: Partial<PluginConfigView> = {}): PluginConfigView => ({
+  protocol: 'bgp',
+  pools: [],
+  peers,
+  bgpAdvertisements: [],
+  l2Advertisements: [],
+  pluginAdvertisements: [],
+  communityAliases: {},
+  ...parts,
 });

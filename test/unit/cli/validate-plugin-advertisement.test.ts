@@ -1,12 +1,7 @@
 // `metallbts validate --plugin` and `plan --plugin` with the CRD path: a PluginAdvertisement checks offline, its options by the plugin.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { captureCli } from '../../support/captured-cli';
-
-const ROOT = join(__dirname, '..', '..', '..');
-const FIXTURE = join(ROOT, 'test', 'fixtures', 'plugins', 'static-route-plugin.ts');
-const fixtureArg = (): string => `./${relative(process.cwd(), FIXTURE)}`;
+import { fixtureArg, ROOT, scratchFolder, SERVICES } from './plugin-cli-fixture';
 
 const CONFIG = (options: string) => `apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
@@ -22,22 +17,7 @@ spec:
   options: ${options}
 `;
 
-const SERVICES = `apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80, protocol: TCP}]}
-`;
-
-let dir: string;
-const file = (name: string, text: string): string => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'plugcrd-validate-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { file } = scratchFolder('plugcrd-validate-');
 
 describe('metallbts validate --plugin with a PluginAdvertisement', () => {
   const cli = captureCli();

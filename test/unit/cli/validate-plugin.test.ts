@@ -1,14 +1,9 @@
 // `metallbts validate --plugin` and `plan --plugin`: a config using a plugin protocol checks offline, the plugin's validate included.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadPlugins, pluginRequire } from '../../../src/cli/builtin-plugins';
 import { captureCli } from '../../support/captured-cli';
-
-const ROOT = join(__dirname, '..', '..', '..');
-const FIXTURE = join(ROOT, 'test', 'fixtures', 'plugins', 'static-route-plugin.ts');
-// As a user types it: a path from the working directory.
-const fixtureArg = (): string => `./${relative(process.cwd(), FIXTURE)}`;
+import { fixtureArg, scratchFolder, SERVICES } from './plugin-cli-fixture';
 
 /** A legacy ConfigMap (the path that can select a plugin protocol) with one pool, or more. */
 const configMap = (protocol: string, addresses: string, name = 'routed', more: Array<[string, string, string]> = []): string =>
@@ -19,12 +14,6 @@ data:
   config: |
     address-pools:
 ${[[protocol, addresses, name], ...more].map(([p, a, n]) => `    - name: ${n}\n      protocol: ${p}\n      addresses: [${a}]\n`).join('')}`;
-
-const SERVICES = `apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80, protocol: TCP}]}
-`;
 
 /** A third-party plugin as published: plain CommonJS in a package, no metallbts import; create() must not run offline. */
 const PACKAGE_PLUGIN = `module.exports = {
@@ -38,19 +27,11 @@ const PACKAGE_PLUGIN = `module.exports = {
 };
 `;
 
-let dir: string;
-const file = (name: string, text: string): string => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
-
+const { dir, file } = scratchFolder('plugapi-validate-');
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'plugapi-validate-'));
-  mkdirSync(join(dir, 'node_modules', 'metallbts-plugin-webhook-fixture'), { recursive: true });
-  writeFileSync(join(dir, 'node_modules', 'metallbts-plugin-webhook-fixture', 'index.js'), PACKAGE_PLUGIN);
+  mkdirSync(join(dir(), 'node_modules', 'metallbts-plugin-webhook-fixture'), { recursive: true });
+  writeFileSync(join(dir(), 'node_modules', 'metallbts-plugin-webhook-fixture', 'index.js'), PACKAGE_PLUGIN);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('metallbts validate --plugin (the command line program)', () => {
   const cli = captureCli();
@@ -83,7 +64,7 @@ describe('metallbts validate --plugin (the command line program)', () => {
 
   test('--plugin repeats; two modules give two protocols', async () => {
     const cfg = file('two.yaml', configMap('static-route', '10.20.0.0/24', 'routed', [['webhook-fixture', '10.30.0.0/24', 'hooked']]));
-    const pkg = join(dir, 'node_modules', 'metallbts-plugin-webhook-fixture');
+    const pkg = join(dir(), 'node_modules', 'metallbts-plugin-webhook-fixture');
     expect(await validate('--plugin', fixtureArg(), cfg)).toBe(1);
     expect(cli.stdout()).toMatch(/webhook-fixture/);
     cli.clear();
@@ -94,7 +75,7 @@ describe('metallbts validate --plugin (the command line program)', () => {
 
   test("a plugin issue without a location is reported at the pool's file and path", async () => {
     const cfg = file('bad-pool.yaml', configMap('webhook-fixture', '10.30.0.0/24', 'bad-pool'));
-    expect(await validate('--plugin', join(dir, 'node_modules', 'metallbts-plugin-webhook-fixture'), cfg)).toBe(1);
+    expect(await validate('--plugin', join(dir(), 'node_modules', 'metallbts-plugin-webhook-fixture'), cfg)).toBe(1);
     expect(cli.stdout()).toBe(`${cfg}:address-pools[0]: webhook-fixture refuses pools named bad*\n`);
   });
 
@@ -135,17 +116,17 @@ describe('metallbts plan --plugin', () => {
 
 describe('pluginRequire: where a --plugin module is found', () => {
   test('a package name resolves from the working directory node_modules', () => {
-    const plugins = loadPlugins(['metallbts-plugin-webhook-fixture'], pluginRequire(dir));
+    const plugins = loadPlugins(['metallbts-plugin-webhook-fixture'], pluginRequire(dir()));
     expect(plugins.protocolOfModule.get('metallbts-plugin-webhook-fixture')).toBe('webhook-fixture');
     expect(plugins.registry.installed()).toEqual(['layer2', 'bgp', 'webhook-fixture']);
   });
 
   test('a relative path resolves from the working directory, not from metallbts', () => {
-    expect(() => loadPlugins(['./node_modules/metallbts-plugin-webhook-fixture'], pluginRequire(dir))).not.toThrow();
-    expect(() => loadPlugins(['./builtin-plugins'], pluginRequire(dir))).toThrow(/cannot load plugin module "\.\/builtin-plugins"/);
+    expect(() => loadPlugins(['./node_modules/metallbts-plugin-webhook-fixture'], pluginRequire(dir()))).not.toThrow();
+    expect(() => loadPlugins(['./builtin-plugins'], pluginRequire(dir()))).toThrow(/cannot load plugin module "\.\/builtin-plugins"/);
   });
 
   test("a package found from neither the working directory nor metallbts's node_modules is a load error naming it", () => {
-    expect(() => loadPlugins(['metallbts-plugin-absent'], pluginRequire(dir))).toThrow(/cannot load plugin module "metallbts-plugin-absent"/);
+    expect(() => loadPlugins(['metallbts-plugin-absent'], pluginRequire(dir()))).toThrow(/cannot load plugin module "metallbts-plugin-absent"/);
   });
 });

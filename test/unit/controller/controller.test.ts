@@ -5,11 +5,12 @@ import { silentLogger } from '../../../src/core/log';
 import type { ServiceView } from '../../../src/core/service';
 import type { PoolCounters } from '../../../src/core/ports';
 import { config, pool, service } from '../../support/fixtures';
+import { recordedEvents } from '../../support/recorded-events';
 
 function setup(lbClass?: string) {
   const poolCounters = new Map<string, PoolCounters>();
   const writes: Array<{ service: string; ips: string[]; pool?: string }> = [];
-  const events: Array<{ type: string; service: string; reason: string; message: string }> = [];
+  const { events, recorder } = recordedEvents();
   const reports: Array<{ valid: boolean; errors: string[] }> = [];
   const metrics = new Registry();
   const controller = new Controller({
@@ -19,10 +20,7 @@ function setup(lbClass?: string) {
         writes.push({ service: `${svc.namespace}/${svc.name}`, ips, pool: p });
       },
     },
-    events: {
-      normal: (k, reason, message) => events.push({ type: 'Normal', service: `${k.namespace}/${k.name}`, reason, message }),
-      warning: (k, reason, message) => events.push({ type: 'Warning', service: `${k.namespace}/${k.name}`, reason, message }),
-    },
+    events: recorder,
     configStatus: { report: async (s) => void reports.push(s) },
     poolStatus: { update: (p, c) => void poolCounters.set(p, c) },
     logger: silentLogger(),

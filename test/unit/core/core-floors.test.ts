@@ -1,21 +1,8 @@
 // The floors rule in eslint.config.js fires: inside src/core no import reaches a higher floor or leaves the core upward.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ESLint } from 'eslint';
-
-const ROOT = join(__dirname, '..', '..', '..');
+import { checkedInMessages, ruleMessages, tsFilesUnder } from '../../support/project-lint';
 
 /** Messages of the floors rule for `code` as if it were the file at `path` (relative to the repo). */
-async function floorMessages(path: string, code: string): Promise<string[]> {
-  // The project's own config object: jest cannot run ESLint's dynamic import of the config file.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const config = require(join(ROOT, 'eslint.config.js')) as ESLint.Options['overrideConfig'];
-  // Import rules need no type information: without it each file lints in milliseconds (the typed rules have their own test).
-  const untyped = { languageOptions: { parserOptions: { projectService: false } }, rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off' } };
-  const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: [...(config as object[]), untyped] as ESLint.Options['overrideConfig'] });
-  const [result] = await eslint.lintText(code, { filePath: join(ROOT, path) });
-  return result!.messages.filter((m) => m.ruleId === 'metallbts/core-floors').map((m) => m.message);
-}
+const floorMessages = (path: string, code: string): Promise<string[]> => ruleMessages('metallbts/core-floors', path, code, { typeAware: false });
 
 describe('src/core floors', () => {
   test.each([
@@ -40,14 +27,9 @@ describe('src/core floors', () => {
   });
 
   test('the tree as checked in obeys the floors', async () => {
-    const files = readdirSync(join(ROOT, 'src', 'core'), { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => join('src', 'core', f));
+    const files = tsFilesUnder('src/core');
     expect(files.length).toBeGreaterThan(50);
-    const found: string[] = [];
-    for (const file of files) {
-      for (const message of await floorMessages(file, readFileSync(join(ROOT, file), 'utf8'))) found.push(`${file}: ${message}`);
-    }
+    const found = await checkedInMessages(files, floorMessages);
     expect(found).toEqual([]);
   });
 });

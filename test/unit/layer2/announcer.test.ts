@@ -1,6 +1,6 @@
 // The layer2 Announcer over fake cluster, membership and transports: election decisions drive ARP/NDP answers.
 import { Registry } from 'prom-client';
-import type { ClusterView, EndpointView, PluginContext } from '../../../src/core/plugin-api';
+import type { ClusterView, EndpointView, L2Advertisement, PluginConfigView, PluginContext } from '../../../src/core/plugin-api';
 import { silentLogger } from '../../../src/core/log';
 import { Layer2Announcer } from '../../../plugins/layer2/announcer';
 import { layer2Plugin } from '../../../plugins/layer2';
@@ -11,6 +11,8 @@ import { decodeArpFrame, encodeArpFrame } from '../../../plugins/layer2/codec';
 import { FakeInterfaces, FakeTransports, iface } from './fakes';
 import { l2Advertisement as ad, l2Node as node, l2Service as svc } from './fakes';
 
+/** What the layer2 plugin's `setConfig` gets for these advertisements (no pools). */
+const l2View = (...l2Advertisements: L2Advertisement[]): PluginConfigView => ({ protocol: 'layer2', pools: [], peers: [], bgpAdvertisements: [], l2Advertisements, pluginAdvertisements: [], communityAliases: {} });
 
 class FakeMembers implements MemberSource {
   list: string[] | undefined = undefined;
@@ -82,8 +84,8 @@ describe('Layer2Announcer', () => {
   it('announces only on the elected node (sha256 order: node-a first for .240)', async () => {
     const a = setup('node-a');
     const b = setup('node-b');
-    await a.a.setConfig({ protocol: 'layer2', pools: [], peers: [], bgpAdvertisements: [], l2Advertisements: [ad()], pluginAdvertisements: [], communityAliases: {} });
-    await b.a.setConfig({ protocol: 'layer2', pools: [], peers: [], bgpAdvertisements: [], l2Advertisements: [ad()], pluginAdvertisements: [], communityAliases: {} });
+    await a.a.setConfig(l2View(ad()));
+    await b.a.setConfig(l2View(ad()));
     expect(a.a.shouldAnnounce(svc('web', ['192.168.1.240']), 'default').announce).toBe(true);
     expect(b.a.shouldAnnounce(svc('web', ['192.168.1.240']), 'default')).toEqual({ announce: false, reason: 'notOwner: node-a announces' });
     // With memberlist saying node-a is gone, node-c (next in order) takes over.
@@ -96,7 +98,7 @@ describe('Layer2Announcer', () => {
   it('does not announce without an L2Advertisement or without serving endpoints', async () => {
     const s = setup('node-a');
     expect(s.a.shouldAnnounce(svc('web', ['192.168.1.240']), 'default').announce).toBe(false);
-    await s.a.setConfig({ protocol: 'layer2', pools: [], peers: [], bgpAdvertisements: [], l2Advertisements: [ad()], pluginAdvertisements: [], communityAliases: {} });
+    await s.a.setConfig(l2View(ad()));
     s.endpoints.length = 0;
     expect(s.a.shouldAnnounce(svc('web', ['192.168.1.240']), 'default')).toEqual({ announce: false, reason: 'notOwner: no serving endpoint' });
     await s.a.shutdown();
@@ -104,7 +106,7 @@ describe('Layer2Announcer', () => {
 
   it('setBalancer makes the responders answer, deleteBalancer stops them; shared IPs stay until the last user goes', async () => {
     const s = setup();
-    await s.a.setConfig({ protocol: 'layer2', pools: [], peers: [], bgpAdvertisements: [], l2Advertisements: [ad()], pluginAdvertisements: [], communityAliases: {} });
+    await s.a.setConfig(l2View(ad()));
     await s.a.setBalancer({ namespace: 'default', name: 'web' }, ['192.168.1.240'], 'default', svc('web', ['192.168.1.240']));
     await s.a.setBalancer({ namespace: 'default', name: 'dns' }, ['192.168.1.240'], 'default', svc('dns', ['192.168.1.240']));
     expect(ask(s.transports, 'eth0', '192.168.1.240')).toBe(true);
@@ -118,7 +120,7 @@ describe('Layer2Announcer', () => {
 
   it('an IP change withdraws the old IP', async () => {
     const s = setup();
-    await s.a.setConfig({ protocol: 'layer2', pools: [], peers: [], bgpAdvertisements: [], l2Advertisements: [ad()], pluginAdvertisements: [], communityAliases: {} });
+    await s.a.setConfig(l2View(ad()));
     await s.a.setBalancer({ namespace: 'default', name: 'web' }, ['192.168.1.240'], 'default', svc('web', ['192.168.1.240']));
     await s.a.setBalancer({ namespace: 'default', name: 'web' }, ['192.168.1.241'], 'default', svc('web', ['192.168.1.241']));
     expect(ask(s.transports, 'eth0', '192.168.1.240')).toBe(false);
@@ -128,7 +130,7 @@ describe('Layer2Announcer', () => {
 
   it('honours L2Advertisement interfaces', async () => {
     const s = setup();
-    await s.a.setConfig({ protocol: 'layer2', pools: [], peers: [], bgpAdvertisements: [], l2Advertisements: [ad({ interfaces: ['eth1'] })], pluginAdvertisements: [], communityAliases: {} });
+    await s.a.setConfig(l2View(ad({ interfaces: ['eth1'] })));
     await s.a.setBalancer({ namespace: 'default', name: 'web' }, ['192.168.1.240'], 'default', svc('web', ['192.168.1.240']));
     expect(ask(s.transports, 'eth0', '192.168.1.240')).toBe(false);
     expect(ask(s.transports, 'eth1', '192.168.1.240')).toBe(true);
@@ -169,7 +171,7 @@ describe('Layer2Announcer start-up', () => {
     let release!: () => void;
     s.members.ready = new Promise<void>((r) => (release = r));
     let done = false;
-    const p = s.a.setConfig({ protocol: 'layer2', pools: [], peers: [], bgpAdvertisements: [], l2Advertisements: [ad()], pluginAdvertisements: [], communityAliases: {} }).then(() => (done = true));
+    const p = s.a.setConfig(l2View(ad())).then(() => (done = true));
     await new Promise((r) => setTimeout(r, 20));
     expect(done).toBe(false);
     release();

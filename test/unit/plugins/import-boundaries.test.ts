@@ -1,21 +1,9 @@
 // The layering rules in eslint.config.js fire: built-in plugins reach src/ only through the plugin API, memberlist never imports core.
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ESLint } from 'eslint';
+import { checkedInMessages, ruleMessages, tsFilesUnder } from '../../support/project-lint';
 
-const ROOT = join(__dirname, '..', '..', '..');
-
-/** The rule ids and messages ESLint reports for `code` as if it were the file at `path` (relative to the repo). */
-async function restricted(path: string, code: string): Promise<string[]> {
-  // The project's own config object (not a file lookup): jest cannot run ESLint's dynamic import of the config file.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const config = require(join(ROOT, 'eslint.config.js')) as ESLint.Options['overrideConfig'];
-  // Import rules need no type information: without it each file lints in milliseconds (the typed rules have their own test).
-  const untyped = { languageOptions: { parserOptions: { projectService: false } }, rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off' } };
-  const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: [...(config as object[]), untyped] as ESLint.Options['overrideConfig'] });
-  const [result] = await eslint.lintText(code, { filePath: join(ROOT, path) });
-  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
-}
+/** The messages ESLint's import restrictions report for `code` as if it were the file at `path` (relative to the repo). */
+const restricted = (path: string, code: string): Promise<string[]> => ruleMessages('no-restricted-imports', path, code, { typeAware: false });
 
 describe('built-in plugins import only the public plugin API', () => {
   test.each([
@@ -60,15 +48,8 @@ describe('the memberlist library stands alone', () => {
 
 test('the tree as checked in obeys the rules (npm run lint would fail otherwise)', async () => {
   // Files listed here rather than by ESLint's glob search, which jest cannot run (dynamic import).
-  const files = ['plugins', join('src', 'memberlist')].flatMap((dir) =>
-    readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => join(dir, f)),
-  );
+  const files = tsFilesUnder('plugins', join('src', 'memberlist'));
   expect(files.length).toBeGreaterThan(30);
-  const found: string[] = [];
-  for (const file of files) {
-    for (const message of await restricted(file, readFileSync(join(ROOT, file), 'utf8'))) found.push(`${file}: ${message}`);
-  }
+  const found = await checkedInMessages(files, restricted);
   expect(found).toEqual([]);
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../../src/core/log';
-import type { ClusterView, EventRecorder } from '../../../src/core/plugin-api';
+import type { ClusterView } from '../../../src/core/plugin-api';
 import { isolatedPlugin, type IsolatedPlugin } from '../../../src/core/plugins/isolated-plugin';
 import type { IsolatedAnnouncerApi } from '../../../src/core/plugins/isolated-announcer';
 import { isolationFromEnv, type IsolationOptions } from '../../../src/core/plugins/isolation-options';
@@ -16,6 +16,7 @@ import { configOptionsFor } from '../../../src/cli/config-options';
 import { loadPlugins } from '../../../src/cli/builtin-plugins';
 import { recordingPlugin } from '../../support/recording-plugin';
 import { config, pool, service } from '../../support/fixtures';
+import { recordedEvents } from '../../support/recorded-events';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'plugins');
 const faultDir = mkdtempSync(join(tmpdir(), 'plugiso-'));
@@ -62,11 +63,7 @@ function setup(protocol: string, extra: SetupExtra = {}) {
   registry.register(l2);
   const plugin = isolatedPlugin(join(FIXTURES, `${protocol}.ts`), { ...FAST, declaredProtocol: extra.declaredProtocol });
   registry.register(plugin);
-  const events: Array<{ type: string; service: string; reason: string; message: string }> = [];
-  const recorder: EventRecorder = {
-    normal: (k, reason, message) => events.push({ type: 'Normal', service: `${k.namespace}/${k.name}`, reason, message }),
-    warning: (k, reason, message) => events.push({ type: 'Warning', service: `${k.namespace}/${k.name}`, reason, message }),
-  };
+  const { events, recorder } = recordedEvents();
   const metrics = new Registry();
   const listeners = new Set<() => void>();
   const cluster: ClusterView = {

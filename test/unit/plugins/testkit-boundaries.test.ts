@@ -1,18 +1,12 @@
 // The testkit imports only what a plugin may: the lint rule for src/plugin-testkit fires, and the tree obeys it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ESLint } from 'eslint';
+import { ruleMessages } from '../../support/project-lint';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const RULE = /the plugin testkit imports only the public plugin API \(src\/core\/plugin-api\)/;
 
-async function restricted(path: string, code: string): Promise<string[]> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const config = require(join(ROOT, 'eslint.config.js')) as ESLint.Options['overrideConfig'];
-  const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: config });
-  const [result] = await eslint.lintText(code, { filePath: join(ROOT, path) });
-  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
-}
+const restricted = (path: string, code: string): Promise<string[]> => ruleMessages('no-restricted-imports', path, code);
 
 test.each([
   ["import { silentLogger } from '../core/log';\nexport const l = silentLogger;\n"],

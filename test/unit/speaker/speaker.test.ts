@@ -2,9 +2,10 @@ import { Registry } from 'prom-client';
 import { Speaker } from '../../../src/core/speaker/speaker';
 import { PluginRegistry } from '../../../src/core/plugins/registry';
 import { silentLogger } from '../../../src/core/log';
-import type { ClusterView, EventRecorder } from '../../../src/core/plugin-api';
+import type { ClusterView } from '../../../src/core/plugin-api';
 import { recordingPlugin, type RecordingPlugin } from '../../support/recording-plugin';
 import { config, pool, service } from '../../support/fixtures';
+import { recordedEvents } from '../../support/recorded-events';
 
 const cluster: ClusterView = { node: () => undefined, nodes: () => [], endpoints: () => [], onChange: () => () => undefined };
 
@@ -14,11 +15,7 @@ function setup(opts: { lbClass?: string; pluginCallTimeoutMs?: number } = {}) {
   const registry = new PluginRegistry();
   registry.register(l2);
   registry.register(bgp);
-  const events: Array<{ type: string; service: string; reason: string; message: string }> = [];
-  const recorder: EventRecorder = {
-    normal: (k, reason, message) => events.push({ type: 'Normal', service: `${k.namespace}/${k.name}`, reason, message }),
-    warning: (k, reason, message) => events.push({ type: 'Warning', service: `${k.namespace}/${k.name}`, reason, message }),
-  };
+  const { events, recorder } = recordedEvents();
   const metrics = new Registry();
   const speaker = new Speaker({ nodeName: 'node-a', registry, logger: silentLogger(), metrics, cluster, events: recorder, loadBalancerClass: opts.lbClass, pluginCallTimeoutMs: opts.pluginCallTimeoutMs });
   return { speaker, l2, bgp, events, metrics, registry };

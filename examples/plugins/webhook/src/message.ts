@@ -27,15 +27,8 @@ export interface WebhookMessage {
   time: string;
 }
 
-export interface MessageFields {
-  kind: WebhookMessage['kind'];
-  node: string;
-  nodeAddresses: string[];
-  service: { namespace: string; name: string };
-  ips: string[];
-  pool: string;
-  ports: Array<{ port: number; protocol: string }>;
-}
+/** What the announcer decides; `newMessage` adds the envelope (apiVersion, id, time). */
+export type MessageFields = Pick<WebhookMessage, 'kind' | 'node' | 'nodeAddresses' | 'service' | 'ips' | 'pool' | 'ports'>;
 
 export function newMessage(f: MessageFields): WebhookMessage {
   return {
