@@ -3,7 +3,14 @@ import type { SharedControlPlane } from '../../harness/jest-control-plane';
 import { eventually, NAMESPACE } from '../../support/metallb-system';
 
 /** Node node-a, pool bgp-pool (`poolCidr`) advertised by BGP, then `peering` (more objects, `---` separated), then Service web and its ready endpoint on node-a. */
-export const webServiceObjects = (poolCidr: string, peering: string): string => `
+export const webServiceObjects = (poolCidr: string, peering: string): string => `${bgpPoolObjects(poolCidr)}---
+${peering.trim()}
+---
+${lbServiceObjects('web', '10.244.0.5')}`;
+
+/** Node node-a and pool bgp-pool (`addresses`, YAML flow items) advertised by BGP to every peer. */
+export function bgpPoolObjects(addresses: string): string {
+  return `
 apiVersion: v1
 kind: Node
 metadata: { name: node-a }
@@ -11,15 +18,13 @@ metadata: { name: node-a }
 apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
 metadata: { name: bgp-pool, namespace: ${NAMESPACE} }
-spec: { addresses: [${poolCidr}] }
+spec: { addresses: [${addresses}] }
 ---
 apiVersion: metallb.io/v1beta1
 kind: BGPAdvertisement
 metadata: { name: all, namespace: ${NAMESPACE} }
----
-${peering.trim()}
----
-${lbServiceObjects('web', '10.244.0.5')}`;
+`;
+}
 
 /** LoadBalancer Service default/`name` on port 80 and its EndpointSlice: one ready endpoint at `endpoint` on node-a. */
 export function lbServiceObjects(name: string, endpoint: string): string {
