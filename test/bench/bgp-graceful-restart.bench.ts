@@ -5,7 +5,7 @@ import { BgpLab, labAvailable } from '../integration/bgp/lab';
 import { frrBgpd } from '../integration/bgp/frr-config';
 import { RestartableSpeaker } from '../integration/bgp/restartable-speaker';
 import { serveVip, VipPoller, type PollResult } from '../integration/bgp/vip-traffic';
-import { webServiceIp, webServiceObjects } from '../integration/bgp/web-service';
+import { bgpPeerObject, webServiceIp, webServiceObjects } from '../integration/bgp/web-service';
 import { eventually, installMetallbSystem, NAMESPACE } from '../support/metallb-system';
 import { startTestController } from '../support/test-controller';
 
@@ -14,12 +14,7 @@ const POLL_MS = 20;
 const POOL = '198.51.100.64/28';
 const BGPD = frrBgpd(` neighbor 192.168.1.10 remote-as 64501
 `);
-const peer = (gr: boolean) => `
-apiVersion: metallb.io/v1beta2
-kind: BGPPeer
-metadata: { name: router, namespace: ${NAMESPACE} }
-spec: { myASN: 64501, peerASN: 64500, peerAddress: 192.168.1.1, enableGracefulRestart: ${gr} }
-`;
+const peer = (gr: boolean): string => bgpPeerObject('router', `enableGracefulRestart: ${gr}`);
 
 interface CaseResult {
   what: string;

@@ -7,7 +7,7 @@ import { startTestController } from '../../support/test-controller';
 import { BgpLab, labAvailable } from './lab';
 import { startSpeakerIn, type NamespacedSpeaker } from './speaker-in-namespace';
 import { BFDD_FAST, frrBgpd } from './frr-config';
-import { webServiceIp, webServiceObjects } from './web-service';
+import { bgpPeerObject, webServiceIp, webServiceObjects } from './web-service';
 import { setUpOrCleanUp, tearDown } from './lab-lifecycle';
 
 const enabled = labAvailable('frr') && loadSockopt()?.udpOpen !== undefined;
@@ -34,17 +34,7 @@ apiVersion: metallb.io/v1beta1
 kind: BFDProfile
 metadata: { name: fast, namespace: ${NAMESPACE} }
 spec: { receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3 }
----
-apiVersion: metallb.io/v1beta2
-kind: BGPPeer
-metadata: { name: router, namespace: ${NAMESPACE} }
-spec: { myASN: 64501, peerASN: 64500, peerAddress: 192.168.1.1, holdTime: 90s, bfdProfile: fast }
----
-apiVersion: metallb.io/v1beta2
-kind: BGPPeer
-metadata: { name: router-v6, namespace: ${NAMESPACE} }
-spec: { myASN: 64501, peerASN: 64500, peerAddress: "fd00:1::1", holdTime: 90s, bfdProfile: fast }
-`,
+---${bgpPeerObject('router', 'holdTime: 90s, bfdProfile: fast')}---${bgpPeerObject('router-v6', 'holdTime: 90s, bfdProfile: fast', '"fd00:1::1"')}`,
 );
 
 interface BfdPeer {

@@ -8,7 +8,7 @@ import { BgpLab, labAvailable } from './lab';
 import { frrBgpd } from './frr-config';
 import { RestartableSpeaker } from './restartable-speaker';
 import { serveVip, VipPoller } from './vip-traffic';
-import { webServiceIp, webServiceObjects } from './web-service';
+import { bgpPeerObject, lbServiceObjects, webServiceIp, webServiceObjects } from './web-service';
 import { setUpOrCleanUp, tearDown } from './lab-lifecycle';
 
 const enabled = labAvailable('frr');
@@ -19,26 +19,9 @@ const POOL = '198.51.100.48/28';
 // Nothing about graceful restart: FRR is a helper by default.
 const BGPD = frrBgpd(` neighbor 192.168.1.10 remote-as 64501
 `);
-const peer = (gracefulRestart: boolean) => `
-apiVersion: metallb.io/v1beta2
-kind: BGPPeer
-metadata: { name: router, namespace: ${NAMESPACE} }
-spec: { myASN: 64501, peerASN: 64500, peerAddress: 192.168.1.1, enableGracefulRestart: ${gracefulRestart} }
-`;
+const peer = (gracefulRestart: boolean): string => bgpPeerObject('router', `enableGracefulRestart: ${gracefulRestart}`);
 
-const OTHER_SERVICE = `
-apiVersion: v1
-kind: Service
-metadata: { name: other, namespace: default }
-spec: { type: LoadBalancer, selector: { app: other }, ports: [{ port: 80 }] }
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: other-1, namespace: default, labels: { kubernetes.io/service-name: other } }
-addressType: IPv4
-endpoints: [{ addresses: [10.244.0.6], nodeName: node-a, conditions: { ready: true } }]
-ports: [{ port: 80, protocol: TCP }]
-`;
+const OTHER_SERVICE = lbServiceObjects('other', '10.244.0.6');
 
 interface FrrPath {
   stale?: boolean;

@@ -9,7 +9,7 @@ import { startTestController } from '../../support/test-controller';
 import { relayApiserverInto, type ApiRelay } from './api-relay';
 import { BgpLab, CLI, labAvailable } from './lab';
 import { frrBgpd } from './frr-config';
-import { webServiceIp, webServiceObjects } from './web-service';
+import { bgpPeerObject, webServiceIp, webServiceObjects } from './web-service';
 import { setUpOrCleanUp, tearDown } from './lab-lifecycle';
 
 const enabled = labAvailable('frr') && loadSockopt() !== undefined;
@@ -22,12 +22,7 @@ const FRR = frrBgpd(` neighbor 192.168.1.10 remote-as 64501
 
 const OBJECTS = webServiceObjects(
   '198.51.100.16/28',
-  `
-apiVersion: metallb.io/v1beta2
-kind: BGPPeer
-metadata: { name: router, namespace: ${NAMESPACE} }
-spec: { myASN: 64501, peerASN: 64500, peerAddress: 192.168.1.1, holdTime: 9s, connectTime: 3s, passwordSecret: { name: bgp-auth } }
-`,
+  bgpPeerObject('router', 'holdTime: 9s, connectTime: 3s, passwordSecret: { name: bgp-auth }'),
 );
 
 d('BGPPeer passwordSecret against FRR with TCP-MD5', () => {

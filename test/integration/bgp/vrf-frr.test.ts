@@ -8,6 +8,7 @@ import { BgpLab, labAvailable, sh } from './lab';
 import { startSpeakerIn, type NamespacedSpeaker } from './speaker-in-namespace';
 import { BFDD_FAST, frrBgpd } from './frr-config';
 import { setUpOrCleanUp, tearDown } from './lab-lifecycle';
+import { bgpPeerObject, bgpPoolObjects } from './web-service';
 
 const enabled = labAvailable('frr') && loadSockopt()?.bindToDevice !== undefined;
 // In CI (root, packages installed) these must run: a missing prerequisite fails instead of skipping.
@@ -42,27 +43,9 @@ const RED_ROUTER = router(` neighbor 192.168.1.10 bfd
 `);
 const BLUE_ROUTER = router();
 
-const peer = (name: string, extra: string) => `
-apiVersion: metallb.io/v1beta2
-kind: BGPPeer
-metadata: { name: ${name}, namespace: ${NAMESPACE} }
-spec: { myASN: 64501, peerASN: 64500, peerAddress: 192.168.1.1, holdTime: 9s, connectTime: 3s, ${extra} }
-`;
+const peer = (name: string, extra: string): string => bgpPeerObject(name, `holdTime: 9s, connectTime: 3s, ${extra}`);
 
-const OBJECTS = `
-apiVersion: v1
-kind: Node
-metadata: { name: node-a }
----
-apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: { name: bgp-pool, namespace: ${NAMESPACE} }
-spec: { addresses: [198.51.100.48/28, "2001:db8:99::/124"] }
----
-apiVersion: metallb.io/v1beta1
-kind: BGPAdvertisement
-metadata: { name: all, namespace: ${NAMESPACE} }
----
+const OBJECTS = `${bgpPoolObjects('198.51.100.48/28, "2001:db8:99::/124"')}---
 apiVersion: metallb.io/v1beta1
 kind: BFDProfile
 metadata: { name: fast, namespace: ${NAMESPACE} }
