@@ -17,6 +17,11 @@ function repoRoot(): string {
 const CHART = join(repoRoot(), 'charts', 'metallbts');
 export const NAMESPACE = 'metallb-system';
 
+/** A metallb.io object of `kind` in metallb-system, as YAML for `kubectl apply` (an L2Advertisement may have no spec). */
+export function metallbObjectYaml(kind: 'IPAddressPool' | 'L2Advertisement', name: string, spec?: Record<string, unknown>): string {
+  return yaml.dump({ apiVersion: 'metallb.io/v1beta1', kind, metadata: { name, namespace: NAMESPACE }, ...(spec ? { spec } : {}) });
+}
+
 interface Rules {
   controller: { cluster: unknown[]; namespace: unknown[] };
   speaker: { cluster: unknown[]; namespace: unknown[] };

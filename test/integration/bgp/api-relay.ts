@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import { join } from 'node:path';
+import { childReady } from './child-ready';
 
 const NAMESPACE_SIDE = `
 const net = require('node:net');
@@ -42,19 +43,7 @@ export async function relayApiserverInto(ns: string, server: string, dir: string
     await new Promise<void>((resolve) => root.close(() => resolve()));
   };
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('apiserver relay did not start within 10 s')), 10_000);
-      child.stdout!.on('data', (d: Buffer) => {
-        if (d.toString().includes('ready')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`apiserver relay exited with ${code}`));
-      });
-    });
+    await childReady(child, 'apiserver relay');
   } catch (err) {
     await stop();
     throw err;

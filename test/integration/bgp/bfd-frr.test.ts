@@ -2,8 +2,8 @@
 import { useControlPlane } from '../../harness/jest-control-plane';
 import type { RunningController } from '../../../src/core/controller/run-controller';
 import { loadSockopt } from '../../../plugins/bgp/native';
-import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
-import { startTestController } from '../../support/test-controller';
+import { eventually, NAMESPACE } from '../../support/metallb-system';
+import { startControllerWith } from '../../support/test-controller';
 import { BgpLab, labAvailable } from './lab';
 import { startSpeakerIn, type NamespacedSpeaker } from './speaker-in-namespace';
 import { BFDD_FAST, frrBgpd } from './frr-config';
@@ -58,9 +58,8 @@ d('BFD with FRR bfdd', () => {
   beforeAll(() =>
     setUpOrCleanUp(
       async () => {
-        const kubeconfigs = await installMetallbSystem(cp);
-        await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
-        controller = await startTestController(kubeconfigs.controller);
+        const { kubeconfigs, controller: started } = await startControllerWith(cp, OBJECTS);
+        controller = started;
         lab.up(2);
         lab.startFrr(BGPD, BFDD_FAST);
         speaker = await startSpeakerIn(lab, 0, cp, kubeconfigs.speaker, 'node-a');

@@ -2,8 +2,8 @@
 import { useControlPlane } from '../../harness/jest-control-plane';
 import type { RunningController } from '../../../src/core/controller/run-controller';
 import type { ChildProcess } from 'node:child_process';
-import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
-import { startTestController } from '../../support/test-controller';
+import { eventually, NAMESPACE } from '../../support/metallb-system';
+import { startControllerWith } from '../../support/test-controller';
 import { BgpLab, labAvailable } from './lab';
 import { frrBgpd } from './frr-config';
 import { RestartableSpeaker } from './restartable-speaker';
@@ -50,9 +50,8 @@ d('graceful restart with FRR as helper', () => {
   beforeAll(() =>
     setUpOrCleanUp(
       async () => {
-        const kubeconfigs = await installMetallbSystem(cp);
-        await cp.kubectlOk(['apply', '-f', '-'], { input: webServiceObjects(POOL, peer(true)) });
-        controller = await startTestController(kubeconfigs.controller);
+        const { kubeconfigs, controller: started } = await startControllerWith(cp, webServiceObjects(POOL, peer(true)));
+        controller = started;
         lab.up(2);
         lab.startFrr(BGPD);
         speaker = await RestartableSpeaker.create(lab.speakers[0]!.ns, lab.dir, cp, kubeconfigs.speaker, 'node-a');

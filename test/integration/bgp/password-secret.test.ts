@@ -4,8 +4,8 @@ import * as yaml from 'js-yaml';
 import { useControlPlane } from '../../harness/jest-control-plane';
 import type { RunningController } from '../../../src/core/controller/run-controller';
 import { loadSockopt } from '../../../plugins/bgp/native';
-import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
-import { startTestController } from '../../support/test-controller';
+import { eventually, NAMESPACE } from '../../support/metallb-system';
+import { startControllerWith } from '../../support/test-controller';
 import { relayApiserverInto, type ApiRelay } from './api-relay';
 import { BgpLab, CLI, labAvailable } from './lab';
 import { frrBgpd } from './frr-config';
@@ -43,9 +43,8 @@ d('BGPPeer passwordSecret against FRR with TCP-MD5', () => {
     setUpOrCleanUp(
       async () => {
         // The chart grants the speaker this Secret by name (speaker.bgpPasswordSecrets: [bgp-auth]).
-        const kubeconfigs = await installMetallbSystem(cp, { speakerSecrets: ['bgp-auth'] });
-        await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
-        controller = await startTestController(kubeconfigs.controller);
+        const { kubeconfigs, controller: started } = await startControllerWith(cp, OBJECTS, { speakerSecrets: ['bgp-auth'] });
+        controller = started;
         lab.up(1);
         lab.startFrr(FRR);
         relay = await relayApiserverInto(lab.speakers[0]!.ns, cp.get().server, lab.dir);

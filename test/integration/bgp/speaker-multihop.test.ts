@@ -2,8 +2,8 @@
 import { useControlPlane } from '../../harness/jest-control-plane';
 import type { RunningController } from '../../../src/core/controller/run-controller';
 import { loadSockopt } from '../../../plugins/bgp/native';
-import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
-import { startTestController } from '../../support/test-controller';
+import { eventually, NAMESPACE } from '../../support/metallb-system';
+import { startControllerWith } from '../../support/test-controller';
 import { BgpLab, labAvailable, waitUntil } from './lab';
 import { parseBirdRoutes } from './routers/bird';
 import { startSpeakerIn, type NamespacedSpeaker } from './speaker-in-namespace';
@@ -136,9 +136,8 @@ function describeMultihop(router: FarRouter): void {
     beforeAll(() =>
       setUpOrCleanUp(
         async () => {
-          const kubeconfigs = await installMetallbSystem(cp);
-          await cp.kubectlOk(['apply', '-f', '-'], { input: objects(router) });
-          controller = await startTestController(kubeconfigs.controller);
+          const { kubeconfigs, controller: started } = await startControllerWith(cp, objects(router));
+          controller = started;
           lab.up(2);
           // far (10.0.1.2/30) — bridge namespace (10.0.1.1/30, forwarding) — speakers (192.168.1.0/24).
           const far = lab.addNamespace('far');

@@ -1,6 +1,7 @@
 // A client polling a BGP VIP through the lab router: the VIP served in a speaker namespace, the client in another, counting failures.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { BgpLab } from './lab';
+import { childReady } from './child-ready';
 
 const SERVER = `
 const http = require('node:http');
@@ -83,18 +84,6 @@ export async function serveVip(lab: BgpLab, speakerNs: string, clientNs: string,
   lab.exec(clientNs, 'ip', ['route', 'replace', vipRoute, 'via', '192.168.1.1']);
   lab.exec(speakerNs, 'ip', ['addr', 'replace', `${vip}/32`, 'dev', 'lo']);
   const server = spawn('ip', ['netns', 'exec', speakerNs, process.execPath, '-e', SERVER, vip], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('VIP server did not start within 10 s')), 10_000);
-    server.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    server.once('exit', (code) => {
-      clearTimeout(t);
-      reject(new Error(`VIP server exited with ${code}`));
-    });
-  });
+  await childReady(server, 'VIP server');
   return server;
 }

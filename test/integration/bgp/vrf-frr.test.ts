@@ -2,8 +2,8 @@
 import { useControlPlane } from '../../harness/jest-control-plane';
 import type { RunningController } from '../../../src/core/controller/run-controller';
 import { loadSockopt } from '../../../plugins/bgp/native';
-import { eventually, installMetallbSystem, NAMESPACE } from '../../support/metallb-system';
-import { startTestController } from '../../support/test-controller';
+import { eventually, NAMESPACE } from '../../support/metallb-system';
+import { startControllerWith } from '../../support/test-controller';
 import { BgpLab, labAvailable, sh } from './lab';
 import { startSpeakerIn, type NamespacedSpeaker } from './speaker-in-namespace';
 import { BFDD_FAST, frrBgpd } from './frr-config';
@@ -107,9 +107,8 @@ d(`BGPPeer vrf (${VRF ? 'kernel VRF device' : 'plain interfaces: this kernel has
   beforeAll(() =>
     setUpOrCleanUp(
       async () => {
-        const kubeconfigs = await installMetallbSystem(cp);
-        await cp.kubectlOk(['apply', '-f', '-'], { input: OBJECTS });
-        controller = await startTestController(kubeconfigs.controller);
+        const { kubeconfigs, controller: started } = await startControllerWith(cp, OBJECTS);
+        controller = started;
         red.up(0);
         blue.up(0);
         // The speaker namespace is deleted with the red lab (its namespace list).

@@ -1,39 +1,26 @@
 // The CRD corpus through the real API server (`kubectl apply`) and `metallbts validate`: same verdicts, messages naming the field.
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { binPath } from '../../harness/bins';
 import { useControlPlane } from '../../harness/jest-control-plane';
-import { runValidate } from '../../../src/cli/commands/validate';
+import { CORPUS, corpusFiles, validateFixture } from '../../support/crd-corpus';
 import { parseAddressRange } from '../../../src/core/config/address-ranges';
 import { formatIp } from '../../../src/core/net/ip';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CHART = join(ROOT, 'charts', 'metallbts');
-const CORPUS = join(ROOT, 'test', 'fixtures', 'crd-corpus');
 const NS = 'crd-corpus';
 
-const files = (kind: 'invalid' | 'valid'): string[] => readdirSync(join(CORPUS, kind)).filter((f) => f.endsWith('.yaml')).sort();
-const INVALID = files('invalid');
-const VALID = files('valid');
+const INVALID = corpusFiles('invalid');
+const VALID = corpusFiles('valid');
 
 /** The field an invalid fixture is refused for, from its `# field: spec...` header line. */
 function fieldOf(file: string): string {
   const m = /^# field: (\S+)$/m.exec(readFileSync(file, 'utf8'));
   if (!m) throw new Error(`${file} has no "# field:" line`);
   return m[1]!;
-}
-
-/** The plugin modules a fixture is validated with (`# plugin: PATH` header lines, from the repository root), as `--plugin`. */
-function pluginsOf(file: string): string[] {
-  return [...readFileSync(file, 'utf8').matchAll(/^# plugin: (\S+)$/gm)].map((m) => join(ROOT, m[1]!));
-}
-
-function validate(file: string): { code: number; lines: string[] } {
-  const lines: string[] = [];
-  const code = runValidate([file], { stdout: (l) => lines.push(l), stderr: () => undefined }, { plugins: pluginsOf(file) });
-  return { code, lines };
 }
 
 function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -97,7 +84,7 @@ describe('metallb.io CRD corpus: the API server and validate agree', () => {
     const file = join(CORPUS, 'invalid', name);
     const field = fieldOf(file);
     const applied = await cp.kubectl(['apply', '-n', NS, '-f', file]);
-    const v = validate(file);
+    const v = validateFixture(file);
     const validateErrors = v.lines.filter((l) => !l.includes(': warning: '));
     expect({
       apiserver: applied.code !== 0,
@@ -113,7 +100,7 @@ describe('metallb.io CRD corpus: the API server and validate agree', () => {
     const ns = `${NS}-${name.replace(/\.yaml$/, '')}`;
     await cp.kubectlOk(['create', 'namespace', ns]);
     const applied = await cp.kubectl(['apply', '-n', ns, '-f', file]);
-    const v = validate(file);
+    const v = validateFixture(file);
     expect({ apiserver: applied.code, stderr: applied.code === 0 ? '' : applied.stderr, validate: v.code }).toEqual({ apiserver: 0, stderr: '', validate: 0 });
   });
 });
@@ -170,7 +157,7 @@ describe('fields parsed but not implemented: warned about at admission and by va
     }
     expect(stderr).toMatch(/Warning: .*spec\.echoMode: BFD echo mode is not implemented by metallbts yet/);
     expect(stderr).not.toMatch(/spec\.vrf|spec\.dualStackAddressFamily|spec\.bfdProfile/);
-    const warnings = validate(file).lines.filter((l) => l.includes(': warning: ') && l.includes('not implemented by metallbts yet'));
+    const warnings = validateFixture(file).lines.filter((l) => l.includes(': warning: ') && l.includes('not implemented by metallbts yet'));
     expect(warnings.map((l) => l.replace(/^.*?:(BGPPeer|BFDProfile)/, '$1').replace(/: warning: .*/, ''))).toEqual(['BFDProfile/fast.spec.echoMode']);
   });
 });

@@ -1,7 +1,7 @@
 // The controller against a real kube-apiserver, running as its least-privilege ServiceAccount.
 import * as yaml from 'js-yaml';
 import { useControlPlane } from '../../harness/jest-control-plane';
-import { eventually, httpGetText, NAMESPACE } from '../../support/metallb-system';
+import { eventually, httpGetText, metallbObjectYaml, NAMESPACE } from '../../support/metallb-system';
 import { layer2ConfigMap } from '../../support/layer2-config-map';
 import { useTestController } from './controller-fixture';
 
@@ -104,17 +104,7 @@ describe('controller against a real apiserver', () => {
   test('namespace-scoped pool (IPAddressPool serviceAllocation.namespaces) alongside the ConfigMap', async () => {
     await cp.kubectlOk(['create', 'namespace', 'team-a']);
     await cp.kubectlOk(['apply', '-f', '-'], {
-      input: `
-apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata:
-  name: team-a-pool
-  namespace: ${NAMESPACE}
-spec:
-  addresses: [172.20.0.10-172.20.0.20]
-  serviceAllocation:
-    priority: 1
-    namespaces: [team-a]
+      input: `${metallbObjectYaml('IPAddressPool', 'team-a-pool', { addresses: ['172.20.0.10-172.20.0.20'], serviceAllocation: { priority: 1, namespaces: ['team-a'] } })}
 ---
 apiVersion: metallb.io/v1beta1
 kind: L2Advertisement
@@ -133,16 +123,7 @@ spec:
 
   test('dual-stack: RequireDualStack gets one IPv4 and one IPv6 from one pool', async () => {
     await cp.kubectlOk(['apply', '-f', '-'], {
-      input: `
-apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata:
-  name: dual
-  namespace: ${NAMESPACE}
-spec:
-  autoAssign: false
-  addresses: [10.30.0.0/24, "fd00:30::/120"]
-`,
+      input: metallbObjectYaml('IPAddressPool', 'dual', { autoAssign: false, addresses: ['10.30.0.0/24', 'fd00:30::/120'] }),
     });
     await new Promise((r) => setTimeout(r, 1000));
     await cp.kubectlOk(['apply', '-f', '-'], {

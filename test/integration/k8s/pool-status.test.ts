@@ -1,25 +1,11 @@
 // IPAddressPool status counters written by the controller (least-privilege ServiceAccount) to a real kube-apiserver.
 import { useControlPlane } from '../../harness/jest-control-plane';
-import { eventually, NAMESPACE } from '../../support/metallb-system';
+import { eventually, metallbObjectYaml, NAMESPACE } from '../../support/metallb-system';
 import { useTestController } from './controller-fixture';
 
 const cp = useControlPlane({ serviceClusterIpRange: '10.96.0.0/16,fd00:10:96::/112' });
 
-const POOLS = `
-apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata:
-  name: dual
-  namespace: ${NAMESPACE}
-spec:
-  addresses: [192.168.9.240/29, fc00:9::/124]
----
-apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata:
-  name: l2
-  namespace: ${NAMESPACE}
-`;
+const POOLS = [metallbObjectYaml('IPAddressPool', 'dual', { addresses: ['192.168.9.240/29', 'fc00:9::/124'] }), metallbObjectYaml('L2Advertisement', 'l2')].join('---\n');
 
 const service = (name: string, families: string[]): string => `
 apiVersion: v1

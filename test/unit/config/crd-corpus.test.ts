@@ -1,24 +1,8 @@
 // The CRD corpus through `metallbts validate` alone (fast; the integration test adds the real API server's verdicts).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runValidate } from '../../../src/cli/commands/validate';
 import { buildConfig } from '../../../src/core/config';
-
-const CORPUS = join(__dirname, '../../fixtures/crd-corpus');
-const files = (kind: string): string[] => readdirSync(join(CORPUS, kind)).filter((f) => f.endsWith('.yaml')).sort();
-
-const ROOT = join(__dirname, '../../..');
-
-/** A fixture's `# plugin: PATH` header lines (from the repository root), passed as `--plugin`. */
-function pluginsOf(file: string): string[] {
-  return [...readFileSync(file, 'utf8').matchAll(/^# plugin: (\S+)$/gm)].map((m) => join(ROOT, m[1]!));
-}
-
-function validate(file: string): { code: number; lines: string[] } {
-  const lines: string[] = [];
-  const code = runValidate([file], { stdout: (l) => lines.push(l), stderr: () => undefined }, { plugins: pluginsOf(file) });
-  return { code, lines };
-}
+import { CORPUS, corpusFiles as files, validateFixture as validate } from '../../support/crd-corpus';
 
 describe('CRD corpus through validate', () => {
   test.each(files('invalid'))('invalid/%s: an error at the field its header names', (name) => {
