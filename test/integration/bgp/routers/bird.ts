@@ -1,7 +1,6 @@
 // BIRD 2.0 as a lab router: one bgp protocol per neighbour (named from its address), RIB parsed from `show route … all`, BFD protocol.
-import { existsSync } from 'node:fs';
 import { waitUntil, type BgpLab } from '../lab';
-import { ROUTER_ASN, ROUTER_ID, ROUTER_ROUTES, type LabRouter, type NeighborSpec, type RibPath } from './router';
+import { ROUTER_ASN, ROUTER_ID, ROUTER_ROUTES, InstalledRouter, type LabRouter, type NeighborSpec, type RibPath } from './router';
 
 /** BIRD protocol name of a neighbour: `p_` + its address with separators as `_`. */
 export const birdProtocol = (address: string): string => `p_${address.replace(/[.:]/g, '_')}`;
@@ -57,14 +56,11 @@ export function parseBirdRoutes(text: string, protocols: Map<string, string>): R
   return out;
 }
 
-export class BirdRouter implements LabRouter {
-  readonly name = 'BIRD' as const;
-  readonly bfd = true;
-  private lab?: BgpLab;
+export class BirdRouter extends InstalledRouter implements LabRouter {
   private protocols = new Map<string, string>();
 
-  available(): boolean {
-    return existsSync('/usr/sbin/bird') && existsSync('/usr/sbin/birdc');
+  constructor() {
+    super('BIRD', true, ['/usr/sbin/bird', '/usr/sbin/birdc']);
   }
 
   async start(lab: BgpLab, neighbors: NeighborSpec[]): Promise<void> {
@@ -75,37 +71,37 @@ export class BirdRouter implements LabRouter {
   }
 
   rib(family: 4 | 6): RibPath[] {
-    return parseBirdRoutes(this.lab!.birdc(`show route table master${family} all`), this.protocols);
+    return parseBirdRoutes(this.started().birdc(`show route table master${family} all`), this.protocols);
   }
 
   established(address: string): boolean {
-    return /\bEstablished\b/.test(this.lab!.birdc(`show protocols ${birdProtocol(address)}`));
+    return /\bEstablished\b/.test(this.started().birdc(`show protocols ${birdProtocol(address)}`));
   }
 
   bfdState(address: string): string | undefined {
-    const line = this.lab!.birdc('show bfd sessions')
+    const line = this.started().birdc('show bfd sessions')
       .split('\n')
       .find((l) => l.trim().split(/\s+/)[0] === address);
     return line?.trim().split(/\s+/)[2]?.toLowerCase();
   }
 
   sentPrefixes(address: string): number {
-    const routes = /Routes:\s+\d+ imported, (\d+) exported/.exec(this.lab!.birdc(`show protocols all ${birdProtocol(address)}`));
+    const routes = /Routes:\s+\d+ imported, (\d+) exported/.exec(this.started().birdc(`show protocols all ${birdProtocol(address)}`));
     return routes ? Number(routes[1]) : 0;
   }
 
   reset(address: string): void {
-    this.lab!.birdc(`restart ${birdProtocol(address)}`);
+    this.started().birdc(`restart ${birdProtocol(address)}`);
   }
 
   neighbor(address: string): { routerId?: string; holdTime?: number } {
-    const text = this.lab!.birdc(`show protocols all ${birdProtocol(address)}`);
+    const text = this.started().birdc(`show protocols all ${birdProtocol(address)}`);
     const hold = /Hold timer:\s+[\d.]+\/(\d+)/.exec(text);
     return { routerId: /Neighbor ID:\s+(\S+)/.exec(text)?.[1], holdTime: hold ? Number(hold[1]) : undefined };
   }
 
   refresh(address: string): void {
-    this.lab!.birdc(`reload in ${birdProtocol(address)}`);
+    this.started().birdc(`reload in ${birdProtocol(address)}`);
   }
 
   describe(): string {

@@ -1,7 +1,6 @@
 // FRR 8.4 (bgpd, zebra, bfdd) as a lab router: per-neighbour config, RIB from `show bgp … json`, BFD from `show bfd peers json`.
-import { existsSync } from 'node:fs';
 import { waitUntil, type BgpLab } from '../lab';
-import { ROUTER_ASN, ROUTER_ID, ROUTER_ROUTES, type LabRouter, type NeighborSpec, type RibPath } from './router';
+import { ROUTER_ASN, ROUTER_ID, ROUTER_ROUTES, InstalledRouter, type LabRouter, type NeighborSpec, type RibPath } from './router';
 
 interface FrrPath {
   aspath?: { string?: string; segments?: Array<{ list?: number[] }> };
@@ -47,13 +46,10 @@ export function frrConfig(neighbors: NeighborSpec[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-export class FrrRouter implements LabRouter {
-  readonly name = 'FRR' as const;
-  readonly bfd = true;
-  private lab?: BgpLab;
+export class FrrRouter extends InstalledRouter implements LabRouter {
 
-  available(): boolean {
-    return existsSync('/usr/lib/frr/bgpd') && existsSync('/usr/lib/frr/bfdd');
+  constructor() {
+    super('FRR', true, ['/usr/lib/frr/bgpd', '/usr/lib/frr/bfdd']);
   }
 
   async start(lab: BgpLab, neighbors: NeighborSpec[]): Promise<void> {
@@ -63,7 +59,7 @@ export class FrrRouter implements LabRouter {
   }
 
   rib(family: 4 | 6): RibPath[] {
-    const lab = this.lab!;
+    const lab = this.started();
     const afi = `ipv${family}`;
     const routes = lab.vtyshJson<{ routes?: Record<string, unknown> }>(`show bgp ${afi} unicast json`).routes ?? {};
     const out: RibPath[] = [];
@@ -86,31 +82,31 @@ export class FrrRouter implements LabRouter {
   }
 
   established(address: string): boolean {
-    const j = this.lab!.vtyshJson<Record<string, { bgpState?: string }>>(`show bgp neighbors ${address} json`);
+    const j = this.started().vtyshJson<Record<string, { bgpState?: string }>>(`show bgp neighbors ${address} json`);
     return j[address]?.bgpState === 'Established';
   }
 
   bfdState(address: string): string | undefined {
-    const peers = this.lab!.vtyshJson<Array<{ peer: string; status: string }>>('show bfd peers json');
+    const peers = this.started().vtyshJson<Array<{ peer: string; status: string }>>('show bfd peers json');
     return peers.find((p) => p.peer === address)?.status;
   }
 
   sentPrefixes(address: string): number {
-    const n = this.lab!.vtyshJson<Record<string, { addressFamilyInfo?: Record<string, { sentPrefixCounter?: number }> }>>(`show bgp neighbors ${address} json`)[address];
+    const n = this.started().vtyshJson<Record<string, { addressFamilyInfo?: Record<string, { sentPrefixCounter?: number }> }>>(`show bgp neighbors ${address} json`)[address];
     return Object.values(n?.addressFamilyInfo ?? {}).reduce((sum, af) => sum + (af.sentPrefixCounter ?? 0), 0);
   }
 
   reset(address: string): void {
-    this.lab!.vtysh(`clear bgp ${address}`);
+    this.started().vtysh(`clear bgp ${address}`);
   }
 
   neighbor(address: string): { routerId?: string; holdTime?: number } {
-    const n = this.lab!.vtyshJson<Record<string, { remoteRouterId?: string; bgpTimerHoldTimeMsecs?: number }>>(`show bgp neighbors ${address} json`)[address];
+    const n = this.started().vtyshJson<Record<string, { remoteRouterId?: string; bgpTimerHoldTimeMsecs?: number }>>(`show bgp neighbors ${address} json`)[address];
     return { routerId: n?.remoteRouterId, holdTime: n?.bgpTimerHoldTimeMsecs === undefined ? undefined : n.bgpTimerHoldTimeMsecs / 1000 };
   }
 
   refresh(address: string): void {
-    this.lab!.vtysh(`clear bgp ${address} soft in`);
+    this.started().vtysh(`clear bgp ${address} soft in`);
   }
 
   describe(): string {

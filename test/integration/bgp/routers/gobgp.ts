@@ -1,7 +1,6 @@
 // GoBGP 3.10 (Debian gobgpd + gobgp CLI) as a lab router: passive neighbours, RIB from `gobgp global rib -j`. No BFD in GoBGP.
-import { existsSync } from 'node:fs';
 import { waitUntil, type BgpLab } from '../lab';
-import { ROUTER_ASN, ROUTER_ID, ROUTER_ROUTES, type LabRouter, type NeighborSpec, type RibPath } from './router';
+import { ROUTER_ASN, ROUTER_ID, ROUTER_ROUTES, InstalledRouter, type LabRouter, type NeighborSpec, type RibPath } from './router';
 
 interface GobgpAttr {
   type: number;
@@ -40,13 +39,10 @@ ${blocks.join('\n')}`;
 /** GoBGP's session_state enum (api.PeerState_SessionState): 6 = ESTABLISHED. */
 const ESTABLISHED = new Set<number | string>([6, 'ESTABLISHED', 'established']);
 
-export class GobgpRouter implements LabRouter {
-  readonly name = 'GoBGP' as const;
-  readonly bfd = false;
-  private lab?: BgpLab;
+export class GobgpRouter extends InstalledRouter implements LabRouter {
 
-  available(): boolean {
-    return existsSync('/usr/bin/gobgpd') && existsSync('/usr/bin/gobgp');
+  constructor() {
+    super('GoBGP', false, ['/usr/bin/gobgpd', '/usr/bin/gobgp']);
   }
 
   async start(lab: BgpLab, neighbors: NeighborSpec[]): Promise<void> {
@@ -61,7 +57,7 @@ export class GobgpRouter implements LabRouter {
   }
 
   rib(family: 4 | 6): RibPath[] {
-    const rib = this.lab!.gobgp<GobgpRib>(['global', 'rib', '-a', `ipv${family}`]);
+    const rib = this.started().gobgp<GobgpRib>(['global', 'rib', '-a', `ipv${family}`]);
     const out: RibPath[] = [];
     for (const [prefix, paths] of Object.entries(rib)) {
       for (const p of paths) {
@@ -82,7 +78,7 @@ export class GobgpRouter implements LabRouter {
   }
 
   private neighbors(): GobgpNeighbor[] {
-    return this.lab!.gobgp<GobgpNeighbor[]>(['neighbor']);
+    return this.started().gobgp<GobgpNeighbor[]>(['neighbor']);
   }
 
   established(address: string): boolean {
@@ -91,16 +87,16 @@ export class GobgpRouter implements LabRouter {
   }
 
   sentPrefixes(address: string): number {
-    const n = this.lab!.gobgp<{ afi_safis?: Array<{ state?: { advertised?: number } }> }>(['neighbor', address]);
+    const n = this.started().gobgp<{ afi_safis?: Array<{ state?: { advertised?: number } }> }>(['neighbor', address]);
     return (n.afi_safis ?? []).reduce((sum, af) => sum + (af.state?.advertised ?? 0), 0);
   }
 
   reset(address: string): void {
-    this.lab!.exec(this.lab!.routerNs, 'gobgp', ['-u', '127.0.0.1', '-p', '50051', 'neighbor', address, 'reset']);
+    this.started().exec(this.started().routerNs, 'gobgp', ['-u', '127.0.0.1', '-p', '50051', 'neighbor', address, 'reset']);
   }
 
   neighbor(address: string): { routerId?: string; holdTime?: number } {
-    const n = this.lab!.gobgp<GobgpNeighbor>(['neighbor', address]);
+    const n = this.started().gobgp<GobgpNeighbor>(['neighbor', address]);
     return { routerId: n.state?.router_id, holdTime: n.timers?.state?.negotiated_hold_time };
   }
 

@@ -1,4 +1,5 @@
 // What the speaker-level interop matrix needs from a lab router (FRR, GoBGP, BIRD): start, its RIB, session and BFD views.
+import { existsSync } from 'node:fs';
 import type { BgpLab } from '../lab';
 
 /** The lab router's identity: AS 64500, router ID 192.168.1.1 on br0 (192.168.1.1, fd00:1::1). */
@@ -58,4 +59,26 @@ export interface LabRouter {
   neighbor(address: string): { routerId?: string; holdTime?: number };
   /** Diagnostics appended to a failed wait: the router's neighbour summary. */
   describe(): string;
+}
+
+/** What the routers share: whether their binaries are installed, and the lab they were started in. */
+export abstract class InstalledRouter {
+  protected lab?: BgpLab;
+
+  constructor(
+    readonly name: LabRouter['name'],
+    /** Can this router run BFD with the speaker? */
+    readonly bfd: boolean,
+    private readonly binaries: string[],
+  ) {}
+
+  available(): boolean {
+    return this.binaries.every((b) => existsSync(b));
+  }
+
+  /** The lab of `start`; the views are only asked for after it. */
+  protected started(): BgpLab {
+    if (!this.lab) throw new Error('router not started');
+    return this.lab;
+  }
 }
