@@ -170,8 +170,14 @@ describe('the real cluster: chart pods on real kubelets (e2e, root)', () => {
     for (const f of readdirSync(join(cacheDir(), 'crds', crdDir)).filter((x) => x.endsWith('.yaml'))) {
       await kubectl.ok(['apply', '--server-side', '-f', '-'], { input: readFileSync(join(cacheDir(), 'crds', crdDir, f), 'utf8'), timeoutMs: 60_000 });
     }
-    await kubectl.ok(['wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com',
-      'crd/prometheusrules.monitoring.coreos.com'], { timeoutMs: 70_000 });
+    // A CRD just applied may have no status yet, and `kubectl wait` then errors at once instead of waiting: retry that.
+    for (let attempt = 1; ; attempt++) {
+      const r = await kubectl.run(['wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com',
+        'crd/prometheusrules.monitoring.coreos.com'], { timeoutMs: 70_000 });
+      if (r.code === 0) break;
+      if (attempt >= 10 || !r.stderr.includes('.status.conditions accessor error')) throw new Error(`kubectl wait for the CRDs exited ${r.code}: ${r.stderr.trim()}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
     await release.upgrade('layer2-tutorial.yaml', ['--set', 'prometheus.serviceMonitor.enabled=true', '--set', 'prometheus.rules.enabled=true',
       '--set', 'grafana.dashboard.enabled=true']);
     const objs = await kubectl.ok(['get', 'servicemonitors,prometheusrules,configmaps,services', '-n', 'metallb-system', '-o', 'name']);
