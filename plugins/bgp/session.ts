@@ -369,6 +369,7 @@ export class BgpSession extends EventEmitter {
       }
       if (sock.writableLength === 0) this.lastDrainAt = Date.now();
       this.write(encodeKeepalive());
+      this.refreshNextHops();
     }, n.keepalive * 1000);
   }
 
@@ -394,10 +395,11 @@ export class BgpSession extends EventEmitter {
         routerId: n.routerId,
         nextHopV4: raw.nextHopV4,
         nextHopV6: raw.nextHopV6,
-        interfaces: this.localInterfaces().vrf,
+        interfaces: () => this.localInterfaces().vrf,
       },
       (m) => this.writeUpdate(m),
     );
+    this.log.info({ event: 'nextHops', nextHopV4: this.sender.nextHopV4, nextHopV6: this.sender.nextHopV6 }, 'next hops chosen for this session');
     this.sendTable(new Set(n.families));
     if (this.endOfRibAllowed) this.sendEndOfRib();
     else {
@@ -453,6 +455,14 @@ export class BgpSession extends EventEmitter {
       this.flushScheduled = false;
       if (this._state === 'Established') this.flush();
     });
+  }
+
+  /** A next hop that was missing at Established (its interface not yet running) is announced once it appears. */
+  private refreshNextHops(): void {
+    const sender = this.sender;
+    if (!sender?.refreshNextHops()) return;
+    this.log.info({ event: 'nextHops', nextHopV4: sender.nextHopV4, nextHopV6: sender.nextHopV6 }, 'next hop found: table sent again');
+    this.sendTable(new Set(this.negotiated?.families ?? []));
   }
 
   private flush(): void {

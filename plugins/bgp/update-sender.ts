@@ -16,13 +16,14 @@ export interface SenderContext {
   nextHopV4?: string;
   nextHopV6?: string;
   /** Where the other family's next hop is looked up (the session's VRF); default: every interface of the node. */
-  interfaces?: InterfaceTable;
+  interfaces?: () => InterfaceTable;
 }
 
 export class UpdateSender {
   private readonly encoder: UpdateEncoder;
-  private readonly nextHopV4?: string;
-  private readonly nextHopV6?: string;
+  /** The next hops this connection announces (undefined: the session's own address, or IPv4-mapped). */
+  nextHopV4?: string;
+  nextHopV6?: string;
 
   /** `send` writes one UPDATE message to the peer. */
   constructor(
@@ -31,10 +32,25 @@ export class UpdateSender {
     private readonly send: (update: Buffer) => void,
   ) {
     this.encoder = new UpdateEncoder({ asn4: ctx.asn4 });
-    const v4Session = isIPv4(ctx.localAddress);
-    // The other family's next hop: configured, else our address of that family on the same interface.
-    this.nextHopV4 = ctx.nextHopV4 ?? (v4Session ? undefined : siblingAddress(ctx.localAddress, 4, ctx.interfaces));
-    this.nextHopV6 = ctx.nextHopV6 ?? (v4Session ? siblingAddress(ctx.localAddress, 6, ctx.interfaces) : undefined);
+    this.nextHopV4 = ctx.nextHopV4;
+    this.nextHopV6 = ctx.nextHopV6;
+    this.refreshNextHops();
+  }
+
+  /**
+   * Looks up the other family's next hop (our address of that family on the session's interface) while it
+   * is missing: an interface not yet running is absent from the OS table. True when one appeared, so the
+   * table must be sent again with it (until then the IPv4-mapped address stood in).
+   */
+  refreshNextHops(): boolean {
+    const v4Session = isIPv4(this.ctx.localAddress);
+    const other = v4Session ? 6 : 4;
+    if (!this.ctx.families.includes(other) || (v4Session ? this.nextHopV6 : this.nextHopV4) !== undefined) return false;
+    const found = siblingAddress(this.ctx.localAddress, other, this.ctx.interfaces?.());
+    if (found === undefined) return false;
+    if (v4Session) this.nextHopV6 = found;
+    else this.nextHopV4 = found;
+    return true;
   }
 
   /** Sends what changed since the last call (negotiated families only). */

@@ -153,7 +153,9 @@ d(`BGPPeer vrf (${VRF ? 'kernel VRF device' : 'plain interfaces: this kernel has
     const mp = neighbor(red)?.neighborCapabilities?.multiprotocolExtensions ?? {};
     expect(mp.ipv4Unicast).toMatchObject({ advertisedAndReceived: true });
     expect(mp.ipv6Unicast).toMatchObject({ advertisedAndReceived: true });
-    const hops = red.vtyshJson<Prefix>(`show bgp ipv6 unicast ${v6}/128 json`).paths?.[0]?.nexthops?.map((h) => h.ip);
+    // red0 may not be running yet when the session comes up (absent from the OS table): the next hop follows once it is.
+    const hopsAt = () => red.vtyshJson<Prefix>(`show bgp ipv6 unicast ${v6}/128 json`).paths?.[0]?.nexthops?.map((h) => h.ip) ?? [];
+    const hops = await eventually('fd00:1::a as the IPv6 next hop', async () => (hopsAt().includes('fd00:1::a') ? hopsAt() : undefined), 15_000).catch(() => hopsAt());
     expect(hops).toContain('fd00:1::a');
     expect(hops).not.toContain('fd00:1::b');
     expect(red.vtysh('show bgp ipv6 unicast')).toContain(`${v6}/128`);

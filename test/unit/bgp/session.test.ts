@@ -119,6 +119,26 @@ describe('BgpSession', () => {
     expect(c.messages.filter((m) => m.type === 'keepalive').length).toBeGreaterThanOrEqual(3);
   }, 10000);
 
+  test('an IPv6 next hop missing at Established (interface not yet running) is looked up again, and the table re-sent with it', async () => {
+    const eth = (v6: boolean) => ({
+      eth9: [{ address: '127.0.0.1', family: 'IPv4', internal: false }, ...(v6 ? [{ address: 'fd00:9::1', family: 'IPv6', internal: false }] : [])],
+    }) as unknown as NodeJS.Dict<import('node:os').NetworkInterfaceInfo[]>;
+    let running = false;
+    const { s, c } = await setup({ asn: 65000, hold: 3 }, { holdTime: 3, interfaces: () => eth(running) });
+    s.announce('2001:db8::/64');
+    await established(s);
+    const keepalives = setInterval(() => c.send(encodeKeepalive()), 1000);
+    try {
+      const first = await c.waitFor((m) => nlriOf(m).includes('2001:db8::/64'));
+      expect(first.type === 'update' && first.result.update.attributes.mpReach?.nextHops).toEqual(['::ffff:7f00:1']);
+      running = true;
+      const again = await c.waitFor((m) => m !== first && nlriOf(m).includes('2001:db8::/64'), 5000);
+      expect(again.type === 'update' && again.result.update.attributes.mpReach?.nextHops).toEqual(['fd00:9::1']);
+    } finally {
+      clearInterval(keepalives);
+    }
+  }, 10000);
+
   test('route refresh re-sends the Adj-RIB-Out', async () => {
     const { s, c } = await setup({ asn: 65000 });
     s.announce('10.2.0.0/16');
