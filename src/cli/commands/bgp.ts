@@ -94,7 +94,9 @@ async function announce(o: AnnounceOptions): Promise<void> {
       stopping = true;
       line({ event: 'stopping', signal, peer: session.opts.name });
       bfd?.stop();
-      void session.stop({ withdraw: true }).then(() => {
+      // SIGTERM is a restart (a rolling update, a service manager): with graceful restart the peer keeps our routes.
+      const graceful = signal === 'SIGTERM' && o.gracefulRestart !== undefined;
+      void session.stop(graceful ? { graceful: true } : { withdraw: true }).then(() => {
         line({ event: 'stopped', peer: session.opts.name });
         resolve();
       });
@@ -132,7 +134,7 @@ export function register(program: Command): void {
   const bgp = program.command('bgp').description('native BGP tools');
   bgp
     .command('announce')
-    .description('open one BGP session and announce prefixes until SIGINT/SIGTERM (then withdraw and Cease)')
+    .description('open one BGP session and announce prefixes until SIGINT/SIGTERM (then withdraw and Cease; SIGTERM with --graceful-restart only closes, so the peer keeps the routes)')
     .requiredOption('--peer <addr>', 'peer address')
     .option('--peer-port <port>', 'peer TCP port', '179')
     .requiredOption('--my-asn <asn>', 'local ASN (1..4294967295)')
@@ -148,7 +150,7 @@ export function register(program: Command): void {
     .option('--local-pref <n>', 'LOCAL_PREF (iBGP only)')
     .option('--med <n>', 'MULTI_EXIT_DISC')
     .option('--ebgp-multihop', 'eBGP TTL 255 instead of 1')
-    .option('--graceful-restart <s>', 'advertise graceful restart with this restart time')
+    .option('--graceful-restart <s>', 'advertise graceful restart with this restart time; SIGTERM then closes without withdrawing')
     .option('--next-hop <addr>', 'IPv4 next hop (default: local address)')
     .option('--next-hop-v6 <addr>', 'IPv6 next hop (default: local IPv6 address, or IPv4-mapped)')
     .option('--prefix <p...>', 'prefixes to announce')

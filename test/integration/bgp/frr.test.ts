@@ -24,6 +24,7 @@ router bgp 64500
  bgp listen range 192.168.1.8/30 peer-group EBGP
  bgp listen range 192.168.1.12/32 peer-group EBGP
  bgp listen range 192.168.1.13/32 peer-group IBGP
+ bgp listen range 192.168.1.15/32 peer-group EBGP
  bgp listen range fd00:1::/64 peer-group EBGP6
  address-family ipv4 unicast
   maximum-paths 8
@@ -53,7 +54,7 @@ d('FRR interop', () => {
 
   beforeAll(async () => {
     try {
-      lab.up(5);
+      lab.up(6);
       logFile = join(lab.dir, 'bgpd.log');
       lab.startFrr(BGPD_CONF(logFile));
       await waitUntil('bgpd', () => lab.vtysh('show bgp summary json').length > 0, 15000);
@@ -65,6 +66,8 @@ d('FRR interop', () => {
       lab.announce(3, ['--peer', '192.168.1.1', '--my-asn', '64500', '--peer-asn', '64500', '--local-pref', '250', '--community', '64500:7', '--prefix', '203.0.113.0/24']);
       // s4: 4-byte ASN over IPv6 transport, IPv4 and IPv6 prefixes.
       lab.announce(4, ['--peer', 'fd00:1::1', '--router-id', '192.168.1.14', '--my-asn', '4200000001', '--peer-asn', '64500', '--prefix', '2001:db8:1::/64', '198.18.0.0/15']);
+      // s5: graceful restart (FRR is a helper by default).
+      lab.announce(5, ['--peer', '192.168.1.1', '--my-asn', '64501', '--peer-asn', '64500', '--graceful-restart', '120', '--prefix', '198.51.102.0/24']);
     } catch (err) {
       lab.down();
       throw err;
@@ -116,6 +119,21 @@ d('FRR interop', () => {
     await waitUntil('FRR logged the Cease', () => /192\.168\.1\.12.*6\/2/.test(readFileSync(logFile, 'utf8')), 5000).catch((e) => {
       throw new Error(`${(e as Error).message}\n${readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('192.168.1.12')).join('\n')}`);
     });
+  });
+
+  test('SIGTERM with --graceful-restart: no withdrawal and no NOTIFICATION, FRR keeps the route as stale', async () => {
+    type Paths = { paths?: Array<{ stale?: boolean }> };
+    await waitUntil('198.51.102.0/24', () => routes('ipv4')['198.51.102.0/24'], 30000);
+    const code = await lab.stopSpeaker(5, 'SIGTERM');
+    expect(code).toBe(0);
+    const out = lab.speakers[5]!.output.join('\n');
+    expect(out).toContain('"event":"gracefulRestartStop"');
+    expect(out).not.toContain('"event":"notificationSent"');
+    await waitUntil('198.51.102.0/24 stale', () => (detail('ipv4', '198.51.102.0/24') as Paths).paths?.some((p) => p.stale), 10000);
+    // Still there, still stale, well after the close: only the 120 s restart time (or End-of-RIB) would remove it.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((detail('ipv4', '198.51.102.0/24') as Paths).paths?.[0]?.stale).toBe(true);
+    expect(kernelRoute('198.51.102.0/24')).toContain('via 192.168.1.15');
   });
 
   test('SIGSTOP (speaker silent) → FRR hold timer (3 s) removes its routes', async () => {
