@@ -95,6 +95,7 @@ describe('the real cluster, BGP with graceful restart (e2e, root)', () => {
     expect(gen).not.toBe(rev);
     expect(r.ok).toBeGreaterThan(20);
     expect(r.failed).toEqual([]);
+    expect(r.cut).toEqual([]);
     expect(hops.samples).toBeGreaterThan(20);
     expect(hops.fewest).toBe(NODES.length);
     // Every node is back with its route (the stale paths were refreshed, End-of-RIB received).

@@ -98,10 +98,12 @@ describe('the real cluster: chart pods on real kubelets (e2e, root)', () => {
     })();
     const r = await pollWhile(L2_EXPECTED_IP, rolled);
     const gen = (await kubectl.ok(['get', 'ds', 'speaker', '-n', 'metallb-system', '-o', 'jsonpath={.metadata.generation}'])).trim();
-    process.stdout.write(`rolling upgrade: ${r.ok} requests answered, ${r.failed.length} failed\n`);
+    process.stdout.write(`rolling upgrade: ${r.ok} requests answered, ${r.failed.length} failed, ${r.cut.length} cut in flight by an ARP move (retried at once)\n`);
     expect(gen).not.toBe(rev);
     expect(r.ok).toBeGreaterThan(20);
     expect(r.failed).toEqual([]);
+    // Layer 2 moves the VIP, not connections: one in flight at a move may be reset. At most away and back per node.
+    expect(r.cut.length).toBeLessThanOrEqual(6);
   }, 400_000);
 
   it('controller pod deleted: no Service changes its IP', async () => {

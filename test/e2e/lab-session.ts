@@ -84,19 +84,49 @@ export async function waitNoPods(kubectl: LabKubectl): Promise<void> {
   throw new Error(`pods left in ${METALLB_NAMESPACE} after 120 s`);
 }
 
+/** Requests counted by outcome: `cut` is an in-flight connection reset when the VIP moved (its retry then succeeded). */
+export interface RequestCounts {
+  ok: number;
+  failed: string[];
+  cut: string[];
+}
+
+// curl 56 (reset while receiving) and 52 (empty reply): the connection was mid-flight when another node took the VIP.
+const CUT_IN_FLIGHT = /\((56|52)\)/;
+
+/**
+ * One request to the VIP, added to `r`. A connection cut in flight is retried at once: with the new owner's
+ * kube-proxy the retry must succeed, else it is a failure (an outage, not just a moved connection).
+ */
+export async function requestOnce(vip: string, r: RequestCounts): Promise<void> {
+  const a = await curlFromClient(vip, 1);
+  if (a.ok) {
+    r.ok++;
+    return;
+  }
+  const at = `${new Date().toISOString()} ${a.error ?? ''}`;
+  if (!CUT_IN_FLIGHT.test(a.error ?? '')) {
+    r.failed.push(at);
+    return;
+  }
+  const retry = await curlFromClient(vip, 1);
+  if (retry.ok) {
+    r.ok++;
+    r.cut.push(at);
+  } else r.failed.push(`${at}; retry: ${retry.error ?? ''}`);
+}
+
 /** Polls the VIP every `everyMs` while `during` runs (and `settleMs` after), counting failed requests. */
-export async function pollWhile(vip: string, during: Promise<unknown>, everyMs = 50, settleMs = 3000): Promise<{ ok: number; failed: string[] }> {
+export async function pollWhile(vip: string, during: Promise<unknown>, everyMs = 50, settleMs = 3000): Promise<RequestCounts> {
   let done = false;
   void during.then(
     () => (done = true),
     () => (done = true),
   );
-  const r = { ok: 0, failed: [] as string[] };
+  const r: RequestCounts = { ok: 0, failed: [], cut: [] };
   let doneAt: number | undefined;
   for (let i = 0; i < 20_000; i++) {
-    const a = await curlFromClient(vip, 1);
-    if (a.ok) r.ok++;
-    else r.failed.push(`${new Date().toISOString()} ${a.error ?? ''}`);
+    await requestOnce(vip, r);
     if (done) doneAt ??= performance.now();
     if (doneAt !== undefined && performance.now() - doneAt > settleMs) break;
     await sleep(everyMs);
