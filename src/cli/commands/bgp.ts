@@ -93,10 +93,12 @@ async function announce(o: AnnounceOptions): Promise<void> {
       if (stopping) return;
       stopping = true;
       line({ event: 'stopping', signal, peer: session.opts.name });
-      bfd?.stop();
       // SIGTERM is a restart (a rolling update, a service manager): with graceful restart the peer keeps our routes.
       const graceful = signal === 'SIGTERM' && o.gracefulRestart !== undefined;
+      // BFD Down (AdminDown) before the peer has seen the TCP close would make it drop the session and flush the routes.
+      if (!graceful) bfd?.stop();
       void session.stop(graceful ? { graceful: true } : { withdraw: true }).then(() => {
+        if (graceful) bfd?.stop();
         line({ event: 'stopped', peer: session.opts.name });
         resolve();
       });
