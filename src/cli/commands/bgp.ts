@@ -9,6 +9,7 @@ import { canonicalPrefix } from '../../../plugins/bgp/codec';
 import { parseCommunity, splitCommunities } from '../../../plugins/bgp/communities';
 import { BfdSession } from '../../../plugins/bgp/bfd/session';
 import { BfdTransport } from '../../../plugins/bgp/bfd/transport';
+import { stopPeer } from '../../../plugins/bgp/peer-shutdown';
 
 interface AnnounceOptions {
   peer: string;
@@ -95,10 +96,7 @@ async function announce(o: AnnounceOptions): Promise<void> {
       line({ event: 'stopping', signal, peer: session.opts.name });
       // SIGTERM is a restart (a rolling update, a service manager): with graceful restart the peer keeps our routes.
       const graceful = signal === 'SIGTERM' && o.gracefulRestart !== undefined;
-      // BFD Down (AdminDown) before the peer has seen the TCP close would make it drop the session and flush the routes.
-      if (!graceful) bfd?.stop();
-      void session.stop(graceful ? { graceful: true } : { withdraw: true }).then(() => {
-        if (graceful) bfd?.stop();
+      void stopPeer(session, bfd, graceful).then(() => {
         line({ event: 'stopped', peer: session.opts.name });
         resolve();
       });
