@@ -177,13 +177,14 @@ debug bgp bfd
     expect(r.failed).toEqual([]);
   });
 
-  test('without check-control-plane-failure a SIGTERM restart still keeps the route: the speaker ends BFD only after FRR closed its side of TCP, so bgpd is already a GR helper', async () => {
+  test.each(['SIGTERM', 'SIGKILL'] as const)('without check-control-plane-failure a %s restart still keeps the route: FRR is a GR helper (TCP closed) before BFD goes Down', async (signal) => {
     checkControlPlane(false);
     expect(lab.vtysh('show running-config')).not.toContain('check-control-plane-failure');
     await startPolling();
-    await speaker!.kill('SIGTERM');
+    await speaker!.kill(signal);
     await eventually('route kept as stale', async () => stale(), 10_000, 50);
-    await bfdIs('down');
+    // SIGTERM: AdminDown once FRR closed its side of TCP; SIGKILL: the kernel closes TCP at once, BFD times out 300 ms later.
+    expect(await bfdIs('down')).toMatchObject(signal === 'SIGTERM' ? { 'remote-diagnostic': 'administratively down' } : { diagnostic: 'control detection time expired' });
     // bgpd acted on the BFD Down (a BGP_Stop on a peer that is already down), and the stale route survived it.
     await eventually('bgpd saw the BFD Down', async () => (neighbor()?.lastResetDueTo === 'BFD down received' ? true : undefined), 10_000);
     expect(stale()).toBe(true);
