@@ -8,6 +8,7 @@ import type { BgpSessionOptions } from './session-options';
 import type { SessionState } from './session';
 import { anySelectorMatches } from './selectors';
 import { nativeBfdSessions, type BfdLike, type BfdSessions } from './bfd/peer-bfd';
+import { stopPeer } from './peer-shutdown';
 
 /** What the announcer needs from a session (BgpSession, or a fake in tests). */
 export interface SessionLike {
@@ -346,10 +347,7 @@ export class BgpAnnouncer implements Announcer {
     // Everything is withdrawn: this node advertises no Service any more.
     for (const k of [...this.published.keys()]) this.publishStatus(k, []);
     // Graceful restart: the routes stay at the router (stale) while the speaker restarts; the node keeps serving them.
-    // Those peers see the TCP close before BFD's AdminDown, so the router is already in its restart wait.
-    for (const s of slots) if (!s.peer.enableGracefulRestart) s.bfd?.stop();
-    await Promise.all(slots.map((s) => s.session.stop(s.peer.enableGracefulRestart ? { graceful: true } : { withdraw: true })));
-    for (const s of slots) if (s.peer.enableGracefulRestart) s.bfd?.stop();
+    await Promise.all(slots.map((s) => stopPeer(s.session, s.bfd, s.peer.enableGracefulRestart === true)));
     this.bfdSessions.close();
   }
 }

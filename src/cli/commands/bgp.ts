@@ -9,6 +9,7 @@ import { canonicalPrefix } from '../../../plugins/bgp/codec';
 import { parseCommunity, splitCommunities } from '../../../plugins/bgp/communities';
 import { BfdSession } from '../../../plugins/bgp/bfd/session';
 import { BfdTransport } from '../../../plugins/bgp/bfd/transport';
+import { stopPeer } from '../../../plugins/bgp/peer-shutdown';
 
 interface AnnounceOptions {
   peer: string;
@@ -93,10 +94,9 @@ async function announce(o: AnnounceOptions): Promise<void> {
       if (stopping) return;
       stopping = true;
       line({ event: 'stopping', signal, peer: session.opts.name });
-      bfd?.stop();
       // SIGTERM is a restart (a rolling update, a service manager): with graceful restart the peer keeps our routes.
       const graceful = signal === 'SIGTERM' && o.gracefulRestart !== undefined;
-      void session.stop(graceful ? { graceful: true } : { withdraw: true }).then(() => {
+      void stopPeer(session, bfd, graceful).then(() => {
         line({ event: 'stopped', peer: session.opts.name });
         resolve();
       });

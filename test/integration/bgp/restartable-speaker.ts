@@ -53,6 +53,11 @@ export class RestartableSpeaker {
     }
   }
 
+  /** Sends `signal` without waiting (SIGSTOP/SIGCONT freeze and thaw the speaker). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.proc!.kill(signal);
+  }
+
   async stop(): Promise<void> {
     if (this.running) this.proc!.kill('SIGKILL');
     await this.relay.stop();
