@@ -1,6 +1,23 @@
-// Checks a peer's OPEN against our configuration and derives the session parameters (RFC 4271 §6.2).
-import { Afi, CapabilityCode, ErrorCode, OpenSubcode, Safi, hasCapability, multiprotocolAfis, openAsn, type Family, type NotificationMessage, type OpenMessage } from './codec';
-import { negotiateTimers } from './session-options';
+// The OPEN we send, and a peer's OPEN checked against our configuration into the session parameters (RFC 4271 §6.2).
+import {
+  Afi,
+  CapabilityCode,
+  ErrorCode,
+  OpenSubcode,
+  Safi,
+  encodeOpenMessage,
+  hasCapability,
+  makeOpen,
+  multiprotocolAfis,
+  openAsn,
+  type Family,
+  type NotificationMessage,
+  type OpenMessage,
+} from './codec';
+import { negotiateTimers, type ResolvedOptions } from './session-options';
+
+/** Per-family flags of the graceful restart capability: Forwarding State (F) bit (RFC 4724 §3). */
+const FORWARDING_STATE_PRESERVED = 0x80;
 
 export interface Negotiated {
   hold: number;
@@ -22,6 +39,27 @@ export interface OpenExpectations {
 }
 
 export const afiOf = (f: Family) => (f === 4 ? Afi.Ipv4 : Afi.Ipv6);
+
+/** Our OPEN: `restarting` is the graceful restart R bit (set until one initial table was sent, RFC 4724 §4.1). */
+export function encodeLocalOpen(opts: ResolvedOptions, routerId: string, restarting: boolean): Buffer {
+  const gr = opts.raw.gracefulRestart;
+  return encodeOpenMessage(
+    makeOpen({
+      asn: opts.myAsn,
+      holdTime: opts.holdTime,
+      bgpId: routerId,
+      afis: opts.families.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast })),
+      gracefulRestart: gr
+        ? {
+            restartTime: gr.restartTime,
+            restarting,
+            // F bit: forwarding to our prefixes is the node's (kube-proxy/CNI), untouched by a speaker restart.
+            afis: opts.families.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast, flags: gr.forwardingPreserved === false ? 0 : FORWARDING_STATE_PRESERVED })),
+          }
+        : undefined,
+    }),
+  );
+}
 
 /** The negotiated parameters, or the NOTIFICATION to send (with a reason for the log). */
 export function negotiateOpen(open: OpenMessage, want: OpenExpectations): { ok: true; negotiated: Negotiated } | { ok: false; reason: string; notification: NotificationMessage } {

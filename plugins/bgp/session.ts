@@ -13,9 +13,7 @@ import {
   encodeEndOfRib,
   encodeKeepalive,
   encodeNotification,
-  encodeOpenMessage,
   endOfRibOf,
-  makeOpen,
   type BgpMessage,
   type Family,
   type NotificationMessage,
@@ -29,7 +27,8 @@ import { NoSuchDeviceError, openTransport } from './transport';
 import { vrfInterfaces } from './local-addresses';
 import { networkInterfaces } from 'node:os';
 import { UpdateSender } from './update-sender';
-import { afiOf, negotiateOpen, type Negotiated } from './open-negotiation';
+import { afiOf, encodeLocalOpen, negotiateOpen, type Negotiated } from './open-negotiation';
+import { ConnectionTimers } from './session-timers';
 import { NO_ROUTER_ID, pickRouterId, type InterfaceTable } from './router-id';
 
 export type SessionState = 'Idle' | 'Connect' | 'OpenSent' | 'OpenConfirm' | 'Established';
@@ -38,9 +37,6 @@ export interface NegotiatedSession extends Negotiated {
   routerId: string;
   localAddress: string;
 }
-
-/** Per-family flags of the graceful restart capability: Forwarding State (F) bit (RFC 4724 §3). */
-const FORWARDING_STATE_PRESERVED = 0x80;
 
 /**
  * Events: 'state' (SessionState), 'established' (NegotiatedSession), 'down' (reason: string),
@@ -57,9 +53,24 @@ export class BgpSession extends EventEmitter {
   private negotiated?: NegotiatedSession;
   private attempt = 0;
   private stopped = true;
-  private timers: { reconnect?: NodeJS.Timeout; open?: NodeJS.Timeout; hold?: NodeJS.Timeout; keepalive?: NodeJS.Timeout } = {};
+  private reconnectTimer?: NodeJS.Timeout;
+  private readonly timers = new ConnectionTimers({
+    openExpired: () => this.fail(`no OPEN within ${this.opts.connectTime}s`),
+    holdExpired: () => {
+      this.log.warn({ event: 'holdTimerExpired', hold: this.negotiated?.hold }, 'receive hold timer expired');
+      this.fail('hold timer expired', { code: ErrorCode.HoldTimerExpired, subcode: 0, data: Buffer.alloc(0) });
+    },
+    sendHoldExpired: (buffered) => {
+      this.log.warn({ event: 'sendHoldTimerExpired', buffered }, 'peer stopped reading');
+      this.downReason = 'send hold timer expired';
+      this.sock?.destroy();
+    },
+    keepalive: () => {
+      this.write(encodeKeepalive());
+      this.refreshNextHops();
+    },
+  });
   private flushScheduled = false;
-  private lastDrainAt = 0;
   private readonly received = new Set<string>();
   private downReason = '';
   /** Transport warnings already logged (once per session, not per attempt). */
@@ -156,7 +167,7 @@ export class BgpSession extends EventEmitter {
    */
   async stop(opts: { withdraw?: boolean; subcode?: number; timeoutMs?: number; graceful?: boolean } = {}): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timers.reconnect);
+    clearTimeout(this.reconnectTimer);
     const sock = this.sock;
     if (!sock) {
       this.setState('Idle');
@@ -188,9 +199,9 @@ export class BgpSession extends EventEmitter {
 
   /** Skips the remaining reconnect backoff (BFD says the path is back): connects now if idle and waiting. */
   retryNow(): void {
-    if (this.stopped || this.sock || this.timers.reconnect === undefined) return;
-    clearTimeout(this.timers.reconnect);
-    this.timers.reconnect = undefined;
+    if (this.stopped || this.sock || this.reconnectTimer === undefined) return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
     this.attempt = 1;
     this.connect();
   }
@@ -211,8 +222,8 @@ export class BgpSession extends EventEmitter {
     const delay = backoffDelay(this.attempt, raw.backoff?.unitMs, raw.backoff?.maxMs);
     this.attempt++;
     this.log.debug({ event: 'connectScheduled', delayMs: delay }, 'next connection attempt');
-    this.timers.reconnect = setTimeout(() => {
-      this.timers.reconnect = undefined;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
       this.connect();
     }, delay);
   }
@@ -252,10 +263,10 @@ export class BgpSession extends EventEmitter {
     }
     this.sock = sock;
     sock.setNoDelay(true);
-    this.timers.open = setTimeout(() => this.fail(`no OPEN within ${this.opts.connectTime}s`), this.opts.connectTime * 1000);
+    this.timers.waitForOpen(this.opts.connectTime);
     sock.on('connect', () => this.onConnect());
     sock.on('data', (chunk: Buffer) => this.onData(chunk));
-    sock.on('drain', () => (this.lastDrainAt = Date.now()));
+    sock.on('drain', () => this.timers.drained());
     sock.on('error', (err) => {
       this.log.warn({ event: 'socketError', error: err.message }, 'BGP socket error');
       // The reason the attempt failed (e.g. ENETUNREACH from a VRF without a route to the peer) for lastError.
@@ -277,22 +288,7 @@ export class BgpSession extends EventEmitter {
     }
     this.sender = undefined;
     this.negotiated = { hold: 0, keepalive: 0, asn4: false, families: [], peerRouterId: '', routerId, localAddress: local, routeRefresh: false, gracefulRestart: false };
-    const gr = this.opts.raw.gracefulRestart;
-    const open = makeOpen({
-      asn: this.opts.myAsn,
-      holdTime: this.opts.holdTime,
-      bgpId: routerId,
-      afis: this.opts.families.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast })),
-      gracefulRestart: gr
-        ? {
-            restartTime: gr.restartTime,
-            restarting: this.restarting,
-            // F bit: forwarding to our prefixes is the node's (kube-proxy/CNI), untouched by a speaker restart.
-            afis: this.opts.families.map((f) => ({ afi: afiOf(f), safi: Safi.Unicast, flags: gr.forwardingPreserved === false ? 0 : FORWARDING_STATE_PRESERVED })),
-          }
-        : undefined,
-    });
-    this.write(encodeOpenMessage(open));
+    this.write(encodeLocalOpen(this.opts, routerId, this.restarting));
     this.setState('OpenSent');
   }
 
@@ -300,7 +296,7 @@ export class BgpSession extends EventEmitter {
     try {
       for (const m of this.framer.push(chunk)) {
         if (!this.sock) return;
-        this.timers.hold?.refresh();
+        this.timers.received();
         this.onMessage(decodeMessage(m, { asn4: this.negotiated?.asn4 ?? true, ebgp: this.ebgp }));
       }
     } catch (err) {
@@ -339,38 +335,14 @@ export class BgpSession extends EventEmitter {
   }
 
   private onOpen(open: OpenMessage): void {
-    clearTimeout(this.timers.open);
+    this.timers.openReceived();
     const n = this.negotiated!;
     const r = negotiateOpen(open, { peerAsn: this.opts.peerAsn, ebgp: this.ebgp, routerId: n.routerId, holdTime: this.opts.holdTime, keepaliveTime: this.opts.raw.keepaliveTime, families: this.opts.families });
     if (!r.ok) return this.fail(r.reason, r.notification);
     Object.assign(n, r.negotiated);
     this.write(encodeKeepalive());
     this.setState('OpenConfirm');
-    this.startTimers();
-  }
-
-  private startTimers(): void {
-    const n = this.negotiated!;
-    if (n.hold === 0) return;
-    this.timers.hold = setTimeout(() => {
-      this.log.warn({ event: 'holdTimerExpired', hold: n.hold }, 'receive hold timer expired');
-      this.fail('hold timer expired', { code: ErrorCode.HoldTimerExpired, subcode: 0, data: Buffer.alloc(0) });
-    }, n.hold * 1000);
-    this.lastDrainAt = Date.now();
-    this.timers.keepalive = setInterval(() => {
-      const sock = this.sock;
-      if (!sock) return;
-      // Send side of the hold timer: our own bytes have not moved for a whole hold time.
-      if (sock.writableLength > 0 && Date.now() - this.lastDrainAt > n.hold * 1000) {
-        this.log.warn({ event: 'sendHoldTimerExpired', buffered: sock.writableLength }, 'peer stopped reading');
-        this.downReason = 'send hold timer expired';
-        sock.destroy();
-        return;
-      }
-      if (sock.writableLength === 0) this.lastDrainAt = Date.now();
-      this.write(encodeKeepalive());
-      this.refreshNextHops();
-    }, n.keepalive * 1000);
+    if (this.sock) this.timers.start(n.hold, n.keepalive, this.sock);
   }
 
   private onEstablished(): void {
@@ -492,8 +464,7 @@ export class BgpSession extends EventEmitter {
   private write(b: Buffer): void {
     const sock = this.sock;
     if (!sock || sock.destroyed) return;
-    if (sock.write(b)) this.lastDrainAt = Date.now();
-    this.timers.keepalive?.refresh(); // any message counts as a keepalive
+    this.timers.sent(sock.write(b));
   }
 
   // ---- teardown --------------------------------------------------------------------------
@@ -511,21 +482,13 @@ export class BgpSession extends EventEmitter {
     sock.end();
     // A peer that never closes its side is cut off after a moment.
     setTimeout(() => sock.destroy(), 1000).unref();
-    this.clearSessionTimers();
-  }
-
-  private clearSessionTimers(): void {
-    clearTimeout(this.timers.open);
-    clearTimeout(this.timers.hold);
-    clearInterval(this.timers.keepalive);
-    this.timers.hold = undefined;
-    this.timers.keepalive = undefined;
+    this.timers.clear();
   }
 
   private down(reason: string): void {
     const was = this._state;
     this._lastError = reason;
-    this.clearSessionTimers();
+    this.timers.clear();
     this.sock?.removeAllListeners('data');
     this.sock = undefined;
     this.sender = undefined;
