@@ -110,11 +110,22 @@ export class Prober {
     }
   }
 
+  /** The ack handler lives until the probe decides: an ack read late (after a stall of ours) still counts. */
   private async probeNode(node: NodeRecord): Promise<void> {
+    const seqNo = this.nextSeqNo();
+    try {
+      await this.probeNodeWith(node, seqNo);
+    } finally {
+      const h = this.handlers.get(seqNo);
+      if (h) clearTimeout(h.timer);
+      this.handlers.delete(seqNo);
+    }
+  }
+
+  private async probeNodeWith(node: NodeRecord, seqNo: number): Promise<void> {
     const t = this.deps.timings;
     const probeInterval = this.deps.awareness.scaleTimeout(t.probeIntervalMs);
     const self = this.deps.advertise();
-    const seqNo = this.nextSeqNo();
     const ping = { seqNo, node: node.name, sourceAddr: self.addr, sourcePort: self.port, sourceNode: this.deps.selfName };
     let acked = false;
     let refused = false;
@@ -129,8 +140,8 @@ export class Prober {
         },
         onNack: () => nacks++,
       },
-      // Kept past the deadline for the stall extension below.
-      2 * probeInterval,
+      // Only a bound: probeNode removes it once the probe has decided (after any stall extension).
+      10 * probeInterval,
     );
     // On timeout, decide only after one I/O poll: after an event-loop stall the timer phase runs
     // before the poll phase, so an ack already waiting in the socket would otherwise be missed.

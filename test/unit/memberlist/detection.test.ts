@@ -170,4 +170,51 @@ describe('probe with a failing TCP ping', () => {
     m.shutdown();
     jest.restoreAllMocks();
   });
+
+  test('a real stall longer than two probe intervals: the ack read a few loop turns later still counts (real timers)', async () => {
+    // The whole process stops right after the ping (all nodes of the cluster test share one process): every
+    // timer is overdue at once when it resumes, and the ack is only read some I/O polls later.
+    const { m } = cluster();
+    m.byName.get('c')!.state = NodeStateType.Dead;
+    let seqNo: number | undefined;
+    const deliverLater = (seq: number, turns: number): void => {
+      if (turns > 0) setImmediate(() => deliverLater(seq, turns - 1));
+      else setTimeout(() => p.handleAck({ seqNo: seq, payload: null }), 5);
+    };
+    const p = new Prober({
+      selfName: 'me',
+      timings: profileTimings('fast', { probeIntervalMs: 100, probeTimeoutMs: 50 }),
+      tcpPings: false,
+      membership: m,
+      awareness: new Awareness(4),
+      advertise: () => ({ addr: ip(1), host: '127.0.0.1', port: 7946 }),
+      sendMsg: (_h, _p, msg) => {
+        if (msg[0] !== MessageType.Ping) return;
+        const seq = decodePing(msg.subarray(1)).seqNo;
+        // Later probes are answered at once; only the first one meets the stall.
+        if (seqNo !== undefined) return deliverLater(seq, 0);
+        seqNo = seq;
+        const until = Date.now() + 400;
+        while (Date.now() < until) {
+          /* stalled */
+        }
+        deliverLater(seq, 2);
+      },
+      sendRaw: () => undefined,
+      tcpPing: () => Promise.reject(new Error('unused')),
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    jest.spyOn(Math, 'random').mockReturnValue(0);
+    p.start();
+    try {
+      for (let i = 0; i < 100 && seqNo === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 400));
+      expect(seqNo).toBeDefined();
+      expect(m.byName.get('b')!.state).toBe(NodeStateType.Alive);
+    } finally {
+      p.stop();
+      m.shutdown();
+      jest.restoreAllMocks();
+    }
+  });
 });
