@@ -125,7 +125,7 @@ export class LabControlPlane {
     const kubeconfig = labPaths.kubeconfig('kube-scheduler');
     const sched = startDaemon('kube-scheduler', CONTROL_PLANE.ns, cachedBinary('kube-scheduler'), [
       `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
-      '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=10259', '--v=1',
+      '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=10259', '--v=2', // v2: why a pod stays Pending
     ]);
     await this.waitHttp(sched, timeoutMs, 'kube-scheduler /healthz', ['-sk', '-m', '2', 'https://127.0.0.1:10259/healthz'],
       (out) => out.trim() === 'ok');

@@ -1,5 +1,6 @@
 // The real-cluster migration proof: MetalLB (its chart, images built here) replaced by metallbts node by node under traffic.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ChartRelease, chartPath, RELEASE } from '../../src/lab/chart-release';
 import { LabKubectl } from '../../src/lab/kubectl';
 import { LabCluster } from '../../src/lab/lab-cluster';
@@ -7,6 +8,7 @@ import { LabNode } from '../../src/lab/lab-node';
 import { tutorialNginxManifest } from '../../src/lab/manifests';
 import { arpAnswerers, clientNeighbour, curlFromClient } from '../../src/lab/probes';
 import { pollUntil, sleep } from '../../src/lab/shell';
+import { labPaths } from '../../src/lab/state';
 import { waitForAnswer } from '../../src/lab/tutorial-checks';
 import { L2_EXPECTED_IP, L2_POOL, L2_SERVICE, METALLB_NAMESPACE, NODES, nodeByMac, type LabHost } from '../../src/lab/topology';
 import { acquireLabLock } from './lab-lock';
@@ -60,7 +62,16 @@ async function diagnose(err: Error): Promise<never> {
   const pods = await cluster.getPodsWide().catch((e: Error) => e.message);
   const logs = await kubectl.run(['logs', '-n', NS, '-l', 'app.kubernetes.io/name=metallbts', '--tail=40', '--prefix'], { timeoutMs: 30_000 });
   const events = await kubectl.run(['get', 'events', '-n', NS, '--sort-by=.lastTimestamp'], { timeoutMs: 30_000 });
-  throw new Error(`${err.message}\n${pods}\n${logs.stdout}${logs.stderr}\n${events.stdout.split('\n').slice(-25).join('\n')}`);
+  const pending = await kubectl.run(['get', 'pods', '-n', NS, '--field-selector=status.phase=Pending', '-o', 'yaml'], { timeoutMs: 30_000 });
+  // Why a Pending pod was not placed: the scheduler's own words about our speakers.
+  let scheduler = '';
+  try {
+    scheduler = readFileSync(labPaths.log('kube-scheduler'), 'utf8').split('\n').filter((l) => /speaker/.test(l)).slice(-20).join('\n');
+  } catch (e) {
+    scheduler = (e as Error).message;
+  }
+  throw new Error(`${err.message}\n${pods}\n${logs.stdout}${logs.stderr}\n${events.stdout.split('\n').slice(-40).join('\n')}\n` +
+    `pending pods:\n${pending.stdout.split('\n').filter((l) => /nodeName|nominated|conditions|message|reason|hostPort|status:/.test(l)).join('\n')}\nkube-scheduler:\n${scheduler}`);
 }
 
 const svcIp = async (name: string): Promise<string> =>
@@ -211,7 +222,9 @@ describe('migration from MetalLB on the real cluster: its chart, then ours node 
         const theirs = (await podsOf(METALLB_POD_NAME_LABEL, 'speaker')).filter((p) => p.node === node.name);
         const mine = (await podsOf('metallbts', 'speaker')).filter((p) => p.node === node.name && p.ready);
         return theirs.length === 0 && mine.length === 1 ? true : undefined;
-      }, { timeoutMs: 180_000, everyMs: 1000 }).catch(diagnose);
+      // Up to 6 min: a speaker the scheduler could not place while MetalLB's still held host port 7946 is retried
+      // at the latest when its unschedulable queue is flushed (5 min), should the deletion event not requeue it.
+      }, { timeoutMs: 360_000, everyMs: 1000 }).catch(diagnose);
       // One memberlist of both kinds: our speaker there has the two other nodes (MetalLB's or ours) as members.
       const others = NODES.filter((n) => n !== node).map((n) => n.name);
       const seen = await pollUntil(`metallbts speaker on ${node.name} with ${others.join(', ')} in its memberlist`, async () => {
