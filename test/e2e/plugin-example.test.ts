@@ -7,12 +7,14 @@ import { cachedImage } from '../../src/lab/images';
 import { LabKubectl } from '../../src/lab/kubectl';
 import { LabCluster } from '../../src/lab/lab-cluster';
 import { LabNode } from '../../src/lab/lab-node';
+import { pollUntil } from '../../src/lab/shell';
 import { CLIENT, METALLB_NAMESPACE, NODES } from '../../src/lab/topology';
 import { buildWebhookExample, WebhookReceiver, type ReceivedPost } from '../support/webhook-example';
 import { acquireLabLock } from './lab-lock';
-import { cli, type CliRun, expectLabDownLeavesNothing, labDownAndRelease, REPO, rootNet, waitNoPods } from './lab-session';
+import { cli, type CliRun, expectLabDownLeavesNothing, labDownAndRelease, REPO, rootNet, sleep, waitNoPods } from './lab-session';
 
 const TOKEN = 'e2e-webhook-token';
+const ROTATED = 'e2e-webhook-token-rotated';
 const RECEIVER_PORT = 8090;
 const RECEIVER_URL = `http://${CLIENT.ip}:${RECEIVER_PORT}/v1/vips`;
 
@@ -48,7 +50,7 @@ describe('the plugin example through the chart on the real cluster (e2e, root)',
     if (up.code !== 0) throw new Error(`lab up exited ${up.code}:\n${up.output}`);
     const image = cachedImage('plugin-webhook');
     await Promise.all(NODES.map((n) => new LabNode(n).importImages([image.archive])));
-    receiver = await WebhookReceiver.start({ host: CLIENT.ip, port: RECEIVER_PORT, token: TOKEN, netns: CLIENT.ns });
+    receiver = await WebhookReceiver.start({ host: CLIENT.ip, port: RECEIVER_PORT, token: `${TOKEN},${ROTATED}`, netns: CLIENT.ns });
     expect(receiver.port).toBe(RECEIVER_PORT);
   }, 300_000);
 
@@ -92,6 +94,29 @@ describe('the plugin example through the chart on the real cluster (e2e, root)',
       expect(post.body.ips).toEqual([ip]);
     }
   }, 400_000);
+
+  it('rotating the token Secret reaches the plugin without a restart: every speaker logs secretChanged, then POSTs with the new token', async () => {
+    const speakers = async () => (await cluster.pods('speaker')).map((p) => `${p.name} ${p.containerId ?? ''} ${p.restarts}`).sort();
+    const before = await speakers();
+    await kubectl.ok(['patch', 'secret', 'webhook-token', '-n', METALLB_NAMESPACE, '-p', JSON.stringify({ stringData: { token: ROTATED } })]);
+    // The speaker reads its Secrets again every 15 s (GET only: its Role names them).
+    await pollUntil('secretChanged logged by every speaker', async () => {
+      const logs = await cluster.speakerLogs(500);
+      const pods = new Set(logs.split('\n').filter((l) => /"event":"secretChanged".*"webhook-token"/.test(l)).map((l) => l.split(' ')[0]));
+      return pods.size === NODES.length ? true : undefined;
+    }, { timeoutMs: 60_000, everyMs: 2000 });
+    // The plugin's worker caches ctx.secret values and is sent the new one at its next heartbeat (every 5 s).
+    await sleep(6000);
+    await kubectl.ok(['create', 'service', 'loadbalancer', 'webhook-rotated', '--tcp=80:80']);
+    await cluster.waitForIngress('webhook-rotated');
+    for (const n of NODES) {
+      const post = await receiver!.waitFor(`Announce of webhook-rotated from ${n.name}`,
+        (p) => p.body.kind === 'Announce' && p.body.node === n.name && p.body.service.name === 'webhook-rotated' && p.status === 200, 120_000);
+      expect(post.headers.authorization).toBe(`Bearer ${ROTATED}`);
+    }
+    expect(await speakers()).toEqual(before);
+    await kubectl.ok(['delete', 'service', 'webhook-rotated']);
+  }, 300_000);
 
   it('helm uninstall: each stopping speaker withdraws what it announced; no metallbts object is left (the Secrets the user made stay)', async () => {
     await release.uninstall();

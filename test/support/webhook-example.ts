@@ -39,7 +39,7 @@ export interface ReceivedPost {
   status: number;
 }
 
-// A plain-node HTTP server (runs in any network namespace): one JSON line per request on stdout; 401 without the token.
+// A plain-node HTTP server (runs in any network namespace): one JSON line per request on stdout; 401 without a token (comma-separated list).
 const RECEIVER = `
 const http = require('node:http');
 const [host, port, token] = process.argv.slice(1);
@@ -47,7 +47,8 @@ const server = http.createServer((req, res) => {
   let text = '';
   req.on('data', (d) => { text += d; });
   req.on('end', () => {
-    const status = !token || req.headers.authorization === 'Bearer ' + token ? 200 : 401;
+    const tokens = token ? token.split(',') : [];
+    const status = tokens.length === 0 || tokens.some((t) => req.headers.authorization === 'Bearer ' + t) ? 200 : 401;
     let body = null;
     try { body = JSON.parse(text); } catch { body = text; }
     process.stdout.write(JSON.stringify({ headers: req.headers, body, status }) + '\\n');

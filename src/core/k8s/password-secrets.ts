@@ -5,6 +5,7 @@ import { resolvePeerPasswords, type SecretLookup } from '../config/peer-password
 import type { Logger } from '../log';
 import type { KubeClients } from './kube-clients';
 import { apiStatusCode } from './kube-clients';
+import { SECRET_RECHECK_MS } from './secret-reader';
 
 /** The slice of the API this needs (tests may pass a fake). */
 export interface SecretGetter {
@@ -22,7 +23,7 @@ export class KubePasswordSecrets {
     private readonly namespace: string,
     private readonly onChange: () => void,
     private readonly log: Logger,
-    private readonly recheckMs = 15_000,
+    private readonly recheckMs = SECRET_RECHECK_MS,
   ) {}
 
   static of(clients: KubeClients, namespace: string, onChange: () => void, log: Logger, recheckMs?: number): KubePasswordSecrets {

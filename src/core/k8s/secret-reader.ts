@@ -1,9 +1,14 @@
-// Reads keys of Secrets in the speaker's namespace (the memberlist key), once, with the env override MetalLB uses.
+// Reads keys of Secrets in the speaker's namespace (memberlist key, plugin Secrets), with the env override MetalLB uses.
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeClients } from './kube-clients';
 import { apiStatusCode } from './kube-clients';
 
+/** How often read Secrets are read again (GET only: the speaker's RBAC names them, it cannot list or watch). */
+export const SECRET_RECHECK_MS = 15_000;
+
 export class KubeSecretReader {
   private readonly cache = new Map<string, Record<string, string>>();
+  private names: string[] = [];
 
   constructor(
     private readonly clients: KubeClients,
@@ -12,21 +17,51 @@ export class KubeSecretReader {
 
   /** Loads the named Secrets; a missing or forbidden one is simply absent. */
   async load(names: string[]): Promise<void> {
+    this.names = [...new Set([...this.names, ...names])];
     for (const name of names) {
-      try {
-        const s = await this.clients.core.readNamespacedSecret({ name, namespace: this.namespace });
-        const data: Record<string, string> = {};
-        for (const [k, v] of Object.entries(s.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
-        this.cache.set(name, data);
-      } catch (err) {
-        const code = apiStatusCode(err);
-        if (code !== 404 && code !== 403) throw err;
-      }
+      const data = await this.read(name);
+      if (data) this.cache.set(name, data);
     }
+  }
+
+  /**
+   * Reads the loaded names again: a plugin reading `ctx.secret` sees a rotated value, or a Secret created
+   * after the speaker started, without a restart. Returns the names whose content changed. A Secret that is
+   * gone (or no longer readable) is dropped; one that cannot be read for another reason keeps its last value.
+   */
+  async reload(): Promise<string[]> {
+    const changed: string[] = [];
+    for (const name of this.names) {
+      let data: Record<string, string> | undefined;
+      try {
+        data = await this.read(name);
+      } catch {
+        continue;
+      }
+      if (isDeepStrictEqual(data, this.cache.get(name))) continue;
+      if (data) this.cache.set(name, data);
+      else this.cache.delete(name);
+      changed.push(name);
+    }
+    return changed;
   }
 
   get(name: string, key: string): string | undefined {
     if (name === 'memberlist' && key === 'secretkey' && process.env.METALLB_ML_SECRET_KEY) return process.env.METALLB_ML_SECRET_KEY;
     return this.cache.get(name)?.[key];
+  }
+
+  /** The Secret's decoded data; undefined when it does not exist or is forbidden (other errors throw). */
+  private async read(name: string): Promise<Record<string, string> | undefined> {
+    try {
+      const s = await this.clients.core.readNamespacedSecret({ name, namespace: this.namespace });
+      const data: Record<string, string> = {};
+      for (const [k, v] of Object.entries(s.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
+      return data;
+    } catch (err) {
+      const code = apiStatusCode(err);
+      if (code !== 404 && code !== 403) throw err;
+      return undefined;
+    }
   }
 }

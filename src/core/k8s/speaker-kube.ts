@@ -23,6 +23,8 @@ import { toServiceView } from './service-view';
 export interface SecretSource {
   /** Loads the named Secrets; a missing or forbidden one is simply absent. */
   load(names: string[]): Promise<void>;
+  /** Reads the loaded Secrets again; the names whose content changed. Optional so test fakes stay valid. */
+  reload?(): Promise<string[]>;
   get(name: string, key: string): string | undefined;
 }
 

@@ -44,6 +44,8 @@ export class IsolatedAnnouncer implements IsolatedAnnouncerApi {
   private retryFailures = 0;
   private readonly heartbeat: NodeJS.Timeout;
   private lastStatus?: PluginStatus;
+  /** Secret keys the worker asked for, with the value it last got: a rotation is pushed to it (see poll). */
+  private readonly secretsSent = new Map<string, { name: string; key: string; value: string | undefined }>();
   private shut = false;
   private readonly log: Logger;
   private readonly metrics: PluginHealthMetrics;
@@ -248,6 +250,7 @@ export class IsolatedAnnouncer implements IsolatedAnnouncerApi {
   private async poll(): Promise<void> {
     const w = this.worker;
     if (!w?.alive || this.down) return;
+    this.pushChangedSecrets(w);
     try {
       const r = (await w.call('status', [], this.opts.quickTimeoutMs)) as { status: PluginStatus; metrics: MetricInfo[] };
       this.lastStatus = r.status;
@@ -255,6 +258,16 @@ export class IsolatedAnnouncer implements IsolatedAnnouncerApi {
     } catch (err) {
       const e = asCallError(err);
       if (e.reason === 'rejected') this.lastStatus = { healthy: false, message: `status() failed: ${e.message}` };
+    }
+  }
+
+  /** The worker caches what `ctx.secret` returned (the call is synchronous): it is told when a value changed. */
+  private pushChangedSecrets(w: PluginWorkerThread): void {
+    for (const s of this.secretsSent.values()) {
+      const value = this.ctx.secret(s.name, s.key);
+      if (value === s.value) continue;
+      s.value = value;
+      w.post({ t: 'secret', name: s.name, key: s.key, value });
     }
   }
 
@@ -270,6 +283,7 @@ export class IsolatedAnnouncer implements IsolatedAnnouncerApi {
         return this.ctx.requestResync(m.reason);
       case 'secretWanted': {
         const value = this.ctx.secret(m.name, m.key);
+        this.secretsSent.set(`${m.name}\u0000${m.key}`, { name: m.name, key: m.key, value });
         w.post({ t: 'secret', name: m.name, key: m.key, value });
         if (value !== undefined) this.ctx.requestResync(`plugin "${this.protocol}" got secret ${m.name}`);
         return;

@@ -6,6 +6,7 @@ import { TOKENS } from '../composition/tokens';
 import { ConfigSnapshotReader } from '../k8s/config-snapshot';
 import type { ConfigSnapshot } from '../k8s/config-source';
 import type { NodeStatusObjects } from '../k8s/speaker-kube';
+import { SECRET_RECHECK_MS } from '../k8s/secret-reader';
 import { PluginRegistry } from '../plugins/registry';
 import type { ServiceView } from '../service';
 import { Speaker } from './speaker';
@@ -38,6 +39,15 @@ export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: Depend
 
   const secrets = kube.secrets();
   await secrets.load([...new Set(['memberlist', ...(opts.pluginSecrets ?? [])])]);
+  const secretRecheck = setInterval(() => {
+    secrets.reload?.().then(
+      (changed) => {
+        if (changed.length > 0) log.info({ event: 'secretChanged', secrets: changed }, 'Secrets changed: ctx.secret returns the new values from now on');
+      },
+      (err: Error) => log.warn({ event: 'secretReloadFailed', error: err.message }, 'could not read Secrets again'),
+    );
+  }, opts.secretRecheckMs ?? SECRET_RECHECK_MS);
+  secretRecheck.unref();
   const cluster = kube.cluster();
   const statusWriters: NodeStatusObjects[] = [];
   for (const protocol of kube.statusProtocols()) {
@@ -126,6 +136,7 @@ export async function runSpeaker(opts: SpeakerRunOptions, configure?: (c: Depend
       // Status deletes from the hand-over must reach the API before the process exits.
       await Promise.allSettled(statusWriters.map((w) => w.flush()));
       passwordSecrets?.stop();
+      clearInterval(secretRecheck);
       await Promise.allSettled([services.stop(), configSource.stop(), cluster.stop(), state.stop()]);
       await health.close();
     },

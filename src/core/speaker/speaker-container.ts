@@ -22,6 +22,8 @@ export interface SpeakerRunOptions {
   pluginOptions?: Record<string, Record<string, unknown>>;
   /** Secrets the plugins read with `ctx.secret`, loaded at start besides `memberlist`. */
   pluginSecrets?: string[];
+  /** How often those Secrets are read again, so a rotation reaches `ctx.secret` (default 15 s). */
+  secretRecheckMs?: number;
 }
 
 export function speakerContainer(opts: SpeakerRunOptions, parent?: DependencyContainer): DependencyContainer {

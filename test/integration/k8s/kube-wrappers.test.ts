@@ -7,6 +7,7 @@ import { KubeServiceStatusWriter } from '../../../src/core/k8s/service-status-wr
 import { KubeEventRecorder } from '../../../src/core/k8s/event-recorder';
 import { objectWatch, ViewWatch } from '../../../src/core/k8s/view-watch';
 import { ensureMemberlistSecret, MEMBERLIST_SECRET, MEMBERLIST_SECRET_KEY } from '../../../src/core/k8s/memberlist-secret';
+import { KubeSecretReader } from '../../../src/core/k8s/secret-reader';
 import { createLogger, silentLogger } from '../../../src/core/log';
 import { Writable } from 'node:stream';
 
@@ -247,5 +248,24 @@ describe('src/core/k8s against a real apiserver', () => {
     expect(await ensureMemberlistSecret(clients, NS, 'ml-custom')).toBe(false);
     const secret = await clients.core.readNamespacedSecret({ name: 'ml-custom', namespace: NS });
     expect(Buffer.from(secret.data?.[MEMBERLIST_SECRET_KEY] ?? '', 'base64').toString()).toMatch(/^[A-Za-z0-9+/]{22}$/);
+  });
+
+  it('plugin Secrets: reload sees a rotation, a Secret created late, and a deleted one, and reports just those', async () => {
+    const put = (name: string, token: string) => ({ metadata: { name, namespace: NS }, stringData: { token } });
+    await clients.core.createNamespacedSecret({ namespace: NS, body: put('hook-token', 'one') });
+    const reader = new KubeSecretReader(clients, NS);
+    await reader.load(['hook-token', 'hook-late']);
+    expect(reader.get('hook-token', 'token')).toBe('one');
+    expect(reader.get('hook-late', 'token')).toBeUndefined();
+    expect(await reader.reload()).toEqual([]);
+    await clients.core.replaceNamespacedSecret({ name: 'hook-token', namespace: NS, body: put('hook-token', 'two') });
+    await clients.core.createNamespacedSecret({ namespace: NS, body: put('hook-late', 'late') });
+    expect((await reader.reload()).sort()).toEqual(['hook-late', 'hook-token']);
+    expect(reader.get('hook-token', 'token')).toBe('two');
+    expect(reader.get('hook-late', 'token')).toBe('late');
+    await clients.core.deleteNamespacedSecret({ name: 'hook-token', namespace: NS });
+    expect(await reader.reload()).toEqual(['hook-token']);
+    expect(reader.get('hook-token', 'token')).toBeUndefined();
+    expect(reader.get('hook-late', 'token')).toBe('late');
   });
 });

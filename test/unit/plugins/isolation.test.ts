@@ -127,8 +127,9 @@ describe('isolated third-party plugins', () => {
 
   test('every PluginContext feature crosses the boundary: events, service status, secrets, cluster view, resync', async () => {
     const statuses: string[] = [];
+    let secretValue = 's3cret';
     const s = (current = setup('context-probe', {
-      secret: (name, key) => (name === 'memberlist' && key === 'secretkey' ? 's3cret' : undefined),
+      secret: (name, key) => (name === 'memberlist' && key === 'secretkey' ? secretValue : undefined),
       serviceStatus: () => ({ set: (k, st) => statuses.push(`set ${k.name} ${JSON.stringify(st)}`), delete: (k) => statuses.push(`delete ${k.name}`) }),
     }));
     await s.speaker.setConfig(s.cfg);
@@ -145,6 +146,9 @@ describe('isolated third-party plugins', () => {
     await until('the cluster change seen in the worker', () => ((s.status()?.details as { clusterChanges?: number } | undefined)?.clusterChanges ?? 0) >= 1);
     await s.speaker.deleteService(EXT_SVC);
     await until('the status delete', () => statuses.includes('delete ext-web'));
+    // A rotated Secret reaches the worker's ctx.secret (it caches what it got) at the next heartbeat.
+    secretValue = 'rotated';
+    await until('the rotated secret in the worker', () => ((s.status()?.details as { liveSecret?: string } | undefined)?.liveSecret === 'rotated' ? true : undefined));
   });
 
   test('throws in setBalancer: Warning event, failure counted and logged, layer2 unaffected; retried once the fault clears', async () => {
