@@ -4,8 +4,8 @@ import { Awareness } from '../../../src/memberlist/awareness';
 import { BroadcastQueue } from '../../../src/memberlist/broadcast-queue';
 import { Membership } from '../../../src/memberlist/membership';
 import { DEFAULT_VSN, MessageType, NodeStateType, decodeAlive, decodePing, decodeSuspect } from '../../../src/memberlist/messages';
-import { Prober } from '../../../src/memberlist/prober';
-import { profileTimings } from '../../../src/memberlist/profiles';
+import { Prober, type ProberDeps } from '../../../src/memberlist/prober';
+import { profileTimings, type MemberlistTimings } from '../../../src/memberlist/profiles';
 import { STALL_MS, Suspicion } from '../../../src/memberlist/suspicion';
 
 const ip = (x: number): Buffer => Buffer.from([127, 0, 0, x]);
@@ -25,6 +25,23 @@ function cluster(timings = {}) {
     m.aliveNode({ incarnation: 1, node: name, addr: ip(i + 1), port: 7946, meta: null, vsn: DEFAULT_VSN }, name === 'me');
   }
   return { m, urgent };
+}
+
+/** A Prober of `me` on `m` with fast timings; `deps` replaces what a test drives (sends, TCP ping). */
+function proberOn(m: Membership, timings: Partial<MemberlistTimings>, deps: Partial<ProberDeps> = {}): Prober {
+  return new Prober({
+    selfName: 'me',
+    timings: profileTimings('fast', timings),
+    tcpPings: false,
+    membership: m,
+    awareness: new Awareness(4),
+    advertise: () => ({ addr: ip(1), host: '127.0.0.1', port: 7946 }),
+    sendMsg: () => undefined,
+    sendRaw: () => undefined,
+    tcpPing: () => Promise.reject(new Error('unused')),
+    log: { debug() {}, info() {}, warn() {}, error() {} },
+    ...deps,
+  });
 }
 
 afterEach(() => jest.useRealTimers());
@@ -92,17 +109,9 @@ describe('probe with a failing TCP ping', () => {
     jest.spyOn(Math, 'random').mockReturnValue(0); // first probe at once
     const { m } = cluster();
     m.byName.get('c')!.state = NodeStateType.Dead; // b is the only node to probe
-    const p = new Prober({
-      selfName: 'me',
-      timings: profileTimings('fast', { probeIntervalMs: 150, probeTimeoutMs: 80, stalledNodeGraceMs }),
+    const p = proberOn(m, { probeIntervalMs: 150, probeTimeoutMs: 80, stalledNodeGraceMs }, {
       tcpPings: true,
-      membership: m,
-      awareness: new Awareness(4),
-      advertise: () => ({ addr: ip(1), host: '127.0.0.1', port: 7946 }),
-      sendMsg: () => undefined,
-      sendRaw: () => undefined,
       tcpPing: () => (tcpResult === 'connected' ? new Promise((r) => setTimeout(() => r('connected'), 70)) : Promise.reject(tcpResult)),
-      log: { debug() {}, info() {}, warn() {}, error() {} },
     });
     p.start();
     const states: NodeStateType[] = [];
@@ -144,19 +153,10 @@ describe('probe with a failing TCP ping', () => {
     const { m } = cluster();
     m.byName.get('c')!.state = NodeStateType.Dead;
     const pings: number[] = [];
-    const p = new Prober({
-      selfName: 'me',
-      timings: profileTimings('fast', { probeIntervalMs: 150, probeTimeoutMs: 80 }),
-      tcpPings: false,
-      membership: m,
-      awareness: new Awareness(4),
-      advertise: () => ({ addr: ip(1), host: '127.0.0.1', port: 7946 }),
+    const p = proberOn(m, { probeIntervalMs: 150, probeTimeoutMs: 80 }, {
       sendMsg: (_h, _p, msg) => {
         if (msg[0] === MessageType.Ping) pings.push(decodePing(msg.subarray(1)).seqNo);
       },
-      sendRaw: () => undefined,
-      tcpPing: () => Promise.reject(new Error('unused')),
-      log: { debug() {}, info() {}, warn() {}, error() {} },
     });
     p.start();
     await jest.advanceTimersByTimeAsync(100);
@@ -181,13 +181,7 @@ describe('probe with a failing TCP ping', () => {
       if (turns > 0) setImmediate(() => deliverLater(seq, turns - 1));
       else setTimeout(() => p.handleAck({ seqNo: seq, payload: null }), 5);
     };
-    const p = new Prober({
-      selfName: 'me',
-      timings: profileTimings('fast', { probeIntervalMs: 100, probeTimeoutMs: 50 }),
-      tcpPings: false,
-      membership: m,
-      awareness: new Awareness(4),
-      advertise: () => ({ addr: ip(1), host: '127.0.0.1', port: 7946 }),
+    const p = proberOn(m, { probeIntervalMs: 100, probeTimeoutMs: 50 }, {
       sendMsg: (_h, _p, msg) => {
         if (msg[0] !== MessageType.Ping) return;
         const seq = decodePing(msg.subarray(1)).seqNo;
@@ -200,9 +194,6 @@ describe('probe with a failing TCP ping', () => {
         }
         deliverLater(seq, 2);
       },
-      sendRaw: () => undefined,
-      tcpPing: () => Promise.reject(new Error('unused')),
-      log: { debug() {}, info() {}, warn() {}, error() {} },
     });
     jest.spyOn(Math, 'random').mockReturnValue(0);
     p.start();
