@@ -4,13 +4,9 @@ import type { Config, ConfigIssue } from '../config/model';
 import { resolvePeerPasswords, type SecretLookup } from '../config/peer-passwords';
 import type { Logger } from '../log';
 import type { KubeClients } from './kube-clients';
-import { apiStatusCode } from './kube-clients';
-import { SECRET_RECHECK_MS } from './secret-reader';
+import { readSecret, SECRET_RECHECK_MS, type SecretGetter } from './secret-reader';
 
-/** The slice of the API this needs (tests may pass a fake). */
-export interface SecretGetter {
-  readNamespacedSecret(req: { name: string; namespace: string }): Promise<{ type?: string; data?: Record<string, string> }>;
-}
+export type { SecretGetter } from './secret-reader';
 
 export class KubePasswordSecrets {
   /** Name → fingerprint of what the last resolve read; re-read every `recheckMs` to notice changes. */
@@ -45,18 +41,8 @@ export class KubePasswordSecrets {
     this.timer = undefined;
   }
 
-  private async read(name: string): Promise<SecretLookup> {
-    try {
-      const s = await this.api.readNamespacedSecret({ name, namespace: this.namespace });
-      const data: Record<string, string> = {};
-      for (const [k, v] of Object.entries(s.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
-      return { found: true, type: s.type, data };
-    } catch (err) {
-      const code = apiStatusCode(err);
-      if (code === 404) return { found: false, reason: 'missing' };
-      if (code === 403) return { found: false, reason: 'forbidden' };
-      return { found: false, reason: 'unreadable', detail: code === undefined ? (err as Error).message : `HTTP ${code}` };
-    }
+  private read(name: string): Promise<SecretLookup> {
+    return readSecret(this.api, name, this.namespace);
   }
 
   private schedule(): void {

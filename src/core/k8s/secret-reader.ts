@@ -1,10 +1,31 @@
 // Reads keys of Secrets in the speaker's namespace (memberlist key, plugin Secrets), with the env override MetalLB uses.
 import { isDeepStrictEqual } from 'node:util';
+import type { SecretLookup } from '../config/peer-passwords';
 import type { KubeClients } from './kube-clients';
 import { apiStatusCode } from './kube-clients';
 
 /** How often read Secrets are read again (GET only: the speaker's RBAC names them, it cannot list or watch). */
 export const SECRET_RECHECK_MS = 15_000;
+
+/** The slice of the API a Secret read needs (tests may pass a fake). */
+export interface SecretGetter {
+  readNamespacedSecret(req: { name: string; namespace: string }): Promise<{ type?: string; data?: Record<string, string> }>;
+}
+
+/** One GET of a Secret, its data decoded; a failure says why (missing, forbidden, unreadable). */
+export async function readSecret(api: SecretGetter, name: string, namespace: string): Promise<SecretLookup> {
+  try {
+    const s = await api.readNamespacedSecret({ name, namespace });
+    const data: Record<string, string> = {};
+    for (const [k, v] of Object.entries(s.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
+    return { found: true, type: s.type, data };
+  } catch (err) {
+    const code = apiStatusCode(err);
+    if (code === 404) return { found: false, reason: 'missing' };
+    if (code === 403) return { found: false, reason: 'forbidden' };
+    return { found: false, reason: 'unreadable', detail: code === undefined ? (err as Error).message : `HTTP ${code}` };
+  }
+}
 
 export class KubeSecretReader {
   private readonly cache = new Map<string, Record<string, string>>();
@@ -53,15 +74,9 @@ export class KubeSecretReader {
 
   /** The Secret's decoded data; undefined when it does not exist or is forbidden (other errors throw). */
   private async read(name: string): Promise<Record<string, string> | undefined> {
-    try {
-      const s = await this.clients.core.readNamespacedSecret({ name, namespace: this.namespace });
-      const data: Record<string, string> = {};
-      for (const [k, v] of Object.entries(s.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
-      return data;
-    } catch (err) {
-      const code = apiStatusCode(err);
-      if (code !== 404 && code !== 403) throw err;
-      return undefined;
-    }
+    const r = await readSecret(this.clients.core, name, this.namespace);
+    if (r.found) return r.data;
+    if (r.reason === 'unreadable') throw new Error(`Secret ${this.namespace}/${name}: ${r.detail ?? 'unreadable'}`);
+    return undefined;
   }
 }
