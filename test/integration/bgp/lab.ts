@@ -193,8 +193,9 @@ export class BgpLab {
   async stopSpeaker(i: number, signal: NodeJS.Signals, timeoutMs = 5000): Promise<number | null> {
     const p = this.speakers[i]!.proc;
     if (!p || p.exitCode !== null) return p?.exitCode ?? null;
-    // `ip netns exec` execs node, so the pid is the speaker itself.
-    const exited = new Promise<number | null>((res) => p.once('exit', (code) => res(code)));
+    // `ip netns exec` execs node, so the pid is the speaker itself. 'close', not 'exit': its last output lines
+    // (the NOTIFICATION it sent) may still be in the pipe when it exits.
+    const exited = new Promise<number | null>((res) => p.once('close', (code) => res(code)));
     p.kill(signal);
     let timer: NodeJS.Timeout | undefined;
     const t = new Promise<null>((res) => (timer = setTimeout(() => res(null), timeoutMs)));

@@ -41,7 +41,8 @@ export class RestartableSpeaker {
   async kill(signal: NodeJS.Signals, timeoutMs = 15_000): Promise<void> {
     const p = this.proc;
     if (!p || !this.running) return;
-    const exited = new Promise<void>((res) => p.once('exit', () => res()));
+    // 'close': also its last log lines read from the pipe.
+    const exited = new Promise<void>((res) => p.once('close', () => res()));
     p.kill(signal);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((res) => (timer = setTimeout(() => res('late'), timeoutMs)));
